@@ -1,0 +1,88 @@
+"""DataLoader: a dataset served as shuffled mini-batches of Tensors."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from tinytorch.tensor import Tensor
+
+from .dataset import as_array, is_array_backed
+
+
+def default_collate(samples: list):
+    """Stack a list of samples into one batch.
+
+    Each sample is a Tensor / array / number, or a tuple of them (inputs,
+    label, ...); field k of the batch is `stack([sample[k] for each sample])`.
+    Returns a Tensor, or a tuple of Tensors (integer labels stay int64).
+    """
+    # BEGIN SOLUTION
+    if isinstance(samples[0], (tuple, list)):
+        fields = zip(*samples)
+        return tuple(Tensor(np.stack([as_array(value) for value in field])) for field in fields)
+    return Tensor(np.stack([as_array(sample) for sample in samples]))
+    # END SOLUTION
+
+
+class DataLoader:
+    """Iterate over `dataset` in mini-batches.
+
+    Each epoch (each `for batch in loader`) visits every sample exactly once:
+    in order, or in a fresh random order when `shuffle=True` (reproducible
+    from `seed`: the same seed gives the same sequence of epochs). The last
+    batch may be smaller than `batch_size` unless `drop_last=True`.
+
+    An array-backed dataset (TensorDataset, ArrayDataset or a Subset of one)
+    is batched with one fancy-index per array via `dataset.__getitems__`;
+    any other dataset, or an explicit `collate_fn`, goes sample by sample:
+    `collate_fn([dataset[i] for i in batch_indices])`.
+    """
+
+    def __init__(self, dataset, batch_size: int = 1, shuffle: bool = False,
+                 drop_last: bool = False, collate_fn=None, seed: int | None = None):
+        if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+            raise ValueError(f"DataLoader: batch_size must be a positive int, got {batch_size!r}")
+        self.dataset = dataset
+        self.batch_size = int(batch_size)
+        self.shuffle = shuffle
+        self.drop_last = drop_last
+        self.collate_fn = collate_fn
+        self.seed = seed
+        self.rng = np.random.default_rng(seed)
+        self.batched_fetch = collate_fn is None and is_array_backed(dataset)
+
+    def __len__(self) -> int:
+        """Number of batches per epoch."""
+        # BEGIN SOLUTION
+        if self.drop_last:
+            return len(self.dataset) // self.batch_size
+        return math.ceil(len(self.dataset) / self.batch_size)
+        # END SOLUTION
+
+    def __iter__(self):
+        """Yield the batches of one epoch."""
+        # BEGIN SOLUTION
+        for indices in self.batch_indices():
+            yield self.fetch(indices)
+        # END SOLUTION
+
+    def batch_indices(self) -> list[np.ndarray]:
+        """The sample indices of each batch of one epoch (a fresh order if shuffling)."""
+        # Hint: np.arange or self.rng.permutation, then cut into len(self) slices.
+        # BEGIN SOLUTION
+        n = len(self.dataset)
+        order = self.rng.permutation(n) if self.shuffle else np.arange(n)
+        starts = range(0, len(self) * self.batch_size, self.batch_size)
+        return [order[start : start + self.batch_size] for start in starts]
+        # END SOLUTION
+
+    def fetch(self, indices: np.ndarray):
+        """The batch made of the samples at `indices`."""
+        # BEGIN SOLUTION
+        if self.batched_fetch:
+            return self.dataset.__getitems__(indices)
+        collate = self.collate_fn or default_collate
+        return collate([self.dataset[int(i)] for i in indices])
+        # END SOLUTION
