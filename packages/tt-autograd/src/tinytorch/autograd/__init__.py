@@ -1,0 +1,46 @@
+"""tinytorch.autograd: reverse-mode automatic differentiation for tinytorch tensors.
+
+Importing this package installs its autograd layer into tt-tensor's
+dispatcher (``tinytorch.tensor.dispatch``): from then on, operations on
+tensors that require grad are recorded, and ``Tensor.backward()`` applies the
+chain rule through them. tt-tensor imports it by itself the first time a
+tensor requires grad, so users rarely import it explicitly.
+
+Public API: ``backward``, ``no_grad``, ``enable_grad``, ``is_grad_enabled``,
+``set_grad_enabled``, ``Function`` (new differentiable ops), ``gradcheck``.
+"""
+
+from tinytorch.tensor import dispatch as _dispatch
+from tinytorch.tensor.ops import DIFFERENTIABLE_OPS as _DIFFERENTIABLE_OPS
+
+from .__about__ import __version__
+from .engine import AutogradLayer, Node, backward, topological_order
+from .function import Function, FunctionCtx
+from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .gradcheck import GradcheckError, gradcheck
+from .rules import RULES, OpContext, unbroadcast
+
+MISSING_RULES: frozenset[str] = frozenset(_DIFFERENTIABLE_OPS - RULES.keys())
+"""Differentiable ops of the installed tt-tensor that have no backward rule here (should be empty)."""
+
+_dispatch.install_autograd_layer(AutogradLayer())
+
+__all__ = [
+    "MISSING_RULES",
+    "RULES",
+    "AutogradLayer",
+    "Function",
+    "FunctionCtx",
+    "GradcheckError",
+    "Node",
+    "OpContext",
+    "__version__",
+    "backward",
+    "enable_grad",
+    "gradcheck",
+    "is_grad_enabled",
+    "no_grad",
+    "set_grad_enabled",
+    "topological_order",
+    "unbroadcast",
+]

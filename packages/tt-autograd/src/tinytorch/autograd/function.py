@@ -1,0 +1,88 @@
+"""``Function``: how later packages add differentiable operations.
+
+A Function is a forward computation and its backward rule side by side, as
+``torch.autograd.Function``. Both work on NumPy arrays: Tensor arguments
+arrive in ``forward`` as their arrays, and ``backward`` receives and returns
+arrays. ``apply`` does the wrapping and records the graph node.
+
+Example::
+
+    class Cube(Function):
+        \"\"\"y = x^3;  dL/dx = 3 x^2 dL/dy.\"\"\"
+
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x * x
+
+        @staticmethod
+        def backward(ctx, grad_y):
+            (x,) = ctx.saved_tensors
+            return 3 * x * x * grad_y
+
+    y = Cube.apply(Tensor([1.0, 2.0], requires_grad=True))
+
+``backward`` returns one gradient per positional argument of ``forward``
+(None for arguments that are not tensors or need no gradient);
+``ctx.needs_input_grad`` says which ones are wanted. A Function whose
+``forward`` returns a tuple of arrays has several outputs, and its
+``backward`` receives one gradient per output (zeros for outputs that did not
+reach the loss).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from tinytorch.tensor import Tensor
+
+from .engine import attach
+from .grad_mode import _GradMode
+
+
+class FunctionCtx:
+    """The context a Function's forward fills and its backward reads.
+
+    Store arrays with ``save_for_backward`` and anything else as attributes.
+    """
+
+    needs_input_grad: tuple[bool, ...]
+    saved_tensors: tuple[Any, ...] = ()
+
+    def save_for_backward(self, *values: Any) -> None:
+        """Keep arrays that backward needs (read them back as ``ctx.saved_tensors``)."""
+        self.saved_tensors = values
+
+
+class Function:
+    """Base class of differentiable operations with a hand-written backward."""
+
+    @staticmethod
+    def forward(ctx: FunctionCtx, *args: Any, **kwargs: Any) -> np.ndarray | tuple[np.ndarray, ...]:
+        raise NotImplementedError("a Function subclass must define forward(ctx, *args)")
+
+    @staticmethod
+    def backward(ctx: FunctionCtx, *grad_outputs: np.ndarray) -> Any:
+        raise NotImplementedError("a Function subclass must define backward(ctx, *grad_outputs)")
+
+    @classmethod
+    def apply(cls, *args: Any, **kwargs: Any) -> Any:
+        """Run forward on the arrays of ``args``; record a node when a gradient will be needed."""
+        ctx = FunctionCtx()
+        ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+        arrays = [a.data if isinstance(a, Tensor) else a for a in args]
+        result = cls.forward(ctx, *arrays, **kwargs)
+        several = isinstance(result, tuple)
+        outputs = tuple(Tensor._from_array(np.asarray(r)) for r in (result if several else (result,)))
+        wanted = _GradMode.enabled and any(ctx.needs_input_grad)
+        if wanted and all(o.dtype.kind == "f" for o in outputs):
+            attach(cls.__name__, args, _call_backward(cls), ctx, outputs)
+        return outputs if several else outputs[0]
+
+
+def _call_backward(cls: type[Function]):
+    def rule(ctx: FunctionCtx, *grad_outputs: np.ndarray):
+        return cls.backward(ctx, *grad_outputs)
+
+    return rule

@@ -1,0 +1,60 @@
+"""Grad mode: whether operations are recorded for backward.
+
+``no_grad()`` switches recording off (for evaluation and for parameter
+updates); ``enable_grad()`` switches it back on inside a ``no_grad`` block.
+Both work as context managers and as decorators, as in PyTorch.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import TypeVar
+
+_F = TypeVar("_F", bound=Callable)
+
+
+class _GradMode:
+    enabled = True
+
+
+def is_grad_enabled() -> bool:
+    """True when operations on tensors that require grad are recorded."""
+    return _GradMode.enabled
+
+
+def set_grad_enabled(mode: bool) -> None:
+    _GradMode.enabled = bool(mode)
+
+
+class _SetGradMode:
+    """A context manager and decorator that sets grad mode and restores the old one."""
+
+    mode: bool
+
+    def __enter__(self) -> None:
+        self._previous = _GradMode.enabled
+        _GradMode.enabled = self.mode
+
+    def __exit__(self, *exc_info) -> None:
+        _GradMode.enabled = self._previous
+
+    def __call__(self, function: _F) -> _F:
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            with type(self)():
+                return function(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+
+class no_grad(_SetGradMode):  # noqa: N801 - PyTorch's name
+    """Do not record operations: outputs do not require grad."""
+
+    mode = False
+
+
+class enable_grad(_SetGradMode):  # noqa: N801 - PyTorch's name
+    """Record operations again, inside a ``no_grad`` block."""
+
+    mode = True

@@ -1,0 +1,417 @@
+"""Backward rules: one per differentiable op of tt-tensor's op table.
+
+A rule receives the op's context and the gradient of the loss with respect to
+the op's output, dL/dy, and returns dL/dx for each input (None where the
+input does not need one). The context carries exactly what the op-table
+contract promises: ``ctx.inputs`` (the input arrays at forward time),
+``ctx.params`` (the op's keyword parameters), ``ctx.output`` (the output array)
+and ``ctx.needs_input_grad``.
+
+The chain rule for elementwise ops is a product: if y = f(x) then
+dL/dx = f'(x) * dL/dy. When an input was broadcast in the forward pass, its
+gradient is summed over the broadcast dims (``unbroadcast``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+Grad = np.ndarray | None
+
+
+class OpContext:
+    """What a backward rule may rely on (the op-table contract)."""
+
+    __slots__ = ("inputs", "params", "output", "needs_input_grad")
+
+    def __init__(self, inputs, params, output, needs_input_grad):
+        self.inputs: tuple[np.ndarray, ...] = inputs
+        self.params: dict = params
+        self.output: np.ndarray = output
+        self.needs_input_grad: tuple[bool, ...] = needs_input_grad
+
+
+def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Sum ``grad`` down to ``shape``, undoing NumPy broadcasting.
+
+    Broadcasting prepends dims and stretches size-1 dims; each stretched
+    copy of an input element contributed to the loss, so their gradients add.
+    """
+    # BEGIN SOLUTION
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra > 0:
+        grad = grad.sum(axis=tuple(range(extra)))
+    stretched = tuple(i for i, size in enumerate(shape) if size == 1 and grad.shape[i] != 1)
+    if stretched:
+        grad = grad.sum(axis=stretched, keepdims=True)
+    return grad
+    # END SOLUTION
+
+
+def _expand_reduced(grad: np.ndarray, shape: tuple[int, ...], axis, keepdims: bool) -> np.ndarray:
+    """Broadcast the gradient of a reduction back to the input's shape."""
+    if axis is not None and not keepdims:
+        axes = (axis,) if isinstance(axis, int) else axis
+        grad = np.expand_dims(grad, tuple(a % len(shape) for a in axes))
+    return np.broadcast_to(grad, shape)
+
+
+def _reduced_count(shape: tuple[int, ...], axis) -> int:
+    """How many elements a reduction over ``axis`` combines into each output."""
+    if axis is None:
+        return int(np.prod(shape, dtype=np.int64))
+    axes = (axis,) if isinstance(axis, int) else axis
+    return int(np.prod([shape[a] for a in axes], dtype=np.int64))
+
+
+# ----------------------------------------------------------------------------- binary
+
+
+def add_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, Grad]:
+    """y = a + b:  dL/da = dL/dy,  dL/db = dL/dy."""
+    # BEGIN SOLUTION
+    a, b = ctx.inputs
+    need_a, need_b = ctx.needs_input_grad
+    return (unbroadcast(g, a.shape) if need_a else None, unbroadcast(g, b.shape) if need_b else None)
+    # END SOLUTION
+
+
+def sub_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, Grad]:
+    """y = a - b:  dL/da = dL/dy,  dL/db = -dL/dy."""
+    # BEGIN SOLUTION
+    a, b = ctx.inputs
+    need_a, need_b = ctx.needs_input_grad
+    return (unbroadcast(g, a.shape) if need_a else None, unbroadcast(-g, b.shape) if need_b else None)
+    # END SOLUTION
+
+
+def mul_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, Grad]:
+    """y = a * b:  dL/da = b dL/dy,  dL/db = a dL/dy."""
+    # BEGIN SOLUTION
+    a, b = ctx.inputs
+    need_a, need_b = ctx.needs_input_grad
+    return (
+        unbroadcast(g * b, a.shape) if need_a else None,
+        unbroadcast(g * a, b.shape) if need_b else None,
+    )
+    # END SOLUTION
+
+
+def div_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, Grad]:
+    """y = a / b:  dL/da = dL/dy / b,  dL/db = -dL/dy * a / b^2 = -dL/dy * y / b."""
+    # BEGIN SOLUTION
+    a, b = ctx.inputs
+    need_a, need_b = ctx.needs_input_grad
+    return (
+        unbroadcast(g / b, a.shape) if need_a else None,
+        unbroadcast(-g * ctx.output / b, b.shape) if need_b else None,
+    )
+    # END SOLUTION
+
+
+def _choose_backward(ctx: OpContext, g: np.ndarray, a_wins: np.ndarray) -> tuple[Grad, Grad]:
+    """Route dL/dy to whichever input was chosen; at ties each gets half (as PyTorch)."""
+    a, b = ctx.inputs
+    need_a, need_b = ctx.needs_input_grad
+    tie = a == b
+    share_a = np.where(tie, 0.5, a_wins).astype(g.dtype)
+    return (
+        unbroadcast(g * share_a, a.shape) if need_a else None,
+        unbroadcast(g * (1 - share_a), b.shape) if need_b else None,
+    )
+
+
+def maximum_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, Grad]:
+    """y = max(a, b): the gradient goes to the larger input; ties split it evenly."""
+    a, b = ctx.inputs
+    return _choose_backward(ctx, g, a > b)
+
+
+def minimum_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, Grad]:
+    """y = min(a, b): the gradient goes to the smaller input; ties split it evenly."""
+    a, b = ctx.inputs
+    return _choose_backward(ctx, g, a < b)
+
+
+def matmul_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, Grad]:
+    """Y = A @ B:  dL/dA = dL/dY @ B^T,  dL/dB = A^T @ dL/dY.
+
+    A 1-D operand is a row (for A) or a column (for B) vector; batch dims that
+    were broadcast are summed.
+    """
+    # BEGIN SOLUTION
+    a, b = ctx.inputs
+    need_a, need_b = ctx.needs_input_grad
+    a2 = a[None, :] if a.ndim == 1 else a
+    b2 = b[:, None] if b.ndim == 1 else b
+    g2 = g
+    if a.ndim == 1:
+        g2 = np.expand_dims(g2, -2)
+    if b.ndim == 1:
+        g2 = np.expand_dims(g2, -1)
+    grad_a = grad_b = None
+    if need_a:
+        grad_a = unbroadcast(g2 @ np.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
+    if need_b:
+        grad_b = unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2.shape).reshape(b.shape)
+    return grad_a, grad_b
+    # END SOLUTION
+
+
+# ----------------------------------------------------------------------------- unary
+
+
+def neg_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
+    """y = -x:  dL/dx = -dL/dy."""
+    return (-g,)
+
+
+def pow_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
+    """y = x^p:  dL/dx = p x^(p-1) dL/dy."""
+    # BEGIN SOLUTION
+    (x,) = ctx.inputs
+    p = ctx.params["exponent"]
+    if p == 2:
+        return (g * (2 * x),)
+    if p == 1:
+        return (g,)
+    return (g * (p * np.power(x, np.asarray(p - 1, dtype=x.dtype))),)
+    # END SOLUTION
+
+
+def exp_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
+    """y = e^x:  dL/dx = y dL/dy."""
+    # BEGIN SOLUTION
+    return (g * ctx.output,)
+    # END SOLUTION
+
+
+def log_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
+    """y = ln x:  dL/dx = dL/dy / x."""
+    # BEGIN SOLUTION
+    return (g / ctx.inputs[0],)
+    # END SOLUTION
+
+
+def sqrt_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
+    """y = sqrt(x):  dL/dx = dL/dy / (2 y)."""
+    # BEGIN SOLUTION
+    return (g / (2 * ctx.output),)
+    # END SOLUTION
+
+
+def abs_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
+    """y = |x|:  dL/dx = sign(x) dL/dy (0 at x = 0, as PyTorch)."""
+    return (g * np.sign(ctx.inputs[0]),)
+
+
+def sin_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
+    """y = sin x:  dL/dx = cos(x) dL/dy."""
+    return (g * np.cos(ctx.inputs[0]),)
+
+
+def cos_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
+    """y = cos x:  dL/dx = -sin(x) dL/dy."""
+    return (-g * np.sin(ctx.inputs[0]),)
+
+
+def tanh_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
+    """y = tanh x:  dL/dx = (1 - y^2) dL/dy."""
+    # BEGIN SOLUTION
+    y = ctx.output
+    return (g * (1 - y * y),)
+    # END SOLUTION
+
+
+def sigmoid_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
+    """y = sigmoid(x):  dL/dx = y (1 - y) dL/dy.
+
+    NOTE: written with the output y, never with e^-x, so it stays finite for any x.
+    """
+    # BEGIN SOLUTION
+    y = ctx.output
+    return (g * y * (1 - y),)
+    # END SOLUTION
+
+
+def relu_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
+    """y = max(x, 0):  dL/dx = dL/dy where x > 0, else 0 (0 at x = 0, as PyTorch)."""
+    # BEGIN SOLUTION
+    return (g * (ctx.inputs[0] > 0),)
+    # END SOLUTION
+
+
+def clip_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
+    """y = clip(x, lo, hi):  dL/dx = dL/dy where lo <= x <= hi, else 0."""
+    (x,) = ctx.inputs
+    lo, hi = ctx.params.get("min"), ctx.params.get("max")
+    inside = np.ones(x.shape, dtype=bool)
+    if lo is not None:
+        inside &= x >= lo
+    if hi is not None:
+        inside &= x <= hi
+    return (g * inside,)
+
+
+def cast_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
+    """y = x in another dtype: the gradient returns in x's dtype."""
+    return (g.astype(ctx.inputs[0].dtype),)
+
+
+def copy_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
+    return (g,)
+
+
+# ----------------------------------------------------------------------------- reductions
+
+
+def sum_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
+    """y = sum over axis of x:  every summed element gets dL/dy."""
+    # BEGIN SOLUTION
+    (x,) = ctx.inputs
+    return (_expand_reduced(g, x.shape, ctx.params["axis"], ctx.params["keepdims"]),)
+    # END SOLUTION
+
+
+def mean_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
+    """y = mean over axis of x:  every element gets dL/dy / N."""
+    # BEGIN SOLUTION
+    (x,) = ctx.inputs
+    axis = ctx.params["axis"]
+    g = g / np.asarray(_reduced_count(x.shape, axis), dtype=g.dtype)
+    return (_expand_reduced(g, x.shape, axis, ctx.params["keepdims"]),)
+    # END SOLUTION
+
+
+def _extreme_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
+    """y = max (or min) over axis: the gradient goes to the extreme elements.
+
+    NOTE: when several elements tie for the extreme, they share the gradient
+    evenly, so the result does not depend on their order.
+    """
+    (x,) = ctx.inputs
+    axis, keepdims = ctx.params["axis"], ctx.params["keepdims"]
+    y = _expand_reduced(ctx.output, x.shape, axis, keepdims)
+    is_extreme = x == y
+    count = is_extreme.sum(axis=axis, keepdims=True)
+    share = _expand_reduced(g, x.shape, axis, keepdims) * is_extreme
+    return (share / count.astype(g.dtype),)
+
+
+def var_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
+    """y = sum((x - mean)^2) / (N - c):  dL/dx = 2 (x - mean) / (N - c) dL/dy."""
+    (x,) = ctx.inputs
+    axis, keepdims = ctx.params["axis"], ctx.params["keepdims"]
+    n = _reduced_count(x.shape, axis)
+    centered = x - x.mean(axis=axis, keepdims=True)
+    scale = np.asarray(2 / max(n - ctx.params["correction"], 0), dtype=g.dtype)
+    return (_expand_reduced(g, x.shape, axis, keepdims) * centered * scale,)
+
+
+# ----------------------------------------------------------------------------- movement
+
+
+def reshape_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
+    """A reshape moves no numbers: the gradient takes the input's shape back."""
+    return (g.reshape(ctx.inputs[0].shape),)
+
+
+def permute_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
+    """The gradient is permuted back with the inverse permutation."""
+    return (np.transpose(g, np.argsort(ctx.params["dims"])),)
+
+
+def expand_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
+    """Each broadcast copy contributed: sum them (as for broadcasting)."""
+    return (unbroadcast(g, ctx.inputs[0].shape),)
+
+
+def _is_basic_index(index) -> bool:
+    """True when ``x[index]`` selects each element at most once (ints, slices, None, ...)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(p is None or p is Ellipsis or isinstance(p, (int, np.integer, slice)) for p in parts)
+
+
+def getitem_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
+    """Scatter dL/dy back to the positions that were read.
+
+    NOTE: an integer-array index may read one element several times; np.add.at
+    adds every read's gradient (plain assignment would keep only the last).
+    """
+    # BEGIN SOLUTION
+    (x,) = ctx.inputs
+    index = ctx.params["index"]
+    grad = np.zeros(x.shape, dtype=g.dtype)
+    if _is_basic_index(index) or (isinstance(index, np.ndarray) and index.dtype == bool):
+        grad[index] = g
+    else:
+        np.add.at(grad, index, g)
+    return (grad,)
+    # END SOLUTION
+
+
+def cat_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, ...]:
+    """Split dL/dy into the pieces each input supplied."""
+    axis = ctx.params["axis"]
+    bounds = np.cumsum([x.shape[axis] for x in ctx.inputs])[:-1]
+    return tuple(np.split(g, bounds, axis=axis))
+
+
+def stack_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, ...]:
+    """Input i receives slice i of dL/dy along the new axis."""
+    axis = ctx.params["axis"]
+    return tuple(np.take(g, i, axis=axis) for i in range(len(ctx.inputs)))
+
+
+def where_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, Grad, Grad]:
+    """y = a where c else b:  a gets dL/dy where c holds, b where it does not."""
+    condition, a, b = ctx.inputs
+    _, need_a, need_b = ctx.needs_input_grad
+    zero = np.zeros((), dtype=g.dtype)
+    return (
+        None,
+        unbroadcast(np.where(condition, g, zero), a.shape) if need_a else None,
+        unbroadcast(np.where(condition, zero, g), b.shape) if need_b else None,
+    )
+
+
+RULES: dict[str, Callable[[OpContext, np.ndarray], tuple[Grad, ...]]] = {
+    "add": add_backward,
+    "sub": sub_backward,
+    "mul": mul_backward,
+    "div": div_backward,
+    "maximum": maximum_backward,
+    "minimum": minimum_backward,
+    "matmul": matmul_backward,
+    "neg": neg_backward,
+    "pow": pow_backward,
+    "exp": exp_backward,
+    "log": log_backward,
+    "sqrt": sqrt_backward,
+    "abs": abs_backward,
+    "sin": sin_backward,
+    "cos": cos_backward,
+    "tanh": tanh_backward,
+    "sigmoid": sigmoid_backward,
+    "relu": relu_backward,
+    "clip": clip_backward,
+    "cast": cast_backward,
+    "copy": copy_backward,
+    "sum": sum_backward,
+    "mean": mean_backward,
+    "max": _extreme_backward,
+    "min": _extreme_backward,
+    "var": var_backward,
+    "reshape": reshape_backward,
+    "permute": permute_backward,
+    "expand": expand_backward,
+    "getitem": getitem_backward,
+    "cat": cat_backward,
+    "stack": stack_backward,
+    "where": where_backward,
+}
+"""The backward rule of every differentiable op, by op-table name."""

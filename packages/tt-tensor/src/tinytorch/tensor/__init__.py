@@ -1,0 +1,63 @@
+"""tinytorch.tensor: n-dimensional arrays on NumPy with PyTorch's names.
+
+Forward math only. Gradients come from tt-autograd, which plugs into the
+dispatcher (``tinytorch.tensor.dispatch``) when installed.
+"""
+
+from . import dispatch, ops
+from .__about__ import __version__
+from .creation import (
+    arange,
+    default_generator,
+    eye,
+    full,
+    full_like,
+    manual_seed,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from .errors import DTypeError, ShapeError
+from .tensor import Tensor, cat, stack, where
+
+float32 = "float32"
+float64 = "float64"
+int64 = "int64"
+
+__all__ = [
+    "DTypeError",
+    "ShapeError",
+    "Tensor",
+    "__version__",
+    "arange",
+    "cat",
+    "default_generator",
+    "dispatch",
+    "eye",
+    "float32",
+    "float64",
+    "full",
+    "full_like",
+    "int64",
+    "manual_seed",
+    "ones",
+    "ones_like",
+    "ops",
+    "rand",
+    "rand_like",
+    "randint",
+    "randn",
+    "randn_like",
+    "stack",
+    "tensor",
+    "where",
+    "zeros",
+    "zeros_like",
+]

@@ -1,0 +1,100 @@
+"""Creating tensors: constants, ranges and seedable random numbers.
+
+Random functions draw from one module-level ``numpy.random.Generator``
+(reseed it with ``manual_seed``) unless a ``generator`` is passed, so a run is
+reproducible from its seed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .tensor import DEFAULT_FLOAT, Tensor, _shape_arg
+
+_generator = np.random.default_rng(0)
+
+
+def manual_seed(seed: int) -> np.random.Generator:
+    """Reseed the default generator (``torch.manual_seed``) and return it."""
+    global _generator
+    _generator = np.random.default_rng(seed)
+    return _generator
+
+
+def default_generator() -> np.random.Generator:
+    """The generator random functions use when none is passed."""
+    return _generator
+
+
+def _dtype(dtype: Any) -> Any:
+    return DEFAULT_FLOAT if dtype is None else dtype
+
+
+def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A new tensor from data (``torch.tensor``)."""
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype)
+
+
+def zeros(*shape, dtype=None, requires_grad: bool = False) -> Tensor:
+    return Tensor(np.zeros(_shape_arg(shape), dtype=_dtype(dtype)), requires_grad=requires_grad)
+
+
+def ones(*shape, dtype=None, requires_grad: bool = False) -> Tensor:
+    return Tensor(np.ones(_shape_arg(shape), dtype=_dtype(dtype)), requires_grad=requires_grad)
+
+
+def full(shape, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
+    return Tensor(np.full(_shape_arg((shape,)), fill_value, dtype=_dtype(dtype)), requires_grad=requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype=None, requires_grad: bool = False) -> Tensor:
+    return Tensor(np.eye(n, m, dtype=_dtype(dtype)), requires_grad=requires_grad)
+
+
+def arange(start, end=None, step=1, dtype=None) -> Tensor:
+    """Evenly spaced values in [start, end); integers stay int64 unless a dtype is given."""
+    if end is None:
+        start, end = 0, start
+    return Tensor(np.arange(start, end, step), dtype=dtype)
+
+
+def randn(*shape, dtype=None, requires_grad: bool = False, generator: np.random.Generator | None = None) -> Tensor:
+    """Samples of the standard normal distribution."""
+    rng = generator or _generator
+    data = rng.standard_normal(_shape_arg(shape), dtype=np.float64).astype(_dtype(dtype))
+    return Tensor(data, requires_grad=requires_grad)
+
+
+def rand(*shape, dtype=None, requires_grad: bool = False, generator: np.random.Generator | None = None) -> Tensor:
+    """Samples of the uniform distribution on [0, 1)."""
+    rng = generator or _generator
+    data = rng.random(_shape_arg(shape)).astype(_dtype(dtype))
+    return Tensor(data, requires_grad=requires_grad)
+
+
+def randint(low: int, high: int, shape, generator: np.random.Generator | None = None) -> Tensor:
+    """Integers drawn uniformly from [low, high), as int64."""
+    rng = generator or _generator
+    return Tensor(rng.integers(low, high, size=_shape_arg((shape,)), dtype=np.int64))
+
+
+def zeros_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+    return zeros(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+
+
+def ones_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+    return ones(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+
+
+def full_like(t: Tensor, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
+    return full(t.shape, fill_value, dtype=dtype or t.dtype, requires_grad=requires_grad)
+
+
+def randn_like(t: Tensor, dtype=None, requires_grad: bool = False, generator=None) -> Tensor:
+    return randn(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad, generator=generator)
+
+
+def rand_like(t: Tensor, dtype=None, requires_grad: bool = False, generator=None) -> Tensor:
+    return rand(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad, generator=generator)

@@ -1,0 +1,103 @@
+"""The dispatcher: the one road every Tensor operation takes.
+
+``apply("mul", a, b)`` looks ``mul`` up in the op table, runs its NumPy
+kernel on the inputs' arrays and wraps the result in a Tensor. Then, if an
+*autograd layer* is installed, it hands the call to that layer, which may
+record a graph node so that gradients can flow back later. This is the
+extension point tt-autograd plugs into, in the way PyTorch's dispatcher puts
+an autograd layer in front of each kernel: tt-tensor itself computes forward
+math only and never imports tt-autograd at module level.
+
+An autograd layer is any object with two methods::
+
+    record(op_name, inputs, params, output) -> None
+        called after a differentiable op ran; may set output.requires_grad
+        and output.grad_fn.
+    backward(tensor, gradient, retain_graph) -> None
+        called by Tensor.backward().
+
+tt-autograd installs its layer with ``install_autograd_layer`` when it is
+imported. tt-tensor imports it lazily the first time a tensor requires grad,
+so ``from tinytorch.tensor import Tensor`` is all a user needs to write.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any, Protocol
+
+from .errors import explain_kernel_error
+from .ops import OP_TABLE
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+
+
+class AutogradLayer(Protocol):
+    """What tt-tensor expects of the autograd layer (see the module docstring)."""
+
+    def record(self, op_name: str, inputs: tuple[Tensor, ...], params: dict, output: Tensor) -> None: ...
+
+    def backward(self, tensor: Tensor, gradient: Any, retain_graph: bool) -> None: ...
+
+
+_layer: AutogradLayer | None = None
+_import_attempted = False
+AUTOGRAD_MODULE = "tinytorch.autograd"
+
+
+def install_autograd_layer(layer: AutogradLayer | None) -> None:
+    """Install (or, with None, remove) the layer that records graphs."""
+    global _layer
+    _layer = layer
+
+
+def autograd_layer() -> AutogradLayer | None:
+    """The installed autograd layer, importing tt-autograd on first need if it is installed."""
+    global _import_attempted
+    if _layer is None and not _import_attempted:
+        _import_attempted = True
+        try:
+            importlib.import_module(AUTOGRAD_MODULE)
+        except ModuleNotFoundError as error:
+            if error.name not in ("tinytorch.autograd", "tinytorch"):
+                raise
+    return _layer
+
+
+def require_autograd_layer(what: str) -> AutogradLayer:
+    """The autograd layer, or a clear error saying that ``what`` needs tt-autograd."""
+    layer = autograd_layer()
+    if layer is None:
+        raise RuntimeError(
+            f"{what} needs tt-autograd, which is not installed: tt-tensor runs forward "
+            "math only. Install it with `pip install tt-autograd` (or "
+            "`pip install -e packages/tt-autograd` in the tinytorch repo)."
+        )
+    return layer
+
+
+_tensor_type: Any = None  # set by tensor.py, which imports this module
+
+
+def register_tensor_type(tensor_type: type) -> None:
+    """Tell the dispatcher which class wraps kernel outputs (called once by tensor.py)."""
+    global _tensor_type
+    _tensor_type = tensor_type
+
+
+def apply(op_name: str, *inputs: Tensor, **params: Any) -> Tensor:
+    """Run op ``op_name`` on Tensor ``inputs`` and return the output Tensor.
+
+    The kernel sees the inputs' NumPy arrays; the autograd layer, if any, sees
+    the Tensors, the parameters and the output.
+    """
+    op = OP_TABLE[op_name]
+    try:
+        data = op.kernel(*[t.data for t in inputs], **params)
+    except (ValueError, TypeError, IndexError) as error:
+        raise explain_kernel_error(op_name, inputs, params, error) from error
+    output = _tensor_type._from_array(data)
+    if op.differentiable and _layer is not None:
+        _layer.record(op_name, inputs, params, output)
+    return output

@@ -1,0 +1,389 @@
+"""The op table: every Tensor operation's forward kernel, on NumPy arrays.
+
+Each entry names one operation, the number of Tensor inputs it takes, the
+keyword parameters it accepts, and whether it is differentiable. The kernels
+take and return NumPy arrays; they know nothing about Tensors or gradients.
+
+This table is the contract between tt-tensor and tt-autograd: autograd keeps
+one backward rule per differentiable name here, and a backward rule may rely on
+exactly three things: the input arrays as they were at forward time, the
+keyword parameters, and the output array. Both packages pin the table in
+their tests, so either can be swapped for another implementation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+VARIADIC = -1  # arity of ops that take a sequence of tensors (cat, stack)
+
+
+@dataclass(frozen=True)
+class OpDef:
+    """One operation of the table.
+
+    Attributes:
+        name: the op's name, the key autograd uses for its backward rule.
+        kernel: forward computation on NumPy arrays.
+        arity: number of Tensor inputs, or ``VARIADIC``.
+        params: names of the keyword parameters the kernel accepts.
+        differentiable: False for ops whose output never carries a gradient
+            (comparisons, argmax).
+    """
+
+    name: str
+    kernel: Callable[..., np.ndarray]
+    arity: int
+    params: tuple[str, ...] = ()
+    differentiable: bool = True
+
+
+def _float(x: np.ndarray) -> np.ndarray:
+    """Integer and boolean inputs of float math become float32 (PyTorch's default dtype)."""
+    return x if x.dtype.kind == "f" else x.astype(np.float32)
+
+
+# ----------------------------------------------------------------------------- binary, elementwise
+
+
+def add(a, b):
+    """a + b, broadcasting."""
+    # BEGIN SOLUTION
+    return np.add(a, b)
+    # END SOLUTION
+
+
+def sub(a, b):
+    """a - b, broadcasting."""
+    # BEGIN SOLUTION
+    return np.subtract(a, b)
+    # END SOLUTION
+
+
+def mul(a, b):
+    """a * b, broadcasting."""
+    # BEGIN SOLUTION
+    return np.multiply(a, b)
+    # END SOLUTION
+
+
+def div(a, b):
+    """a / b, broadcasting; integer division gives float32, as in PyTorch."""
+    # BEGIN SOLUTION
+    return np.divide(_float(a), _float(b))
+    # END SOLUTION
+
+
+def maximum(a, b):
+    """Elementwise max(a, b)."""
+    # BEGIN SOLUTION
+    return np.maximum(a, b)
+    # END SOLUTION
+
+
+def minimum(a, b):
+    """Elementwise min(a, b)."""
+    # BEGIN SOLUTION
+    return np.minimum(a, b)
+    # END SOLUTION
+
+
+def matmul(a, b):
+    """Matrix product with NumPy's rules: 1-D operands are vectors, leading dims broadcast."""
+    # BEGIN SOLUTION
+    return np.matmul(a, b)
+    # END SOLUTION
+
+
+# ----------------------------------------------------------------------------- unary, elementwise
+
+
+def neg(x):
+    """-x."""
+    # BEGIN SOLUTION
+    return np.negative(x)
+    # END SOLUTION
+
+
+def pow(x, exponent):  # noqa: A001 - the op's name in the table
+    """x ** exponent for a Python-number exponent.
+
+    Small integer powers are written as products: ``x * x * x`` is hundreds of
+    times faster than ``np.power(x, 3)`` on float arrays.
+    """
+    # BEGIN SOLUTION
+    x = _float(x) if exponent < 0 or exponent != int(exponent) else x
+    if exponent == 2:
+        return x * x
+    if exponent == 3:
+        return x * x * x
+    if exponent == 0.5:
+        return np.sqrt(x)
+    if exponent == 1:
+        return x.copy()
+    return np.power(x, np.asarray(exponent, dtype=x.dtype))
+    # END SOLUTION
+
+
+def exp(x):
+    """e ** x."""
+    # BEGIN SOLUTION
+    return np.exp(_float(x))
+    # END SOLUTION
+
+
+def log(x):
+    """Natural logarithm."""
+    # BEGIN SOLUTION
+    return np.log(_float(x))
+    # END SOLUTION
+
+
+def sqrt(x):
+    """Square root."""
+    # BEGIN SOLUTION
+    return np.sqrt(_float(x))
+    # END SOLUTION
+
+
+def abs(x):  # noqa: A001 - the op's name in the table
+    """|x|."""
+    # BEGIN SOLUTION
+    return np.abs(x)
+    # END SOLUTION
+
+
+def sin(x):
+    """sin(x)."""
+    # BEGIN SOLUTION
+    return np.sin(_float(x))
+    # END SOLUTION
+
+
+def cos(x):
+    """cos(x)."""
+    # BEGIN SOLUTION
+    return np.cos(_float(x))
+    # END SOLUTION
+
+
+def tanh(x):
+    """tanh(x)."""
+    # BEGIN SOLUTION
+    return np.tanh(_float(x))
+    # END SOLUTION
+
+
+def sigmoid(x):
+    """sigmoid(x) = 1 / (1 + e^-x), computed without overflow for large |x|.
+
+    For x >= 0 use 1 / (1 + e^-x); for x < 0 use e^x / (1 + e^x). Both only
+    ever exponentiate a non-positive number.
+    """
+    # BEGIN SOLUTION
+    x = _float(x)
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+    # END SOLUTION
+
+
+def relu(x):
+    """max(x, 0)."""
+    # BEGIN SOLUTION
+    return np.maximum(x, 0)
+    # END SOLUTION
+
+
+def clip(x, min=None, max=None):  # noqa: A002 - PyTorch's argument names
+    """Clamp x into [min, max]; either bound may be None."""
+    # BEGIN SOLUTION
+    if min is None and max is None:
+        raise ValueError("clip: at least one of min and max must be given")
+    return np.clip(x, min, max).astype(x.dtype, copy=False)
+    # END SOLUTION
+
+
+def cast(x, dtype):
+    """x converted to another dtype."""
+    return x.astype(dtype)
+
+
+# ----------------------------------------------------------------------------- comparisons
+
+
+def eq(a, b):
+    return np.equal(a, b)
+
+
+def ne(a, b):
+    return np.not_equal(a, b)
+
+
+def lt(a, b):
+    return np.less(a, b)
+
+
+def le(a, b):
+    return np.less_equal(a, b)
+
+
+def gt(a, b):
+    return np.greater(a, b)
+
+
+def ge(a, b):
+    return np.greater_equal(a, b)
+
+
+# ----------------------------------------------------------------------------- reductions
+
+
+def sum(x, axis=None, keepdims=False):  # noqa: A001 - the op's name in the table
+    """Sum over ``axis`` (all axes when None)."""
+    # BEGIN SOLUTION
+    return np.sum(x, axis=axis, keepdims=keepdims)
+    # END SOLUTION
+
+
+def mean(x, axis=None, keepdims=False):
+    """Mean over ``axis``; integer input gives float32."""
+    # BEGIN SOLUTION
+    return np.mean(_float(x), axis=axis, keepdims=keepdims)
+    # END SOLUTION
+
+
+def max(x, axis=None, keepdims=False):  # noqa: A001 - the op's name in the table
+    """Largest element over ``axis``."""
+    # BEGIN SOLUTION
+    return np.max(x, axis=axis, keepdims=keepdims)
+    # END SOLUTION
+
+
+def min(x, axis=None, keepdims=False):  # noqa: A001 - the op's name in the table
+    """Smallest element over ``axis``."""
+    # BEGIN SOLUTION
+    return np.min(x, axis=axis, keepdims=keepdims)
+    # END SOLUTION
+
+
+def var(x, axis=None, keepdims=False, correction=1):
+    """Variance: sum((x - mean)^2) / (N - correction), as ``torch.var`` (unbiased by default)."""
+    # BEGIN SOLUTION
+    return np.var(_float(x), axis=axis, keepdims=keepdims, ddof=correction)
+    # END SOLUTION
+
+
+def argmax(x, axis=None, keepdims=False):
+    return np.argmax(x, axis=axis, keepdims=keepdims)
+
+
+def argmin(x, axis=None, keepdims=False):
+    return np.argmin(x, axis=axis, keepdims=keepdims)
+
+
+# ----------------------------------------------------------------------------- movement
+
+
+def reshape(x, shape):
+    """The same elements in a new shape (a view where NumPy can make one)."""
+    return np.reshape(x, shape)
+
+
+def permute(x, dims):
+    """Axes reordered: output axis i is input axis dims[i]."""
+    return np.transpose(x, dims)
+
+
+def expand(x, shape):
+    """A read-only broadcast view of x with ``shape``."""
+    return np.broadcast_to(x, shape)
+
+
+def getitem(x, index):
+    """x[index] with NumPy's basic and advanced indexing."""
+    return x[index]
+
+
+def cat(*xs, axis=0):
+    """Arrays joined along an existing axis."""
+    return np.concatenate(xs, axis=axis)
+
+
+def stack(*xs, axis=0):
+    """Arrays joined along a new axis."""
+    return np.stack(xs, axis=axis)
+
+
+def where(condition, a, b):
+    """Elementwise ``a if condition else b``; condition is boolean and gets no gradient."""
+    return np.where(condition, a, b)
+
+
+def copy(x):
+    """A copy that owns its memory."""
+    return x.copy()
+
+
+# ----------------------------------------------------------------------------- the table
+
+
+def _table(*defs: OpDef) -> dict[str, OpDef]:
+    return {d.name: d for d in defs}
+
+
+_REDUCE = ("axis", "keepdims")
+
+OP_TABLE: dict[str, OpDef] = _table(
+    # binary elementwise (broadcasting)
+    OpDef("add", add, 2),
+    OpDef("sub", sub, 2),
+    OpDef("mul", mul, 2),
+    OpDef("div", div, 2),
+    OpDef("maximum", maximum, 2),
+    OpDef("minimum", minimum, 2),
+    OpDef("matmul", matmul, 2),
+    # unary elementwise
+    OpDef("neg", neg, 1),
+    OpDef("pow", pow, 1, ("exponent",)),
+    OpDef("exp", exp, 1),
+    OpDef("log", log, 1),
+    OpDef("sqrt", sqrt, 1),
+    OpDef("abs", abs, 1),
+    OpDef("sin", sin, 1),
+    OpDef("cos", cos, 1),
+    OpDef("tanh", tanh, 1),
+    OpDef("sigmoid", sigmoid, 1),
+    OpDef("relu", relu, 1),
+    OpDef("clip", clip, 1, ("min", "max")),
+    OpDef("cast", cast, 1, ("dtype",)),
+    # comparisons (boolean results, no gradient)
+    OpDef("eq", eq, 2, differentiable=False),
+    OpDef("ne", ne, 2, differentiable=False),
+    OpDef("lt", lt, 2, differentiable=False),
+    OpDef("le", le, 2, differentiable=False),
+    OpDef("gt", gt, 2, differentiable=False),
+    OpDef("ge", ge, 2, differentiable=False),
+    # reductions
+    OpDef("sum", sum, 1, _REDUCE),
+    OpDef("mean", mean, 1, _REDUCE),
+    OpDef("max", max, 1, _REDUCE),
+    OpDef("min", min, 1, _REDUCE),
+    OpDef("var", var, 1, (*_REDUCE, "correction")),
+    OpDef("argmax", argmax, 1, _REDUCE, differentiable=False),
+    OpDef("argmin", argmin, 1, _REDUCE, differentiable=False),
+    # movement
+    OpDef("reshape", reshape, 1, ("shape",)),
+    OpDef("permute", permute, 1, ("dims",)),
+    OpDef("expand", expand, 1, ("shape",)),
+    OpDef("getitem", getitem, 1, ("index",)),
+    OpDef("cat", cat, VARIADIC, ("axis",)),
+    OpDef("stack", stack, VARIADIC, ("axis",)),
+    OpDef("where", where, 3),
+    OpDef("copy", copy, 1),
+)
+"""Every operation a Tensor can run, by name."""
+
+DIFFERENTIABLE_OPS: frozenset[str] = frozenset(n for n, d in OP_TABLE.items() if d.differentiable)
