@@ -1,0 +1,279 @@
+"""The Milestone runner: command line, progress, metrics, bars, results file and plot.
+
+A milestone script uses it like this::
+
+    ms = Milestone.from_script(__file__, description="The perceptron, 1957")
+    for epoch in ms.progress(range(ms.epochs(full=30, quick=5)), desc="train"):
+        ...
+        ms.log("loss", epoch, loss)
+    ms.record("separable_test_accuracy", accuracy)
+    ms.facts(model_or_params=model, train_seconds=seconds, samples=n_seen)
+    sys.exit(ms.finish())
+
+``finish()`` checks every bar that ``milestone.toml`` declares for this script,
+prints a PASS/FAIL table, writes ``<results>/<milestone>/<script>.json`` (and a
+PNG of the logged curves when matplotlib is importable) and returns 0 only
+if every bar passed. A bar whose metric was never recorded fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+from .progress import progress
+from .provenance import installed_packages
+from .spec import MilestoneSpec, Script, load_milestone
+
+RESULTS_ENV = "TT_RESULTS_DIR"
+DATA_ENV = "TT_DATA_DIR"
+
+
+def default_results_dir(milestone_folder: Path) -> Path:
+    """``$TT_RESULTS_DIR``, else ``<repo root>/results/milestones`` (root holds ``milestones/``)."""
+    if os.environ.get(RESULTS_ENV):
+        return Path(os.environ[RESULTS_ENV])
+    return milestone_folder.resolve().parents[1] / "results" / "milestones"
+
+
+def build_parser(description: str) -> argparse.ArgumentParser:
+    """The options every milestone script accepts; scripts may add their own before parsing."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--quick", action="store_true",
+                        help="small budget and the quick bars (what CI runs)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--epochs", type=int, default=None,
+                        help="override the number of epochs/steps")
+    parser.add_argument("--data-dir", type=Path, default=os.environ.get(DATA_ENV),
+                        help=f"where datasets users bring live (default ${DATA_ENV})")
+    parser.add_argument("--results-dir", type=Path, default=None,
+                        help=f"where results go (default ${RESULTS_ENV} or results/milestones)")
+    return parser
+
+
+def count_parameters(model_or_params) -> tuple[int, int]:
+    """(number of parameters, bytes they occupy) of a Module, or an iterable of tensors/arrays."""
+    params = model_or_params
+    if hasattr(params, "parameters") and callable(params.parameters):
+        params = params.parameters()
+    count = nbytes = 0
+    for p in params:
+        array = getattr(p, "data", p)   # a Tensor's array, or the array itself
+        if not hasattr(array, "size"):  # NumPy's own .data is a memoryview
+            array = p
+        count += int(getattr(array, "size", 0))
+        nbytes += int(getattr(array, "nbytes", 0))
+    return count, nbytes
+
+
+class Milestone:
+    """One run of one milestone script. Build it with :meth:`from_script`."""
+
+    def __init__(self, script_path: Path, spec: MilestoneSpec, script: Script, description: str):
+        self.script_path = script_path
+        self.spec = spec
+        self.script = script
+        self.parser = build_parser(description)
+        self.metrics: dict[str, float] = {}
+        self.curves: dict[str, list[tuple[float, float]]] = {}
+        self.system_facts: dict[str, float] = {}
+        self._args: argparse.Namespace | None = None
+        self._argv: list[str] | None = None
+        self._started = time.perf_counter()
+        self._started_at = dt.datetime.now(dt.UTC)
+
+    @classmethod
+    def from_script(cls, script_file: str, description: str = "",
+                    argv: list[str] | None = None) -> Milestone:
+        """The Milestone for ``script_file`` (pass ``__file__``), from the milestone.toml beside it.
+
+        Arguments are parsed the first time ``ms.args`` is read, so a script may
+        first add its own options with ``ms.parser.add_argument(...)``.
+        """
+        path = Path(script_file).resolve()
+        spec = load_milestone(path.parent)
+        ms = cls(path, spec, spec.script(path.name), description or spec.title)
+        ms._argv = argv
+        return ms
+
+    # -- command line -----------------------------------------------------
+
+    @property
+    def args(self) -> argparse.Namespace:
+        """The parsed command line (parsed on first use)."""
+        if self._args is None:
+            self._args = self.parser.parse_args(self._argv)
+        return self._args
+
+    def budget(self, full, quick):
+        """``quick`` in ``--quick`` mode, else ``full`` (epochs, sample counts, ...)."""
+        return quick if self.args.quick else full
+
+    def epochs(self, full: int, quick: int) -> int:
+        """The number of epochs: ``--epochs`` if given, else :meth:`budget`."""
+        return self.args.epochs if self.args.epochs is not None else self.budget(full, quick)
+
+    @property
+    def results_dir(self) -> Path:
+        """Folder of this milestone's results: ``<results root>/<milestone folder name>``."""
+        root = self.args.results_dir or default_results_dir(self.spec.folder)
+        return Path(root) / self.spec.name
+
+    @property
+    def rng(self):
+        """A NumPy Generator seeded with ``--seed`` (one per run)."""
+        if not hasattr(self, "_rng"):
+            import numpy as np
+
+            self._rng = np.random.default_rng(self.args.seed)
+        return self._rng
+
+    # -- during the run ---------------------------------------------------
+
+    def progress(self, iterable, desc: str = "", total: int | None = None):
+        """A live progress bar over ``iterable`` (tqdm if installed, else printed lines)."""
+        return progress(iterable, desc=desc, total=total)
+
+    def log(self, name: str, step: float, value: float) -> None:
+        """Add a point to the curve ``name`` (plotted by :meth:`finish`)."""
+        self.curves.setdefault(name, []).append((float(step), float(value)))
+
+    def record(self, metric: str, value: float) -> None:
+        """Record a result metric; :meth:`finish` checks it against the bars."""
+        self.metrics[metric] = float(value)
+
+    def facts(self, model_or_params=None, train_seconds: float | None = None,
+              samples: int | None = None, **extra: float) -> None:
+        """Record systems facts: parameter count and bytes, training time, samples per second."""
+        if model_or_params is not None:
+            count, nbytes = count_parameters(model_or_params)
+            self.system_facts.update(parameters=count, parameter_bytes=nbytes)
+        if train_seconds is not None:
+            self.system_facts["train_seconds"] = float(train_seconds)
+        if samples is not None:
+            self.system_facts["samples"] = int(samples)
+        if samples and train_seconds:
+            self.system_facts["samples_per_second"] = samples / train_seconds
+        self.system_facts.update(extra)
+
+    # -- the end ----------------------------------------------------------
+
+    def check_bars(self) -> list[dict]:
+        """Each bar of this script with its measured value and whether it passed."""
+        quick = self.args.quick
+        rows = []
+        for bar in self.script.bars:
+            value = self.metrics.get(bar.metric)
+            rows.append({
+                "metric": bar.metric,
+                "value": value,
+                "bar": bar.describe(quick),
+                "description": bar.description,
+                "passed": bar.passes(value, quick),
+            })
+        return rows
+
+    def report(self) -> dict:
+        """Everything the results file holds."""
+        bars = self.check_bars()
+        return {
+            "milestone": {"number": self.spec.number, "year": self.spec.year,
+                          "slug": self.spec.slug, "title": self.spec.title,
+                          "folder": self.spec.name},
+            "script": self.script.file,
+            "quick": self.args.quick,
+            "seed": self.args.seed,
+            "argv": sys.argv[1:] if self._argv is None else self._argv,
+            "metrics": self.metrics,
+            "bars": bars,
+            "passed": bool(bars) and all(row["passed"] for row in bars),
+            "facts": self.system_facts,
+            "curves": {name: points for name, points in self.curves.items()},
+            "started_at": self._started_at.isoformat(timespec="seconds"),
+            "wall_seconds": round(time.perf_counter() - self._started, 3),
+            "python": platform.python_version(),
+            "numpy": _numpy_version(),
+            "platform": platform.platform(),
+            "packages": installed_packages(),
+        }
+
+    def finish(self) -> int:
+        """Check bars, print the table, write JSON and plot; return 0 only if every bar passed."""
+        report = self.report()
+        print(format_report(report))
+        out = self.results_dir
+        out.mkdir(parents=True, exist_ok=True)
+        json_path = out / f"{self.script.stem}.json"
+        json_path.write_text(json.dumps(report, indent=2, default=_jsonable) + "\n")
+        print(f"results: {json_path}")
+        plot_path = write_plot(self.curves, out / f"{self.script.stem}.png", self.spec.title)
+        if plot_path:
+            print(f"plot:    {plot_path}")
+        return 0 if report["passed"] else 1
+
+
+def format_report(report: dict) -> str:
+    """The PASS/FAIL table printed at the end of a run."""
+    mode = "quick" if report["quick"] else "full"
+    lines = [f"== {report['milestone']['title']} ({report['script']}, {mode} mode, "
+             f"{report['wall_seconds']:.1f}s) =="]
+    for row in report["bars"]:
+        value = "not recorded" if row["value"] is None else f"{row['value']:.4g}"
+        verdict = "PASS" if row["passed"] else "FAIL"
+        lines.append(f"  {verdict}  {row['metric']} = {value}  (bar {row['bar']})")
+    if not report["bars"]:
+        lines.append("  FAIL  milestone.toml declares no bar for this script: nothing was checked")
+    for name, value in report["facts"].items():
+        lines.append(f"  fact  {name} = {value:.4g}" if isinstance(value, float)
+                     else f"  fact  {name} = {value}")
+    lines.append("PASSED" if report["passed"] else "FAILED")
+    return "\n".join(lines)
+
+
+def write_plot(curves: dict, path: Path, title: str) -> Path | None:
+    """Plot each logged curve in its own panel; None when matplotlib or curves are missing."""
+    if not curves:
+        return None
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    fig, axes = plt.subplots(1, len(curves), figsize=(4.5 * len(curves), 3.5), squeeze=False)
+    for ax, (name, points) in zip(axes[0], sorted(curves.items()), strict=True):
+        steps, values = zip(*points, strict=True)
+        ax.plot(steps, values)
+        ax.set_title(name)
+        ax.set_xlabel("step")
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def _numpy_version() -> str | None:
+    """NumPy's version, or None when it is not installed."""
+    try:
+        import numpy
+    except ImportError:
+        return None
+    return numpy.__version__
+
+
+def _jsonable(value):
+    """JSON fallback: NumPy scalars become Python numbers; NaN stays readable as a string."""
+    if hasattr(value, "item"):
+        return value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    return str(value)

@@ -1,0 +1,202 @@
+"""tinytorch's entry point: test a package alone, run the milestones, lint, build, bench.
+
+Every package and milestone is discovered from the tree (``packages/*/pyproject.toml``,
+``milestones/NN_*/milestone.toml``); the logic lives in ``tools/ttdev``.
+
+    nox -s tests                      everything CI runs
+    nox -s "test(tt-tensor)"          one package, alone with its dependencies, as wheels
+    nox -s milestone_01 -- --quick    one milestone
+    nox -s milestones                 every milestone whose packages exist, then a summary
+    nox -s lint | build | bench | map
+
+Sessions that install packages accept ``-- --reference tt-tensor,tt-autograd``
+(or ``TT_REFERENCE``) to take those packages from a reference wheelhouse
+(``--reference-wheelhouse DIR`` or ``TT_REFERENCE_WHEELHOUSE``, default ``dist/``).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT / "tools"))
+
+from ttdev import checks, install, runs, summary  # noqa: E402
+from ttdev.graph import discover_packages  # noqa: E402
+from ttdev.options import OptionsError, parse_options  # noqa: E402
+from ttdev.specs import discover_milestones  # noqa: E402
+from ttdev.wheels import build_wheel  # noqa: E402
+
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.sessions = ["tests"]
+nox.options.error_on_missing_interpreters = True
+
+PACKAGES = discover_packages(ROOT / "packages")
+MILESTONES = discover_milestones(ROOT / "milestones")
+TEST_TOOLS = ["pytest", "hypothesis"]
+
+
+def options_for(session: nox.Session):
+    """The session's --reference options and the arguments left for pytest or the scripts."""
+    try:
+        return parse_options(session.posargs, list(PACKAGES), ROOT)
+    except OptionsError as error:
+        session.error(str(error))
+
+
+def runnable(milestone) -> bool:
+    """A milestone can run once the package that unlocks it exists."""
+    return milestone.unlocked_by in PACKAGES
+
+
+# -- packages -----------------------------------------------------------------
+
+
+@nox.session
+@nox.parametrize("package", list(PACKAGES), ids=list(PACKAGES))
+def test(session: nox.Session, package: str) -> None:
+    """One package alone: its tests and unlocked milestones (--quick), closure as wheels."""
+    options = options_for(session)
+    unlocked = [m for m in MILESTONES if m.unlocked_by == package]
+    requirements, no_deps = runs.milestone_requirements(unlocked)
+    install.install_closure(session, package, PACKAGES, options,
+                            extras=[*TEST_TOOLS, *requirements], no_deps_extras=no_deps)
+    session.run("pytest", str(PACKAGES[package].path / "tests"), *options.passthrough)
+    quick = [r for m in unlocked for r in runs.run_default_scripts(session, m, ["--quick"], ROOT)]
+    failed = [r for r in quick if r.exit_code]
+    if failed:
+        session.error("milestone scripts failed in --quick mode: "
+                      + ", ".join(f"{r.milestone}/{r.script}" for r in failed))
+
+
+# -- milestones ---------------------------------------------------------------
+
+
+def define_milestone_session(milestone) -> None:
+    """Register ``milestone_NN`` for one milestone folder."""
+
+    def run_milestone(session: nox.Session) -> None:
+        if not runnable(milestone):
+            session.skip(f"{milestone.name} is unlocked by {milestone.unlocked_by}, "
+                         f"which is not in packages/ yet")
+        options = options_for(session)
+        install.install_closure(session, milestone.unlocked_by, PACKAGES, options,
+                                extras=milestone.requirements,
+                                no_deps_extras=milestone.requirements_no_deps)
+        results = runs.run_default_scripts(session, milestone, options.passthrough, ROOT)
+        failed = [r.script for r in results if r.exit_code]
+        if failed:
+            session.error(f"{milestone.name}: {', '.join(failed)} exited non-zero")
+
+    run_milestone.__doc__ = (
+        f"{milestone.year}: {milestone.title} (unlocked by {milestone.unlocked_by})."
+    )
+    nox.session(name=milestone.session)(run_milestone)
+
+
+for _milestone in MILESTONES:
+    define_milestone_session(_milestone)
+
+
+@nox.session
+def milestones(session: nox.Session) -> None:
+    """Every milestone whose packages exist, in historical order, then a summary table."""
+    options = options_for(session)
+    ready = [m for m in MILESTONES if runnable(m)]
+    for m in MILESTONES:
+        if not runnable(m):
+            session.warn(f"skipping {m.name}: {m.unlocked_by} is not in packages/ yet")
+    if not ready:
+        session.skip("no milestone has its packages yet")
+    requirements, no_deps = runs.milestone_requirements(ready)
+    install.install_closure(session, [m.unlocked_by for m in ready], PACKAGES, options,
+                            extras=requirements, no_deps_extras=no_deps)
+    results = [
+        r for m in ready for r in runs.run_default_scripts(session, m, options.passthrough, ROOT)
+    ]
+    waiting = [f"{m.number:02d} {m.slug} ({m.year}): waiting for {m.unlocked_by}"
+               for m in MILESTONES if not runnable(m)]
+    print(summary.format_summary(results, quick="--quick" in options.passthrough,
+                                 waiting=waiting))
+    if not all(summary.script_passed(r) for r in results):
+        session.error("some milestone scripts did not pass (see the table above)")
+
+
+# -- quality ------------------------------------------------------------------
+
+
+@nox.session(python=False)
+def tests(session: nox.Session) -> None:
+    """Everything CI runs: every test(package), tools, lint, and docs when it exists."""
+    targets = [f"test({name})" for name in PACKAGES] + ["tools", "lint"]
+    if "docs" in nox.registry.get():
+        targets.append("docs")
+    for target in targets:
+        session.notify(target)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff, no tinytorch/__init__.py in any tree or wheel, tt-* ranges admit local versions."""
+    problems = checks.namespace_problems_in_tree(PACKAGES.values())
+    for package in PACKAGES.values():
+        problems += checks.namespace_problems_in_wheel(build_wheel(session, package))
+    problems += checks.graph_problems(PACKAGES) + checks.milestone_problems(MILESTONES)
+    session.install("ruff")
+    try:
+        session.run("ruff", "check", str(ROOT))
+    except nox.command.CommandFailed:
+        problems.append("ruff check found problems (listed above)")
+    if problems:
+        session.error("\n".join(["lint found problems:", *problems]))
+    session.log(f"checked {len(PACKAGES)} packages and {len(MILESTONES)} milestones")
+
+
+@nox.session
+def tools(session: nox.Session) -> None:
+    """The tests of the tooling itself: tools/ttdev and the milestone runner."""
+    session.install("pytest", "packaging")
+    session.run("pytest", "tools/ttdev/tests", "milestones/common/tests", *session.posargs)
+
+
+# -- distribution and measurement ----------------------------------------------
+
+
+@nox.session
+def build(session: nox.Session) -> None:
+    """Every package's wheel and sdist, built with hatch, into one folder (default dist/)."""
+    out = (ROOT / (session.posargs[0] if session.posargs else "dist")).resolve()
+    session.install("hatch")
+    for package in PACKAGES.values():
+        with session.chdir(package.path):
+            session.run("hatch", "build", "-t", "wheel", "-t", "sdist", str(out))
+    session.log(f"wheelhouse: {out}")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Training-step benchmarks, tinytorch against PyTorch when torch==2.13.0 installs."""
+    options = options_for(session)
+    install.install_closure(session, list(PACKAGES), PACKAGES, options)
+    try:
+        session.install("torch==2.13.0")
+    except nox.command.CommandFailed:
+        session.warn("torch==2.13.0 did not install: benchmarks run without PyTorch")
+    session.run("python", "benchmarks/run.py", *options.passthrough,
+                env=install.SINGLE_THREAD)
+
+
+@nox.session(python=False, name="map")
+def map_(session: nox.Session) -> None:
+    """Print the packages (version, import name, dependencies) and the milestones they unlock."""
+    for package in PACKAGES.values():
+        unlocks = [m.session for m in MILESTONES if m.unlocked_by == package.name]
+        deps = ", ".join(str(r) for r in package.requires) or "-"
+        print(f"{package.name:<14} {str(package.version):<8} {package.import_name:<22} "
+              f"needs {deps:<40} unlocks {', '.join(unlocks) or '-'}")
+    for m in MILESTONES:
+        state = "ready" if runnable(m) else f"waiting for {m.unlocked_by}"
+        print(f"{m.session}  {m.year}  {m.title}  ({state})")

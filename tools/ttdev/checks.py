@@ -1,0 +1,48 @@
+"""Repository checks the lint session runs besides ruff.
+
+- No package ships ``tinytorch/__init__.py``: ``tinytorch`` is a PEP 420
+  namespace shared by every package, and one such file shadows the others.
+- Every declared range on another tt-* package admits that package's local version.
+- Every milestone's declared scripts exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from .graph import Package, range_problems
+from .wheels import wheel_members
+
+NAMESPACE_INIT = "tinytorch/__init__.py"
+
+
+def namespace_problems_in_tree(packages: Iterable[Package]) -> list[str]:
+    """Packages whose source tree has ``src/tinytorch/__init__.py``."""
+    return [
+        f"{p.path / 'src' / NAMESPACE_INIT} exists: delete it, tinytorch is a namespace package"
+        for p in packages
+        if (p.path / "src" / NAMESPACE_INIT).exists()
+    ]
+
+
+def namespace_problems_in_wheel(wheel: Path) -> list[str]:
+    """A problem if the built wheel contains ``tinytorch/__init__.py``."""
+    if NAMESPACE_INIT in wheel_members(wheel):
+        return [f"{wheel.name} ships {NAMESPACE_INIT}: tinytorch must stay a namespace package"]
+    return []
+
+
+def milestone_problems(milestones) -> list[str]:
+    """Scripts declared in a milestone.toml that are not in its folder."""
+    return [
+        f"{m.folder / 'milestone.toml'} declares {s.file}, which is not in {m.folder}"
+        for m in milestones
+        for s in m.scripts
+        if not (m.folder / s.file).is_file()
+    ]
+
+
+def graph_problems(packages: dict[str, Package]) -> list[str]:
+    """Declared tt-* ranges that do not admit the local versions."""
+    return range_problems(packages)

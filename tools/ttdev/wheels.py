@@ -1,0 +1,75 @@
+"""Build each package's wheel once per nox run, and look inside wheels.
+
+Sessions install packages as built wheels (never editable), so a file the
+wheel forgets to ship fails the tests instead of hiding behind the source tree.
+"""
+
+from __future__ import annotations
+
+import atexit
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path
+
+from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+from packaging.version import Version
+
+from .graph import Package
+
+_built: dict[str, Path] = {}
+_wheel_root: list[Path] = []
+
+
+def uv_command() -> str | None:
+    """The uv executable nox would use, or None when uv is not available."""
+    try:
+        from nox.virtualenv import find_uv
+    except ImportError:
+        return shutil.which("uv")
+    found = find_uv()
+    return found[1] if found[0] else None
+
+
+def wheel_root() -> Path:
+    """A temporary folder for this nox run's wheels, removed when nox exits."""
+    if not _wheel_root:
+        folder = Path(tempfile.mkdtemp(prefix="tinytorch-wheels-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        _wheel_root.append(folder)
+    return _wheel_root[0]
+
+
+def build_wheel(session, package: Package) -> Path:
+    """The wheel of ``package`` built from the local tree (built on first request in this run)."""
+    if package.name in _built:
+        return _built[package.name]
+    out = wheel_root() / package.name
+    out.mkdir()
+    uv = uv_command()
+    if uv:
+        session.run(uv, "build", "--wheel", "--quiet", "--out-dir", str(out), str(package.path),
+                    external=True, silent=True)
+    else:
+        session.run("python", "-m", "pip", "wheel", "--no-deps", "--quiet",
+                    "--wheel-dir", str(out), str(package.path), silent=True)
+    wheels = sorted(out.glob("*.whl"))
+    if len(wheels) != 1:
+        session.error(f"building {package.path} produced {len(wheels)} wheels, expected one")
+    _built[package.name] = wheels[0]
+    return wheels[0]
+
+
+def wheel_members(wheel: Path) -> list[str]:
+    """The file names inside a wheel."""
+    with zipfile.ZipFile(wheel) as archive:
+        return archive.namelist()
+
+
+def wheel_name_version(wheel: Path) -> tuple[str, Version] | None:
+    """(canonical name, version) from a wheel's file name; None if it is not a wheel name."""
+    try:
+        name, version, _build, _tags = parse_wheel_filename(wheel.name)
+    except InvalidWheelFilename:
+        return None
+    return str(name), version
