@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-
 from tinytorch.optim.data import (
     ArrayDataset,
     DataLoader,
@@ -81,10 +80,13 @@ def test_labels_travel_with_their_images(dataset):
         np.testing.assert_array_equal(labels.data, np.array(sample_ids(images)) % 10)
 
 
-@pytest.mark.parametrize("drop_last, expected_len, expected_sizes", [
-    (False, 5, [5, 5, 5, 5, 3]),
-    (True, 4, [5, 5, 5, 5]),
-])
+@pytest.mark.parametrize(
+    "drop_last, expected_len, expected_sizes",
+    [
+        (False, 5, [5, 5, 5, 5, 3]),
+        (True, 4, [5, 5, 5, 5]),
+    ],
+)
 def test_len_and_drop_last(dataset, drop_last, expected_len, expected_sizes):
     loader = DataLoader(dataset, batch_size=5, drop_last=drop_last, shuffle=True, seed=1)
     assert len(loader) == expected_len
@@ -186,6 +188,7 @@ def test_array_dataset_transforms_samples_and_batches():
 
 # --- random_split -----------------------------------------------------------
 
+
 def test_random_split_sizes_disjoint_and_complete():
     images, labels = make_arrays(23)
     parts = random_split(TensorDataset(images, labels), [15, 5, 3], seed=0)
@@ -217,7 +220,10 @@ def test_random_split_subsets_serve_their_samples():
     train, test = random_split(TensorDataset(images, labels), [20, 3], seed=4)
     test_ids = sorted(epoch_ids(DataLoader(test, batch_size=2, shuffle=True, seed=0)))
     assert test_ids == sorted(test.indices.tolist())
-    assert sample_ids(Tensor(np.stack([train[i][0].data for i in range(3)]))) == train.indices[:3].tolist()
+    assert (
+        sample_ids(Tensor(np.stack([train[i][0].data for i in range(3)])))
+        == train.indices[:3].tolist()
+    )
 
 
 @pytest.mark.parametrize("lengths", [[10, 10], [24, -1], [0.5, 0.4]])

@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-
 from tinytorch.optim.data import (
     ArrayDataset,
     Compose,
@@ -15,7 +14,9 @@ from tinytorch.optim.data import (
 
 def numbered_images(n=16, channels=3, height=6, width=5):
     """Images whose every pixel value is unique, so any crop or flip is traceable."""
-    return np.arange(n * channels * height * width, dtype=np.float32).reshape(n, channels, height, width)
+    return np.arange(n * channels * height * width, dtype=np.float32).reshape(
+        n, channels, height, width
+    )
 
 
 def windows_of(image, size, padding):
@@ -37,8 +38,10 @@ def test_random_crop_takes_a_window_of_the_padded_image(size, padding):
     expected_size = (size, size) if isinstance(size, int) else size
     assert out.shape == (16, 3) + tuple(expected_size)
     assert out.dtype == images.dtype
-    for image, cropped in zip(images, out):
-        assert any(np.array_equal(cropped, window) for window in windows_of(image, expected_size, padding))
+    for image, cropped in zip(images, out, strict=True):
+        assert any(
+            np.array_equal(cropped, window) for window in windows_of(image, expected_size, padding)
+        )
 
 
 def test_random_crop_with_padding_keeps_shape_and_offsets_vary_per_sample():
@@ -46,7 +49,7 @@ def test_random_crop_with_padding_keeps_shape_and_offsets_vary_per_sample():
     out = RandomCrop(8, padding=2, seed=1)(images)
     assert out.shape == images.shape
     # with padding, most crops are shifted: some zeros enter, and not all images shift alike
-    unchanged = [np.array_equal(a, b) for a, b in zip(out, images)]
+    unchanged = [np.array_equal(a, b) for a, b in zip(out, images, strict=True)]
     assert not all(unchanged)
     zero_counts = {int((image == 0).sum()) for image in out}
     assert len(zero_counts) > 3
@@ -65,15 +68,17 @@ def test_random_crop_too_large_is_an_error():
 
 def test_random_crop_is_seeded():
     images = numbered_images()
-    np.testing.assert_array_equal(RandomCrop(4, 2, seed=5)(images), RandomCrop(4, 2, seed=5)(images))
+    np.testing.assert_array_equal(
+        RandomCrop(4, 2, seed=5)(images), RandomCrop(4, 2, seed=5)(images)
+    )
     assert not np.array_equal(RandomCrop(4, 2, seed=5)(images), RandomCrop(4, 2, seed=6)(images))
 
 
 def test_horizontal_flip_is_a_flip():
     images = numbered_images(n=200)
     out = RandomHorizontalFlip(p=0.5, seed=0)(images)
-    flipped = np.array([np.array_equal(o, i[:, :, ::-1]) for o, i in zip(out, images)])
-    kept = np.array([np.array_equal(o, i) for o, i in zip(out, images)])
+    flipped = np.array([np.array_equal(o, i[:, :, ::-1]) for o, i in zip(out, images, strict=True)])
+    kept = np.array([np.array_equal(o, i) for o, i in zip(out, images, strict=True)])
     assert np.all(flipped ^ kept)
     assert 60 < flipped.sum() < 140
 
@@ -122,7 +127,9 @@ def test_transforms_in_a_loader_augment_whole_batches():
     images = numbered_images(n=10, height=4, width=4)
     labels = np.arange(10, dtype=np.int64)
     transform = Compose([RandomCrop(4, padding=1, seed=0), RandomHorizontalFlip(seed=0)])
-    loader = DataLoader(ArrayDataset(images, labels, transform=transform), batch_size=4, shuffle=True, seed=0)
+    loader = DataLoader(
+        ArrayDataset(images, labels, transform=transform), batch_size=4, shuffle=True, seed=0
+    )
     first = [(x.data.copy(), y.data.copy()) for x, y in loader]
     assert [x.shape for x, _ in first] == [(4, 3, 4, 4), (4, 3, 4, 4), (2, 3, 4, 4)]
     assert sorted(np.concatenate([y for _, y in first]).tolist()) == list(range(10))
@@ -130,6 +137,6 @@ def test_transforms_in_a_loader_augment_whole_batches():
     loader_again = DataLoader(
         ArrayDataset(images, labels, transform=transform_again), batch_size=4, shuffle=True, seed=0
     )
-    for (x, y), (x_again, y_again) in zip(first, loader_again):
+    for (x, y), (x_again, y_again) in zip(first, loader_again, strict=True):
         np.testing.assert_array_equal(x, x_again.data)
         np.testing.assert_array_equal(y, y_again.data)

@@ -13,7 +13,6 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-
 from tinytorch.tensor import Tensor
 
 
@@ -137,7 +136,9 @@ def random_split(dataset, lengths: Sequence, seed: int | None = None) -> list[Su
     counts = split_counts(lengths, len(dataset))
     order = np.random.default_rng(seed).permutation(len(dataset))
     ends = np.cumsum(counts)
-    return [Subset(dataset, order[end - count : end]) for count, end in zip(counts, ends)]
+    return [
+        Subset(dataset, order[end - count : end]) for count, end in zip(counts, ends, strict=True)
+    ]
     # END SOLUTION
 
 
@@ -156,7 +157,7 @@ def split_counts(lengths: Sequence, total: int) -> list[int]:
 
 
 def fraction_counts(fractions: Sequence[float], total: int) -> list[int]:
-    """floor(fraction * total) samples per part, the leftover ones dealt out from the first part on."""
+    """floor(fraction * total) samples per part; leftovers go one each to the first parts."""
     # BEGIN SOLUTION
     counts = [math.floor(fraction * total) for fraction in fractions]
     for i in range(total - sum(counts)):
@@ -171,7 +172,9 @@ def check_same_length(arrays: Sequence[np.ndarray]) -> None:
     if any(len(shape) == 0 for shape in shapes):
         raise ValueError(f"dataset arrays need a first (sample) dimension, got shapes {shapes}")
     if len({shape[0] for shape in shapes}) != 1:
-        raise ValueError(f"dataset arrays must have the same number of samples, got shapes {shapes}")
+        raise ValueError(
+            f"dataset arrays must have the same number of samples, got shapes {shapes}"
+        )
 
 
 def check_index(index, length: int) -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-
 from tinytorch.tensor import Tensor
 
 from .dataset import as_array, is_array_backed
@@ -20,7 +19,7 @@ def default_collate(samples: list):
     """
     # BEGIN SOLUTION
     if isinstance(samples[0], (tuple, list)):
-        fields = zip(*samples)
+        fields = zip(*samples, strict=True)
         return tuple(Tensor(np.stack([as_array(value) for value in field])) for field in fields)
     return Tensor(np.stack([as_array(sample) for sample in samples]))
     # END SOLUTION
@@ -40,8 +39,15 @@ class DataLoader:
     `collate_fn([dataset[i] for i in batch_indices])`.
     """
 
-    def __init__(self, dataset, batch_size: int = 1, shuffle: bool = False,
-                 drop_last: bool = False, collate_fn=None, seed: int | None = None):
+    def __init__(
+        self,
+        dataset,
+        batch_size: int = 1,
+        shuffle: bool = False,
+        drop_last: bool = False,
+        collate_fn=None,
+        seed: int | None = None,
+    ):
         if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise ValueError(f"DataLoader: batch_size must be a positive int, got {batch_size!r}")
         self.dataset = dataset
