@@ -158,7 +158,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def tools(session: nox.Session) -> None:
     """The tests of the tooling itself: tools/ttdev and the milestone runner."""
-    session.install("pytest", "packaging")
+    session.install("pytest", "packaging", "numpy")
     session.run("pytest", "tools/ttdev/tests", "milestones/common/tests", *session.posargs)
 
 

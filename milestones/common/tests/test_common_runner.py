@@ -1,0 +1,103 @@
+"""The Milestone runner: options, bars, results file, provenance, progress fallback."""
+
+import io
+import json
+
+import pytest
+from common import Milestone
+from common.progress import PlainProgress
+from common.provenance import format_table
+from common.runner import count_parameters, format_report
+
+
+def _milestone(milestone_dir, *argv):
+    return Milestone.from_script(str(milestone_dir / "train.py"), argv=list(argv))
+
+
+def test_common_options_and_extra_ones(milestone_dir):
+    ms = _milestone(milestone_dir, "--quick", "--seed", "3", "--hidden", "8")
+    ms.parser.add_argument("--hidden", type=int, default=4)
+    assert ms.args.quick and ms.args.seed == 3 and ms.args.hidden == 8
+    assert ms.epochs(full=30, quick=5) == 5
+    assert _milestone(milestone_dir, "--epochs", "7").epochs(full=30, quick=5) == 7
+
+
+def test_results_go_beside_the_repo_by_default(milestone_dir, monkeypatch):
+    monkeypatch.delenv("TT_RESULTS_DIR", raising=False)
+    ms = _milestone(milestone_dir)
+    assert ms.results_dir == milestone_dir.parents[1] / "results" / "milestones" / \
+        "01_1957_perceptron"
+
+
+def test_all_bars_met_writes_results_and_returns_zero(milestone_dir, tmp_path, capsys):
+    ms = _milestone(milestone_dir, "--quick", "--results-dir", str(tmp_path / "out"))
+    ms.record("test_accuracy", 0.85)
+    ms.record("final_loss", 0.3)
+    ms.log("loss", 0, 1.0)
+    ms.log("loss", 1, 0.3)
+    ms.facts(model_or_params=[[1.0, 2.0]], train_seconds=2.0, samples=100)
+    assert ms.finish() == 0
+    results = json.loads((tmp_path / "out" / "01_1957_perceptron" / "train.json").read_text())
+    assert results["passed"] and results["quick"] and results["seed"] == 0
+    assert results["metrics"] == {"test_accuracy": 0.85, "final_loss": 0.3}
+    assert results["facts"]["samples_per_second"] == 50
+    assert results["milestone"]["year"] == 1957
+    assert isinstance(results["packages"], list) and "python" in results
+    assert "PASS" in capsys.readouterr().out
+
+
+def test_full_mode_uses_the_full_bar(milestone_dir, tmp_path):
+    ms = _milestone(milestone_dir, "--results-dir", str(tmp_path))
+    ms.record("test_accuracy", 0.85)
+    ms.record("final_loss", 0.3)
+    assert ms.finish() == 1
+
+
+def test_metric_never_recorded_fails(milestone_dir, tmp_path, capsys):
+    ms = _milestone(milestone_dir, "--quick", "--results-dir", str(tmp_path))
+    ms.record("test_accuracy", 0.99)
+    assert ms.finish() == 1
+    assert "final_loss = not recorded" in capsys.readouterr().out
+
+
+def test_script_without_bars_cannot_pass():
+    report = {"milestone": {"title": "T"}, "script": "s.py", "quick": False,
+              "wall_seconds": 0.0, "bars": [], "facts": {}, "passed": False}
+    assert "nothing was checked" in format_report(report)
+
+
+def test_undeclared_script_is_refused(milestone_dir):
+    with pytest.raises(ValueError, match="no \\[\\[script\\]\\]"):
+        Milestone.from_script(str(milestone_dir / "other.py"), argv=[])
+
+
+def test_count_parameters_of_arrays_and_modules():
+    np = pytest.importorskip("numpy")
+
+    class Param:
+        def __init__(self, shape):
+            self.data = np.zeros(shape, dtype=np.float32)
+
+    class Model:
+        def parameters(self):
+            return iter([Param((3, 2)), Param((2,))])
+
+    assert count_parameters(Model()) == (8, 32)
+    assert count_parameters([np.zeros(5, dtype=np.float64)]) == (5, 40)
+
+
+def test_plain_progress_prints_lines_with_postfix():
+    stream = io.StringIO()
+    bar = PlainProgress(range(3), desc="train", every=0.0, stream=stream)
+    items = []
+    for i in bar:
+        bar.set_postfix(loss=0.5)
+        items.append(i)
+    assert items == [0, 1, 2]
+    assert "train: 3/3 (100%)" in stream.getvalue() and "loss=0.5" in stream.getvalue()
+
+
+def test_provenance_table_flags_missing_packages():
+    rows = [{"name": "tt-tensor", "version": "0.1.0", "location": "/x", "origin": "wheel w"}]
+    table = format_table(rows, ["tt-tensor", "tt-nn"])
+    assert "tt-tensor      0.1.0" in table and "tt-nn" in table and "NOT INSTALLED" in table

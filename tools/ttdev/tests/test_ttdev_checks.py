@@ -1,0 +1,42 @@
+"""The lint checks: namespace __init__.py in trees and wheels, missing milestone scripts."""
+
+import zipfile
+
+from ttdev.checks import (
+    milestone_problems,
+    namespace_problems_in_tree,
+    namespace_problems_in_wheel,
+)
+from ttdev.graph import discover_packages
+from ttdev.specs import discover_milestones
+from ttdev_fakes import write_package
+
+
+def test_namespace_init_in_tree_is_reported(tmp_path):
+    write_package(tmp_path, "tt-tensor", namespace_init=True)
+    write_package(tmp_path, "tt-nn")
+    problems = namespace_problems_in_tree(discover_packages(tmp_path / "packages").values())
+    assert len(problems) == 1 and "tt-tensor" in problems[0]
+
+
+def test_namespace_init_in_wheel_is_reported(tmp_path):
+    wheel = tmp_path / "tt_tensor-0.1.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr("tinytorch/tensor/__init__.py", "")
+    assert namespace_problems_in_wheel(wheel) == []
+    with zipfile.ZipFile(wheel, "a") as archive:
+        archive.writestr("tinytorch/__init__.py", "")
+    assert "tinytorch/__init__.py" in namespace_problems_in_wheel(wheel)[0]
+
+
+def test_declared_but_missing_script_is_reported(tmp_path):
+    folder = tmp_path / "milestones" / "01_1957_perceptron"
+    folder.mkdir(parents=True)
+    (folder / "milestone.toml").write_text(
+        'number = 1\nyear = 1957\nslug = "perceptron"\ntitle = "P"\nunlocked_by = "tt-a"\n'
+        '[[script]]\nfile = "train.py"\n[[script.bar]]\nmetric = "acc"\nat_least = 0.9\n'
+    )
+    problems = milestone_problems(discover_milestones(tmp_path / "milestones"))
+    assert "train.py" in problems[0]
+    (folder / "train.py").write_text("")
+    assert milestone_problems(discover_milestones(tmp_path / "milestones")) == []
