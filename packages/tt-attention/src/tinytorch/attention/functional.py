@@ -1,0 +1,348 @@
+"""Functional forms of the attention layers, each a fused ``Function``.
+
+Attention, layer normalization and embedding lookups run on every token of
+every layer, so each is one ``tinytorch.autograd.Function`` with a
+hand-written backward instead of a chain of small Tensor ops: fewer
+temporaries, no graph bookkeeping per elementwise step. Every one of them is
+checked against finite differences with ``gradcheck`` in the tests.
+
+Names and signatures follow ``torch.nn.functional``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from tinytorch.autograd import Function
+from tinytorch.tensor import Tensor, default_generator
+
+__all__ = [
+    "embedding",
+    "layer_norm",
+    "scaled_dot_product_attention",
+    "causal_mask",
+    "sinusoidal_positional_encoding",
+]
+
+
+def _array(x):
+    return x.data if isinstance(x, Tensor) else np.asarray(x)
+
+
+def _sum_to_shape(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Undo broadcasting: sum ``grad`` over the axes that broadcasting added or stretched."""
+    if grad.shape == tuple(shape):
+        return grad
+    leading = grad.ndim - len(shape)
+    grad = grad.sum(axis=tuple(range(leading))) if leading else grad
+    stretched = tuple(i for i, size in enumerate(shape) if size == 1 and grad.shape[i] != 1)
+    return grad.sum(axis=stretched, keepdims=True) if stretched else grad
+
+
+# ---------------------------------------------------------------------------
+# Embedding
+# ---------------------------------------------------------------------------
+
+
+def check_indices(indices: np.ndarray, num_embeddings: int, layer: str = "Embedding") -> None:
+    """Raise a clear error unless ``indices`` are integers in ``[0, num_embeddings)``."""
+    if indices.dtype.kind not in "iu":
+        raise TypeError(f"{layer}: indices must be integers, got dtype {indices.dtype}")
+    if indices.size == 0:
+        return
+    low, high = int(indices.min()), int(indices.max())
+    if low < 0 or high >= num_embeddings:
+        bad = low if low < 0 else high
+        raise IndexError(
+            f"{layer}: index {bad} is out of range for num_embeddings={num_embeddings} "
+            f"(expected 0 <= index < {num_embeddings})"
+        )
+
+
+class EmbeddingFunction(Function):
+    """out[..., :] = weight[indices[...], :];  dL/dweight[i] = sum of dL/dout where indices == i."""
+
+    @staticmethod
+    def forward(ctx, weight, indices, padding_idx=None):
+        # BEGIN SOLUTION
+        ctx.save_for_backward(indices)
+        ctx.weight_shape = weight.shape
+        ctx.padding_idx = padding_idx
+        return weight[indices]
+        # END SOLUTION
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        # Hint: the same row can be looked up many times; np.add.at accumulates repeats
+        # (plain fancy-index assignment would keep only the last one).
+        # BEGIN SOLUTION
+        (indices,) = ctx.saved_tensors
+        num_embeddings, dim = ctx.weight_shape
+        grad_weight = np.zeros((num_embeddings, dim), dtype=grad_out.dtype)
+        np.add.at(grad_weight, indices.reshape(-1), grad_out.reshape(-1, dim))
+        if ctx.padding_idx is not None:
+            grad_weight[ctx.padding_idx] = 0
+        return grad_weight, None, None
+        # END SOLUTION
+
+
+def embedding(input, weight: Tensor, padding_idx: int | None = None) -> Tensor:
+    """Look up rows of ``weight``: ``out[..., :] = weight[input[...], :]``.
+
+    Args:
+        input: integer indices of any shape (a Tensor or array).
+        weight: the table, shape ``(num_embeddings, embedding_dim)``.
+        padding_idx: a row whose gradient is always zero.
+
+    Shape:
+        input ``(*)``, output ``(*, embedding_dim)``.
+    """
+    indices = _array(input)
+    check_indices(indices, weight.shape[0])
+    return EmbeddingFunction.apply(weight, indices, padding_idx)
+
+
+# ---------------------------------------------------------------------------
+# Layer normalization
+# ---------------------------------------------------------------------------
+
+
+class LayerNormFunction(Function):
+    r"""y = (x - mean) / sqrt(var + eps) * weight + bias over the last ``n_axes`` axes.
+
+    With x_hat = (x - mean) * rstd and g = dL/dy * weight, the input gradient is
+
+        dL/dx = rstd * (g - mean(g) - x_hat * mean(g * x_hat))
+
+    (means over the normalized axes), dL/dweight = sum(dL/dy * x_hat) and
+    dL/dbias = sum(dL/dy) over the other axes.
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, n_axes, eps):
+        # BEGIN SOLUTION
+        axes = tuple(range(x.ndim - n_axes, x.ndim))
+        centered = x - x.mean(axis=axes, keepdims=True)
+        variance = (centered * centered).mean(axis=axes, keepdims=True)
+        rstd = 1.0 / np.sqrt(variance + np.asarray(eps, dtype=x.dtype))
+        x_hat = centered * rstd
+        ctx.save_for_backward(x_hat, rstd, weight)
+        ctx.axes = axes
+        out = x_hat * weight if weight is not None else x_hat.copy()
+        if bias is not None:
+            out += bias
+        return out
+        # END SOLUTION
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        # BEGIN SOLUTION
+        x_hat, rstd, weight = ctx.saved_tensors
+        axes = ctx.axes
+        batch_axes = tuple(range(grad_out.ndim - len(axes)))
+        grad_x = grad_weight = grad_bias = None
+        if ctx.needs_input_grad[0]:
+            g = grad_out * weight if weight is not None else grad_out
+            mean_g = g.mean(axis=axes, keepdims=True)
+            mean_g_xhat = (g * x_hat).mean(axis=axes, keepdims=True)
+            grad_x = rstd * (g - mean_g - x_hat * mean_g_xhat)
+        if len(ctx.needs_input_grad) > 1 and ctx.needs_input_grad[1]:
+            grad_weight = (grad_out * x_hat).sum(axis=batch_axes)
+        if len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]:
+            grad_bias = grad_out.sum(axis=batch_axes)
+        return grad_x, grad_weight, grad_bias, None, None
+        # END SOLUTION
+
+
+def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Layer normalization over the trailing ``normalized_shape`` dims.
+
+    ``y = (x - E[x]) / sqrt(Var[x] + eps) * weight + bias`` with the biased
+    variance, as ``torch.nn.functional.layer_norm``.
+    """
+    normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if tuple(input.shape[input.ndim - len(normalized_shape):]) != normalized_shape:
+        raise ValueError(
+            f"layer_norm: expected input with trailing shape {normalized_shape}, got shape {tuple(input.shape)}"
+        )
+    return LayerNormFunction.apply(input, weight, bias, len(normalized_shape), eps)
+
+
+# ---------------------------------------------------------------------------
+# Scaled dot-product attention
+# ---------------------------------------------------------------------------
+
+
+def causal_mask(target_length: int, source_length: int | None = None) -> np.ndarray:
+    """Boolean mask, True where query ``i`` may attend to key ``j`` (``j <= i``).
+
+    When the keys are longer than the queries (cached keys of earlier tokens
+    come first), the queries are the *last* ``target_length`` positions:
+    query ``i`` may see keys ``j <= i + source_length - target_length``.
+    """
+    # BEGIN SOLUTION
+    source_length = target_length if source_length is None else source_length
+    offset = source_length - target_length
+    return np.tri(target_length, source_length, k=offset, dtype=bool)
+    # END SOLUTION
+
+
+def _additive_mask(attn_mask, is_causal: bool, target_length: int, source_length: int, dtype) -> np.ndarray | None:
+    """The mask as numbers to add to the scores: 0 where attention is allowed, -inf where not."""
+    if is_causal and attn_mask is not None:
+        raise ValueError("scaled_dot_product_attention: give attn_mask or is_causal=True, not both")
+    if is_causal:
+        # PyTorch aligns is_causal to the top-left corner: query i sees keys j <= i.
+        attn_mask = np.tri(target_length, source_length, dtype=bool)
+    if attn_mask is None:
+        return None
+    mask = _array(attn_mask)
+    if mask.dtype == np.bool_:
+        return np.where(mask, np.asarray(0.0, dtype), np.asarray(-np.inf, dtype))
+    if mask.dtype.kind != "f":
+        raise TypeError(
+            f"scaled_dot_product_attention: attn_mask must be boolean (True = takes part) "
+            f"or floating point (added to the scores), got dtype {mask.dtype}"
+        )
+    return mask.astype(dtype, copy=False)
+
+
+def masked_softmax(scores: np.ndarray) -> np.ndarray:
+    """Softmax over the last axis, in place, stable, and zero on rows that are fully masked.
+
+    Subtracting the row maximum keeps exp() from overflowing. A row whose
+    scores are all -inf (every key masked out) has no maximum to subtract;
+    its probabilities are defined as 0, so it contributes nothing (PyTorch
+    returns NaN there).
+    """
+    # BEGIN SOLUTION
+    row_max = scores.max(axis=-1, keepdims=True)
+    row_max[~np.isfinite(row_max)] = 0
+    scores -= row_max
+    probs = np.exp(scores, out=scores)
+    row_sum = probs.sum(axis=-1, keepdims=True)
+    row_sum[row_sum == 0] = 1
+    probs /= row_sum
+    return probs
+    # END SOLUTION
+
+
+class ScaledDotProductAttentionFunction(Function):
+    r"""out = dropout(softmax(q k^T * scale + mask)) v, with the softmax's Jacobian applied in backward.
+
+    With P the attention probabilities, A = P * keep (dropout) and G = dL/dout:
+
+        dL/dv = A^T G,   dL/dA = G v^T,   dL/dP = dL/dA * keep,
+        dL/dS = P * (dL/dP - rowsum(dL/dP * P)),
+        dL/dq = dL/dS k * scale,   dL/dk = dL/dS^T q * scale.
+    """
+
+    @staticmethod
+    def forward(ctx, query, key, value, additive_mask, keep, scale):
+        # BEGIN SOLUTION
+        scores = query @ key.swapaxes(-1, -2)
+        scores *= scale
+        if additive_mask is not None:
+            scores += additive_mask
+        probs = masked_softmax(scores)
+        attention = probs * keep if keep is not None else probs
+        ctx.save_for_backward(query, key, value, probs, attention, keep)
+        ctx.scale = scale
+        return attention @ value
+        # END SOLUTION
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        # BEGIN SOLUTION
+        query, key, value, probs, attention, keep = ctx.saved_tensors
+        grad_value = _sum_to_shape(attention.swapaxes(-1, -2) @ grad_out, value.shape)
+        grad_probs = grad_out @ value.swapaxes(-1, -2)
+        if keep is not None:
+            grad_probs *= keep
+        grad_scores = grad_probs
+        grad_scores -= (grad_probs * probs).sum(axis=-1, keepdims=True)
+        grad_scores *= probs
+        grad_scores *= ctx.scale
+        grad_query = _sum_to_shape(grad_scores @ key, query.shape)
+        grad_key = _sum_to_shape(grad_scores.swapaxes(-1, -2) @ query, key.shape)
+        return grad_query, grad_key, grad_value, None, None, None
+        # END SOLUTION
+
+
+def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn_mask=None,
+                                 dropout_p: float = 0.0, is_causal: bool = False,
+                                 scale: float | None = None,
+                                 generator: np.random.Generator | None = None) -> Tensor:
+    r"""Attention(Q, K, V) = softmax(Q K^T / sqrt(E) + M) V, batched over all leading dims.
+
+    As ``torch.nn.functional.scaled_dot_product_attention``: every leading dim
+    (batch, heads) is a batch dim of one matmul, so there is no loop over
+    heads or positions. The softmax subtracts each row's maximum; a row whose
+    keys are all masked gives zeros (not NaN). The mask gets no gradient.
+
+    Args:
+        query: ``(..., L, E)``.
+        key: ``(..., S, E)``.
+        value: ``(..., S, Ev)``.
+        attn_mask: broadcastable to ``(..., L, S)``: boolean, True where a
+            query may attend to a key, or floating point, added to the scores
+            (use ``-inf`` to block).
+        dropout_p: probability of dropping an attention weight (applied
+            whenever it is > 0, as in PyTorch: pass 0.0 in evaluation).
+        is_causal: query ``i`` attends to keys ``j <= i`` only (top-left
+            aligned, as PyTorch); not together with ``attn_mask``.
+        scale: the factor on the scores; ``1 / sqrt(E)`` by default.
+        generator: NumPy generator for the dropout mask (default: tinytorch's).
+
+    Shape:
+        output ``(..., L, Ev)``.
+
+    Examples::
+
+        >>> q = k = v = tinytorch.tensor.randn(2, 4, 8, 16)   # (N, heads, L, E)
+        >>> scaled_dot_product_attention(q, k, v, is_causal=True).shape
+        (2, 4, 8, 16)
+    """
+    if query.shape[-1] != key.shape[-1] or key.shape[-2] != value.shape[-2]:
+        raise ValueError(
+            "scaled_dot_product_attention: expected query (..., L, E), key (..., S, E) and "
+            f"value (..., S, Ev), got {tuple(query.shape)}, {tuple(key.shape)} and {tuple(value.shape)}"
+        )
+    dtype = query.dtype
+    target_length, source_length = query.shape[-2], key.shape[-2]
+    mask = _additive_mask(attn_mask, is_causal, target_length, source_length, dtype)
+    scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
+    keep = None
+    if dropout_p > 0.0:
+        rng = generator if generator is not None else default_generator()
+        batch_shape = np.broadcast_shapes(query.shape[:-2], key.shape[:-2])
+        shape = (*batch_shape, target_length, source_length)
+        keep = (rng.random(shape, dtype=np.float32) >= dropout_p).astype(dtype)
+        keep *= np.asarray(1.0 / (1.0 - dropout_p), dtype)
+    return ScaledDotProductAttentionFunction.apply(query, key, value, mask, keep, np.asarray(scale, dtype))
+
+
+# ---------------------------------------------------------------------------
+# Positional encoding
+# ---------------------------------------------------------------------------
+
+
+def sinusoidal_positional_encoding(length: int, dim: int, base: float = 10000.0, dtype=np.float32) -> np.ndarray:
+    r"""The fixed encodings of "Attention Is All You Need" (Vaswani et al., 2017).
+
+    PE[pos, 2i] = sin(pos / base^(2i / dim)),  PE[pos, 2i + 1] = cos(pos / base^(2i / dim)).
+
+    Returns:
+        an array of shape ``(length, dim)``.
+    """
+    # BEGIN SOLUTION
+    positions = np.arange(length, dtype=np.float64)[:, None]
+    frequencies = base ** (-np.arange(0, dim, 2, dtype=np.float64) / dim)
+    angles = positions * frequencies
+    encoding = np.zeros((length, dim), dtype=np.float64)
+    encoding[:, 0::2] = np.sin(angles)
+    encoding[:, 1::2] = np.cos(angles[:, : dim // 2])
+    return encoding.astype(dtype)
+    # END SOLUTION
