@@ -1,0 +1,418 @@
+"""What the documentation site reads from the tree: packages, milestones, results.
+
+Everything here is plain data read from files (pyproject.toml, milestone.toml,
+the JSON that milestone runs and benchmarks write), so the site follows the
+repository as packages and milestones appear. Nothing here imports tinytorch.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
+
+# The order in which the packages are taught; packages not listed sort after.
+TEACHING_ORDER = [
+    "tt-tensor",
+    "tt-autograd",
+    "tt-nn",
+    "tt-optim",
+    "tt-spatial",
+    "tt-attention",
+    "tt-systems",
+]
+
+_REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(.*)$")
+
+
+@dataclass
+class Package:
+    name: str  # distribution name, e.g. "tt-nn"
+    path: Path  # packages/tt-nn
+    description: str = ""
+    version: str = ""
+    deps: dict[str, str] = field(default_factory=dict)  # tt-* dependency -> specifier
+    other_deps: list[str] = field(default_factory=list)  # e.g. numpy>=1.24
+
+    @property
+    def short(self) -> str:
+        """`tt-nn` -> `nn`."""
+        return self.name.removeprefix("tt-")
+
+    @property
+    def import_name(self) -> str:
+        return "tinytorch." + self.short.replace("-", "_")
+
+    @property
+    def src_dir(self) -> Path:
+        return self.path / "src" / "tinytorch" / self.short.replace("-", "_")
+
+    @property
+    def has_source(self) -> bool:
+        return (self.src_dir / "__init__.py").is_file()
+
+    @property
+    def changelog(self) -> Path:
+        return self.path / "CHANGELOG.md"
+
+
+@dataclass
+class Script:
+    file: str
+    default: bool
+    args: list[str]
+    bars: list[dict]
+
+
+@dataclass
+class Milestone:
+    dirname: str  # 01_1957_perceptron
+    path: Path
+    number: int
+    year: int | str
+    slug: str
+    title: str
+    people: list[str]
+    story: str
+    solved: str
+    left_open: str
+    architecture: str
+    unlocked_by: str
+    scripts: list[Script]
+
+    @property
+    def nox_session(self) -> str:
+        return f"milestone_{self.number:02d}"
+
+    @property
+    def anchor(self) -> str:
+        return f"milestone-{self.number:02d}"
+
+
+# --------------------------------------------------------------------------- packages
+
+
+def _split_requirement(req: str) -> tuple[str, str]:
+    match = _REQUIREMENT_NAME.match(req.split(";")[0])
+    if not match:
+        return req.strip(), ""
+    return match.group(1).lower().replace("_", "-"), match.group(2).strip()
+
+
+def _read_version(pkg_dir: Path, pyproject: dict) -> str:
+    project = pyproject.get("project", {})
+    if "version" in project:
+        return str(project["version"])
+    rel = pyproject.get("tool", {}).get("hatch", {}).get("version", {}).get("path")
+    if not rel or not (pkg_dir / rel).is_file():
+        return ""
+    match = re.search(r"__version__\s*=\s*['\"]([^'\"]+)['\"]", (pkg_dir / rel).read_text())
+    return match.group(1) if match else ""
+
+
+def read_package(pkg_dir: Path) -> Package | None:
+    """One package from its pyproject.toml, or None while it has none."""
+    pyproject_path = pkg_dir / "pyproject.toml"
+    if not pyproject_path.is_file():
+        return None
+    try:
+        pyproject = tomllib.loads(pyproject_path.read_text())
+    except tomllib.TOMLDecodeError:
+        return None
+    project = pyproject.get("project", {})
+    pkg = Package(
+        name=project.get("name", pkg_dir.name),
+        path=pkg_dir,
+        description=project.get("description", ""),
+        version=_read_version(pkg_dir, pyproject),
+    )
+    for req in project.get("dependencies", []):
+        name, spec = _split_requirement(req)
+        if name.startswith("tt-"):
+            pkg.deps[name] = spec
+        else:
+            pkg.other_deps.append(req)
+    return pkg
+
+
+def _teaching_key(name: str) -> tuple[int, str]:
+    if name in TEACHING_ORDER:
+        return TEACHING_ORDER.index(name), name
+    return len(TEACHING_ORDER), name
+
+
+def read_packages(root: Path) -> list[Package]:
+    """Packages that have a pyproject, dependencies first, then in teaching order."""
+    found = {}
+    for pkg_dir in sorted((root / "packages").glob("tt-*")):
+        pkg = read_package(pkg_dir)
+        if pkg is not None:
+            found[pkg.name] = pkg
+    ordered: list[Package] = []
+    placed: set[str] = set()
+
+    def place(name: str, visiting: frozenset = frozenset()) -> None:
+        if name in placed or name not in found or name in visiting:
+            return
+        for dep in sorted(found[name].deps, key=_teaching_key):
+            place(dep, visiting | {name})
+        placed.add(name)
+        ordered.append(found[name])
+
+    for name in sorted(found, key=_teaching_key):
+        place(name)
+    return ordered
+
+
+def closure(name: str, packages: list[Package]) -> list[str]:
+    """The package and everything it needs, dependencies first."""
+    by_name = {p.name: p for p in packages}
+    out: list[str] = []
+
+    def visit(n: str) -> None:
+        if n in out:
+            return
+        for dep in by_name[n].deps if n in by_name else {}:
+            visit(dep)
+        out.append(n)
+
+    visit(name)
+    return out
+
+
+def direct_edges(packages: list[Package]) -> list[tuple[str, str]]:
+    """Dependency edges (dep, pkg) with the ones implied by others removed."""
+    names = {p.name for p in packages}
+    edges = []
+    for pkg in packages:
+        deps = [d for d in pkg.deps if d in names]
+        for dep in deps:
+            implied = any(dep in closure(other, packages)[:-1] for other in deps if other != dep)
+            if not implied:
+                edges.append((dep, pkg.name))
+    return edges
+
+
+def public_modules(pkg: Package) -> list[str]:
+    """Dotted names of the package's public submodules, read from the source tree."""
+    if not pkg.has_source:
+        return []
+    modules = []
+    for path in sorted(pkg.src_dir.rglob("*.py")):
+        rel = path.relative_to(pkg.src_dir).with_suffix("")
+        parts = list(rel.parts)
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+            if not parts:
+                continue
+        if any(part.startswith("_") for part in parts):
+            continue
+        if "tests" in parts:
+            continue
+        modules.append(pkg.import_name + "." + ".".join(parts))
+    return modules
+
+
+def defined_in_init(pkg: Package) -> list[str]:
+    """Public functions and classes defined (not imported) in the package's __init__.py."""
+    try:
+        tree = ast.parse((pkg.src_dir / "__init__.py").read_text())
+    except (OSError, SyntaxError):
+        return []
+    return [
+        node.name
+        for node in tree.body
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and not node.name.startswith("_")
+    ]
+
+
+# ------------------------------------------------------------------------- milestones
+
+
+def read_milestone(toml_path: Path) -> Milestone | None:
+    try:
+        data = tomllib.loads(toml_path.read_text())
+    except (OSError, tomllib.TOMLDecodeError):
+        return None
+    dirname = toml_path.parent.name
+    number = data.get("number")
+    if number is None:
+        match = re.match(r"(\d+)", dirname)
+        number = int(match.group(1)) if match else 0
+    people = data.get("people", [])
+    if isinstance(people, str):
+        people = [people]
+    scripts = [
+        Script(
+            file=s.get("file", ""),
+            default=bool(s.get("default", False)),
+            args=list(s.get("args", [])),
+            bars=list(s.get("bar", [])),
+        )
+        for s in data.get("script", [])
+    ]
+    return Milestone(
+        dirname=dirname,
+        path=toml_path.parent,
+        number=int(number),
+        year=data.get("year", ""),
+        slug=data.get("slug", dirname),
+        title=data.get("title", dirname),
+        people=list(people),
+        story=data.get("story", ""),
+        solved=data.get("solved", ""),
+        left_open=data.get("left_open", ""),
+        architecture=data.get("architecture", ""),
+        unlocked_by=data.get("unlocked_by", ""),
+        scripts=scripts,
+    )
+
+
+def milestone_files(root: Path) -> list[Path]:
+    return sorted((root / "milestones").glob("*/milestone.toml"))
+
+
+def read_milestones(root: Path) -> list[Milestone]:
+    milestones = [m for m in map(read_milestone, milestone_files(root)) if m is not None]
+    return sorted(milestones, key=lambda m: (m.number, m.dirname))
+
+
+# ---------------------------------------------------------------------------- results
+
+
+@dataclass
+class Bar:
+    metric: str
+    value: float | None
+    op: str  # ">=", "<=" or the runner's text of the bar, e.g. ">= 0.5 and <= 0.9"
+    threshold: float | None  # set when the bar is a single limit
+    passed: bool | None
+    description: str = ""
+
+
+@dataclass
+class ScriptResult:
+    script: str
+    json_path: Path
+    passed: bool | None
+    quick: bool | None
+    wall_time_s: float | None
+    finished: str
+    metrics: dict[str, float]
+    bars: list[Bar]
+    versions: dict[str, str]
+    plots: list[Path]
+    curves: dict[str, list]
+    facts: dict[str, float]
+
+
+def _number(value) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _parse_bar(raw: dict, metrics: dict) -> Bar:
+    metric = raw.get("metric", raw.get("name", "?"))
+    value = _number(raw.get("value", raw.get("measured", metrics.get(metric))))
+    text = raw.get("bar")
+    if isinstance(text, str):  # the milestone runner's form: ">= 0.95", "<= 0.5", ">= 0.1 and <= 0.9"
+        single = re.fullmatch(r"\s*(>=|<=)\s*([-+0-9.eE]+)\s*", text)
+        op, threshold = (single.group(1), float(single.group(2))) if single else (text, None)
+    elif raw.get("at_least") is not None:
+        op, threshold = ">=", _number(raw.get("at_least"))
+    elif raw.get("at_most") is not None:
+        op, threshold = "<=", _number(raw.get("at_most"))
+    else:
+        op = raw.get("op", raw.get("comparison", ">="))
+        op = {"at_least": ">=", "at_most": "<=", "min": ">=", "max": "<="}.get(op, op)
+        threshold = _number(raw.get("threshold", raw.get("bar", raw.get("target"))))
+    passed = raw.get("passed", raw.get("ok", raw.get("pass")))
+    if passed is None and value is not None and threshold is not None:
+        passed = value >= threshold if op == ">=" else value <= threshold
+    return Bar(metric, value, op, threshold, passed, raw.get("description", ""))
+
+
+def read_script_result(json_path: Path) -> ScriptResult | None:
+    try:
+        data = json.loads(json_path.read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    metrics = {k: v for k, v in (data.get("metrics") or {}).items() if _number(v) is not None}
+    raw_bars = data.get("bars") or []
+    if isinstance(raw_bars, dict):
+        raw_bars = [{"metric": k, **v} for k, v in raw_bars.items() if isinstance(v, dict)]
+    bars = [_parse_bar(b, metrics) for b in raw_bars if isinstance(b, dict)]
+    passed = data.get("passed", data.get("ok", data.get("success")))
+    if passed is None and data.get("status") in ("passed", "failed"):
+        passed = data["status"] == "passed"
+    if passed is None and bars:
+        passed = all(b.passed for b in bars)
+    wall = data.get("wall_seconds", data.get("wall_time_s", data.get("wall_time")))
+    raw_versions = data.get("packages") or data.get("versions") or {}
+    versions = {}
+    if isinstance(raw_versions, list):  # the runner's form: [{"name", "version", "origin"}]
+        versions = {d.get("name", "?"): d.get("version", "") for d in raw_versions if isinstance(d, dict)}
+    elif isinstance(raw_versions, dict):
+        for name, info in raw_versions.items():
+            versions[name] = info.get("version", "") if isinstance(info, dict) else str(info)
+    stem = json_path.stem
+    plots = [p for p in [json_path.with_suffix(".png")] if p.is_file()]
+    return ScriptResult(
+        script=data.get("script", stem + ".py"),
+        json_path=json_path,
+        passed=passed if isinstance(passed, bool) else None,
+        quick=data.get("quick") if isinstance(data.get("quick"), bool) else None,
+        wall_time_s=_number(wall),
+        finished=str(data.get("started_at", data.get("finished_at", ""))),
+        metrics=metrics,
+        bars=bars,
+        versions=versions,
+        plots=plots,
+        curves={k: v for k, v in (data.get("curves") or {}).items() if isinstance(v, list)},
+        facts={k: v for k, v in (data.get("facts") or {}).items() if _number(v) is not None},
+    )
+
+
+def milestone_results(root: Path, milestone: Milestone) -> list[ScriptResult]:
+    """The latest recorded run of each of the milestone's scripts that has one."""
+    folder = root / "results" / "milestones" / milestone.dirname
+    results = []
+    for json_path in sorted(folder.glob("*.json")):
+        result = read_script_result(json_path)
+        if result is not None:
+            results.append(result)
+    declared = [Path(s.file).stem for s in milestone.scripts]
+    results.sort(key=lambda r: (declared.index(r.json_path.stem) if r.json_path.stem in declared else 99, r.json_path.stem))
+    return results
+
+
+@dataclass
+class BenchReport:
+    path: Path
+    environment: dict
+    rows: list[dict]
+
+
+def read_bench(root: Path) -> list[BenchReport]:
+    reports = []
+    for json_path in sorted((root / "results" / "bench").glob("*.json")):
+        try:
+            data = json.loads(json_path.read_text())
+        except (OSError, ValueError):
+            continue
+        if isinstance(data, list):
+            data = {"rows": data}
+        if not isinstance(data, dict):
+            continue
+        rows = [r for r in data.get("rows", data.get("results", [])) if isinstance(r, dict)]
+        env = data.get("environment", {})
+        reports.append(BenchReport(json_path, env if isinstance(env, dict) else {"info": env}, rows))
+    return reports

@@ -1,0 +1,469 @@
+"""Markdown and inline SVG/HTML for the generated parts of the documentation site.
+
+Every function returns text; the mkdocs hook (docs_hooks.py) decides where it goes.
+`link(src_uri)` arguments turn a docs-relative source path ("packages/tt-nn.md")
+into a URL relative to the page being rendered, for use inside raw HTML where
+MkDocs does not rewrite links.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+from docs_model import (
+    BenchReport,
+    Milestone,
+    Package,
+    ScriptResult,
+    closure,
+    defined_in_init,
+    direct_edges,
+    public_modules,
+)
+
+Link = Callable[[str], str]
+
+esc = html.escape
+
+
+def guide_uri(name: str) -> str:
+    return f"packages/{name}.md"
+
+
+def unlocks(pkg: Package, milestones: list[Milestone]) -> list[Milestone]:
+    return [m for m in milestones if m.unlocked_by == pkg.name]
+
+
+def _svg_text_lines(text: str, width: int) -> list[str]:
+    return textwrap.wrap(text, width=width, break_long_words=True)[:2] or [""]
+
+
+# ------------------------------------------------------------------------ package map
+
+
+def package_map_svg(packages: list[Package], milestones: list[Milestone], link: Link) -> str:
+    """Packages left to right in dependency order, each with the milestones it unlocks below."""
+    names = [p.name for p in packages]
+    ghosts = [m.unlocked_by for m in milestones if m.unlocked_by and m.unlocked_by not in names]
+    columns = names + sorted(set(ghosts), key=ghosts.index)
+    if not columns:
+        return '<p class="tt-muted">No packages yet.</p>'
+    col_w, box_w, box_h = 168, 148, 46
+    pad_x, row_y = 16, 70
+    by_col: dict[str, list[Milestone]] = {c: [] for c in columns}
+    for m in milestones:
+        if m.unlocked_by in by_col:
+            by_col[m.unlocked_by].append(m)
+    max_stack = max((len(v) for v in by_col.values()), default=0)
+    ms_h, ms_gap = 54, 14
+    height = row_y + box_h + 40 + max_stack * (ms_h + ms_gap) + 10
+    width = pad_x * 2 + col_w * (len(columns) - 1) + box_w
+    x_of = {c: pad_x + i * col_w for i, c in enumerate(columns)}
+    pkg_by_name = {p.name: p for p in packages}
+
+    parts = [
+        f'<svg class="tt-map" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="Package map: which package unlocks which milestone" xmlns="http://www.w3.org/2000/svg">',
+        '<defs><marker id="tt-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
+        'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" class="tt-map-arrowhead"/>'
+        "</marker></defs>",
+    ]
+    # Dependency edges: neighbours get a straight arrow, longer jumps an arc above the row.
+    for dep, pkg in direct_edges(packages):
+        x1, x2 = x_of[dep] + box_w, x_of[pkg]
+        y = row_y + box_h / 2
+        if columns.index(pkg) - columns.index(dep) == 1:
+            parts.append(f'<path class="tt-map-edge" d="M{x1},{y} L{x2 - 2},{y}" marker-end="url(#tt-arrow)"/>')
+        else:
+            sx, ex = x_of[dep] + box_w / 2, x_of[pkg] + box_w / 2
+            lift = 18 + 9 * (columns.index(pkg) - columns.index(dep))
+            parts.append(
+                f'<path class="tt-map-edge tt-map-arc" d="M{sx},{row_y} C{sx},{row_y - lift} {ex},{row_y - lift} '
+                f'{ex},{row_y - 2}" marker-end="url(#tt-arrow)"/>'
+            )
+    for col in columns:
+        x = x_of[col]
+        pkg = pkg_by_name.get(col)
+        cls = "tt-map-pkg" if pkg else "tt-map-pkg tt-ghost"
+        label = f'<text x="{x + box_w / 2}" y="{row_y + 20}" class="tt-map-title">{esc(col)}</text>'
+        sub = f"v{pkg.version}" if pkg and pkg.version else ("on its way" if not pkg else "")
+        label += f'<text x="{x + box_w / 2}" y="{row_y + 36}" class="tt-map-sub">{esc(sub)}</text>'
+        box = f'<rect x="{x}" y="{row_y}" width="{box_w}" height="{box_h}" rx="8" class="{cls}"/>{label}'
+        if pkg:
+            box = f'<a href="{esc(link(guide_uri(col)))}">{box}</a>'
+        parts.append(box)
+        for k, m in enumerate(by_col[col]):
+            my = row_y + box_h + 40 + k * (ms_h + ms_gap)
+            parts.append(
+                f'<path class="tt-map-unlock" d="M{x + box_w / 2},{row_y + box_h} L{x + box_w / 2},{my - 2}" '
+                f'marker-end="url(#tt-arrow)"/>'
+            )
+            lines = _svg_text_lines(m.title, 22)
+            text = f'<text x="{x + box_w / 2}" y="{my + 17}" class="tt-map-ms-year">{m.number:02d} · {esc(str(m.year))}</text>'
+            for i, line in enumerate(lines):
+                text += f'<text x="{x + box_w / 2}" y="{my + 33 + 13 * i}" class="tt-map-ms-title">{esc(line)}</text>'
+            parts.append(
+                f'<a href="{esc(link("history.md"))}#{m.anchor}"><rect x="{x}" y="{my}" width="{box_w}" '
+                f'height="{ms_h}" rx="8" class="tt-map-ms"/>{text}</a>'
+            )
+    parts.append("</svg>")
+    return '<div class="tt-map-wrap">' + "".join(parts) + "</div>"
+
+
+def package_map_words(packages: list[Package], milestones: list[Milestone]) -> str:
+    """The same map as a list, for readers and for search."""
+    lines = []
+    names = {p.name for p in packages}
+    for pkg in packages:
+        needs = ", ".join(f"`{d}`" for d in pkg.deps) or "NumPy only"
+        unlocked = unlocks(pkg, milestones)
+        what = "; ".join(f"[{m.number:02d} · {m.year} {m.title}](history.md#{m.anchor})" for m in unlocked)
+        tail = f" It unlocks {what}." if unlocked else ""
+        lines.append(f"- [**{pkg.name}**]({guide_uri(pkg.name)}): {pkg.description or ''} Needs {needs}.{tail}")
+    for m in milestones:
+        if m.unlocked_by and m.unlocked_by not in names:
+            lines.append(f"- **{m.unlocked_by}** (not in this tree yet) will unlock {m.number:02d} · {m.year} {m.title}.")
+    return "\n".join(lines) if lines else "_No packages yet._"
+
+
+# ------------------------------------------------------------------------ per package
+
+
+def package_facts(pkg: Package, packages: list[Package], milestones: list[Milestone]) -> str:
+    """The box at the top of each package guide: version, needs, unlocks, commands."""
+    names = {p.name for p in packages}
+    needs = (
+        ", ".join(
+            (f"[{d}]({d}.md) `{spec}`" if d in names else f"{d} `{spec}`") for d, spec in pkg.deps.items()
+        )
+        or "nothing but NumPy"
+    )
+    chain = closure(pkg.name, packages)
+    install = "pip install " + " ".join(f"-e packages/{n}" for n in chain)
+    unlocked = unlocks(pkg, milestones)
+    if unlocked:
+        unlock_text = ", ".join(
+            f"[Milestone {m.number:02d} · {m.year} {m.title}](../history.md#{m.anchor}) (`nox -s {m.nox_session}`)"
+            for m in unlocked
+        )
+    else:
+        unlock_text = "no milestone on its own; later packages build on it"
+    return "\n".join(
+        [
+            f'!!! abstract "{pkg.name} {pkg.version}: `{pkg.import_name}`"',
+            "",
+            f"    {pkg.description}" if pkg.description else "",
+            "",
+            f"    - **Depends on:** {needs}",
+            f"    - **Unlocks:** {unlock_text}",
+            f"    - **Install the chain:** `{install}`",
+            f'    - **Run its tests:** `nox -s "test({pkg.name})"`',
+            f"    - **Reference:** [API]({pkg.name}/api.md) · [Changelog]({pkg.name}/changelog.md)",
+            "",
+        ]
+    )
+
+
+def stub_guide(pkg: Package) -> str:
+    readme = pkg.path / "README.md"
+    body = _neutralize_links(_demote_h1(readme.read_text())) if readme.is_file() else ""
+    return f"# {pkg.name}\n\n<!-- tt:package-facts -->\n\nThe teaching guide for this package is still being written.\n\n{body}\n"
+
+
+def api_page(pkg: Package) -> str:
+    lines = [
+        f"# {pkg.name} API reference",
+        "",
+        f"Generated from the docstrings in `packages/{pkg.name}/src/{pkg.import_name.replace('.', '/')}/`.",
+        "",
+    ]
+    if not pkg.has_source:
+        return "\n".join(lines + ["_The package has no source yet._", ""])
+    members = defined_in_init(pkg)
+    lines += [
+        f"::: {pkg.import_name}",
+        "    options:",
+        "      show_root_heading: true",
+        "      show_submodules: false",
+        f"      members: {members!r}" if members else "      members: false",
+        "",
+    ]
+    for module in public_modules(pkg):
+        lines += [f"::: {module}", "    options:", "      show_root_heading: true", ""]
+    return "\n".join(lines)
+
+
+_MD_LINK = re.compile(r"(!?)\[([^\]]*)\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
+
+
+def _neutralize_links(text: str) -> str:
+    """Keep absolute links; turn repository-relative ones (which the site lacks) into plain text."""
+
+    def repl(match: re.Match) -> str:
+        bang, label, target = match.groups()
+        if re.match(r"^(https?:|mailto:|#)", target):
+            return match.group(0)
+        return "" if bang else label
+
+    return _MD_LINK.sub(repl, text)
+
+
+def _demote_h1(text: str) -> str:
+    return re.sub(r"^# ", "## ", text, flags=re.M)
+
+
+def changelog_page(pkg: Package) -> str:
+    head = f"# {pkg.name} changelog\n\nFrom `packages/{pkg.name}/CHANGELOG.md`.\n\n"
+    if not pkg.changelog.is_file():
+        return head + "_No CHANGELOG.md yet._\n"
+    text = pkg.changelog.read_text()
+    text = re.sub(r"\A\s*# [^\n]*\n", "", text)  # its own title; ours replaces it
+    return head + _neutralize_links(_demote_h1(text)) + "\n"
+
+
+# --------------------------------------------------------------------------- timeline
+
+
+def architecture_html(arch: str) -> str:
+    steps = [s.strip() for s in re.split(r"\s*(?:->|→)\s*", arch) if s.strip()]
+    if not steps:
+        return ""
+    out = ['<div class="tt-arch" aria-label="architecture">']
+    for i, step in enumerate(steps):
+        kind = "io" if i in (0, len(steps) - 1) else "layer"
+        if i:
+            out.append('<span class="tt-arch-arrow" aria-hidden="true"></span>')
+        out.append(f'<span class="tt-arch-block tt-arch-{kind}">{esc(step)}</span>')
+    out.append("</div>")
+    return "".join(out)
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return "–"
+    if value == int(value) and abs(value) < 1e6:
+        return str(int(value))
+    return f"{value:.4g}"
+
+
+def _fmt_time(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    return f"{int(seconds // 60)} min {seconds % 60:.0f} s"
+
+
+def bar_html(bar) -> str:
+    state = {True: "pass", False: "fail", None: "unknown"}[bar.passed]
+    icon = {True: "✓", False: "✗", None: "?"}[bar.passed]
+    meter = ""
+    if bar.value is not None and bar.threshold is not None and 0 <= bar.value <= 1 and 0 <= bar.threshold <= 1:
+        meter = (
+            f'<span class="tt-meter"><span class="tt-meter-fill" style="width:{bar.value * 100:.1f}%"></span>'
+            f'<span class="tt-meter-mark" style="left:{bar.threshold * 100:.1f}%"></span></span>'
+        )
+    title = f' title="{esc(bar.description)}"' if bar.description else ""
+    return (
+        f'<div class="tt-bar tt-{state}"{title}><span class="tt-bar-icon">{icon}</span>'
+        f'<code class="tt-bar-metric">{esc(bar.metric)}</code>{meter}'
+        f'<span class="tt-bar-value">{_fmt(bar.value)} <span class="tt-muted">{esc(bar.op)} {_fmt(bar.threshold)}</span></span></div>'
+    )
+
+
+FACTS_SHOWN = ("parameters", "train_seconds", "samples_per_second")
+
+
+def curves_svg(curves: dict[str, list]) -> str:
+    """Small line charts of the logged curves, for runs that wrote no PNG (no matplotlib)."""
+    panels = []
+    w, h, pad = 220, 90, 6
+    for name, points in list(curves.items())[:3]:
+        pts = [(float(p[0]), float(p[1])) for p in points if isinstance(p, (list, tuple)) and len(p) == 2]
+        pts = [(x, y) for x, y in pts if y == y and abs(y) != float("inf")]
+        if len(pts) < 2:
+            continue
+        xs, ys = [x for x, _ in pts], [y for _, y in pts]
+        x0, x1 = min(xs), max(xs) or 1
+        y0, y1 = min(ys), max(ys)
+        span_x, span_y = (x1 - x0) or 1, (y1 - y0) or 1
+        path = " ".join(
+            f"{'M' if i == 0 else 'L'}{pad + (w - 2 * pad) * (x - x0) / span_x:.1f},"
+            f"{h - pad - (h - 2 * pad - 14) * (y - y0) / span_y:.1f}"
+            for i, (x, y) in enumerate(pts)
+        )
+        panels.append(
+            f'<svg class="tt-curve" viewBox="0 0 {w} {h}" role="img" aria-label="{esc(name)} curve" xmlns="http://www.w3.org/2000/svg">'
+            f'<text x="{pad}" y="12" class="tt-curve-label">{esc(name)}: {_fmt(ys[0])} → {_fmt(ys[-1])}</text>'
+            f'<path d="{path}" class="tt-curve-line"/></svg>'
+        )
+    return "".join(panels)
+
+
+def result_html(results: list[ScriptResult], plot_url: Callable[[Path], str]) -> str:
+    if not results:
+        return '<div class="tt-result tt-notrun"><span class="tt-badge tt-badge-notrun">not run yet</span></div>'
+    out = []
+    for r in results:
+        state = {True: "pass", False: "fail", None: "unknown"}[r.passed]
+        badge = {True: "passed", False: "failed", None: "no verdict"}[r.passed]
+        meta = [f"wall time {_fmt_time(r.wall_time_s)}"]
+        if r.quick:
+            meta.append("--quick")
+        if r.finished:
+            meta.append("run " + esc(r.finished[:16].replace("T", " ")))
+        bars = "".join(bar_html(b) for b in r.bars)
+        shown = {b.metric for b in r.bars}
+        extra = [f"<code>{esc(k)}</code> {_fmt(v)}" for k, v in r.metrics.items() if k not in shown][:6]
+        extra += [f"<code>{esc(k)}</code> {_fmt(v)}" for k, v in r.facts.items() if k in FACTS_SHOWN]
+        extra_html = f'<div class="tt-metrics tt-muted">{" · ".join(extra)}</div>' if extra else ""
+        plots = "".join(
+            f'<a href="{plot_url(p)}"><img class="tt-plot" src="{plot_url(p)}" alt="training curves of {esc(r.script)}" loading="lazy"></a>'
+            for p in r.plots
+        ) or curves_svg(r.curves)
+        out.append(
+            f'<div class="tt-result tt-{state}"><div class="tt-result-head"><span class="tt-badge tt-badge-{state}">{badge}</span>'
+            f'<code>{esc(r.script)}</code><span class="tt-muted">{" · ".join(meta)}</span></div>'
+            f'<div class="tt-result-body"><div class="tt-result-bars">{bars}{extra_html}</div>'
+            f"{f'<div class=tt-result-plots>{plots}</div>' if plots else ''}</div></div>"
+        )
+    return "".join(out)
+
+
+def timeline_page(
+    milestones: list[Milestone],
+    packages: list[Package],
+    results: dict[str, list[ScriptResult]],
+    link: Link,
+    plot_url: Callable[[Path], str],
+) -> str:
+    names = {p.name for p in packages}
+    intro = (
+        "---\nhide:\n  - navigation\n  - toc\n---\n\n"
+        "# History timeline\n\n"
+        "Each card is one milestone of neural-network history, replayed on the packages you wrote. "
+        "The result is the one measured by the latest run on this machine "
+        "(`results/milestones/`); run the command on a card to measure your own.\n\n"
+    )
+    if not milestones:
+        return intro + "_No milestones yet._\n"
+    cards = ['<div class="tt-timeline">']
+    for m in milestones:
+        people = ", ".join(m.people)
+        if m.unlocked_by in names:
+            chain = closure(m.unlocked_by, packages)
+            unlock = " ".join(
+                f'<a class="tt-chip{" tt-chip-key" if n == m.unlocked_by else ""}" href="{esc(link(guide_uri(n)))}">{esc(n)}</a>'
+                for n in chain
+            )
+        elif m.unlocked_by:
+            unlock = f'<span class="tt-chip tt-chip-key tt-ghost">{esc(m.unlocked_by)}</span>'
+        else:
+            unlock = '<span class="tt-muted">–</span>'
+        sections = []
+        if m.solved:
+            sections.append(f'<div class="tt-solved"><h4>What it solved</h4><p>{esc(m.solved)}</p></div>')
+        if m.left_open:
+            sections.append(f'<div class="tt-open"><h4>What it left open</h4><p>{esc(m.left_open)}</p></div>')
+        cards.append(
+            f'<article class="tt-card" id="{m.anchor}">'
+            f'<div class="tt-card-year">{esc(str(m.year))}</div>'
+            f'<div class="tt-card-body">'
+            f'<header><span class="tt-card-num">Milestone {m.number:02d}</span>'
+            f'<h2 class="tt-card-title">{esc(m.title)}</h2>'
+            f'<div class="tt-card-people">{esc(people)}</div></header>'
+            f'<p class="tt-card-story">{esc(m.story)}</p>'
+            f'<div class="tt-card-grid">{"".join(sections)}</div>'
+            f"{architecture_html(m.architecture)}"
+            f'<div class="tt-card-run"><span class="tt-label">Unlocked by</span> {unlock}'
+            f'<span class="tt-label">Run</span> <code class="tt-cmd">nox -s {m.nox_session}</code></div>'
+            f"{result_html(results.get(m.dirname, []), plot_url)}"
+            f"</div></article>"
+        )
+    cards.append("</div>")
+    return intro + "\n".join(cards) + "\n"
+
+
+# ------------------------------------------------------------------------- benchmarks
+
+
+def _bench_svg(rows: list[dict]) -> str:
+    rows = [r for r in rows if isinstance(r.get("median_ms"), (int, float))]
+    if not rows:
+        return ""
+    groups: dict[str, list[dict]] = {}
+    for r in rows:
+        groups.setdefault(str(r.get("name", "?")), []).append(r)
+    label_w, bar_w, row_h, gap = 250, 420, 22, 12
+    height = sum(len(g) * row_h + gap for g in groups.values()) + 10
+    width = label_w + bar_w + 150
+    parts = [
+        f'<svg class="tt-bench-plot" viewBox="0 0 {width} {height}" role="img" aria-label="benchmark medians" xmlns="http://www.w3.org/2000/svg">'
+    ]
+    y = 5
+    for name, group in groups.items():
+        top = max(r["median_ms"] for r in group) or 1
+        for i, r in enumerate(group):
+            w = max(2, bar_w * r["median_ms"] / top)
+            label = f"{name} · {r.get('implementation', '')}" if i == 0 else str(r.get("implementation", ""))
+            ratio = r.get("ratio")
+            ratio_text = f"  ×{ratio:.2f}" if isinstance(ratio, (int, float)) else ""
+            parts.append(
+                f'<text x="{label_w - 8}" y="{y + 15}" class="tt-bench-label">{esc(label)}</text>'
+                f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{row_h - 6}" rx="3" class="tt-bench-bar tt-bench-bar-{i % 4}"/>'
+                f'<text x="{label_w + w + 6:.1f}" y="{y + 15}" class="tt-bench-value">{r["median_ms"]:.3g} ms{esc(ratio_text)}</text>'
+            )
+            y += row_h
+        y += gap
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def bench_page(reports: list[BenchReport]) -> str:
+    out = [
+        "# Benchmarks",
+        "",
+        "How fast tinytorch runs the models of the milestones, measured by `nox -s bench` on the machine "
+        "that built this site. Medians of repeated runs; the ratio compares each implementation with the "
+        "first one of its row group.",
+        "",
+    ]
+    if not reports:
+        out += ['!!! info "No benchmark results yet"', "", "    Run `nox -s bench`, then rebuild the docs with `nox -s docs`.", ""]
+        return "\n".join(out)
+    for report in reports:
+        out += [f"## {report.path.stem}", ""]
+        if report.environment:
+            env = "; ".join(f"**{esc(str(k))}**: {esc(_flat(v))}" for k, v in report.environment.items())
+            out += [f"<small>{env}</small>", ""]
+        if not report.rows:
+            out += ["_No rows._", ""]
+            continue
+        out += ["| benchmark | implementation | median (ms) | ratio |", "| --- | --- | ---: | ---: |"]
+        for r in report.rows:
+            ratio = r.get("ratio")
+            median = r.get("median_ms")
+            out.append(
+                f"| {_cell(r.get('name', ''))} | {_cell(r.get('implementation', ''))} | "
+                f"{median:.3f} | {'' if not isinstance(ratio, (int, float)) else f'{ratio:.2f}×'} |"
+                if isinstance(median, (int, float))
+                else f"| {_cell(r.get('name', ''))} | {_cell(r.get('implementation', ''))} | – | – |"
+            )
+        out += ["", f'<div class="tt-bench-wrap">{_bench_svg(report.rows)}</div>', ""]
+    return "\n".join(out)
+
+
+def _flat(value) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_flat(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(map(_flat, value))
+    return str(value)
+
+
+def _cell(value) -> str:
+    return esc(str(value)).replace("|", "\\|")
