@@ -48,7 +48,7 @@ def build_wheel(session, package: Package) -> Path:
     out.mkdir()
     uv = uv_command()
     if uv:
-        session.run(uv, "build", "--wheel", "--quiet", "--out-dir", str(out), str(package.path),
+        session.run(uv, "build", "--wheel", "--out-dir", str(out), str(package.path),
                     external=True, silent=True)
     else:
         session.run("python", "-m", "pip", "wheel", "--no-deps", "--quiet",
