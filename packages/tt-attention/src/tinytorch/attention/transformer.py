@@ -1,0 +1,257 @@
+"""A decoder-only transformer (GPT): pre-norm blocks of attention and MLP with residuals.
+
+    x = tok_emb(idx) + pos_emb(positions)
+    for block in blocks:
+        x = x + dropout(attn(ln1(x)))          # tokens exchange information
+        x = x + dropout(mlp(ln2(x)))           # each token thinks on its own
+    logits = head(ln_f(x))
+
+The attribute names (``tok_emb``, ``pos_emb``, ``blocks``, ``ln_f``, ``head``;
+per block ``ln1``, ``attn``, ``ln2``, ``mlp``) are part of the API: a KV cache
+(tt-systems) reuses the blocks through :meth:`GPT.embed`,
+:meth:`MultiheadAttention.project_qkv` and :meth:`MultiheadAttention.attend`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from tinytorch.autograd import no_grad
+from tinytorch.nn import GELU, Dropout, Linear, Module, ModuleList
+from tinytorch.tensor import Tensor, default_generator
+
+from .functional import causal_mask
+from .layers import (
+    Embedding,
+    LayerNorm,
+    LearnedPositionalEmbedding,
+    MultiheadAttention,
+    SinusoidalPositionalEncoding,
+)
+
+__all__ = ["MLP", "TransformerBlock", "GPT"]
+
+
+class MLP(Module):
+    r"""The position-wise feed-forward network: MLP(x) = dropout(proj(GELU(fc(x)))).
+
+    Args:
+        embed_dim: d, the input and output width.
+        hidden_dim: the inner width (4 d in GPT).
+        dropout: dropout on the output (training mode only).
+
+    Shape:
+        input ``(*, d)``, output ``(*, d)``.
+    """
+
+    def __init__(self, embed_dim: int, hidden_dim: int, dropout: float = 0.0):
+        super().__init__()
+        self.fc = Linear(embed_dim, hidden_dim)
+        self.act = GELU()
+        self.proj = Linear(hidden_dim, embed_dim)
+        self.dropout = Dropout(dropout)
+
+    def forward(self, x: Tensor) -> Tensor:
+        # BEGIN SOLUTION
+        return self.dropout(self.proj(self.act(self.fc(x))))
+        # END SOLUTION
+
+
+class TransformerBlock(Module):
+    r"""A pre-norm transformer block (GPT-2):
+
+        x = x + dropout(attn(ln1(x)));  x = x + mlp(ln2(x))
+
+    Normalizing *before* each sublayer keeps the residual path an identity,
+    so gradients reach early layers undiminished.
+
+    Args:
+        embed_dim: d, the model width.
+        num_heads: attention heads (d must be divisible by it).
+        dropout: dropout on attention weights and on both residual branches.
+        mlp_ratio: the MLP's hidden width is ``mlp_ratio * d``.
+
+    Shape:
+        input ``(N, L, d)``, output ``(N, L, d)``.
+
+    Examples::
+
+        >>> block = TransformerBlock(128, 4)
+        >>> block(tinytorch.tensor.randn(2, 16, 128), is_causal=True).shape
+        (2, 16, 128)
+    """
+
+    def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, mlp_ratio: int = 4):
+        super().__init__()
+        self.ln1 = LayerNorm(embed_dim)
+        self.attn = MultiheadAttention(embed_dim, num_heads, dropout=dropout)
+        self.attn_dropout = Dropout(dropout)
+        self.ln2 = LayerNorm(embed_dim)
+        self.mlp = MLP(embed_dim, mlp_ratio * embed_dim, dropout=dropout)
+
+    def forward(self, x: Tensor, attn_mask=None, is_causal: bool = False) -> Tensor:
+        """``attn_mask`` follows ``scaled_dot_product_attention`` (boolean True = may attend)."""
+        # BEGIN SOLUTION
+        h = self.ln1(x)
+        q, k, v = self.attn.project_qkv(h, h, h)
+        x = x + self.attn_dropout(self.attn.attend(q, k, v, attn_mask=attn_mask, is_causal=is_causal))
+        return x + self.mlp(self.ln2(x))
+        # END SOLUTION
+
+
+class GPT(Module):
+    r"""A decoder-only transformer language model (Radford et al., 2018/2019).
+
+    ``logits[n, t]`` scores the token that follows ``idx[n, :t + 1]``; a causal
+    mask keeps every position from seeing later ones.
+
+    Args:
+        vocab_size: number of tokens.
+        context_length: the most tokens the model looks at (positions it knows).
+        embed_dim: d, the model width.
+        num_heads: attention heads per block.
+        num_layers: number of blocks.
+        dropout: dropout on embeddings, attention weights and residual branches.
+        tie_weights: share the token embedding with the output head
+            (``head.weight is tok_emb.weight``), as GPT-2 does.
+        positional: ``"learned"`` (GPT), ``"sinusoidal"`` (Vaswani et al.) or
+            None (no position information at all: an ablation).
+        seed: seeds the initial weights.
+
+    Shape:
+        input ``(N, T)`` integers with ``T <= context_length``; output ``(N, T, vocab_size)``.
+
+    Attributes:
+        Linear and embedding weights start from N(0, 0.02), the projections into
+        the residual stream from N(0, 0.02 / sqrt(2 num_layers)), biases at 0
+        (GPT-2's initialisation).
+
+    Examples::
+
+        >>> model = GPT(vocab_size=65, context_length=64, embed_dim=128, num_heads=4, num_layers=2)
+        >>> model(np.zeros((2, 10), dtype=np.int64)).shape
+        (2, 10, 65)
+    """
+
+    def __init__(self, vocab_size: int, context_length: int, embed_dim: int, num_heads: int,
+                 num_layers: int, dropout: float = 0.0, tie_weights: bool = False,
+                 positional: str | None = "learned", seed: int | None = 0):
+        super().__init__()
+        self.vocab_size = vocab_size
+        self.context_length = context_length
+        self.tie_weights = tie_weights
+        rng = np.random.default_rng(seed) if seed is not None else default_generator()
+        self.tok_emb = Embedding(vocab_size, embed_dim, generator=rng)
+        self.pos_emb = _positional(positional, context_length, embed_dim, rng)
+        self.drop = Dropout(dropout)
+        self.blocks = ModuleList([TransformerBlock(embed_dim, num_heads, dropout) for _ in range(num_layers)])
+        self.ln_f = LayerNorm(embed_dim)
+        self.head = Linear(embed_dim, vocab_size, bias=False)
+        self._init_weights(rng, num_layers)
+        if tie_weights:
+            self.head.weight = self.tok_emb.weight
+
+    def _init_weights(self, rng: np.random.Generator, num_layers: int) -> None:
+        def normal(parameter, std):
+            parameter.data[...] = rng.normal(0.0, std, parameter.shape).astype(parameter.dtype)
+
+        for name, parameter in self.named_parameters():
+            if name.endswith("bias"):
+                parameter.data[...] = 0
+            elif name.endswith("weight") and parameter.ndim == 2:
+                residual = name.endswith(("out_proj.weight", "mlp.proj.weight"))
+                normal(parameter, 0.02 / np.sqrt(2 * num_layers) if residual else 0.02)
+        for block in self.blocks:
+            block.ln1.weight.data[...] = 1
+            block.ln2.weight.data[...] = 1
+        self.ln_f.weight.data[...] = 1
+
+    def embed(self, idx, start_pos: int = 0) -> Tensor:
+        """Token plus position embeddings of ``idx`` (N, T), positions ``start_pos .. start_pos + T - 1``."""
+        idx = idx.data if isinstance(idx, Tensor) else np.asarray(idx)
+        if idx.ndim != 2:
+            raise ValueError(f"GPT: expected token ids of shape (N, T), got shape {idx.shape}")
+        length = idx.shape[1]
+        if start_pos + length > self.context_length:
+            raise ValueError(
+                f"GPT: sequence of {start_pos + length} tokens is longer than context_length="
+                f"{self.context_length}; crop it to the last {self.context_length} tokens"
+            )
+        x = self.tok_emb(idx)
+        if self.pos_emb is not None:
+            x = x + self.pos_emb(np.arange(start_pos, start_pos + length))
+        return self.drop(x)
+
+    def forward(self, idx) -> Tensor:
+        # BEGIN SOLUTION
+        x = self.embed(idx)
+        for block in self.blocks:
+            x = block(x, is_causal=True)
+        return self.head(self.ln_f(x))
+        # END SOLUTION
+
+    @staticmethod
+    def causal_mask(target_length: int, source_length: int | None = None) -> np.ndarray:
+        """True where a query may attend (the last queries against all earlier keys)."""
+        return causal_mask(target_length, source_length)
+
+    def generate(self, idx, max_new_tokens: int, temperature: float = 1.0, top_k: int | None = None,
+                 generator: np.random.Generator | int | None = None) -> np.ndarray:
+        r"""Sample ``max_new_tokens`` tokens after ``idx``, one at a time.
+
+        Each step feeds the last ``context_length`` tokens (never more),
+        takes the logits of the last position, divides them by
+        ``temperature``, keeps the ``top_k`` largest (if given) and samples
+        from the softmax.
+
+        Args:
+            idx: ``(N, T)`` or ``(T,)`` token ids to continue.
+            max_new_tokens: how many tokens to add.
+            temperature: < 1 sharpens, > 1 flattens the distribution; 0 is greedy.
+            top_k: sample among the k most likely tokens only.
+            generator: a NumPy generator or an int seed, for reproducible samples.
+
+        Returns:
+            ``idx`` with the new tokens appended, as an int64 array.
+        """
+        # BEGIN SOLUTION
+        rng = generator if isinstance(generator, np.random.Generator) else np.random.default_rng(generator)
+        tokens = np.asarray(idx.data if isinstance(idx, Tensor) else idx, dtype=np.int64)
+        single = tokens.ndim == 1
+        tokens = tokens[None, :] if single else tokens
+        was_training = self.training
+        self.eval()
+        with no_grad():
+            for _ in range(max_new_tokens):
+                window = tokens[:, -self.context_length:]
+                logits = self(window).data[:, -1, :].astype(np.float64)
+                next_token = _sample(logits, temperature, top_k, rng)
+                tokens = np.concatenate([tokens, next_token[:, None]], axis=1)
+        self.train(was_training)
+        return tokens[0] if single else tokens
+        # END SOLUTION
+
+
+def _sample(logits: np.ndarray, temperature: float, top_k: int | None, rng: np.random.Generator) -> np.ndarray:
+    """One token per row of ``logits`` (N, V): greedy at temperature 0, else softmax sampling."""
+    if temperature == 0:
+        return logits.argmax(axis=-1)
+    logits = logits / temperature
+    if top_k is not None:
+        k = min(top_k, logits.shape[-1])
+        kth_largest = np.partition(logits, -k, axis=-1)[:, -k][:, None]
+        logits = np.where(logits < kth_largest, -np.inf, logits)
+    probs = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    probs /= probs.sum(axis=-1, keepdims=True)
+    cumulative = probs.cumsum(axis=-1)
+    draws = rng.random((logits.shape[0], 1)) * cumulative[:, -1:]
+    return (cumulative < draws).sum(axis=-1).clip(max=logits.shape[-1] - 1)
+
+
+def _positional(kind: str | None, context_length: int, embed_dim: int, rng: np.random.Generator):
+    if kind == "learned":
+        return LearnedPositionalEmbedding(context_length, embed_dim, generator=rng)
+    if kind == "sinusoidal":
+        return SinusoidalPositionalEncoding(embed_dim, max_len=context_length)
+    if kind is None:
+        return None
+    raise ValueError(f"GPT: positional must be 'learned', 'sinusoidal' or None, got {kind!r}")

@@ -1,0 +1,120 @@
+"""TransformerBlock and GPT: gradcheck, causality, generation that respects the context window."""
+
+import numpy as np
+import pytest
+from tinytorch.autograd import gradcheck
+from tinytorch.tensor import Tensor
+
+from tinytorch.attention import GPT, TransformerBlock
+
+
+def small_gpt(**overrides):
+    config = dict(vocab_size=11, context_length=8, embed_dim=16, num_heads=2, num_layers=2, seed=0)
+    config.update(overrides)
+    return GPT(**config)
+
+
+def test_transformer_block_gradcheck(leaf):
+    block = TransformerBlock(8, 2).double()
+    rng = np.random.default_rng(3)
+    for param in block.parameters():
+        param.data[...] += 0.1 * rng.standard_normal(param.shape)
+    x = leaf(2, 4, 8)
+    params = list(block.parameters())
+    assert gradcheck(lambda x, *p: block(x, is_causal=True), x, *params)
+
+
+def test_gpt_output_shape_and_attribute_names():
+    model = small_gpt()
+    logits = model(np.zeros((3, 5), dtype=np.int64))
+    assert logits.shape == (3, 5, 11) and logits.dtype == np.float32
+    names = {name.split(".")[0] for name, _ in model.named_parameters()}
+    assert names == {"tok_emb", "pos_emb", "blocks", "ln_f", "head"}
+    block = model.blocks[0]
+    for part in ("ln1", "attn", "ln2", "mlp"):
+        assert hasattr(block, part)
+
+
+def test_every_gpt_parameter_receives_a_gradient():
+    model = small_gpt()
+    idx = np.random.default_rng(0).integers(0, 11, size=(2, 8))
+    logits = model(idx)
+    (logits * logits).mean().backward()
+    for name, param in model.named_parameters():
+        assert param.grad is not None and np.abs(param.grad.data).sum() > 0, name
+
+
+def test_gpt_is_causal_changing_a_future_token_leaves_earlier_outputs_unchanged():
+    model = small_gpt()
+    model.eval()
+    idx = np.random.default_rng(1).integers(0, 11, size=(2, 8))
+    changed = idx.copy()
+    changed[:, 5] = (changed[:, 5] + 1) % 11
+    before, after = model(idx).data, model(changed).data
+    np.testing.assert_array_equal(before[:, :5], after[:, :5])
+    assert not np.allclose(before[:, 5:], after[:, 5:])
+
+
+def test_tied_weights_share_one_parameter():
+    model = small_gpt(tie_weights=True)
+    assert model.head.weight is model.tok_emb.weight
+    untied = small_gpt(tie_weights=False)
+    assert len(list(model.parameters())) == len(list(untied.parameters())) - 1
+
+
+def test_gpt_rejects_sequences_longer_than_the_context():
+    with pytest.raises(ValueError, match="longer than context_length=8"):
+        small_gpt()(np.zeros((1, 9), dtype=np.int64))
+
+
+def test_generate_crops_to_the_context_window_and_is_seeded():
+    model = small_gpt()
+    seen_lengths = []
+    original_forward = model.forward
+
+    def recording_forward(idx):
+        seen_lengths.append(np.asarray(idx).shape[1])
+        return original_forward(idx)
+
+    model.forward = recording_forward
+    prompt = np.array([1, 2, 3])
+    out = model.generate(prompt, max_new_tokens=12, temperature=0.8, top_k=5, generator=7)
+    assert out.shape == (15,) and np.array_equal(out[:3], prompt)
+    assert max(seen_lengths) == 8
+    assert np.array_equal(out, model.generate(prompt, max_new_tokens=12, temperature=0.8, top_k=5, generator=7))
+    assert model.training
+
+
+def test_generate_top_k_one_is_greedy():
+    model = small_gpt()
+    greedy = model.generate(np.array([[4, 2]]), max_new_tokens=5, temperature=0)
+    top1 = model.generate(np.array([[4, 2]]), max_new_tokens=5, top_k=1, generator=3)
+    np.testing.assert_array_equal(greedy, top1)
+
+
+def test_sinusoidal_and_no_position_variants_build():
+    assert list(small_gpt(positional="sinusoidal").pos_emb.parameters()) == []
+    assert small_gpt(positional=None).pos_emb is None
+    with pytest.raises(ValueError, match="positional must be"):
+        small_gpt(positional="rotary")
+
+
+def test_embed_then_blocks_with_an_explicit_cache_mask_matches_forward():
+    """What a KV cache does: run the last token against cached keys and values of earlier ones."""
+    model = small_gpt()
+    model.eval()
+    idx = np.random.default_rng(2).integers(0, 11, size=(1, 6))
+    full = model(idx).data[:, -1]
+    x_past, x_last = model.embed(idx[:, :5]), model.embed(idx[:, 5:], start_pos=5)
+    for block in model.blocks:
+        h_past, h_last = block.ln1(x_past), block.ln1(x_last)
+        _, k_past, v_past = block.attn.project_qkv(h_past, h_past, h_past)
+        q, k, v = block.attn.project_qkv(h_last, h_last, h_last)
+        keys = Tensor(np.concatenate([k_past.data, k.data], axis=2))
+        values = Tensor(np.concatenate([v_past.data, v.data], axis=2))
+        attended = block.attn.attend(q, keys, values, attn_mask=model.causal_mask(1, 6))
+        x_past = block(x_past, is_causal=True)
+        x_last = x_last + attended
+        x_last = x_last + block.mlp(block.ln2(x_last))
+    cached = model.head(model.ln_f(x_last)).data[:, -1]
+    np.testing.assert_allclose(cached, full, atol=1e-5)
