@@ -1,0 +1,204 @@
+"""Convolution as a tt-autograd Function: im2col forward, col2im backward.
+
+For input x (N, C_in, H, W), weight w (C_out, C_in / groups, kh, kw) and bias b,
+
+    out[n, o, y, x] = b[o] + sum_{c, i, j} w[o, c, i, j] * x_pad[n, g*C_g + c, y*sh + i*dh, x*sw + j*dw]
+
+where g = o // (C_out / groups) is the group of output channel o and C_g = C_in / groups.
+With the columns X of ``im2col`` (one per output pixel), this is one batched
+matrix multiply per group:  out = W X + b.  Its gradients are the two
+matrix products of the chain rule, plus col2im to put column gradients back
+into image pixels:
+
+    dL/dW = sum_n dL/dout X^T        dL/dX = W^T dL/dout        dL/db = sum_{n,y,x} dL/dout
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from tinytorch.autograd import Function
+from tinytorch.tensor import ShapeError, Tensor
+
+from ..im2col import col2im, im2col, pad_hw, unpad_hw
+from ..shapes import (
+    Pair,
+    Padding2d,
+    check_nchw,
+    check_output_hw,
+    check_positive,
+    output_hw,
+    pair,
+    resolve_padding,
+)
+from .padding import pad
+
+PADDING_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "replicate",
+                 "circular": "circular"}
+
+
+class Conv2dFunction(Function):
+    """2-D cross-correlation (what deep learning calls convolution) with groups.
+
+    Inputs are NumPy arrays; the geometry comes as keyword arguments
+    (``stride``, ``padding`` as ((top, bottom), (left, right)), ``dilation``, ``groups``).
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, *, stride: Pair, padding: Padding2d, dilation: Pair,
+                groups: int):
+        # BEGIN SOLUTION
+        n, c_out = x.shape[0], weight.shape[0]
+        kernel = weight.shape[2:]
+        x_padded = pad_hw(x, padding)
+        out_hw = output_hw(x.shape[2:], kernel, stride, padding, dilation)
+        columns = im2col(x_padded, kernel, stride, dilation)            # (N, C*kh*kw, L)
+        columns = columns.reshape(n, groups, -1, columns.shape[-1])     # (N, G, C_g*kh*kw, L)
+        w = weight.reshape(groups, c_out // groups, -1)                 # (G, O_g, C_g*kh*kw)
+        out = np.matmul(w, columns).reshape(n, c_out, *out_hw)          # already NCHW
+        if bias is not None:
+            out += bias.reshape(1, c_out, 1, 1)
+        ctx.save_for_backward(columns, weight)
+        ctx.geometry = (x_padded.shape, padding, kernel, stride, dilation, out_hw, groups)
+        return out
+        # END SOLUTION
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        # BEGIN SOLUTION
+        columns, weight = ctx.saved_tensors
+        padded_shape, padding, kernel, stride, dilation, out_hw, groups = ctx.geometry
+        n, c_out = grad_out.shape[:2]
+        g = grad_out.reshape(n, groups, c_out // groups, -1)           # (N, G, O_g, L)
+        grad_x = grad_weight = grad_bias = None
+        if ctx.needs_input_grad[0]:
+            w = weight.reshape(groups, c_out // groups, -1)
+            grad_columns = np.matmul(w.swapaxes(1, 2), g)               # (N, G, C_g*kh*kw, L)
+            grad_padded = col2im(grad_columns, padded_shape, kernel, stride, dilation, out_hw)
+            grad_x = unpad_hw(grad_padded, padding)
+        if ctx.needs_input_grad[1]:
+            per_image = np.matmul(g, columns.swapaxes(2, 3))            # (N, G, O_g, C_g*kh*kw)
+            grad_weight = per_image.sum(axis=0).reshape(weight.shape)
+        if ctx.needs_input_grad[2]:
+            grad_bias = grad_out.sum(axis=(0, 2, 3))
+        return grad_x, grad_weight, grad_bias
+        # END SOLUTION
+
+
+def conv2d(
+    input: Tensor,  # noqa: A002 - PyTorch's name
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: int | Sequence[int] = 1,
+    padding: int | Sequence[int] | str = 0,
+    dilation: int | Sequence[int] = 1,
+    groups: int = 1,
+    *,
+    layer: str = "conv2d",
+) -> Tensor:
+    r"""2-D convolution (cross-correlation) over an NCHW batch, as ``torch.nn.functional.conv2d``.
+
+    .. math::
+        \text{out}(N_i, C_{out_j}) = \text{bias}(C_{out_j})
+            + \sum_{k=0}^{C_{in}/G - 1} \text{weight}(C_{out_j}, k) \star \text{input}(N_i, k)
+
+    Args:
+        input: (N, C_in, H, W).
+        weight: (C_out, C_in / groups, kh, kw).
+        bias: (C_out,) or None.
+        stride, dilation: an int or a pair (rows, columns).
+        padding: zeros added on both sides: an int, a pair, ``'valid'`` (none) or
+            ``'same'`` (output as large as the input; stride 1 only).
+        groups: split input and output channels into this many independent groups.
+        layer: how errors name the caller (modules pass their own description).
+
+    Shape:
+        - Input: (N, C_in, H, W)
+        - Output: (N, C_out, H_out, W_out) with
+          H_out = floor((H + 2 padding_h - dilation_h (kh - 1) - 1) / stride_h) + 1
+
+    Examples:
+        >>> x = tinytorch.tensor.randn(2, 3, 8, 8)
+        >>> w = tinytorch.tensor.randn(4, 3, 3, 3)
+        >>> conv2d(x, w, padding=1).shape
+        (2, 4, 8, 8)
+    """
+    check_conv_shapes(layer, input.shape, weight.shape, bias, groups)
+    kernel = tuple(weight.shape[2:])
+    stride, dilation = pair(stride, "stride"), pair(dilation, "dilation")
+    check_positive(layer, stride=stride, dilation=dilation)
+    explicit = resolve_padding(padding, kernel, stride, dilation)
+    check_output_hw(layer, input.shape, output_hw(input.shape[2:], kernel, stride, explicit,
+                                                  dilation))
+    return Conv2dFunction.apply(input, weight, bias, stride=stride, padding=explicit,
+                                dilation=dilation, groups=groups)
+
+
+def conv2d_padded(input: Tensor, weight: Tensor, bias: Tensor | None, stride, padding,
+                  dilation, groups: int, padding_mode: str, *, layer: str) -> Tensor:
+    """``conv2d`` after padding the input with ``padding_mode`` (zeros, reflect, replicate, circular).
+
+    Zeros padding happens inside the convolution; the other modes pad first
+    with ``pad`` (a differentiable op of its own), as PyTorch's Conv2d does.
+    """
+    if padding_mode not in PADDING_MODES:
+        raise ValueError(f"{layer}: padding_mode must be one of {sorted(PADDING_MODES)}, "
+                         f"got {padding_mode!r}")
+    if padding_mode == "zeros":
+        return conv2d(input, weight, bias, stride, padding, dilation, groups, layer=layer)
+    kernel = tuple(weight.shape[2:])
+    (top, bottom), (left, right) = resolve_padding(
+        padding, kernel, pair(stride, "stride"), pair(dilation, "dilation"))
+    check_nchw(layer, input.shape)
+    padded = pad(input, (left, right, top, bottom), mode=PADDING_MODES[padding_mode])
+    return conv2d(padded, weight, bias, stride, 0, dilation, groups, layer=layer)
+
+
+def conv1d(
+    input: Tensor,  # noqa: A002 - PyTorch's name
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: int = 1,
+    padding: int | str = 0,
+    dilation: int = 1,
+    groups: int = 1,
+    *,
+    layer: str = "conv1d",
+) -> Tensor:
+    r"""1-D convolution over an NCL batch: a ``conv2d`` on images of height 1.
+
+    Args:
+        input: (N, C_in, L).
+        weight: (C_out, C_in / groups, k).
+        bias, stride, padding, dilation, groups: as ``conv2d``, along the one axis.
+
+    Shape:
+        - Input: (N, C_in, L)
+        - Output: (N, C_out, L_out), L_out = floor((L + 2 padding - dilation (k - 1) - 1) / stride) + 1
+
+    Examples:
+        >>> conv1d(tinytorch.tensor.randn(2, 3, 10), tinytorch.tensor.randn(4, 3, 5)).shape
+        (2, 4, 6)
+    """
+    if len(input.shape) != 3:
+        raise ShapeError(f"{layer}: expected a 3-D input of shape (N, C, L), "
+                         f"got shape {tuple(input.shape)}")
+    padding_2d = padding if isinstance(padding, str) else (0, padding)
+    out = conv2d(input.unsqueeze(2), weight.unsqueeze(2), bias, (1, stride), padding_2d,
+                 (1, dilation), groups, layer=layer)
+    return out.squeeze(2)
+
+
+def check_conv_shapes(layer: str, input_shape, weight_shape, bias, groups: int) -> None:
+    """Raise ShapeError unless input, weight, bias and groups fit together."""
+    if len(weight_shape) != 4:
+        raise ShapeError(f"{layer}: weight must have shape (C_out, C_in / groups, kh, kw), "
+                         f"got shape {tuple(weight_shape)}")
+    c_out, c_per_group = weight_shape[:2]
+    if groups < 1 or c_out % groups:
+        raise ValueError(f"{layer}: groups={groups} must be positive and divide "
+                         f"out_channels={c_out}")
+    check_nchw(layer, input_shape, c_per_group * groups)
+    if bias is not None and tuple(bias.shape) != (c_out,):
+        raise ShapeError(f"{layer}: bias must have shape ({c_out},), got {tuple(bias.shape)}")

@@ -1,0 +1,157 @@
+"""Batch normalization over the channels of an NCHW (or NC) batch.
+
+Per channel c, over the M = N * H * W values of the batch:
+
+    mean_c = (1/M) sum x        var_c = (1/M) sum (x - mean_c)^2        (biased)
+    x_hat  = (x - mean_c) / sqrt(var_c + eps)
+    y      = weight_c * x_hat + bias_c
+
+In training the statistics are the batch's, and they depend on x, which gives
+the well-known backward (with g = dL/dy * weight):
+
+    dL/dx = (1 / sqrt(var_c + eps)) * (g - mean(g) - x_hat * mean(g * x_hat))
+
+In evaluation the running statistics are constants, so dL/dx = g / sqrt(var + eps).
+Running statistics follow an exponential moving average with the *unbiased*
+batch variance var_c * M / (M - 1), as PyTorch does.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from tinytorch.autograd import Function
+from tinytorch.tensor import ShapeError, Tensor
+
+
+def _channel_shape(x: np.ndarray) -> tuple[int, ...]:
+    """(1, C, 1, 1) for NCHW, (1, C) for NC: how per-channel values broadcast."""
+    return (1, x.shape[1]) + (1,) * (x.ndim - 2)
+
+
+def _reduce_axes(x: np.ndarray) -> tuple[int, ...]:
+    """Every axis but the channels."""
+    return (0,) + tuple(range(2, x.ndim))
+
+
+class BatchNormFunction(Function):
+    """y = weight * (x - mean) / sqrt(var + eps) + bias, per channel.
+
+    With ``training=True`` the batch statistics are used (and, when running
+    arrays are given, folded into them in place); otherwise ``running_mean``
+    and ``running_var``.
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, *, running_mean, running_var, training: bool,
+                momentum: float, eps: float):
+        # BEGIN SOLUTION
+        shape, axes = _channel_shape(x), _reduce_axes(x)
+        if training:
+            mean, var = x.mean(axis=axes), x.var(axis=axes)
+            if running_mean is not None:
+                count = x.size // x.shape[1]
+                _update_running(running_mean, running_var, mean, var, count, momentum)
+        else:
+            mean, var = running_mean, running_var
+        inv_std = (1.0 / np.sqrt(var + eps)).astype(x.dtype)
+        x_hat = (x - mean.reshape(shape).astype(x.dtype)) * inv_std.reshape(shape)
+        y = x_hat if weight is None else x_hat * weight.reshape(shape)
+        if bias is not None:
+            y = y + bias.reshape(shape)
+        ctx.save_for_backward(x_hat, inv_std, weight)
+        ctx.training = training
+        return y
+        # END SOLUTION
+
+    @staticmethod
+    def backward(ctx, grad_y):
+        # BEGIN SOLUTION
+        x_hat, inv_std, weight = ctx.saved_tensors
+        shape, axes = _channel_shape(x_hat), _reduce_axes(x_hat)
+        grad_x = grad_weight = grad_bias = None
+        if ctx.needs_input_grad[0]:
+            g = grad_y if weight is None else grad_y * weight.reshape(shape)
+            if ctx.training:
+                g = g - g.mean(axis=axes, keepdims=True) \
+                    - x_hat * (g * x_hat).mean(axis=axes, keepdims=True)
+            grad_x = g * inv_std.reshape(shape)
+        if ctx.needs_input_grad[1]:
+            grad_weight = (grad_y * x_hat).sum(axis=axes)
+        if ctx.needs_input_grad[2]:
+            grad_bias = grad_y.sum(axis=axes)
+        return grad_x, grad_weight, grad_bias
+        # END SOLUTION
+
+
+def _update_running(running_mean: np.ndarray, running_var: np.ndarray, mean: np.ndarray,
+                    var: np.ndarray, count: int, momentum: float) -> None:
+    """running = (1 - momentum) running + momentum batch, in place; the variance unbiased."""
+    # BEGIN SOLUTION
+    unbiased_var = var * (count / max(count - 1, 1))
+    running_mean *= 1 - momentum
+    running_mean += momentum * mean
+    running_var *= 1 - momentum
+    running_var += momentum * unbiased_var
+    # END SOLUTION
+
+
+def _array(value):
+    """The NumPy array of a Tensor buffer (shared, so in-place updates reach the buffer)."""
+    return value.data if isinstance(value, Tensor) else value
+
+
+def batch_norm(
+    input: Tensor,  # noqa: A002 - PyTorch's name
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+    *,
+    layer: str = "batch_norm",
+) -> Tensor:
+    r"""Batch normalization, as ``torch.nn.functional.batch_norm``.
+
+    .. math::
+        y = \frac{x - \mathrm{E}[x]}{\sqrt{\mathrm{Var}[x] + \epsilon}} * \gamma + \beta
+
+    Args:
+        input: (N, C, H, W) or (N, C).
+        running_mean, running_var: (C,) buffers, or None (then ``training``
+            must be True). In training they are updated in place:
+            running = (1 - momentum) running + momentum batch_statistic,
+            with the unbiased batch variance.
+        weight, bias: gamma and beta, (C,), or None.
+        training: normalize with the batch's statistics (True) or the running ones.
+        momentum: the weight of the new batch in the running statistics.
+        eps: added to the variance for numerical stability.
+
+    Shape:
+        - Input: (N, C, H, W) or (N, C)
+        - Output: the same shape
+
+    Examples:
+        >>> x = tinytorch.tensor.randn(8, 3, 4, 4)
+        >>> mean, var = tinytorch.tensor.zeros(3), tinytorch.tensor.ones(3)
+        >>> batch_norm(x, mean, var, training=True).shape
+        (8, 3, 4, 4)
+    """
+    shape = tuple(input.shape)
+    if len(shape) not in (2, 4):
+        raise ShapeError(f"{layer}: expected input of shape (N, C, H, W) or (N, C), "
+                         f"got shape {shape}")
+    if running_mean is None and not training:
+        raise ValueError(f"{layer}: evaluation mode needs running_mean and running_var")
+    for name, value in (("running_mean", running_mean), ("running_var", running_var),
+                        ("weight", weight), ("bias", bias)):
+        if value is not None and tuple(value.shape) != (shape[1],):
+            raise ShapeError(f"{layer}: {name} has shape {tuple(value.shape)}, expected "
+                             f"({shape[1]},) for input of shape {shape} with {shape[1]} channels")
+    if training and shape[0] * int(np.prod(shape[2:])) < 2:
+        raise ValueError(f"{layer}: expected more than 1 value per channel when training, "
+                         f"got input of shape {shape}")
+    return BatchNormFunction.apply(input, weight, bias, running_mean=_array(running_mean),
+                                   running_var=_array(running_var), training=training,
+                                   momentum=momentum, eps=eps)

@@ -1,0 +1,227 @@
+"""Pooling: summarize each window of an NCHW batch by its maximum or its mean.
+
+Both are computed over the kh * kw strided views of the padded input (one view
+per kernel offset, see ``tinytorch.spatial.im2col``): ``np.maximum`` or ``+``
+of those views, no reshape and no loop over pixels.
+
+Max pooling sends each window's gradient to exactly one input element: the
+*first* maximum in scan order (row by row, then column by column within the
+window), so ties are broken deterministically, and the gradient flows where
+the forward value came from. Average pooling spreads it evenly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from tinytorch.autograd import Function
+from tinytorch.tensor import Tensor
+
+from ..im2col import kernel_views, pad_hw, unpad_hw
+from ..shapes import Pair, check_nchw, check_output_hw, check_positive, output_hw, pair
+
+
+class MaxPool2dFunction(Function):
+    """out[n, c, y, x] = max over the window of x_pad (padding is -inf)."""
+
+    @staticmethod
+    def forward(ctx, x, *, kernel: Pair, stride: Pair, padding: Pair, dilation: Pair):
+        # BEGIN SOLUTION
+        pads = ((padding[0], padding[0]), (padding[1], padding[1]))
+        x_padded = pad_hw(x, pads, value=-np.inf)
+        out_hw = output_hw(x.shape[2:], kernel, stride, pads, dilation)
+        views = kernel_views(kernel, stride, dilation, out_hw)
+        _, first = next(views)
+        out = x_padded[first].copy()
+        for _, index in views:
+            np.maximum(out, x_padded[index], out=out)
+        ctx.save_for_backward(x_padded, out)
+        ctx.geometry = (pads, kernel, stride, dilation, out_hw)
+        return out
+        # END SOLUTION
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        # NOTE: each window's gradient goes to its first maximum in scan order;
+        # `unclaimed` marks the windows whose maximum has not been found yet.
+        # BEGIN SOLUTION
+        x_padded, out = ctx.saved_tensors
+        pads, kernel, stride, dilation, out_hw = ctx.geometry
+        grad_padded = np.zeros_like(x_padded)
+        unclaimed = np.ones(out.shape, dtype=bool)
+        for _, index in kernel_views(kernel, stride, dilation, out_hw):
+            is_first_max = (x_padded[index] == out) & unclaimed
+            grad_padded[index] += np.where(is_first_max, grad_out, 0)
+            unclaimed &= ~is_first_max
+        return unpad_hw(grad_padded, pads)
+        # END SOLUTION
+
+
+class AvgPool2dFunction(Function):
+    """out[n, c, y, x] = sum over the window of x_pad / divisor."""
+
+    @staticmethod
+    def forward(ctx, x, *, kernel: Pair, stride: Pair, padding: Pair, count_include_pad: bool):
+        # BEGIN SOLUTION
+        pads = ((padding[0], padding[0]), (padding[1], padding[1]))
+        x_padded = pad_hw(x, pads)
+        out_hw = output_hw(x.shape[2:], kernel, stride, pads, (1, 1))
+        divisor = _window_sizes(x.shape, kernel, stride, pads, out_hw, count_include_pad)
+        total = np.zeros((*x.shape[:2], *out_hw), dtype=x.dtype)
+        for _, index in kernel_views(kernel, stride, (1, 1), out_hw):
+            total += x_padded[index]
+        ctx.geometry = (x_padded.shape, pads, kernel, stride, out_hw, divisor)
+        return total / divisor
+        # END SOLUTION
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        # BEGIN SOLUTION
+        padded_shape, pads, kernel, stride, out_hw, divisor = ctx.geometry
+        share = grad_out / divisor
+        grad_padded = np.zeros(padded_shape, dtype=grad_out.dtype)
+        for _, index in kernel_views(kernel, stride, (1, 1), out_hw):
+            grad_padded[index] += share
+        return unpad_hw(grad_padded, pads)
+        # END SOLUTION
+
+
+def _window_sizes(shape, kernel: Pair, stride: Pair, pads, out_hw: Pair,
+                  count_include_pad: bool):
+    """The divisor of each window: kh * kw, or only its pixels inside the input (H_out, W_out)."""
+    if count_include_pad:
+        return np.asarray(kernel[0] * kernel[1], dtype=np.float32)
+    inside = pad_hw(np.ones((1, 1, *shape[2:]), dtype=np.float32), pads)
+    count = np.zeros(out_hw, dtype=np.float32)
+    for _, index in kernel_views(kernel, stride, (1, 1), out_hw):
+        count += inside[index][0, 0]
+    return count
+
+
+def _pool_geometry(layer: str, input_shape, kernel_size, stride, padding, dilation=1):
+    """Pairs for kernel, stride (default: the kernel), padding and dilation, checked."""
+    check_nchw(layer, input_shape)
+    kernel = pair(kernel_size, "kernel_size")
+    stride = kernel if stride is None or stride == [] else pair(stride, "stride")
+    padding, dilation = pair(padding, "padding"), pair(dilation, "dilation")
+    check_positive(layer, kernel_size=kernel, stride=stride, dilation=dilation)
+    if padding[0] > kernel[0] // 2 or padding[1] > kernel[1] // 2 or min(padding) < 0:
+        raise ValueError(f"{layer}: padding {padding} must be at least 0 and at most half "
+                         f"the kernel size {kernel}")
+    pads = ((padding[0], padding[0]), (padding[1], padding[1]))
+    check_output_hw(layer, input_shape, output_hw(input_shape[2:], kernel, stride, pads,
+                                                  dilation))
+    return kernel, stride, padding, dilation
+
+
+def max_pool2d(input: Tensor, kernel_size: int | Sequence[int],  # noqa: A002
+               stride: int | Sequence[int] | None = None, padding: int | Sequence[int] = 0,
+               dilation: int | Sequence[int] = 1, *, layer: str = "max_pool2d") -> Tensor:
+    r"""2-D max pooling, as ``torch.nn.functional.max_pool2d`` (without ceil_mode).
+
+    .. math::
+        \text{out}(N_i, C_j, h, w) = \max_{m < kh,\, n < kw}
+            \text{input}(N_i, C_j, \text{stride}_h h + \text{dilation}_h m,
+                                   \text{stride}_w w + \text{dilation}_w n)
+
+    Args:
+        input: (N, C, H, W).
+        kernel_size: the window, an int or a pair.
+        stride: the step between windows (default: ``kernel_size``).
+        padding: -inf added on both sides, at most half the kernel.
+        dilation: the spacing of the window's elements.
+
+    Shape:
+        - Input: (N, C, H, W)
+        - Output: (N, C, H_out, W_out), H_out = floor((H + 2 p - d (k - 1) - 1) / s) + 1
+
+    Examples:
+        >>> max_pool2d(tinytorch.tensor.randn(2, 3, 8, 8), 2).shape
+        (2, 3, 4, 4)
+    """
+    kernel, stride, padding, dilation = _pool_geometry(layer, input.shape, kernel_size, stride,
+                                                       padding, dilation)
+    return MaxPool2dFunction.apply(input, kernel=kernel, stride=stride, padding=padding,
+                                   dilation=dilation)
+
+
+def avg_pool2d(input: Tensor, kernel_size: int | Sequence[int],  # noqa: A002
+               stride: int | Sequence[int] | None = None, padding: int | Sequence[int] = 0,
+               count_include_pad: bool = True, *, layer: str = "avg_pool2d") -> Tensor:
+    r"""2-D average pooling, as ``torch.nn.functional.avg_pool2d`` (without ceil_mode).
+
+    .. math::
+        \text{out}(N_i, C_j, h, w) = \frac{1}{kh \cdot kw} \sum_{m < kh,\, n < kw}
+            \text{input}(N_i, C_j, \text{stride}_h h + m, \text{stride}_w w + n)
+
+    Args:
+        input: (N, C, H, W).
+        kernel_size, stride, padding: as ``max_pool2d`` (zeros are padded).
+        count_include_pad: divide by kh * kw (True) or by the number of
+            pixels of the window that lie inside the input (False).
+
+    Shape:
+        - Input: (N, C, H, W)
+        - Output: (N, C, H_out, W_out), H_out = floor((H + 2 p - k) / s) + 1
+
+    Examples:
+        >>> avg_pool2d(tinytorch.tensor.randn(2, 3, 8, 8), 2).shape
+        (2, 3, 4, 4)
+    """
+    kernel, stride, padding, _ = _pool_geometry(layer, input.shape, kernel_size, stride, padding)
+    return AvgPool2dFunction.apply(input, kernel=kernel, stride=stride, padding=padding,
+                                   count_include_pad=count_include_pad)
+
+
+def averaging_matrix(length: int, out_length: int, dtype=np.float32) -> np.ndarray:
+    """A (out_length, length) matrix whose row i averages input bin i.
+
+    Bin i spans ``floor(i * length / out_length)`` to ``ceil((i + 1) * length / out_length)``
+    (exclusive), PyTorch's adaptive bins; they overlap when the sizes do not divide.
+    """
+    # BEGIN SOLUTION
+    rows = np.arange(out_length)
+    starts = (rows * length) // out_length
+    ends = -((-(rows + 1) * length) // out_length)  # ceiling division
+    positions = np.arange(length)
+    inside = (positions[None, :] >= starts[:, None]) & (positions[None, :] < ends[:, None])
+    return (inside / (ends - starts)[:, None]).astype(dtype)
+    # END SOLUTION
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size: int | Sequence[int | None],  # noqa: A002
+                        *, layer: str = "adaptive_avg_pool2d") -> Tensor:
+    r"""Average over adaptive bins so the output has ``output_size``, as PyTorch's.
+
+    Averaging bins along rows and columns are two linear maps, so with the
+    averaging matrices A_h (H_out, H) and A_w (W_out, W):
+
+    .. math::
+        \text{out}(N_i, C_j) = A_h \, \text{input}(N_i, C_j) \, A_w^T
+
+    Built from Tensor matmuls, so autograd differentiates it with no rule of its own.
+
+    Args:
+        input: (N, C, H, W).
+        output_size: (H_out, W_out), an int for both, or None to keep that axis.
+
+    Shape:
+        - Input: (N, C, H, W)
+        - Output: (N, C, H_out, W_out)
+
+    Examples:
+        >>> adaptive_avg_pool2d(tinytorch.tensor.randn(2, 3, 7, 7), 1).shape
+        (2, 3, 1, 1)
+    """
+    check_nchw(layer, input.shape)
+    height, width = input.shape[2:]
+    out_h, out_w = (output_size, output_size) if isinstance(output_size, int) else output_size
+    out_h, out_w = out_h or height, out_w or width
+    if out_h < 1 or out_w < 1:
+        raise ValueError(f"{layer}: output_size must be positive, got {output_size!r}")
+    # BEGIN SOLUTION
+    rows = Tensor(averaging_matrix(height, out_h, input.dtype))
+    cols = Tensor(averaging_matrix(width, out_w, input.dtype).T)
+    return rows @ input @ cols
+    # END SOLUTION
