@@ -32,25 +32,30 @@ def _dtype(dtype: Any) -> Any:
     return DEFAULT_FLOAT if dtype is None else dtype
 
 
+def _new(array: np.ndarray, requires_grad: bool) -> Tensor:
+    """Wrap an array whose dtype was already chosen (float64 must stay float64)."""
+    return Tensor(array, requires_grad=requires_grad, dtype=array.dtype)
+
+
 def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """A new tensor from data (``torch.tensor``)."""
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
 
 
 def zeros(*shape, dtype=None, requires_grad: bool = False) -> Tensor:
-    return Tensor(np.zeros(_shape_arg(shape), dtype=_dtype(dtype)), requires_grad=requires_grad)
+    return _new(np.zeros(_shape_arg(shape), dtype=_dtype(dtype)), requires_grad)
 
 
 def ones(*shape, dtype=None, requires_grad: bool = False) -> Tensor:
-    return Tensor(np.ones(_shape_arg(shape), dtype=_dtype(dtype)), requires_grad=requires_grad)
+    return _new(np.ones(_shape_arg(shape), dtype=_dtype(dtype)), requires_grad)
 
 
 def full(shape, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
-    return Tensor(np.full(_shape_arg((shape,)), fill_value, dtype=_dtype(dtype)), requires_grad=requires_grad)
+    return _new(np.full(_shape_arg((shape,)), fill_value, dtype=_dtype(dtype)), requires_grad)
 
 
 def eye(n: int, m: int | None = None, dtype=None, requires_grad: bool = False) -> Tensor:
-    return Tensor(np.eye(n, m, dtype=_dtype(dtype)), requires_grad=requires_grad)
+    return _new(np.eye(n, m, dtype=_dtype(dtype)), requires_grad)
 
 
 def arange(start, end=None, step=1, dtype=None) -> Tensor:
@@ -64,14 +69,14 @@ def randn(*shape, dtype=None, requires_grad: bool = False, generator: np.random.
     """Samples of the standard normal distribution."""
     rng = generator or _generator
     data = rng.standard_normal(_shape_arg(shape), dtype=np.float64).astype(_dtype(dtype))
-    return Tensor(data, requires_grad=requires_grad)
+    return _new(data, requires_grad)
 
 
 def rand(*shape, dtype=None, requires_grad: bool = False, generator: np.random.Generator | None = None) -> Tensor:
     """Samples of the uniform distribution on [0, 1)."""
     rng = generator or _generator
     data = rng.random(_shape_arg(shape)).astype(_dtype(dtype))
-    return Tensor(data, requires_grad=requires_grad)
+    return _new(data, requires_grad)
 
 
 def randint(low: int, high: int, shape, generator: np.random.Generator | None = None) -> Tensor:

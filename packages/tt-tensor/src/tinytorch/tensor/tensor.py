@@ -428,13 +428,14 @@ class Tensor:
         if self.ndim == 0:
             return self.reshape(1)
         start, end = start_dim % self.ndim, end_dim % self.ndim
-        shape = self.shape[:start] + (-1,) + self.shape[end + 1:]
-        return self.reshape(shape)
+        merged = int(np.prod(self.shape[start:end + 1], dtype=np.int64))  # not -1: size 0 is ambiguous
+        return self.reshape(self.shape[:start] + (merged,) + self.shape[end + 1:])
 
     def permute(self, *dims) -> Tensor:
         """Axes reordered: output axis i is input axis ``dims[i]``."""
         dims = _shape_arg(dims)
-        if sorted(d % max(self.ndim, 1) for d in dims) != list(range(self.ndim)):
+        in_range = all(-self.ndim <= d < self.ndim for d in dims)
+        if not in_range or sorted(d % self.ndim for d in dims) != list(range(self.ndim)):
             raise ValueError(f"permute: dims {dims} are not a permutation of the {self.ndim} dims of shape {self.shape}")
         return dispatch.apply("permute", self, dims=tuple(d % self.ndim for d in dims))
 
@@ -450,6 +451,8 @@ class Tensor:
         offset = len(shape) - self.ndim
         if offset < 0:
             raise ValueError(f"expand: shape {shape} has fewer dims than the tensor's {self.shape}")
+        if -1 in shape[:offset]:
+            raise ValueError(f"expand: -1 is not allowed in a new leading dim of shape {shape}")
         shape = tuple(self.shape[i - offset] if s == -1 else s for i, s in enumerate(shape))
         return dispatch.apply("expand", self, shape=shape)
 
@@ -498,7 +501,7 @@ def _index_arg(index: Any) -> Any:
     if isinstance(index, tuple):
         return tuple(i.data if isinstance(i, Tensor) else i for i in index)
     if isinstance(index, list):
-        return np.asarray(index)
+        return np.asarray(index, dtype=np.int64) if len(index) == 0 else np.asarray(index)
     return index
 
 
