@@ -7,7 +7,7 @@ Every package and milestone is discovered from the tree (``packages/*/pyproject.
     nox -s "test(tt-tensor)"          one package, alone with its dependencies, as wheels
     nox -s milestone_01 -- --quick    one milestone
     nox -s milestones                 every milestone whose packages exist, then a summary
-    nox -s lint | build | bench | map
+    nox -s lint | docs | build | bench | map
 
 Sessions that install packages accept ``-- --reference tt-tensor,tt-autograd``
 (or ``TT_REFERENCE``) to take those packages from a reference wheelhouse
@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "tools"))
 
 from ttdev import checks, install, runs, summary  # noqa: E402
+from ttdev import docs as docs_site  # noqa: E402
 from ttdev.graph import discover_packages  # noqa: E402
 from ttdev.options import OptionsError, parse_options  # noqa: E402
 from ttdev.specs import discover_milestones  # noqa: E402
@@ -163,6 +164,12 @@ def tools(session: nox.Session) -> None:
     """The tests of the tooling itself: tools/ttdev and the milestone runner."""
     session.install("pytest", "packaging", "numpy")
     session.run("pytest", "tools/ttdev/tests", "milestones/common/tests", *session.posargs)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the documentation site (mkdocs --strict) into site/ and test it in a browser."""
+    docs_site.build_and_check(session, ROOT)
 
 
 # -- distribution and measurement ----------------------------------------------
