@@ -43,29 +43,23 @@ class Node:
         ctx: what the backward rule needs; None once the graph is freed.
     """
 
-    __slots__ = ("name", "inputs", "ctx", "_rule", "_outputs", "_output_meta", "__weakref__")
+    __slots__ = ("name", "inputs", "ctx", "_rule", "_output_meta", "_retained", "__weakref__")
 
-    def __init__(
-        self,
-        name: str,
-        inputs: Sequence[Tensor | None],
-        rule: Callable[..., Sequence[np.ndarray | None]],
-        ctx: Any,
-        outputs: Sequence[Tensor],
-    ) -> None:
+    def __init__(self, name: str, inputs: tuple[Tensor | None, ...], rule, ctx: Any,
+                 output_meta: list[tuple[tuple[int, ...], np.dtype]] | None = None) -> None:
         self.name = name
-        self.inputs: tuple[Tensor | None, ...] | None = tuple(inputs)
+        self.inputs: tuple[Tensor | None, ...] | None = inputs
         self.ctx = ctx
         self._rule = rule
-        self._outputs = tuple(weakref.ref(t) for t in outputs)
-        self._output_meta = tuple((t.shape, t.dtype) for t in outputs)
+        self._output_meta = output_meta  # (shape, dtype) per output; None for a single output
+        self._retained: dict[int, weakref.ref] | None = None
 
     def __repr__(self) -> str:
         return f"<Node {self.name}>"
 
     @property
     def num_outputs(self) -> int:
-        return len(self._output_meta)
+        return 1 if self._output_meta is None else len(self._output_meta)
 
     def parents(self) -> list[Node]:
         """The nodes that produced this node's inputs."""
@@ -77,11 +71,12 @@ class Node:
         """Gradients of the inputs from the gradients of the outputs (missing ones are zeros)."""
         if self.ctx is None:
             raise RuntimeError(_FREED_MESSAGE)
-        grads = [
-            np.zeros(shape, dtype) if g is None else g
-            for g, (shape, dtype) in zip(output_grads, self._output_meta)
-        ]
-        input_grads = self._rule(self.ctx, *grads)
+        if self._output_meta is not None:  # several outputs: those that did not reach the loss get zeros
+            output_grads = [
+                np.zeros(shape, dtype) if g is None else g
+                for g, (shape, dtype) in zip(output_grads, self._output_meta)
+            ]
+        input_grads = self._rule(self.ctx, *output_grads)
         if not isinstance(input_grads, (tuple, list)):
             input_grads = (input_grads,)
         if len(input_grads) != len(self.inputs):
@@ -91,12 +86,18 @@ class Node:
             )
         return input_grads
 
-    def keep_retained_grads(self, output_grads: list[np.ndarray | None]) -> None:
+    def retain_output_grad(self, tensor: Tensor) -> None:
+        """Make backward store the gradient of this output on ``tensor.grad``."""
+        if self._retained is None:
+            self._retained = {}
+        self._retained[tensor._output_nr] = weakref.ref(tensor)
+
+    def keep_retained_grads(self, output_grads: list[np.ndarray | None], handed_out: set[int]) -> None:
         """Store the gradient on outputs that asked for it with ``retain_grad()``."""
-        for ref, g in zip(self._outputs, output_grads):
-            tensor = ref()
-            if tensor is not None and tensor._retains_grad and g is not None:
-                _accumulate(tensor, g, set())
+        for index, ref in self._retained.items():
+            tensor, grad = ref(), output_grads[index]
+            if tensor is not None and grad is not None:
+                _accumulate(tensor, grad, handed_out)
 
     def release(self) -> None:
         """Free what the backward rule saved; the node cannot run again."""
@@ -105,8 +106,9 @@ class Node:
 
 
 def attach(name: str, inputs: Sequence[Any], rule, ctx: Any, outputs: Sequence[Tensor]) -> Node:
-    """Make the graph node for ``outputs`` and mark them as requiring grad."""
-    node = Node(name, [t if isinstance(t, Tensor) else None for t in inputs], rule, ctx, outputs)
+    """Make the graph node for ``outputs`` (of a Function) and mark them as requiring grad."""
+    meta = None if len(outputs) == 1 else [(t.data.shape, t.data.dtype) for t in outputs]
+    node = Node(name, tuple([t if isinstance(t, Tensor) else None for t in inputs]), rule, ctx, meta)
     for index, output in enumerate(outputs):
         output.requires_grad = True
         output.grad_fn = node
@@ -121,8 +123,8 @@ class AutogradLayer:
         """Record a node for ``output`` when grad mode is on and an input requires grad."""
         if not _GradMode.enabled or output.data.dtype.kind != "f":
             return
-        needs = tuple(t.requires_grad for t in inputs)
-        if not any(needs):
+        needs = tuple([t.requires_grad for t in inputs])
+        if True not in needs:
             return
         rule = RULES.get(op_name)
         if rule is None:
@@ -130,11 +132,17 @@ class AutogradLayer:
                 f"tt-autograd has no backward rule for op {op_name!r} of tt-tensor's op table; "
                 "the two packages disagree on the op table (see tinytorch.tensor.ops.OP_TABLE)"
             )
-        ctx = OpContext(tuple(t.data for t in inputs), params, output.data, needs)
-        attach(op_name, inputs, rule, ctx, (output,))
+        ctx = OpContext(tuple([t.data for t in inputs]), params, output.data, needs)
+        output.requires_grad = True
+        output.grad_fn = Node(op_name, inputs, rule, ctx)
 
     def backward(self, tensor: Tensor, gradient: Any, retain_graph: bool) -> None:
         backward(tensor, gradient, retain_graph=retain_graph)
+
+    def retain_grad(self, tensor: Tensor) -> None:
+        """Keep ``tensor.grad`` after backward for a non-leaf tensor."""
+        if tensor.grad_fn is not None:
+            tensor.grad_fn.retain_output_grad(tensor)
 
 
 def _initial_gradient(tensor: Tensor, gradient: Any) -> np.ndarray:
@@ -147,7 +155,8 @@ def _initial_gradient(tensor: Tensor, gradient: Any) -> np.ndarray:
                 "(for example a loss reduced with .sum() or .mean() needs none)"
             )
         return np.ones(tensor.shape, dtype=tensor.dtype)
-    array = np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient, dtype=tensor.dtype)
+    # a copy: the caller's array must not become (or alias) a leaf's .grad
+    array = np.array(gradient.data if isinstance(gradient, Tensor) else gradient, dtype=tensor.dtype)
     if array.shape != tensor.shape:
         raise RuntimeError(
             f"backward(): gradient has shape {array.shape}, expected the output's shape {tuple(tensor.shape)}"
@@ -200,17 +209,16 @@ def _accumulate(tensor: Tensor, grad: np.ndarray, handed_out: set[int]) -> None:
     """Add ``grad`` into ``tensor.grad`` (gradients accumulate across backward calls)."""
     if tensor.grad is None:
         tensor.grad = Tensor._from_array(_owned(grad, tensor.dtype, handed_out))
-    else:
-        tensor.grad.data = tensor.grad.data + grad
+    else:  # a new array in the leaf's dtype (NumPy turns 0-d sums into scalars)
+        tensor.grad.data = np.asarray(tensor.grad.data + grad, dtype=tensor.dtype)
 
 
-def _check_shape(node: Node, index: int, tensor: Tensor, grad: np.ndarray) -> None:
-    if grad.shape != tensor.shape:
-        raise RuntimeError(
-            f"backward of {node.name!r} returned a gradient of shape {grad.shape} for input "
-            f"{index}, which has shape {tuple(tensor.shape)}; a backward rule must return one "
-            "gradient of each input's shape (sum over broadcast dims)"
-        )
+def _shape_error(node: Node, index: int, tensor: Tensor, grad: np.ndarray) -> None:
+    raise RuntimeError(
+        f"backward of {node.name!r} returned a gradient of shape {grad.shape} for input "
+        f"{index}, which has shape {tuple(tensor.shape)}; a backward rule must return one "
+        "gradient of each input's shape (sum over broadcast dims)"
+    )
 
 
 def backward(tensor: Tensor, gradient: Any = None, retain_graph: bool = False) -> None:
@@ -235,12 +243,14 @@ def backward(tensor: Tensor, gradient: Any = None, retain_graph: bool = False) -
             if not retain_graph:
                 node.release()
             continue
-        node.keep_retained_grads(output_grads)
+        if node._retained:
+            node.keep_retained_grads(output_grads, handed_out)
         input_grads = node.apply(output_grads)
         for index, (inp, grad) in enumerate(zip(node.inputs, input_grads)):
             if inp is None or grad is None or not inp.requires_grad:
                 continue
-            _check_shape(node, index, inp, grad)
+            if grad.shape != inp.data.shape:
+                _shape_error(node, index, inp, grad)
             if inp.grad_fn is None:
                 _accumulate(inp, grad, handed_out)
                 continue

@@ -76,7 +76,7 @@ class Function:
         several = isinstance(result, tuple)
         outputs = tuple(Tensor._from_array(np.asarray(r)) for r in (result if several else (result,)))
         wanted = _GradMode.enabled and any(ctx.needs_input_grad)
-        if wanted and all(o.dtype.kind == "f" for o in outputs):
+        if wanted and any(o.dtype.kind == "f" for o in outputs):
             attach(cls.__name__, args, _call_backward(cls), ctx, outputs)
         return outputs if several else outputs[0]
 

@@ -122,16 +122,15 @@ def gradcheck(
 def _numeric_gradient(fn, inputs: tuple, index: int, directions, eps: float) -> np.ndarray:
     """Central differences of the projected loss with respect to ``inputs[index]``."""
     x = inputs[index].data
+    if not x.flags.writeable:
+        raise ValueError(f"gradcheck: input {index} must be a writeable array (not a broadcast view)")
     numeric = np.zeros(x.shape, dtype=np.float64)
-    flat_x, flat_numeric = x.reshape(-1), numeric.reshape(-1)
-    if not np.shares_memory(flat_x, x):
-        raise ValueError(f"gradcheck: input {index} must be a contiguous array")
-    for k in range(flat_x.size):
-        original = flat_x[k]
-        flat_x[k] = original + eps
+    for k in np.ndindex(x.shape):  # any strides: non-contiguous views and empty arrays too
+        original = x[k]
+        x[k] = original + eps
         plus = _projected_loss(fn, inputs, directions)
-        flat_x[k] = original - eps
+        x[k] = original - eps
         minus = _projected_loss(fn, inputs, directions)
-        flat_x[k] = original
-        flat_numeric[k] = (plus - minus) / (2 * eps)
+        x[k] = original
+        numeric[k] = (plus - minus) / (2 * eps)
     return numeric

@@ -45,6 +45,8 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     extra = grad.ndim - len(shape)
     if extra > 0:
         grad = grad.sum(axis=tuple(range(extra)))
+        if grad.shape == shape:
+            return grad
     stretched = tuple(i for i, size in enumerate(shape) if size == 1 and grad.shape[i] != 1)
     if stretched:
         grad = grad.sum(axis=stretched, keepdims=True)
@@ -52,12 +54,21 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     # END SOLUTION
 
 
+def _kept_shape(shape: tuple[int, ...], axis) -> tuple[int, ...]:
+    """The shape a reduction over ``axis`` has with keepdims=True."""
+    if axis is None:
+        return (1,) * len(shape)
+    axes = {a % len(shape) for a in ((axis,) if isinstance(axis, int) else axis)}
+    return tuple(1 if i in axes else size for i, size in enumerate(shape))
+
+
 def _expand_reduced(grad: np.ndarray, shape: tuple[int, ...], axis, keepdims: bool) -> np.ndarray:
-    """Broadcast the gradient of a reduction back to the input's shape."""
-    if axis is not None and not keepdims:
-        axes = (axis,) if isinstance(axis, int) else axis
-        grad = np.expand_dims(grad, tuple(a % len(shape) for a in axes))
-    return np.broadcast_to(grad, shape)
+    """Copy the gradient of a reduction back over the input's shape (a new array)."""
+    if not keepdims:
+        grad = grad.reshape(_kept_shape(shape, axis))
+    expanded = np.empty(shape, dtype=grad.dtype)
+    expanded[...] = grad
+    return expanded
 
 
 def _reduced_count(shape: tuple[int, ...], axis) -> int:
@@ -155,9 +166,11 @@ def matmul_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, Grad]:
         g2 = np.expand_dims(g2, -1)
     grad_a = grad_b = None
     if need_a:
-        grad_a = unbroadcast(g2 @ np.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
+        grad_a = unbroadcast(g2 @ np.swapaxes(b2, -1, -2), a2.shape)
+        grad_a = grad_a.reshape(a.shape) if a.ndim == 1 else grad_a
     if need_b:
-        grad_b = unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2.shape).reshape(b.shape)
+        grad_b = unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2.shape)
+        grad_b = grad_b.reshape(b.shape) if b.ndim == 1 else grad_b
     return grad_a, grad_b
     # END SOLUTION
 
@@ -175,6 +188,8 @@ def pow_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
     # BEGIN SOLUTION
     (x,) = ctx.inputs
     p = ctx.params["exponent"]
+    if p == 0:  # y = 1 is constant (also at x = 0, where p x^(p-1) would be 0 * inf)
+        return (np.zeros_like(g),)
     if p == 2:
         return (g * (2 * x),)
     if p == 1:
@@ -308,8 +323,25 @@ def var_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
     axis, keepdims = ctx.params["axis"], ctx.params["keepdims"]
     n = _reduced_count(x.shape, axis)
     centered = x - x.mean(axis=axis, keepdims=True)
-    scale = np.asarray(2 / max(n - ctx.params["correction"], 0), dtype=g.dtype)
+    # NOTE: N - c <= 0 gives inf here and a NaN gradient, as the forward gives NaN
+    scale = np.asarray(2, dtype=g.dtype) / np.asarray(max(n - ctx.params["correction"], 0), dtype=g.dtype)
     return (_expand_reduced(g, x.shape, axis, keepdims) * centered * scale,)
+
+
+def softmax_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
+    """y = softmax(x):  dL/dx = y * (dL/dy - sum(dL/dy * y)) along the axis."""
+    # BEGIN SOLUTION
+    y, axis = ctx.output, ctx.params["axis"]
+    return (y * (g - (g * y).sum(axis=axis, keepdims=True)),)
+    # END SOLUTION
+
+
+def log_softmax_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
+    """y = log softmax(x):  dL/dx = dL/dy - softmax(x) * sum(dL/dy) along the axis."""
+    # BEGIN SOLUTION
+    y, axis = ctx.output, ctx.params["axis"]
+    return (g - np.exp(y) * g.sum(axis=axis, keepdims=True),)
+    # END SOLUTION
 
 
 # ----------------------------------------------------------------------------- movement
@@ -406,6 +438,8 @@ RULES: dict[str, Callable[[OpContext, np.ndarray], tuple[Grad, ...]]] = {
     "max": _extreme_backward,
     "min": _extreme_backward,
     "var": var_backward,
+    "softmax": softmax_backward,
+    "log_softmax": log_softmax_backward,
     "reshape": reshape_backward,
     "permute": permute_backward,
     "expand": expand_backward,

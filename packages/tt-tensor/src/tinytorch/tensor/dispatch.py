@@ -15,6 +15,8 @@ An autograd layer is any object with two methods::
         and output.grad_fn.
     backward(tensor, gradient, retain_graph) -> None
         called by Tensor.backward().
+    retain_grad(tensor) -> None
+        called by Tensor.retain_grad() on a non-leaf tensor.
 
 tt-autograd installs its layer with ``install_autograd_layer`` when it is
 imported. tt-tensor imports it lazily the first time a tensor requires grad,
@@ -39,6 +41,8 @@ class AutogradLayer(Protocol):
     def record(self, op_name: str, inputs: tuple[Tensor, ...], params: dict, output: Tensor) -> None: ...
 
     def backward(self, tensor: Tensor, gradient: Any, retain_graph: bool) -> None: ...
+
+    def retain_grad(self, tensor: Tensor) -> None: ...
 
 
 _layer: AutogradLayer | None = None

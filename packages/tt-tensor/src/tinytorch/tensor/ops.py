@@ -284,6 +284,28 @@ def argmin(x, axis=None, keepdims=False):
     return np.argmin(x, axis=axis, keepdims=keepdims)
 
 
+def softmax(x, axis=-1):
+    """softmax(x)_i = e^(x_i - m) / sum_j e^(x_j - m) along ``axis``, with m = max_j x_j.
+
+    Subtracting the max changes nothing mathematically and keeps every
+    exponent <= 0, so nothing overflows.
+    """
+    # BEGIN SOLUTION
+    x = _float(x)
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+    # END SOLUTION
+
+
+def log_softmax(x, axis=-1):
+    """log softmax(x)_i = (x_i - m) - log sum_j e^(x_j - m) along ``axis``, with m = max_j x_j."""
+    # BEGIN SOLUTION
+    x = _float(x)
+    shifted = x - x.max(axis=axis, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+    # END SOLUTION
+
+
 # ----------------------------------------------------------------------------- movement
 
 
@@ -372,6 +394,8 @@ OP_TABLE: dict[str, OpDef] = _table(
     OpDef("max", max, 1, _REDUCE),
     OpDef("min", min, 1, _REDUCE),
     OpDef("var", var, 1, (*_REDUCE, "correction")),
+    OpDef("softmax", softmax, 1, ("axis",)),
+    OpDef("log_softmax", log_softmax, 1, ("axis",)),
     OpDef("argmax", argmax, 1, _REDUCE, differentiable=False),
     OpDef("argmin", argmin, 1, _REDUCE, differentiable=False),
     # movement

@@ -238,8 +238,10 @@ class Tensor:
         dispatch.require_autograd_layer("backward()").backward(self, gradient, retain_graph)
 
     def retain_grad(self) -> None:
-        """Keep ``.grad`` on this non-leaf tensor after backward."""
+        """Keep ``.grad`` on this non-leaf tensor after backward (a leaf keeps it anyway)."""
         self._retains_grad = True
+        if self.grad_fn is not None:
+            dispatch.require_autograd_layer("retain_grad()").retain_grad(self)
 
     def zero_(self) -> Tensor:
         """Fill with zeros in place (on the data; not recorded)."""
@@ -407,6 +409,14 @@ class Tensor:
 
     def argmin(self, axis=None, keepdims=False, *, dim=None, keepdim=None) -> Tensor:
         return dispatch.apply("argmin", self, axis=_axis_arg(axis, dim), keepdims=keepdims if keepdim is None else keepdim)
+
+    def softmax(self, dim: int = -1) -> Tensor:
+        """softmax along ``dim``: e^x / sum(e^x), computed stably (max-subtracted)."""
+        return dispatch.apply("softmax", self, axis=dim)
+
+    def log_softmax(self, dim: int = -1) -> Tensor:
+        """log(softmax(x)) along ``dim``, computed stably without forming softmax."""
+        return dispatch.apply("log_softmax", self, axis=dim)
 
     def any(self) -> builtins.bool:
         return builtins.bool(self.data.any())
