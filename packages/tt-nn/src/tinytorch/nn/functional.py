@@ -14,8 +14,9 @@ import math
 
 import numpy as np
 from tinytorch.autograd import Function
-from tinytorch.tensor import Tensor
+from tinytorch.tensor import Tensor, default_generator
 
+from .special import erf
 
 # ============================================================================ linear
 
@@ -60,7 +61,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """
     if input.shape[-1:] != weight.shape[1:]:
         raise ValueError(
-            f"linear: input of shape {tuple(input.shape)} has {input.shape[-1] if input.ndim else 0} "
+            f"linear: input of shape {tuple(input.shape)} has "
+            f"{input.shape[-1] if input.ndim else 0} "
             f"features in its last dim, but the weight of shape {tuple(weight.shape)} expects "
             f"{weight.shape[1]} (in_features)"
         )
@@ -70,3 +72,620 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             "convert the input with .float() (or the module with .double())"
         )
     return LinearFunction.apply(input, weight, bias)
+
+
+# ============================================================================ activations
+
+
+def relu(input: Tensor) -> Tensor:  # noqa: A002
+    """ReLU(x) = max(x, 0)."""
+    # BEGIN SOLUTION
+    return input.relu()
+    # END SOLUTION
+
+
+def tanh(input: Tensor) -> Tensor:  # noqa: A002
+    """tanh(x) = (e^x - e^-x) / (e^x + e^-x)."""
+    return input.tanh()
+
+
+def sigmoid(input: Tensor) -> Tensor:  # noqa: A002
+    """sigmoid(x) = 1 / (1 + e^-x)."""
+    return input.sigmoid()
+
+
+class LeakyReLUFunction(Function):
+    """y = x for x > 0, slope * x otherwise;  dL/dx = dL/dy * (1 or slope)."""
+
+    @staticmethod
+    def forward(ctx, x, negative_slope):
+        # BEGIN SOLUTION
+        positive = x > 0
+        ctx.save_for_backward(positive)
+        ctx.negative_slope = negative_slope
+        return np.where(positive, x, x * negative_slope)
+        # END SOLUTION
+
+    @staticmethod
+    def backward(ctx, grad_y):
+        # BEGIN SOLUTION
+        (positive,) = ctx.saved_tensors
+        return np.where(positive, grad_y, grad_y * ctx.negative_slope), None
+        # END SOLUTION
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:  # noqa: A002
+    """LeakyReLU(x) = max(0, x) + negative_slope * min(0, x)."""
+    return LeakyReLUFunction.apply(input, float(negative_slope))
+
+
+def _stable_sigmoid(x: np.ndarray) -> np.ndarray:
+    """1 / (1 + e^-x) exponentiating only non-positive numbers (no overflow)."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+class SiLUFunction(Function):
+    """y = x sigmoid(x);  dy/dx = s (1 + x (1 - s)) with s = sigmoid(x)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        # BEGIN SOLUTION
+        s = _stable_sigmoid(x)
+        ctx.save_for_backward(x, s)
+        return x * s
+        # END SOLUTION
+
+    @staticmethod
+    def backward(ctx, grad_y):
+        # BEGIN SOLUTION
+        x, s = ctx.saved_tensors
+        return grad_y * s * (1 + x * (1 - s))
+        # END SOLUTION
+
+
+def silu(input: Tensor) -> Tensor:  # noqa: A002
+    """SiLU(x) = x * sigmoid(x) (also called swish)."""
+    return SiLUFunction.apply(input)
+
+
+_SQRT_2 = math.sqrt(2.0)
+_INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
+_SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
+_GELU_CUBIC = 0.044715
+
+
+class GELUFunction(Function):
+    """GELU(x) = x Phi(x), Phi the standard normal CDF = (1 + erf(x / sqrt 2)) / 2.
+
+    Exact:  dy/dx = Phi(x) + x phi(x),  phi(x) = exp(-x^2 / 2) / sqrt(2 pi).
+    Tanh approximation:  y = x (1 + tanh u) / 2,  u = sqrt(2/pi) (x + 0.044715 x^3),
+        dy/dx = (1 + tanh u) / 2 + x (1 - tanh^2 u) sqrt(2/pi) (1 + 3 * 0.044715 x^2) / 2.
+    """
+
+    @staticmethod
+    def forward(ctx, x, approximate):
+        # BEGIN SOLUTION
+        ctx.approximate = approximate
+        if approximate == "tanh":
+            t = np.tanh(_SQRT_2_OVER_PI * (x + _GELU_CUBIC * x * x * x))
+            ctx.save_for_backward(x, t)
+            return 0.5 * x * (1 + t)
+        cdf = 0.5 * (1 + erf(x / _SQRT_2))
+        ctx.save_for_backward(x, cdf)
+        return x * cdf
+        # END SOLUTION
+
+    @staticmethod
+    def backward(ctx, grad_y):
+        # BEGIN SOLUTION
+        x, saved = ctx.saved_tensors
+        if ctx.approximate == "tanh":
+            t = saved
+            du_dx = _SQRT_2_OVER_PI * (1 + 3 * _GELU_CUBIC * x * x)
+            return grad_y * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du_dx), None
+        cdf = saved
+        pdf = _INV_SQRT_2PI * np.exp(-0.5 * x * x)
+        return grad_y * (cdf + x * pdf), None
+        # END SOLUTION
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
+    """GELU(x) = x * Phi(x); ``approximate='tanh'`` uses the tanh formula of GPT-2."""
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return GELUFunction.apply(input, approximate)
+
+
+class SoftmaxFunction(Function):
+    """y_i = exp(x_i - m) / sum_j exp(x_j - m), m = max_j x_j (subtracting m avoids overflow).
+
+    Backward: dL/dx = y * (g - sum_j g_j y_j).
+    """
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        # BEGIN SOLUTION
+        e = np.exp(x - x.max(axis=dim, keepdims=True))
+        y = e / e.sum(axis=dim, keepdims=True)
+        ctx.save_for_backward(y)
+        ctx.dim = dim
+        return y
+        # END SOLUTION
+
+    @staticmethod
+    def backward(ctx, grad_y):
+        # BEGIN SOLUTION
+        (y,) = ctx.saved_tensors
+        return y * (grad_y - (grad_y * y).sum(axis=ctx.dim, keepdims=True)), None
+        # END SOLUTION
+
+
+class LogSoftmaxFunction(Function):
+    """y_i = x_i - m - log sum_j exp(x_j - m), m = max_j x_j.
+
+    Backward: dL/dx = g - softmax(x) * sum_j g_j.
+    """
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        # BEGIN SOLUTION
+        shifted = x - x.max(axis=dim, keepdims=True)
+        y = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+        ctx.save_for_backward(y)
+        ctx.dim = dim
+        return y
+        # END SOLUTION
+
+    @staticmethod
+    def backward(ctx, grad_y):
+        # BEGIN SOLUTION
+        (y,) = ctx.saved_tensors
+        return grad_y - np.exp(y) * grad_y.sum(axis=ctx.dim, keepdims=True), None
+        # END SOLUTION
+
+
+def _check_dim(input: Tensor, dim: int, name: str) -> int:
+    if not -input.ndim <= dim < max(input.ndim, 1):
+        raise IndexError(
+            f"{name}: dim {dim} is out of range for a tensor of shape {tuple(input.shape)}"
+        )
+    return dim
+
+
+def softmax(input: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
+    """softmax(x)_i = exp(x_i) / sum_j exp(x_j) along ``dim`` (values in (0, 1) summing to 1)."""
+    return SoftmaxFunction.apply(input, _check_dim(input, dim, "softmax"))
+
+
+def log_softmax(input: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
+    """log_softmax(x)_i = x_i - log sum_j exp(x_j) along ``dim``, computed stably."""
+    return LogSoftmaxFunction.apply(input, _check_dim(input, dim, "log_softmax"))
+
+
+# ============================================================================ dropout
+
+
+def dropout(
+    input: Tensor,
+    p: float = 0.5,
+    training: bool = True,  # noqa: A002
+    generator: np.random.Generator | None = None,
+) -> Tensor:
+    """Inverted dropout: zero each element with probability p, scale the rest by 1 / (1 - p).
+
+    The scaling keeps the expected value, so evaluation (``training=False``)
+    uses the input unchanged. The mask is drawn from ``generator`` or
+    tt-tensor's default generator (``tinytorch.tensor.manual_seed``).
+    """
+    if not 0 <= p <= 1:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    # BEGIN SOLUTION
+    if not training or p == 0:
+        return input
+    if p == 1:
+        return input * 0.0
+    rng = generator if generator is not None else default_generator()
+    dtype = input.dtype if input.dtype.kind == "f" else np.float32
+    keep = rng.random(input.shape, dtype=dtype) >= p
+    mask = keep.astype(dtype) * dtype.type(1 / (1 - p))
+    return input * Tensor._from_array(mask)
+    # END SOLUTION
+
+
+# ============================================================================ losses
+
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _check_reduction(reduction: str, name: str) -> None:
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def _reduce(loss: Tensor, reduction: str) -> Tensor:
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+def _as_tensor(value, like: Tensor) -> Tensor:
+    """A target given as a Tensor, array or list, in ``like``'s float dtype."""
+    if isinstance(value, Tensor):
+        return value if value.dtype == like.dtype else value.to(like.dtype)
+    return Tensor(np.asarray(value, dtype=like.dtype), dtype=like.dtype)
+
+
+def _check_same_shape(input: Tensor, target: Tensor, name: str) -> None:  # noqa: A002
+    if input.shape != target.shape:
+        raise ValueError(
+            f"{name}: target of shape {tuple(target.shape)} does not match the input's shape "
+            f"{tuple(input.shape)}; they must be the same (reshape one, e.g. target.reshape(-1, 1))"
+        )
+
+
+def mse_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:  # noqa: A002
+    """Mean squared error: l_i = (x_i - y_i)^2, then reduced."""
+    _check_reduction(reduction, "mse_loss")
+    target = _as_tensor(target, input)
+    _check_same_shape(input, target, "mse_loss")
+    # BEGIN SOLUTION
+    diff = input - target
+    return _reduce(diff * diff, reduction)
+    # END SOLUTION
+
+
+_LOG_FLOOR = -100.0
+
+
+class BinaryCrossEntropyFunction(Function):
+    """l = -(y log p + (1 - y) log(1 - p)), each log clamped to >= -100 as in PyTorch.
+
+    Backward: dl/dp = (p - y) / (p (1 - p)), with p (1 - p) floored at 1e-12.
+    """
+
+    @staticmethod
+    def forward(ctx, p, y):
+        # BEGIN SOLUTION
+        ctx.save_for_backward(p, y)
+        with np.errstate(divide="ignore"):
+            log_p = np.maximum(np.log(p), _LOG_FLOOR)
+            log_not_p = np.maximum(np.log(1 - p), _LOG_FLOOR)
+        return -(y * log_p + (1 - y) * log_not_p)
+        # END SOLUTION
+
+    @staticmethod
+    def backward(ctx, grad_loss):
+        # BEGIN SOLUTION
+        p, y = ctx.saved_tensors
+        grad_p = grad_loss * (p - y) / np.maximum(p * (1 - p), 1e-12)
+        grad_y = grad_loss * (np.log(1 - p) - np.log(p)) if ctx.needs_input_grad[1] else None
+        return grad_p, grad_y
+        # END SOLUTION
+
+
+def binary_cross_entropy(input: Tensor, target, weight=None, reduction: str = "mean") -> Tensor:  # noqa: A002
+    """Binary cross-entropy between probabilities ``input`` in [0, 1] and targets in [0, 1]."""
+    _check_reduction(reduction, "binary_cross_entropy")
+    target = _as_tensor(target, input)
+    _check_same_shape(input, target, "binary_cross_entropy")
+    if ((input.data < 0) | (input.data > 1)).any():
+        raise ValueError(
+            "binary_cross_entropy: all input elements must be probabilities in [0, 1] (got "
+            f"min {input.data.min():.4g}, max {input.data.max():.4g}); apply sigmoid first "
+            "or use binary_cross_entropy_with_logits"
+        )
+    loss = BinaryCrossEntropyFunction.apply(input, target)
+    if weight is not None:
+        loss = loss * _as_tensor(weight, input)
+    return _reduce(loss, reduction)
+
+
+class BCEWithLogitsFunction(Function):
+    """Binary cross-entropy of logits x, with q = 1 + (pos_weight - 1) y:
+
+        l = (1 - y) x + q (log(1 + exp(-|x|)) + max(-x, 0))
+
+    which equals -(pos_weight y log sigmoid(x) + (1 - y) log(1 - sigmoid(x)))
+    without ever exponentiating a positive number.
+    Backward: dl/dx = (1 - y) - q (1 - sigmoid(x));  with pos_weight = 1, sigmoid(x) - y.
+    """
+
+    @staticmethod
+    def forward(ctx, x, y, pos_weight):
+        # BEGIN SOLUTION
+        q = 1 if pos_weight is None else 1 + (pos_weight - 1) * y
+        ctx.save_for_backward(x, y, q)
+        ctx.pos_weight = pos_weight
+        softplus_neg_x = np.log1p(np.exp(-np.abs(x))) + np.maximum(-x, 0)  # log(1 + e^-x)
+        return (1 - y) * x + q * softplus_neg_x
+        # END SOLUTION
+
+    @staticmethod
+    def backward(ctx, grad_loss):
+        # BEGIN SOLUTION
+        x, y, q = ctx.saved_tensors
+        grad_x = grad_loss * ((1 - y) - q * (1 - _stable_sigmoid(x)))
+        grad_y = None
+        if ctx.needs_input_grad[1]:
+            log_sigmoid = -(np.log1p(np.exp(-np.abs(x))) + np.maximum(-x, 0))
+            pos_weight = 1 if ctx.pos_weight is None else ctx.pos_weight
+            grad_y = grad_loss * (-x - (pos_weight - 1) * log_sigmoid)
+        return grad_x, grad_y, None
+        # END SOLUTION
+
+
+def binary_cross_entropy_with_logits(
+    input: Tensor,
+    target,
+    weight=None,
+    reduction: str = "mean",
+    pos_weight=None,  # noqa: A002
+) -> Tensor:
+    """sigmoid and binary cross-entropy in one stable step (any logit, even 1e4).
+
+    Args:
+        pos_weight: a weight on the positive term per class (broadcast over the last dim).
+    """
+    _check_reduction(reduction, "binary_cross_entropy_with_logits")
+    target = _as_tensor(target, input)
+    _check_same_shape(input, target, "binary_cross_entropy_with_logits")
+    pos_weight = None if pos_weight is None else _as_tensor(pos_weight, input).data
+    loss = BCEWithLogitsFunction.apply(input, target, pos_weight)
+    if weight is not None:
+        loss = loss * _as_tensor(weight, input)
+    return _reduce(loss, reduction)
+
+
+# ---------------------------------------------------------------------------- class losses
+#
+# Inputs are (N, C) or (N, C, d1, ...) with classes on dim 1, targets are
+# integer class indices of shape (N,) or (N, d1, ...). The fused Functions
+# move the class dim last and work on (M, C) rows, M = N * d1 * ...
+
+
+def _rows(x: np.ndarray) -> np.ndarray:
+    """(N, C, d1, ...) -> (N * d1 * ..., C): one row of class scores per prediction."""
+    return x if x.ndim == 2 else np.moveaxis(x, 1, -1).reshape(-1, x.shape[1])
+
+
+def _unrows(rows: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """The inverse of ``_rows``."""
+    if len(shape) == 2:
+        return rows
+    moved = (shape[0], *shape[2:], shape[1])
+    return np.moveaxis(rows.reshape(moved), -1, 1)
+
+
+def _class_targets(input: Tensor, target, ignore_index: int, name: str) -> np.ndarray:  # noqa: A002
+    """Check integer class targets against the input; return them as a flat int64 array."""
+    array = target.data if isinstance(target, Tensor) else np.asarray(target)
+    if input.ndim < 1:
+        raise ValueError(f"{name}: input must have a class dim, got a 0-d tensor")
+    expected = input.shape[:1] + input.shape[2:] if input.ndim >= 2 else ()
+    num_classes = input.shape[1] if input.ndim >= 2 else input.shape[0]
+    if array.dtype.kind not in "iu":
+        raise TypeError(
+            f"{name}: target must hold integer class indices (int64), got dtype {array.dtype}; "
+            "convert it with .long() (class probabilities are not supported)"
+        )
+    if array.shape != expected:
+        raise ValueError(
+            f"{name}: target of shape {array.shape} does not fit input of shape "
+            f"{tuple(input.shape)}; expected target shape {expected} "
+            "(the input's shape without its class dim 1)"
+        )
+    flat = array.reshape(-1).astype(np.int64, copy=False)
+    bad = (flat != ignore_index) & ((flat < 0) | (flat >= num_classes))
+    if bad.any():
+        raise IndexError(
+            f"{name}: target value {int(flat[bad][0])} is out of range for {num_classes} classes "
+            f"(expected 0 <= target < {num_classes}, or ignore_index={ignore_index})"
+        )
+    return flat
+
+
+def _class_weight(weight, input: Tensor, name: str) -> np.ndarray | None:  # noqa: A002
+    if weight is None:
+        return None
+    array = np.asarray(weight.data if isinstance(weight, Tensor) else weight, dtype=input.dtype)
+    num_classes = input.shape[1] if input.ndim >= 2 else input.shape[0]
+    if array.shape != (num_classes,):
+        raise ValueError(
+            f"{name}: weight of shape {array.shape} must have one entry per class, "
+            f"shape ({num_classes},)"
+        )
+    return array
+
+
+class _ClassLoss:
+    """What both class losses compute from the targets: which rows count and their weights.
+
+    ``kept`` marks rows whose target is not ``ignore_index``; ``row_weight``
+    is weight[target] on kept rows and 0 on ignored ones; 'mean' divides the
+    summed loss by the sum of ``row_weight`` (the number of kept rows when
+    there are no class weights), as PyTorch does.
+    """
+
+    def __init__(self, target, weight, ignore_index, reduction, dtype):
+        self.kept = target != ignore_index
+        self.target = np.where(self.kept, target, 0)
+        self.rows = np.arange(target.shape[0])
+        class_weight = np.ones(1, dtype) if weight is None else weight
+        self.row_weight = (
+            class_weight[self.target] if weight is not None else np.ones_like(target, dtype)
+        )
+        self.row_weight = self.row_weight * self.kept
+        self.reduction = reduction
+        self.dtype = dtype
+
+    def reduce(self, loss_rows: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+        if self.reduction == "none":
+            return loss_rows.reshape(shape)
+        total = loss_rows.sum(dtype=self.dtype)
+        if self.reduction == "sum":
+            return total
+        return (total / self.row_weight.sum(dtype=self.dtype)).astype(self.dtype)
+
+    def scale(self, grad_loss: np.ndarray) -> np.ndarray:
+        """dL/d(loss of each row), as a column, from the gradient of the reduced loss."""
+        if self.reduction == "none":
+            return grad_loss.reshape(-1, 1)
+        if self.reduction == "sum":
+            return grad_loss
+        return grad_loss / self.row_weight.sum(dtype=self.dtype)
+
+
+class NLLLossFunction(Function):
+    """l_n = -weight[y_n] * x[n, y_n] for log-probabilities x (0 where y_n = ignore_index).
+
+    Backward: dl_n/dx[n, c] = -weight[y_n] where c = y_n, 0 elsewhere.
+    """
+
+    @staticmethod
+    def forward(ctx, log_probs, target, weight, ignore_index, reduction):
+        # BEGIN SOLUTION
+        rows = _rows(log_probs)
+        classes = _ClassLoss(target, weight, ignore_index, reduction, log_probs.dtype)
+        ctx.classes, ctx.shape = classes, log_probs.shape
+        loss_rows = -classes.row_weight * rows[classes.rows, classes.target]
+        return classes.reduce(loss_rows, log_probs.shape[:1] + log_probs.shape[2:])
+        # END SOLUTION
+
+    @staticmethod
+    def backward(ctx, grad_loss):
+        # BEGIN SOLUTION
+        classes = ctx.classes
+        grad_rows = np.zeros((classes.rows.size, ctx.shape[1]), dtype=classes.dtype)
+        grad_rows[classes.rows, classes.target] = -classes.row_weight
+        grad_rows *= classes.scale(grad_loss)
+        return _unrows(grad_rows, ctx.shape), None, None, None, None
+        # END SOLUTION
+
+
+class CrossEntropyFunction(Function):
+    """Cross-entropy of logits z against class targets, fused: log-softmax then NLL.
+
+    With log p = log_softmax(z), C classes, class weights w (all 1 by
+    default) and label smoothing e, the loss of row n with target y is
+
+        l_n = (1 - e) w_y (-log p_y)  +  (e / C) sum_c w_c (-log p_c).
+
+    Backward (d(-log p_c)/dz = p - onehot(c)) is closed form:
+
+        dl_n/dz = a_n p - b_n,   a_n = (1 - e) w_y + (e / C) sum_c w_c,
+                                 b_n = (1 - e) w_y onehot(y) + (e / C) w.
+
+    Without weights or smoothing that is the familiar softmax(z) - onehot(y).
+    """
+
+    @staticmethod
+    def forward(ctx, logits, target, weight, ignore_index, reduction, label_smoothing):
+        # BEGIN SOLUTION
+        z = _rows(logits)
+        shifted = z - z.max(axis=1, keepdims=True)
+        exp = np.exp(shifted)
+        sum_exp = exp.sum(axis=1, keepdims=True)
+        log_probs = shifted - np.log(sum_exp)
+        classes = _ClassLoss(target, weight, ignore_index, reduction, logits.dtype)
+        ctx.save_for_backward(exp / sum_exp)
+        ctx.classes, ctx.shape, ctx.weight, ctx.smoothing = (
+            classes,
+            logits.shape,
+            weight,
+            label_smoothing,
+        )
+        loss_rows = -classes.row_weight * log_probs[classes.rows, classes.target]
+        if label_smoothing:
+            smooth = log_probs.sum(axis=1) if weight is None else log_probs @ weight
+            num_classes = z.shape[1]
+            loss_rows = (1 - label_smoothing) * loss_rows - (
+                label_smoothing / num_classes
+            ) * smooth * classes.kept
+        return classes.reduce(loss_rows, logits.shape[:1] + logits.shape[2:])
+        # END SOLUTION
+
+    @staticmethod
+    def backward(ctx, grad_loss):
+        # BEGIN SOLUTION
+        (probs,) = ctx.saved_tensors
+        classes, e = ctx.classes, ctx.smoothing
+        target_weight = (1 - e) * classes.row_weight
+        grad_rows = probs * (target_weight + _smoothing_mass(ctx, classes))[:, None]
+        grad_rows[classes.rows, classes.target] -= target_weight
+        if e:
+            weight = 1 if ctx.weight is None else ctx.weight
+            grad_rows -= (e / probs.shape[1]) * weight * classes.kept[:, None]
+        grad_rows *= classes.scale(grad_loss)
+        return _unrows(grad_rows, ctx.shape), None, None, None, None, None
+        # END SOLUTION
+
+
+def _smoothing_mass(ctx, classes: _ClassLoss) -> np.ndarray | float:
+    """(e / C) sum_c w_c on kept rows: how much the smoothing term weighs softmax(z)."""
+    if not ctx.smoothing:
+        return 0.0
+    total_weight = ctx.shape[1] if ctx.weight is None else ctx.weight.sum()
+    return (ctx.smoothing / ctx.shape[1]) * total_weight * classes.kept
+
+
+def nll_loss(
+    input: Tensor,
+    target,
+    weight=None,
+    ignore_index: int = -100,
+    reduction: str = "mean",  # noqa: A002
+) -> Tensor:
+    """Negative log-likelihood of class targets under log-probabilities ``input``.
+
+    Shape:
+        input (N, C) or (N, C, d1, ...), target (N,) or (N, d1, ...) of integers,
+        output a scalar, or the target's shape with ``reduction='none'``.
+    """
+    _check_reduction(reduction, "nll_loss")
+    flat_target = _class_targets(input, target, ignore_index, "nll_loss")
+    weight = _class_weight(weight, input, "nll_loss")
+    return NLLLossFunction.apply(input, flat_target, weight, ignore_index, reduction)
+
+
+def cross_entropy(
+    input: Tensor,
+    target,
+    weight=None,
+    ignore_index: int = -100,  # noqa: A002
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> Tensor:
+    """Cross-entropy of logits and integer class targets: nll_loss(log_softmax(input, 1)).
+
+    Fused into one node, stable for logits of any size.
+
+    Args:
+        weight: a rescaling weight per class, shape (C,).
+        ignore_index: a target value whose rows add nothing to the loss or the mean's count.
+        reduction: 'mean' (divided by the summed weights of the kept rows), 'sum' or 'none'.
+        label_smoothing: e in [0, 1]: the target becomes (1 - e) onehot + e / C.
+
+    Shape:
+        input (N, C) or (N, C, d1, ...), target (N,) or (N, d1, ...) of integers,
+        output a scalar, or the target's shape with ``reduction='none'``.
+
+    Examples:
+        >>> cross_entropy(randn(3, 5, requires_grad=True), Tensor([1, 0, 4])).backward()
+    """
+    _check_reduction(reduction, "cross_entropy")
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
+    if input.ndim < 2:
+        raise ValueError(
+            "cross_entropy: input must be (N, C) or (N, C, d1, ...), "
+            f"got shape {tuple(input.shape)}"
+        )
+    flat_target = _class_targets(input, target, ignore_index, "cross_entropy")
+    weight = _class_weight(weight, input, "cross_entropy")
+    return CrossEntropyFunction.apply(
+        input, flat_target, weight, ignore_index, reduction, float(label_smoothing)
+    )

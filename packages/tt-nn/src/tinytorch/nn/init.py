@@ -20,8 +20,17 @@ import math
 import numpy as np
 from tinytorch.tensor import Tensor, default_generator
 
-_LINEAR_GAINS = ("linear", "identity", "sigmoid", "conv1d", "conv2d", "conv3d",
-                 "conv_transpose1d", "conv_transpose2d", "conv_transpose3d")
+_LINEAR_GAINS = (
+    "linear",
+    "identity",
+    "sigmoid",
+    "conv1d",
+    "conv2d",
+    "conv3d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "conv_transpose3d",
+)
 
 
 def _rng(generator: np.random.Generator | None) -> np.random.Generator:
@@ -93,14 +102,21 @@ def _fan(tensor: Tensor, mode: str) -> int:
     return fan_in if mode == "fan_in" else fan_out
 
 
-def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: np.random.Generator | None = None) -> Tensor:
+def uniform_(
+    tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: np.random.Generator | None = None
+) -> Tensor:
     """Fill with samples of U(a, b)."""
     # BEGIN SOLUTION
     return _fill(tensor, _rng(generator).uniform(a, b, size=tensor.shape))
     # END SOLUTION
 
 
-def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: np.random.Generator | None = None) -> Tensor:
+def normal_(
+    tensor: Tensor,
+    mean: float = 0.0,
+    std: float = 1.0,
+    generator: np.random.Generator | None = None,
+) -> Tensor:
     """Fill with samples of N(mean, std^2)."""
     # BEGIN SOLUTION
     return _fill(tensor, _rng(generator).normal(mean, std, size=tensor.shape))
@@ -108,7 +124,11 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: np.r
 
 
 def trunc_normal_(
-    tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0,
+    tensor: Tensor,
+    mean: float = 0.0,
+    std: float = 1.0,
+    a: float = -2.0,
+    b: float = 2.0,
     generator: np.random.Generator | None = None,
 ) -> Tensor:
     """Fill with N(mean, std^2) samples redrawn until they lie in [a, b]."""
@@ -136,7 +156,9 @@ def ones_(tensor: Tensor) -> Tensor:
     return _fill(tensor, 1)
 
 
-def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator: np.random.Generator | None = None) -> Tensor:
+def xavier_uniform_(
+    tensor: Tensor, gain: float = 1.0, generator: np.random.Generator | None = None
+) -> Tensor:
     """Glorot uniform: U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out))."""
     # BEGIN SOLUTION
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
@@ -145,7 +167,9 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator: np.random.Gene
     # END SOLUTION
 
 
-def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator: np.random.Generator | None = None) -> Tensor:
+def xavier_normal_(
+    tensor: Tensor, gain: float = 1.0, generator: np.random.Generator | None = None
+) -> Tensor:
     """Glorot normal: N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
     # BEGIN SOLUTION
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
@@ -155,7 +179,10 @@ def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator: np.random.Gener
 
 
 def kaiming_uniform_(
-    tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
+    tensor: Tensor,
+    a: float = 0.0,
+    mode: str = "fan_in",
+    nonlinearity: str = "leaky_relu",
     generator: np.random.Generator | None = None,
 ) -> Tensor:
     """He uniform: U(-bound, bound) with bound = gain * sqrt(3 / fan).
@@ -176,7 +203,10 @@ def kaiming_uniform_(
 
 
 def kaiming_normal_(
-    tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
+    tensor: Tensor,
+    a: float = 0.0,
+    mode: str = "fan_in",
+    nonlinearity: str = "leaky_relu",
     generator: np.random.Generator | None = None,
 ) -> Tensor:
     """He normal: N(0, std^2) with std = gain / sqrt(fan)."""

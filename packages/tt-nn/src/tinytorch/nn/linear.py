@@ -53,7 +53,9 @@ class Linear(Module):
         (128, 30)
     """
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype=np.float32) -> None:
+    def __init__(
+        self, in_features: int, out_features: int, bias: bool = True, dtype=np.float32
+    ) -> None:
         super().__init__()
         self.in_features = in_features
         self.out_features = out_features
@@ -79,7 +81,8 @@ class Linear(Module):
         # END SOLUTION
 
     def extra_repr(self) -> str:
-        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+        bias = self.bias is not None
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={bias}"
 
 
 class Flatten(Module):

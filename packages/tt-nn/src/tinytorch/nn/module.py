@@ -67,7 +67,9 @@ class Module:
     # ------------------------------------------------------------------ calling
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError(f'{type(self).__name__} has no "forward" method; define forward(self, ...)')
+        raise NotImplementedError(
+            f'{type(self).__name__} has no "forward" method; define forward(self, ...)'
+        )
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.forward(*args, **kwargs)
@@ -119,7 +121,9 @@ class Module:
         # BEGIN SOLUTION
         self._check_ready("sub-modules")
         if module is not None and not isinstance(module, Module):
-            raise TypeError(f"{type(module).__name__} is not a Module subclass (sub-module {name!r})")
+            raise TypeError(
+                f"{type(module).__name__} is not a Module subclass (sub-module {name!r})"
+            )
         self._forget(name)
         self._modules[name] = module
         # END SOLUTION
@@ -179,7 +183,9 @@ class Module:
         for _, module in self.named_children():
             yield module
 
-    def named_modules(self, memo: set[int] | None = None, prefix: str = "") -> Iterator[tuple[str, Module]]:
+    def named_modules(
+        self, memo: set[int] | None = None, prefix: str = ""
+    ) -> Iterator[tuple[str, Module]]:
         """This module and every sub-module below it, depth first, each once.
 
         The root is named ``""``; the others by their dotted path (``"0"``, ``"encoder.fc1"``).
@@ -198,8 +204,10 @@ class Module:
         for _, module in self.named_modules():
             yield module
 
-    def _named_members(self, registry: str, prefix: str, recurse: bool) -> Iterator[tuple[str, Tensor]]:
-        """Entries of one registry (``_parameters`` or ``_buffers``) over the tree, each tensor once."""
+    def _named_members(
+        self, registry: str, prefix: str, recurse: bool
+    ) -> Iterator[tuple[str, Tensor]]:
+        """Entries of one registry (``_parameters`` or ``_buffers``) in the tree, each once."""
         seen: set[int] = set()
         modules = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
         for module_prefix, module in modules:
@@ -209,7 +217,9 @@ class Module:
                 seen.add(id(tensor))
                 yield (f"{module_prefix}.{name}" if module_prefix else name), tensor
 
-    def named_parameters(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Parameter]]:
+    def named_parameters(
+        self, prefix: str = "", recurse: bool = True
+    ) -> Iterator[tuple[str, Parameter]]:
         """Every parameter with its dotted name (``"0.weight"``); a shared one is listed once."""
         # BEGIN SOLUTION
         yield from self._named_members("_parameters", prefix, recurse)
@@ -255,14 +265,16 @@ class Module:
         """Set training mode on this module and every sub-module; returns self."""
         # BEGIN SOLUTION
         if not isinstance(mode, bool):
-            raise ValueError(f"train(mode): mode is expected to be a bool, got {type(mode).__name__}")
+            raise ValueError(
+                f"train(mode): mode is expected to be a bool, got {type(mode).__name__}"
+            )
         for module in self.modules():
             object.__setattr__(module, "training", mode)
         return self
         # END SOLUTION
 
     def eval(self) -> Module:
-        """Evaluation mode (``train(False)``): Dropout passes inputs through, BatchNorm uses running stats."""
+        """Evaluation mode, ``train(False)``: Dropout is the identity, BatchNorm uses its stats."""
         return self.train(False)
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
@@ -284,7 +296,7 @@ class Module:
     # ------------------------------------------------------------------ dtype
 
     def to(self, dtype: Any) -> Module:
-        """Convert every floating parameter and buffer to ``dtype`` in place (the objects stay the same)."""
+        """Convert every floating parameter and buffer to ``dtype`` in place (same objects)."""
         dtype = np.dtype(dtype)
         for tensor in (*self.parameters(), *self.buffers()):
             if tensor.dtype.kind == "f":
@@ -330,7 +342,9 @@ class Module:
         )
         # END SOLUTION
 
-    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
+    def load_state_dict(
+        self, state_dict: Mapping[str, Any], strict: bool = True
+    ) -> IncompatibleKeys:
         """Copy values from ``state_dict`` into this module's parameters and buffers, in place.
 
         Args:
@@ -346,14 +360,19 @@ class Module:
         own = OrderedDict(self._state_entries())
         missing = [key for key in own if key not in state_dict]
         unexpected = [key for key in state_dict if key not in own]
-        problems = [_shape_problem(key, own[key], state_dict[key]) for key in own if key in state_dict]
+        problems = [
+            _shape_problem(key, own[key], state_dict[key]) for key in own if key in state_dict
+        ]
         problems = [p for p in problems if p]
         if strict:
             problems += [f"missing key {key!r} (shape {own[key].shape})" for key in missing]
-            problems += [f"unexpected key {key!r} (not in {type(self).__name__})" for key in unexpected]
+            problems += [
+                f"unexpected key {key!r} (not in {type(self).__name__})" for key in unexpected
+            ]
         if problems:
             raise RuntimeError(
-                f"Error(s) in loading state_dict for {type(self).__name__}:\n  " + "\n  ".join(problems)
+                f"Error(s) in loading state_dict for {type(self).__name__}:\n  "
+                + "\n  ".join(problems)
             )
         for key, tensor in own.items():
             if key in state_dict:
@@ -370,7 +389,9 @@ class Module:
     def __repr__(self) -> str:
         """The module tree, one line per sub-module, as PyTorch prints it."""
         extra = self.extra_repr()
-        children = [f"({name}): {_indent(repr(module), 2)}" for name, module in self._modules.items()]
+        children = [
+            f"({name}): {_indent(repr(module), 2)}" for name, module in self._modules.items()
+        ]
         lines = (extra.split("\n") if extra else []) + children
         if len(lines) == 1 and not children:
             return f"{type(self).__name__}({extra})"
@@ -379,7 +400,9 @@ class Module:
         return type(self).__name__ + "(\n  " + "\n  ".join(lines) + "\n)"
 
     def __dir__(self) -> list[str]:
-        return sorted(set(super().__dir__()) | set(self._parameters) | set(self._buffers) | set(self._modules))
+        return sorted(
+            set(super().__dir__()) | set(self._parameters) | set(self._buffers) | set(self._modules)
+        )
 
 
 def _as_array(value: Any) -> np.ndarray:
@@ -395,7 +418,7 @@ def _shape_problem(key: str, own: Tensor, value: Any) -> str:
             f"state_dict, the shape in the current model is {own.shape}"
         )
     if array.dtype.kind not in "fiub":
-        return f"dtype mismatch for {key!r}: cannot copy a value of dtype {array.dtype} into {own.dtype}"
+        return f"dtype mismatch for {key!r}: cannot copy dtype {array.dtype} into {own.dtype}"
     return ""
 
 

@@ -1,0 +1,45 @@
+"""Dropout: randomly zero activations while training."""
+
+from __future__ import annotations
+
+import numpy as np
+from tinytorch.tensor import Tensor
+
+from . import functional as F
+from .module import Module
+
+
+class Dropout(Module):
+    """During training, zero each element with probability p and scale the others by 1 / (1 - p).
+
+    Scaling during training ("inverted" dropout) keeps every element's
+    expected value, so in evaluation mode (``model.eval()``) Dropout is the
+    identity.
+
+    Args:
+        p: the probability of zeroing an element (default 0.5).
+        generator: a ``numpy.random.Generator`` for the masks; by default
+            tt-tensor's default generator (``tinytorch.tensor.manual_seed``).
+
+    Shape:
+        Input (*), output (*) of the same shape.
+
+    Examples:
+        >>> drop = Dropout(0.2)
+        >>> y = drop(ones(1000))   # about 200 zeros, the rest 1.25
+    """
+
+    def __init__(self, p: float = 0.5, generator: np.random.Generator | None = None) -> None:
+        super().__init__()
+        if not 0 <= p <= 1:
+            raise ValueError(f"Dropout: probability has to be between 0 and 1, but got {p}")
+        self.p = p
+        self.generator = generator
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        # BEGIN SOLUTION
+        return F.dropout(input, self.p, self.training, self.generator)
+        # END SOLUTION
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
