@@ -32,10 +32,11 @@ reach the loss).
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import numpy as np
-from tinytorch.tensor import Tensor
+from tinytorch.tensor import Tensor, dispatch
 
 from .engine import attach
 from .grad_mode import _GradMode
@@ -72,12 +73,16 @@ class Function:
         ctx = FunctionCtx()
         ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
         arrays = [a.data if isinstance(a, Tensor) else a for a in args]
+        started = time.perf_counter()
         result = cls.forward(ctx, *arrays, **kwargs)
+        seconds = time.perf_counter() - started
         several = isinstance(result, tuple)
         outputs = tuple(Tensor._from_array(np.asarray(r)) for r in (result if several else (result,)))
         wanted = _GradMode.enabled and any(ctx.needs_input_grad)
         if wanted and any(o.dtype.kind == "f" for o in outputs):
             attach(cls.__name__, args, _call_backward(cls), ctx, outputs)
+        if dispatch._observers:
+            dispatch.notify_observers(cls.__name__, args, kwargs, outputs, seconds)
         return outputs if several else outputs[0]
 
 

@@ -26,6 +26,8 @@ so ``from tinytorch.tensor import Tensor`` is all a user needs to write.
 from __future__ import annotations
 
 import importlib
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .errors import explain_kernel_error
@@ -90,12 +92,56 @@ def register_tensor_type(tensor_type: type) -> None:
     _tensor_type = tensor_type
 
 
+# ----------------------------------------------------------------------------- observers
+
+OpObserver = Callable[[str, tuple, dict, tuple, float], None]
+_observers: list[OpObserver] = []
+
+
+def add_observer(observer: OpObserver) -> None:
+    """Call ``observer(op_name, inputs, params, outputs, seconds)`` after every op.
+
+    Observers see every op of the op table and every autograd ``Function``
+    (which reports through ``notify_observers``); profilers use them to count
+    FLOPs from the shapes of the ops that actually ran and to time them.
+    """
+    _observers.append(observer)
+
+
+def remove_observer(observer: OpObserver) -> None:
+    _observers.remove(observer)
+
+
+def notify_observers(op_name: str, inputs: tuple, params: dict, outputs: tuple, seconds: float) -> None:
+    """Tell every observer that an op ran (for ops outside the op table, such as Functions)."""
+    for observer in list(_observers):
+        observer(op_name, inputs, params, outputs, seconds)
+
+
+def _apply_observed(op_name: str, inputs: tuple, params: dict) -> Tensor:
+    observers, _observers[:] = list(_observers), []  # ops run by the op itself are not counted twice
+    try:
+        started = time.perf_counter()
+        output = apply(op_name, *inputs, **params)
+        seconds = time.perf_counter() - started
+    finally:
+        _observers[:] = observers
+    notify_observers(op_name, inputs, params, (output,), seconds)
+    return output
+
+
+# ----------------------------------------------------------------------------- apply
+
+
 def apply(op_name: str, *inputs: Tensor, **params: Any) -> Tensor:
     """Run op ``op_name`` on Tensor ``inputs`` and return the output Tensor.
 
     The kernel sees the inputs' NumPy arrays; the autograd layer, if any, sees
-    the Tensors, the parameters and the output.
+    the Tensors, the parameters and the output; observers, if any, see the
+    call and how long it took.
     """
+    if _observers:
+        return _apply_observed(op_name, inputs, params)
     op = OP_TABLE[op_name]
     try:
         data = op.kernel(*[t.data for t in inputs], **params)
