@@ -18,6 +18,7 @@ from packaging.version import Version
 from .graph import Package
 
 _built: dict[str, Path] = {}
+_failed: set[str] = set()
 _wheel_root: list[Path] = []
 
 
@@ -44,8 +45,24 @@ def build_wheel(session, package: Package) -> Path:
     """The wheel of ``package`` built from the local tree (built on first request in this run)."""
     if package.name in _built:
         return _built[package.name]
+    if package.name in _failed:
+        session.error(f"{package.path} failed to build a wheel earlier in this run (see above)")
     out = wheel_root() / package.name
-    out.mkdir()
+    out.mkdir(exist_ok=True)
+    try:
+        _run_build(session, package, out)
+    except Exception:
+        _failed.add(package.name)
+        raise
+    wheels = sorted(out.glob("*.whl"))
+    if len(wheels) != 1:
+        session.error(f"building {package.path} produced {len(wheels)} wheels, expected one")
+    _built[package.name] = wheels[0]
+    return wheels[0]
+
+
+def _run_build(session, package: Package, out: Path) -> None:
+    """Build the wheel with ``uv build`` (or ``pip wheel`` where uv is missing) into ``out``."""
     uv = uv_command()
     if uv:
         session.run(uv, "build", "--wheel", "--out-dir", str(out), str(package.path),
@@ -53,11 +70,6 @@ def build_wheel(session, package: Package) -> Path:
     else:
         session.run("python", "-m", "pip", "wheel", "--no-deps", "--quiet",
                     "--wheel-dir", str(out), str(package.path), silent=True)
-    wheels = sorted(out.glob("*.whl"))
-    if len(wheels) != 1:
-        session.error(f"building {package.path} produced {len(wheels)} wheels, expected one")
-    _built[package.name] = wheels[0]
-    return wheels[0]
 
 
 def wheel_members(wheel: Path) -> list[str]:
