@@ -1,11 +1,20 @@
 """tinytorch.optim: optimizers, learning-rate schedules, data loading and training.
 
+Optimizers: `SGD`, `Adam`, `AdamW`, `RMSprop`, `Adagrad` (base class `Optimizer`),
+with PyTorch's update rules. Schedules: `tinytorch.optim.lr_scheduler`.
+Gradient clipping: `clip_grad_norm_`, `clip_grad_value_` (PyTorch keeps them in
+`torch.nn.utils`; here they sit beside the optimizers).
+
 Data: `Dataset`, `TensorDataset`, `ArrayDataset`, `Subset`, `random_split`,
 `DataLoader` (here and in `tinytorch.optim.data`, with the transforms);
 real-data loaders live in `tinytorch.optim.datasets`.
 """
 
+from . import lr_scheduler
 from .__about__ import __version__
+from .adagrad import Adagrad
+from .adam import Adam, AdamW
+from .clip import NonFiniteGradientError, clip_grad_norm_, clip_grad_value_
 from .data import (
     ArrayDataset,
     DataLoader,
@@ -15,9 +24,9 @@ from .data import (
     default_collate,
     random_split,
 )
-
-# --- Optimizers, LR schedules, grad clipping, Trainer, checkpoints ----------
-# (added by the optimizer work: import them here and list them in __all__)
+from .optimizer import Optimizer
+from .rmsprop import RMSprop
+from .sgd import SGD
 
 __all__ = [
     "__version__",
@@ -29,5 +38,15 @@ __all__ = [
     "TensorDataset",
     "default_collate",
     "random_split",
-    # optimizers, schedules, training: add here
+    # optimizers, schedules, training
+    "Adagrad",
+    "Adam",
+    "AdamW",
+    "NonFiniteGradientError",
+    "Optimizer",
+    "RMSprop",
+    "SGD",
+    "clip_grad_norm_",
+    "clip_grad_value_",
+    "lr_scheduler",
 ]
