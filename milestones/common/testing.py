@@ -51,7 +51,20 @@ def _reusable_report(script: Path, args: tuple[str, ...]) -> dict | None:
     if not path.exists() or path.stat().st_mtime < Path(script).stat().st_mtime:
         return None
     report = json.loads(path.read_text())
-    return report if report.get("argv") == list(args) else None
+    return report if _without_results_dir(report.get("argv", [])) == list(args) else None
+
+
+def _without_results_dir(argv: list[str]) -> list[str]:
+    """The arguments of a run, less ``--results-dir DIR`` (where it wrote, not what it did)."""
+    kept, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--results-dir":
+            skip = True
+        elif not arg.startswith("--results-dir="):
+            kept.append(arg)
+    return kept
 
 
 def run_milestone_script(script: Path, results_dir: Path, *args: str, timeout: float = 600) -> ScriptResult:
