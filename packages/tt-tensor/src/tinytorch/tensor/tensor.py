@@ -26,10 +26,11 @@ _Scalar = (int, float, bool, np.number, np.bool_)
 def _to_array(data: Any, dtype: Any) -> np.ndarray:
     """Convert ``data`` to an array: floats become float32 unless a dtype is given.
 
-    Integer and boolean data keep their kind (labels and indices stay int64).
+    Integer and boolean data keep their kind (labels and indices stay int64);
+    a Tensor keeps its dtype.
     """
     if isinstance(data, Tensor):
-        data = data.data
+        data, dtype = data.data, data.dtype if dtype is None else dtype
     array = np.asarray(data, dtype=dtype)
     if dtype is None and array.dtype.kind == "f" and array.dtype != DEFAULT_FLOAT:
         array = array.astype(DEFAULT_FLOAT)
@@ -72,7 +73,7 @@ class Tensor:
     Examples:
         >>> x = Tensor([[1.0, 2.0], [3.0, 4.0]])
         >>> (x * 2 + 1).sum(dim=1)
-        tensor([ 7., 15.])
+        tensor([ 8., 16.])
     """
 
     __slots__ = ("data", "requires_grad", "grad", "grad_fn", "_output_nr", "_retains_grad", "__weakref__")
@@ -519,18 +520,20 @@ def _tensors(values: Sequence[Any]) -> list[Tensor]:
     return [v if isinstance(v, Tensor) else Tensor(v) for v in values]
 
 
-def cat(tensors: Sequence[Tensor], axis: int = 0, *, dim: int | None = None) -> Tensor:
-    """Join tensors along an existing axis (``torch.cat``)."""
+def cat(tensors: Sequence[Tensor], axis: int | None = None, *, dim: int | None = None) -> Tensor:
+    """Join tensors along an existing axis (``torch.cat``); the axis defaults to 0."""
     if len(tensors) == 0:
         raise ValueError("cat: expected a non-empty sequence of tensors")
-    return dispatch.apply("cat", *_tensors(tensors), axis=_axis_arg(axis, dim))
+    axis = _axis_arg(axis, dim)
+    return dispatch.apply("cat", *_tensors(tensors), axis=0 if axis is None else axis)
 
 
-def stack(tensors: Sequence[Tensor], axis: int = 0, *, dim: int | None = None) -> Tensor:
-    """Join tensors along a new axis (``torch.stack``)."""
+def stack(tensors: Sequence[Tensor], axis: int | None = None, *, dim: int | None = None) -> Tensor:
+    """Join tensors along a new axis (``torch.stack``); the axis defaults to 0."""
     if len(tensors) == 0:
         raise ValueError("stack: expected a non-empty sequence of tensors")
-    return dispatch.apply("stack", *_tensors(tensors), axis=_axis_arg(axis, dim))
+    axis = _axis_arg(axis, dim)
+    return dispatch.apply("stack", *_tensors(tensors), axis=0 if axis is None else axis)
 
 
 def where(condition: Any, a: Any, b: Any) -> Tensor:
