@@ -1,0 +1,89 @@
+"""Learning verification for milestone 02: the bars are asserted, not printed."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+MILESTONE = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(MILESTONE.parent))
+sys.path.insert(0, str(MILESTONE))
+from common.testing import run_milestone_script  # noqa: E402
+
+import xor_solved  # noqa: E402
+
+SCRIPT = MILESTONE / "xor_solved.py"
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    return run_milestone_script(SCRIPT, tmp_path_factory.mktemp("results"), "--quick")
+
+
+def test_quick_run_passes_every_bar(quick_run):
+    assert quick_run.returncode == 0, quick_run.output
+    assert quick_run.report["passed"] is True
+    assert {bar["metric"] for bar in quick_run.bars} == {
+        "xor_seeds_solved",
+        "xor_min_loss_drop",
+        "xor_min_grad_norm",
+        "noisy_xor_test_accuracy",
+        "linear_stack_xor_accuracy",
+    }
+    assert all(bar["passed"] for bar in quick_run.bars)
+
+
+def test_hidden_layer_solves_xor_for_every_seed(quick_run):
+    metrics = quick_run.metrics
+    assert metrics["xor_seeds_solved"] == 1.0
+    assert metrics["xor_min_loss_drop"] > 0.5
+    assert metrics["noisy_xor_test_accuracy"] >= 0.95
+
+
+def test_linear_stack_fails_like_the_perceptron(quick_run):
+    assert quick_run.metrics["linear_stack_xor_accuracy"] <= 0.75
+
+
+def test_the_run_prints_the_hidden_features(quick_run):
+    assert "hidden features" in quick_run.output
+    assert quick_run.output.count("score =") == 4
+
+
+def test_an_untrained_network_fails_its_bars(tmp_path):
+    """One gradient step cannot solve XOR: the script must say FAILED and exit non-zero."""
+    result = run_milestone_script(SCRIPT, tmp_path, "--quick", "--epochs", "1")
+    assert result.returncode == 1, result.output
+    assert "FAILED" in result.output
+    assert result.report["passed"] is False
+
+
+def test_gradient_reaches_every_parameter():
+    x, y = xor_solved.xor_points()
+    model = xor_solved.mlp()
+    _, first_grads = xor_solved.train(model, x, y, steps=1, lr=0.0)
+    assert set(first_grads) == {"0.weight", "0.bias", "2.weight", "2.bias"}
+    assert all(norm > 0 for norm in first_grads.values())
+
+
+def test_hidden_features_make_xor_linearly_separable():
+    from tinytorch.tensor import Tensor, manual_seed
+
+    manual_seed(0)
+    x, y = xor_solved.xor_points()
+    model = xor_solved.mlp()
+    xor_solved.train(model, x, y, steps=1000, lr=xor_solved.XOR_LR)
+    hidden = model[1](model[0](Tensor(x))).data
+    scores = hidden @ model[2].weight.data[0] + model[2].bias.data[0]
+    assert np.array_equal(scores > 0, y[:, 0] > 0.5)
+
+
+def test_stacked_linear_layers_are_one_linear_map():
+    """Without an activation the network's logit is an affine function of x: f(a)+f(d) = f(b)+f(c)."""
+    from tinytorch.tensor import Tensor
+
+    model = xor_solved.mlp(activation=False)
+    logit = model[2](model[1](model[0](Tensor(xor_solved.xor_points()[0])))).data[:, 0]
+    assert logit[0] + logit[3] == pytest.approx(logit[1] + logit[2], abs=1e-5)

@@ -1,0 +1,170 @@
+"""Milestone 02 (1969-1986): a hidden layer, trained by backpropagation, solves XOR.
+
+Minsky and Papert (1969): no single line separates XOR's two classes, so the
+perceptron of milestone 01 gets at most three of the four points right.
+Rumelhart, Hinton and Williams (1986): add a hidden layer and train every
+weight with the chain rule, and the network learns a new representation of
+the inputs in which the classes *are* linearly separable.
+
+    x (2) -> Linear(2, 4) -> Tanh -> Linear(4, 1) -> Sigmoid -> p,
+    L = BCE(p, y) = -mean(y log p + (1 - y) log(1 - p)),
+    every parameter: w <- w - lr dL/dw (plain gradient descent).
+
+Part 1 trains that network on the four XOR points for ten seeds and prints
+what the hidden layer learned. Part 2 trains it on a noisy cloud of XOR
+points and tests it on held-out ones. Part 3 removes the Tanh: two stacked
+linear layers compose to one linear map, and XOR is out of reach again.
+
+Run:  python milestones/02_1969_xor_crisis/xor_solved.py [--quick]
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from common import Milestone  # noqa: E402
+from tinytorch import nn  # noqa: E402
+from tinytorch.tensor import Tensor, manual_seed  # noqa: E402
+
+SEEDS = 10
+XOR_LR = 1.0
+CLOUD_LR = 0.5
+
+
+def xor_points() -> tuple[np.ndarray, np.ndarray]:
+    """The four corners of XOR: the label is 1 when exactly one input is 1."""
+    points = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32)
+    labels = np.array([[0], [1], [1], [0]], dtype=np.float32)
+    return points, labels
+
+
+def xor_cloud(
+    rng: np.random.Generator, n: int, noise: float = 0.35
+) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` points scattered around the corners (+-1, +-1); the label is 1 when the signs differ."""
+    corners = rng.choice([-1.0, 1.0], size=(n, 2))
+    points = corners + rng.normal(scale=noise, size=(n, 2))
+    labels = (corners[:, 0] != corners[:, 1]).astype(np.float32).reshape(-1, 1)
+    return points.astype(np.float32), labels
+
+
+def mlp(hidden: int = 4, activation: bool = True) -> nn.Sequential:
+    """2 -> hidden -> 1 with a Tanh between the layers (or nothing, for part 3)."""
+    middle = nn.Tanh() if activation else nn.Identity()
+    return nn.Sequential(nn.Linear(2, hidden), middle, nn.Linear(hidden, 1), nn.Sigmoid())
+
+
+def gradient_step(model: nn.Module, lr: float) -> None:
+    """w <- w - lr dL/dw for every parameter (optimizers arrive with tt-optim)."""
+    for param in model.parameters():
+        param.data -= lr * param.grad.data
+
+
+def train(model: nn.Module, x: np.ndarray, y: np.ndarray, steps: int, lr: float):
+    """Full-batch gradient descent on BCE; returns the losses and each parameter's first gradient norm."""
+    inputs, targets, loss_fn = Tensor(x), Tensor(y), nn.BCELoss()
+    losses, first_grad_norms = [], None
+    for _ in range(steps):
+        model.zero_grad()
+        loss = loss_fn(model(inputs), targets)
+        loss.backward()
+        if first_grad_norms is None:
+            first_grad_norms = {
+                name: float(np.linalg.norm(p.grad.data)) for name, p in model.named_parameters()
+            }
+        gradient_step(model, lr)
+        losses.append(loss.item())
+    return losses, first_grad_norms
+
+
+def accuracy(model: nn.Module, x: np.ndarray, y: np.ndarray) -> float:
+    model.eval()
+    predictions = model(Tensor(x)).data > 0.5
+    model.train()
+    return float((predictions == (y > 0.5)).mean())
+
+
+def show_hidden_features(model: nn.Sequential, x: np.ndarray, y: np.ndarray) -> None:
+    """Print the hidden layer's view of the four points: there, one line separates the classes."""
+    hidden = model[1](model[0](Tensor(x))).data
+    w, b = model[2].weight.data[0], model[2].bias.data[0]
+    print("  hidden features h = tanh(W1 x + b1) and the output layer's score w2 . h + b2:")
+    for point, label, h in zip(x, y[:, 0], hidden):
+        print(
+            f"    x = {point.astype(int)}  y = {int(label)}  h = {np.array2string(h, precision=2, sign=' ')}"
+            f"  score = {h @ w + b:+.2f}"
+        )
+    print(
+        "  Positive scores are exactly the XOR-true points: in h-space the classes are linearly separable."
+    )
+
+
+def part_xor(ms: Milestone, steps: int) -> None:
+    print(f"Part 1: XOR with one hidden layer, {SEEDS} seeds, {steps} gradient steps each")
+    x, y = xor_points()
+    solved, loss_drops, grad_norms, seconds = [], [], [], 0.0
+    for seed in range(ms.args.seed, ms.args.seed + SEEDS):
+        manual_seed(seed)
+        model = mlp()
+        started = time.perf_counter()
+        losses, first_grads = train(model, x, y, steps, XOR_LR)
+        seconds += time.perf_counter() - started
+        acc = accuracy(model, x, y)
+        solved.append(acc == 1.0)
+        loss_drops.append(1 - losses[-1] / losses[0])
+        grad_norms.extend(first_grads.values())
+        print(f"  seed {seed}: loss {losses[0]:.3f} -> {losses[-1]:.4f}, accuracy {acc:.0%}")
+        if seed == ms.args.seed:
+            for step, loss in enumerate(losses):
+                ms.log("xor loss (first seed)", step, loss)
+            first_model = model
+    show_hidden_features(first_model, x, y)
+    ms.record("xor_seeds_solved", float(np.mean(solved)))
+    ms.record("xor_min_loss_drop", min(loss_drops))
+    ms.record("xor_min_grad_norm", min(grad_norms))
+    ms.facts(model_or_params=first_model, train_seconds=seconds, samples=SEEDS * steps * len(x))
+
+
+def part_cloud(ms: Milestone, steps: int) -> None:
+    rng = ms.rng
+    x, y = xor_cloud(rng, 600)
+    x_train, y_train, x_test, y_test = x[:400], y[:400], x[400:], y[400:]
+    print(f"Part 2: a noisy XOR cloud, {len(x_train)} training and {len(x_test)} held-out points")
+    manual_seed(ms.args.seed)
+    model = mlp(hidden=8)
+    losses, _ = train(model, x_train, y_train, steps, CLOUD_LR)
+    for step, loss in enumerate(losses):
+        ms.log("noisy xor loss", step, loss)
+    test_acc = accuracy(model, x_test, y_test)
+    print(f"  loss {losses[0]:.3f} -> {losses[-1]:.3f}; held-out accuracy {test_acc:.1%}")
+    ms.record("noisy_xor_test_accuracy", test_acc)
+
+
+def part_linear_stack(ms: Milestone, steps: int) -> None:
+    print("Part 3: the same network without Tanh: Linear(2, 4) -> Linear(4, 1) -> Sigmoid")
+    x, y = xor_points()
+    manual_seed(ms.args.seed)
+    model = mlp(activation=False)
+    losses, _ = train(model, x, y, steps, XOR_LR)
+    acc = accuracy(model, x, y)
+    print(f"  loss {losses[0]:.3f} -> {losses[-1]:.3f}; XOR accuracy {acc:.0%}")
+    print("  W2 (W1 x + b1) + b2 = (W2 W1) x + (W2 b1 + b2): still one line, like the perceptron.")
+    ms.record("linear_stack_xor_accuracy", acc)
+
+
+def main() -> int:
+    ms = Milestone.from_script(__file__, description=__doc__.splitlines()[0])
+    steps = ms.epochs(full=3000, quick=1000)
+    part_xor(ms, steps)
+    part_cloud(ms, steps)
+    part_linear_stack(ms, steps)
+    return ms.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
