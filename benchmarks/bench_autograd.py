@@ -25,8 +25,11 @@ def _data(rng):
 
 def _weights(rng):
     return [
-        ((rng.standard_normal((n_in, n_out)) / np.sqrt(n_in)).astype(np.float32), np.zeros(n_out, np.float32))
-        for n_in, n_out in zip(SIZES[:-1], SIZES[1:])
+        (
+            (rng.standard_normal((n_in, n_out)) / np.sqrt(n_in)).astype(np.float32),
+            np.zeros(n_out, np.float32),
+        )
+        for n_in, n_out in zip(SIZES[:-1], SIZES[1:], strict=True)
     ]
 
 
@@ -119,6 +122,9 @@ def cases() -> list[Case]:
             "raw-tensor MLP 784-128-64-10 step, batch 64",
             steps,
             baseline="numpy",
-            note="tinytorch written with raw tensor ops (no tt-nn); ratio to plain NumPy is the autograd overhead",
+            note=(
+                "tinytorch written with raw tensor ops (no tt-nn); "
+                "the ratio to plain NumPy is the autograd overhead"
+            ),
         )
     ]

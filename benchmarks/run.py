@@ -29,7 +29,10 @@ def _torch_single_thread() -> str:
     try:
         import torch
     except ImportError:
-        return "PyTorch is not installed: ratios are to plain NumPy (pip install torch==2.13.0 for the CPU build)"
+        return (
+            "PyTorch is not installed: ratios are to plain NumPy "
+            "(pip install torch==2.13.0 for the CPU build)"
+        )
     torch.set_num_threads(1)
     return f"PyTorch {torch.__version__}, 1 thread"
 
@@ -42,15 +45,21 @@ def collect_cases(keyword: str | None):
         except ImportError as error:
             print(f"skipping {path.name}: {error}")
             continue
-        cases.extend(c for c in module.cases() if keyword is None or keyword.lower() in c.name.lower())
+        cases.extend(
+            c for c in module.cases() if keyword is None or keyword.lower() in c.name.lower()
+        )
     return cases
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-k", dest="keyword", default=None, help="only cases whose name contains this")
+    parser.add_argument(
+        "-k", dest="keyword", default=None, help="only cases whose name contains this"
+    )
     parser.add_argument("--repeats", type=int, default=15)
-    parser.add_argument("--out", type=Path, default=HERE.parent / "results" / "bench" / "bench.json")
+    parser.add_argument(
+        "--out", type=Path, default=HERE.parent / "results" / "bench" / "bench.json"
+    )
     args = parser.parse_args(argv)
     print(_torch_single_thread())
     warning = single_thread_warning()

@@ -29,7 +29,7 @@ EPSILON = 1e-7  # keeps log() away from 0
 
 
 def separable_points(rng: np.random.Generator, n: int, margin: float = 0.1):
-    """Points in [-1, 1]^2 labelled by a random line, keeping only those at least ``margin`` from it."""
+    """Points in [-1, 1]^2 labelled by a random line, keeping those ``margin`` or more from it."""
     normal = rng.normal(size=2)
     normal /= np.linalg.norm(normal)
     offset = rng.uniform(-0.3, 0.3)
@@ -74,7 +74,9 @@ def accuracy(model: Perceptron, x: np.ndarray, y: np.ndarray) -> float:
     return float(((model(Tensor(x)).data > 0.5) == (y > 0.5)).mean())
 
 
-def train(model: Perceptron, x: np.ndarray, y: np.ndarray, steps: int, lr: float, ms: Milestone, tag: str):
+def train(
+    model: Perceptron, x: np.ndarray, y: np.ndarray, steps: int, lr: float, ms: Milestone, tag: str
+):
     """Full-batch gradient descent: w <- w - lr dL/dw. Returns the losses and first gradients."""
     inputs, targets = Tensor(x), Tensor(y)
     losses, first_grads = [], None
@@ -107,13 +109,18 @@ def main() -> int:
     seconds = time.perf_counter() - started
     test_acc = accuracy(model, x_test, y_test)
     print(f"  loss {losses[0]:.3f} -> {losses[-1]:.3f}; test accuracy {test_acc:.1%}")
-    print(f"  learned boundary: {model.w.data[0, 0]:+.2f} x1 {model.w.data[1, 0]:+.2f} x2 {model.b.data[0]:+.2f} = 0")
+    print(
+        "  learned boundary: "
+        f"{model.w.data[0, 0]:+.2f} x1 {model.w.data[1, 0]:+.2f} x2 {model.b.data[0]:+.2f} = 0"
+    )
     ms.record("separable_test_accuracy", test_acc)
     ms.record("separable_loss_drop", 1 - losses[-1] / losses[0])
     ms.record("grad_norm_w", grad_w)
     ms.record("grad_norm_b", grad_b)
     ms.record("weight_change", float(np.linalg.norm(model.w.data - start_w)))
-    ms.facts(model_or_params=model.parameters(), train_seconds=seconds, samples=steps * len(x_train))
+    ms.facts(
+        model_or_params=model.parameters(), train_seconds=seconds, samples=steps * len(x_train)
+    )
 
     print("Part 2: XOR, the problem that stopped the field in 1969")
     x_xor, y_xor = xor_points()

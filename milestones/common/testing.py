@@ -67,15 +67,23 @@ def _without_results_dir(argv: list[str]) -> list[str]:
     return kept
 
 
-def run_milestone_script(script: Path, results_dir: Path, *args: str, timeout: float = 600) -> ScriptResult:
+def run_milestone_script(
+    script: Path, results_dir: Path, *args: str, timeout: float = 600
+) -> ScriptResult:
     """Run ``script`` with ``args`` and ``--results-dir results_dir``; read the report it wrote."""
     reused = _reusable_report(script, args)
     if reused is not None:
-        return ScriptResult(0 if reused["passed"] else 1, "(report reused from this nox session)", reused)
+        return ScriptResult(
+            0 if reused["passed"] else 1, "(report reused from this nox session)", reused
+        )
     env = {**os.environ, "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS", "1")}
     completed = subprocess.run(
         [sys.executable, str(script), *args, "--results-dir", str(results_dir)],
-        capture_output=True, text=True, timeout=timeout, env=env, check=False,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        check=False,
     )
     reports = sorted(Path(results_dir).glob(f"*/{Path(script).stem}.json"))
     report = json.loads(reports[0].read_text()) if reports else None

@@ -83,7 +83,9 @@ def _calls_per_sample(step: Callable[[], object], target_seconds: float) -> int:
     return max(1, min(1000, int(target_seconds / max(single, 1e-9))))
 
 
-def measure_case(case: Case, repeats: int = 15, warmup: int = 3, sample_seconds: float = 0.02) -> list[Measurement]:
+def measure_case(
+    case: Case, repeats: int = 15, warmup: int = 3, sample_seconds: float = 0.02
+) -> list[Measurement]:
     """Time every implementation of ``case``, interleaved round by round."""
     # BEGIN SOLUTION
     for step in case.steps.values():
@@ -101,7 +103,15 @@ def measure_case(case: Case, repeats: int = 15, warmup: int = 3, sample_seconds:
 
 def _summarize(case: str, implementation: str, times_ms: list[float], calls: int) -> Measurement:
     quartiles = statistics.quantiles(times_ms, n=4) if len(times_ms) > 1 else [times_ms[0]] * 3
-    return Measurement(case, implementation, statistics.median(times_ms), quartiles[0], quartiles[2], len(times_ms), calls)
+    return Measurement(
+        case,
+        implementation,
+        statistics.median(times_ms),
+        quartiles[0],
+        quartiles[2],
+        len(times_ms),
+        calls,
+    )
 
 
 def _with_ratios(results: list[Measurement], baseline: str) -> list[Measurement]:
@@ -150,7 +160,10 @@ def environment() -> dict:
 def single_thread_warning() -> str | None:
     """A warning when BLAS may use more than one thread."""
     if os.environ.get("OPENBLAS_NUM_THREADS") != "1":
-        return "OPENBLAS_NUM_THREADS is not 1: BLAS may use several threads and the timings will be noisy"
+        return (
+            "OPENBLAS_NUM_THREADS is not 1: BLAS may use several threads "
+            "and the timings will be noisy"
+        )
     return None
 
 
@@ -170,8 +183,15 @@ def format_table(report: Report) -> str:
     lines = [header, "-" * len(header)]
     for m in report.measurements:
         spread = f"{m.p25_ms:.3f}-{m.p75_ms:.3f}"
-        ratio = f"{m.ratio:.2f}x {m.baseline}" if m.ratio is not None and m.implementation != m.baseline else ""
-        lines.append(f"{m.case[:52]:<52} {m.implementation:<10} {m.median_ms:>10.3f} {spread:>17} {ratio:>12}")
+        ratio = (
+            f"{m.ratio:.2f}x {m.baseline}"
+            if m.ratio is not None and m.implementation != m.baseline
+            else ""
+        )
+        lines.append(
+            f"{m.case[:52]:<52} {m.implementation:<10} {m.median_ms:>10.3f} "
+            f"{spread:>17} {ratio:>12}"
+        )
     return "\n".join(lines)
 
 
