@@ -50,7 +50,7 @@ def tinytorch_step():
         {
             f"{2 * i}.{name}": a
             for i, pair in enumerate(_weights())
-            for name, a in zip(("weight", "bias"), pair)
+            for name, a in zip(("weight", "bias"), pair, strict=True)
         }
     )
     loss_fn = nn.CrossEntropyLoss()
@@ -109,7 +109,7 @@ def torch_step():
         torch.nn.Linear(SIZES[2], SIZES[3]),
     )
     with torch.no_grad():
-        for layer, (w, b) in zip(model[::2], _weights()):
+        for layer, (w, b) in zip(model[::2], _weights(), strict=True):
             layer.weight.copy_(torch.from_numpy(w))
             layer.bias.copy_(torch.from_numpy(b))
     loss_fn = torch.nn.CrossEntropyLoss()

@@ -46,7 +46,7 @@ def xor_points() -> tuple[np.ndarray, np.ndarray]:
 def xor_cloud(
     rng: np.random.Generator, n: int, noise: float = 0.35
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``n`` points scattered around the corners (+-1, +-1); the label is 1 when the signs differ."""
+    """``n`` points scattered around the corners (+-1, +-1); label 1 when the signs differ."""
     corners = rng.choice([-1.0, 1.0], size=(n, 2))
     points = corners + rng.normal(scale=noise, size=(n, 2))
     labels = (corners[:, 0] != corners[:, 1]).astype(np.float32).reshape(-1, 1)
@@ -66,7 +66,10 @@ def gradient_step(model: nn.Module, lr: float) -> None:
 
 
 def train(model: nn.Module, x: np.ndarray, y: np.ndarray, steps: int, lr: float):
-    """Full-batch gradient descent on BCE; returns the losses and each parameter's first gradient norm."""
+    """Full-batch gradient descent on BCE.
+
+    Returns the losses and, by parameter name, the norm of its gradient at the first step.
+    """
     inputs, targets, loss_fn = Tensor(x), Tensor(y), nn.BCELoss()
     losses, first_grad_norms = [], None
     for _ in range(steps):
@@ -94,13 +97,14 @@ def show_hidden_features(model: nn.Sequential, x: np.ndarray, y: np.ndarray) -> 
     hidden = model[1](model[0](Tensor(x))).data
     w, b = model[2].weight.data[0], model[2].bias.data[0]
     print("  hidden features h = tanh(W1 x + b1) and the output layer's score w2 . h + b2:")
-    for point, label, h in zip(x, y[:, 0], hidden):
+    for point, label, h in zip(x, y[:, 0], hidden, strict=True):
+        features = np.array2string(h, precision=2, sign=" ")
         print(
-            f"    x = {point.astype(int)}  y = {int(label)}  h = {np.array2string(h, precision=2, sign=' ')}"
+            f"    x = {point.astype(int)}  y = {int(label)}  h = {features}"
             f"  score = {h @ w + b:+.2f}"
         )
     print(
-        "  Positive scores are exactly the XOR-true points: in h-space the classes are linearly separable."
+        "  Positive scores are exactly the XOR-true points: in h-space one line splits the classes."
     )
 
 

@@ -11,9 +11,8 @@ import pytest
 MILESTONE = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(MILESTONE.parent))
 sys.path.insert(0, str(MILESTONE))
-from common.testing import run_milestone_script  # noqa: E402
-
 import xor_solved  # noqa: E402
+from common.testing import run_milestone_script  # noqa: E402
 
 SCRIPT = MILESTONE / "xor_solved.py"
 
@@ -81,7 +80,7 @@ def test_hidden_features_make_xor_linearly_separable():
 
 
 def test_stacked_linear_layers_are_one_linear_map():
-    """Without an activation the network's logit is an affine function of x: f(a)+f(d) = f(b)+f(c)."""
+    """Without an activation the logit is affine in x, so f(0,0) + f(1,1) = f(0,1) + f(1,0)."""
     from tinytorch.tensor import Tensor
 
     model = xor_solved.mlp(activation=False)
