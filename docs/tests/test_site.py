@@ -1,4 +1,4 @@
-"""The built documentation site, checked in a real browser (Debian's Chromium, driven by Playwright).
+"""The built documentation site, checked in a real browser (Debian's Chromium, via Playwright).
 
 Run by `nox -s docs` after `mkdocs build --strict`. It serves `site/` (or
 `$TT_DOCS_SITE`) on 127.0.0.1 and checks that:
@@ -39,7 +39,8 @@ CHROMIUM_ARGS = [
 ]
 
 needs_site = pytest.mark.skipif(
-    not (SITE / "index.html").is_file(), reason=f"no built site at {SITE}: run `nox -s docs` (mkdocs build) first"
+    not (SITE / "index.html").is_file(),
+    reason=f"no built site at {SITE}: run `nox -s docs` (mkdocs build) first",
 )
 
 
@@ -48,12 +49,14 @@ def milestone_count() -> int:
 
 
 def search_term() -> str:
-    """`Conv2d` once tt-spatial is in the tree; until then a class of the first package that has one."""
+    """`Conv2d` once tt-spatial is in the tree; until then a class that some package defines."""
     if (ROOT / "packages" / "tt-spatial" / "pyproject.toml").is_file():
         return "Conv2d"
     sources = sorted((ROOT / "packages").glob("tt-*/src/tinytorch/*/**/*.py"))
     for name in ("Tensor", "Linear", "Module", "Function"):
-        if any(re.search(rf"^class {name}\b", p.read_text(errors="replace"), re.M) for p in sources):
+        if any(
+            re.search(rf"^class {name}\b", p.read_text(errors="replace"), re.M) for p in sources
+        ):
             return name
     for path in sources:
         match = re.search(r"^class ([A-Z]\w+)", path.read_text(errors="replace"), re.M)
@@ -109,8 +112,13 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def browser():
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium) to run the browser test")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the browser test needs `pip install playwright`")
+        pytest.skip(
+            f"{CHROMIUM} not found: the browser test needs Debian's chromium "
+            "(apt-get install -y chromium)"
+        )
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="the browser test needs `pip install playwright`"
+    )
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield browser
@@ -125,9 +133,15 @@ class Watched:
         self.page = self.context.new_page()
         self.errors: list[str] = []
         self.external: list[str] = []
-        self.page.on("console", lambda msg: msg.type == "error" and self.errors.append(f"console: {msg.text}"))
+        self.page.on(
+            "console",
+            lambda msg: msg.type == "error" and self.errors.append(f"console: {msg.text}"),
+        )
         self.page.on("pageerror", lambda exc: self.errors.append(f"page error: {exc}"))
-        self.page.on("requestfailed", lambda req: self.errors.append(f"request failed: {req.url} {req.failure}"))
+        self.page.on(
+            "requestfailed",
+            lambda req: self.errors.append(f"request failed: {req.url} {req.failure}"),
+        )
         self.page.route("**/*", self._route)
 
     def _route(self, route):

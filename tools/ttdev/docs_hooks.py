@@ -106,9 +106,13 @@ def on_files(files: Files, config):
         if files.get_file_from_path(f"packages/{pkg.name}.md") is None:
             _generated(files, config, f"packages/{pkg.name}.md", docs_render.stub_guide(pkg))
         _generated(files, config, f"packages/{pkg.name}/api.md", docs_render.api_page(pkg))
-        _generated(files, config, f"packages/{pkg.name}/changelog.md", docs_render.changelog_page(pkg))
+        _generated(
+            files, config, f"packages/{pkg.name}/changelog.md", docs_render.changelog_page(pkg)
+        )
     if not packages:
-        _generated(files, config, "packages/index.md", "# Packages\n\nNo package is in the tree yet.\n")
+        _generated(
+            files, config, "packages/index.md", "# Packages\n\nNo package is in the tree yet.\n"
+        )
 
     # Milestone results: plots are copied under assets/results/<milestone>/.
     results = {m.dirname: docs_model.milestone_results(root, m) for m in milestones}
@@ -124,7 +128,9 @@ def on_files(files: Files, config):
         files,
         config,
         "history.md",
-        docs_render.timeline_page(milestones, packages, results, link, lambda p: link(plot_uris[p])),
+        docs_render.timeline_page(
+            milestones, packages, results, link, lambda p: link(plot_uris[p])
+        ),
     )
     _generated(files, config, "benchmarks.md", docs_render.bench_page(docs_model.read_bench(root)))
 
@@ -141,10 +147,14 @@ def on_page_markdown(markdown: str, page, config, files):
     packages, milestones = _state["packages"], _state["milestones"]
     uri = page.file.src_uri
     if "<!-- tt:package-map -->" in markdown:
-        svg = docs_render.package_map_svg(packages, milestones, _linker(uri, config.use_directory_urls))
+        svg = docs_render.package_map_svg(
+            packages, milestones, _linker(uri, config.use_directory_urls)
+        )
         markdown = markdown.replace("<!-- tt:package-map -->", svg)
     if "<!-- tt:package-map-words -->" in markdown:
-        markdown = markdown.replace("<!-- tt:package-map-words -->", docs_render.package_map_words(packages, milestones))
+        markdown = markdown.replace(
+            "<!-- tt:package-map-words -->", docs_render.package_map_words(packages, milestones)
+        )
     if uri.startswith("packages/tt-") and uri.count("/") == 1:
         pkg = next((p for p in packages if f"packages/{p.name}.md" == uri), None)
         if pkg is not None:
@@ -153,5 +163,9 @@ def on_page_markdown(markdown: str, page, config, files):
                 markdown = markdown.replace("<!-- tt:package-facts -->", facts)
             else:  # right after the title
                 head, sep, tail = markdown.partition("\n")
-                markdown = f"{head}{sep}\n{facts}\n{tail}" if head.startswith("# ") else f"{facts}\n{markdown}"
+                markdown = (
+                    f"{head}{sep}\n{facts}\n{tail}"
+                    if head.startswith("# ")
+                    else f"{facts}\n{markdown}"
+                )
     return markdown

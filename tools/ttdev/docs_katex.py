@@ -50,7 +50,9 @@ def ensure_katex() -> Path:
         )
         tarball = next(Path(tmp).glob("katex-*.tgz"))
         with tarfile.open(tarball) as tar:
-            members = [m for m in tar.getmembers() if m.name.startswith("package/dist/") and m.isfile()]
+            members = [
+                m for m in tar.getmembers() if m.name.startswith("package/dist/") and m.isfile()
+            ]
             tar.extractall(tmp, members=members, filter="data")
         staging = target.with_name(target.name + ".partial")
         shutil.rmtree(staging, ignore_errors=True)

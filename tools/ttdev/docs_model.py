@@ -321,7 +321,9 @@ def _parse_bar(raw: dict, metrics: dict) -> Bar:
     metric = raw.get("metric", raw.get("name", "?"))
     value = _number(raw.get("value", raw.get("measured", metrics.get(metric))))
     text = raw.get("bar")
-    if isinstance(text, str):  # the milestone runner's form: ">= 0.95", "<= 0.5", ">= 0.1 and <= 0.9"
+    if isinstance(
+        text, str
+    ):  # the milestone runner's form: ">= 0.95", "<= 0.5", ">= 0.1 and <= 0.9"
         single = re.fullmatch(r"\s*(>=|<=)\s*([-+0-9.eE]+)\s*", text)
         op, threshold = (single.group(1), float(single.group(2))) if single else (text, None)
     elif raw.get("at_least") is not None:
@@ -359,7 +361,9 @@ def read_script_result(json_path: Path) -> ScriptResult | None:
     raw_versions = data.get("packages") or data.get("versions") or {}
     versions = {}
     if isinstance(raw_versions, list):  # the runner's form: [{"name", "version", "origin"}]
-        versions = {d.get("name", "?"): d.get("version", "") for d in raw_versions if isinstance(d, dict)}
+        versions = {
+            d.get("name", "?"): d.get("version", "") for d in raw_versions if isinstance(d, dict)
+        }
     elif isinstance(raw_versions, dict):
         for name, info in raw_versions.items():
             versions[name] = info.get("version", "") if isinstance(info, dict) else str(info)
@@ -390,7 +394,12 @@ def milestone_results(root: Path, milestone: Milestone) -> list[ScriptResult]:
         if result is not None:
             results.append(result)
     declared = [Path(s.file).stem for s in milestone.scripts]
-    results.sort(key=lambda r: (declared.index(r.json_path.stem) if r.json_path.stem in declared else 99, r.json_path.stem))
+    results.sort(
+        key=lambda r: (
+            declared.index(r.json_path.stem) if r.json_path.stem in declared else 99,
+            r.json_path.stem,
+        )
+    )
     return results
 
 
@@ -414,5 +423,7 @@ def read_bench(root: Path) -> list[BenchReport]:
             continue
         rows = [r for r in data.get("rows", data.get("results", [])) if isinstance(r, dict)]
         env = data.get("environment", {})
-        reports.append(BenchReport(json_path, env if isinstance(env, dict) else {"info": env}, rows))
+        reports.append(
+            BenchReport(json_path, env if isinstance(env, dict) else {"info": env}, rows)
+        )
     return reports

@@ -45,71 +45,90 @@ def _svg_text_lines(text: str, width: int) -> list[str]:
 # ------------------------------------------------------------------------ package map
 
 
+def _layers(packages: list[Package], extra: list[str]) -> list[list[str]]:
+    """Columns of package names: each package one column right of its deepest dependency."""
+    names = [p.name for p in packages]
+    deps = {p.name: [d for d in p.deps if d in names] for p in packages}
+    depth: dict[str, int] = {}
+    for name in names:  # packages come dependencies first
+        depth[name] = 1 + max((depth[d] for d in deps[name]), default=-1)
+    columns: list[list[str]] = [[] for _ in range(max(depth.values(), default=-1) + 1)]
+    for name in names:
+        columns[depth[name]].append(name)
+    if extra:
+        columns.append(extra)
+    return columns
+
+
 def package_map_svg(packages: list[Package], milestones: list[Milestone], link: Link) -> str:
-    """Packages left to right in dependency order, each with the milestones it unlocks below."""
+    """The dependency graph left to right, each package with the milestones it unlocks below it."""
     names = [p.name for p in packages]
     ghosts = [m.unlocked_by for m in milestones if m.unlocked_by and m.unlocked_by not in names]
-    columns = names + sorted(set(ghosts), key=ghosts.index)
+    columns = _layers(packages, sorted(set(ghosts), key=ghosts.index))
     if not columns:
         return '<p class="tt-muted">No packages yet.</p>'
-    col_w, box_w, box_h = 168, 148, 46
-    pad_x, row_y = 16, 70
-    by_col: dict[str, list[Milestone]] = {c: [] for c in columns}
-    for m in milestones:
-        if m.unlocked_by in by_col:
-            by_col[m.unlocked_by].append(m)
-    max_stack = max((len(v) for v in by_col.values()), default=0)
-    ms_h, ms_gap = 54, 14
-    height = row_y + box_h + 40 + max_stack * (ms_h + ms_gap) + 10
-    width = pad_x * 2 + col_w * (len(columns) - 1) + box_w
-    x_of = {c: pad_x + i * col_w for i, c in enumerate(columns)}
     pkg_by_name = {p.name: p for p in packages}
+    unlocked = {n: [m for m in milestones if m.unlocked_by == n] for col in columns for n in col}
+    col_w, box_w, box_h, ms_h, gap = 210, 160, 48, 62, 26
+
+    def unit_height(name: str) -> int:
+        return box_h + len(unlocked[name]) * (ms_h + 16)
+
+    heights = [sum(unit_height(n) for n in col) + gap * (len(col) - 1) for col in columns]
+    height, pad = max(heights) + 20, 10
+    width = pad * 2 + col_w * (len(columns) - 1) + box_w
+    pos: dict[str, tuple[float, float]] = {}
+    for i, col in enumerate(columns):
+        y = pad + (height - 2 * pad - heights[i]) / 2
+        for name in col:
+            pos[name] = (pad + i * col_w, y)
+            y += unit_height(name) + gap
 
     parts = [
         f'<svg class="tt-map" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-label="Package map: which package unlocks which milestone" xmlns="http://www.w3.org/2000/svg">',
+        'aria-label="Package map: which package unlocks which milestone" '
+        'xmlns="http://www.w3.org/2000/svg">',
         '<defs><marker id="tt-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
-        'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" class="tt-map-arrowhead"/>'
-        "</marker></defs>",
+        'markerHeight="7" orient="auto-start-reverse">'
+        '<path d="M0,0 L10,5 L0,10 z" class="tt-map-arrowhead"/></marker></defs>',
     ]
-    # Dependency edges: neighbours get a straight arrow, longer jumps an arc above the row.
     for dep, pkg in direct_edges(packages):
-        x1, x2 = x_of[dep] + box_w, x_of[pkg]
-        y = row_y + box_h / 2
-        if columns.index(pkg) - columns.index(dep) == 1:
-            parts.append(f'<path class="tt-map-edge" d="M{x1},{y} L{x2 - 2},{y}" marker-end="url(#tt-arrow)"/>')
-        else:
-            sx, ex = x_of[dep] + box_w / 2, x_of[pkg] + box_w / 2
-            lift = 18 + 9 * (columns.index(pkg) - columns.index(dep))
+        (x1, y1), (x2, y2) = pos[dep], pos[pkg]
+        x1, y1, y2 = x1 + box_w, y1 + box_h / 2, y2 + box_h / 2
+        mid = (x1 + x2) / 2
+        parts.append(
+            f'<path class="tt-map-edge" d="M{x1},{y1} C{mid},{y1} {mid},{y2} {x2 - 2},{y2}" '
+            'marker-end="url(#tt-arrow)"/>'
+        )
+    for name, (x, y) in pos.items():
+        pkg = pkg_by_name.get(name)
+        cx = x + box_w / 2
+        sub = (f"v{pkg.version}" if pkg.version else "") if pkg else "on its way"
+        box = (
+            f'<rect x="{x}" y="{y}" width="{box_w}" height="{box_h}" rx="9" '
+            f'class="tt-map-pkg{"" if pkg else " tt-ghost"}"/>'
+            f'<text x="{cx}" y="{y + 21}" class="tt-map-title">{esc(name)}</text>'
+            f'<text x="{cx}" y="{y + 38}" class="tt-map-sub">{esc(sub)}</text>'
+        )
+        parts.append(f'<a href="{esc(link(guide_uri(name)))}">{box}</a>' if pkg else box)
+        my = y + box_h
+        for m in unlocked[name]:
+            my += 16
             parts.append(
-                f'<path class="tt-map-edge tt-map-arc" d="M{sx},{row_y} C{sx},{row_y - lift} {ex},{row_y - lift} '
-                f'{ex},{row_y - 2}" marker-end="url(#tt-arrow)"/>'
+                f'<path class="tt-map-unlock" d="M{cx},{my - 16} L{cx},{my - 2}" '
+                'marker-end="url(#tt-arrow)"/>'
             )
-    for col in columns:
-        x = x_of[col]
-        pkg = pkg_by_name.get(col)
-        cls = "tt-map-pkg" if pkg else "tt-map-pkg tt-ghost"
-        label = f'<text x="{x + box_w / 2}" y="{row_y + 20}" class="tt-map-title">{esc(col)}</text>'
-        sub = f"v{pkg.version}" if pkg and pkg.version else ("on its way" if not pkg else "")
-        label += f'<text x="{x + box_w / 2}" y="{row_y + 36}" class="tt-map-sub">{esc(sub)}</text>'
-        box = f'<rect x="{x}" y="{row_y}" width="{box_w}" height="{box_h}" rx="8" class="{cls}"/>{label}'
-        if pkg:
-            box = f'<a href="{esc(link(guide_uri(col)))}">{box}</a>'
-        parts.append(box)
-        for k, m in enumerate(by_col[col]):
-            my = row_y + box_h + 40 + k * (ms_h + ms_gap)
+            title = "".join(
+                f'<text x="{cx}" y="{my + 37 + 14 * i}" class="tt-map-ms-title">{esc(line)}</text>'
+                for i, line in enumerate(_svg_text_lines(m.title, 24))
+            )
             parts.append(
-                f'<path class="tt-map-unlock" d="M{x + box_w / 2},{row_y + box_h} L{x + box_w / 2},{my - 2}" '
-                f'marker-end="url(#tt-arrow)"/>'
+                f'<a href="{esc(link("history.md"))}#{m.anchor}">'
+                f'<rect x="{x}" y="{my}" width="{box_w}" height="{ms_h}" rx="9" class="tt-map-ms"/>'
+                f'<text x="{cx}" y="{my + 18}" class="tt-map-ms-year">'
+                f"{m.number:02d} · {esc(str(m.year))}</text>{title}</a>"
             )
-            lines = _svg_text_lines(m.title, 22)
-            text = f'<text x="{x + box_w / 2}" y="{my + 17}" class="tt-map-ms-year">{m.number:02d} · {esc(str(m.year))}</text>'
-            for i, line in enumerate(lines):
-                text += f'<text x="{x + box_w / 2}" y="{my + 33 + 13 * i}" class="tt-map-ms-title">{esc(line)}</text>'
-            parts.append(
-                f'<a href="{esc(link("history.md"))}#{m.anchor}"><rect x="{x}" y="{my}" width="{box_w}" '
-                f'height="{ms_h}" rx="8" class="tt-map-ms"/>{text}</a>'
-            )
+            my += ms_h
     parts.append("</svg>")
     return '<div class="tt-map-wrap">' + "".join(parts) + "</div>"
 
@@ -121,12 +140,20 @@ def package_map_words(packages: list[Package], milestones: list[Milestone]) -> s
     for pkg in packages:
         needs = ", ".join(f"`{d}`" for d in pkg.deps) or "NumPy only"
         unlocked = unlocks(pkg, milestones)
-        what = "; ".join(f"[{m.number:02d} · {m.year} {m.title}](history.md#{m.anchor})" for m in unlocked)
+        what = "; ".join(
+            f"[{m.number:02d} · {m.year} {m.title}](history.md#{m.anchor})" for m in unlocked
+        )
         tail = f" It unlocks {what}." if unlocked else ""
-        lines.append(f"- [**{pkg.name}**]({guide_uri(pkg.name)}): {pkg.description or ''} Needs {needs}.{tail}")
+        lines.append(
+            f"- [**{pkg.name}**]({guide_uri(pkg.name)}): {pkg.description or ''} Needs "
+            f"{needs}.{tail}"
+        )
     for m in milestones:
         if m.unlocked_by and m.unlocked_by not in names:
-            lines.append(f"- **{m.unlocked_by}** (not in this tree yet) will unlock {m.number:02d} · {m.year} {m.title}.")
+            lines.append(
+                f"- **{m.unlocked_by}** (not in this tree yet) will unlock {m.number:02d} · "
+                f"{m.year} {m.title}."
+            )
     return "\n".join(lines) if lines else "_No packages yet._"
 
 
@@ -138,7 +165,8 @@ def package_facts(pkg: Package, packages: list[Package], milestones: list[Milest
     names = {p.name for p in packages}
     needs = (
         ", ".join(
-            (f"[{d}]({d}.md) `{spec}`" if d in names else f"{d} `{spec}`") for d, spec in pkg.deps.items()
+            (f"[{d}]({d}.md) `{spec}`" if d in names else f"{d} `{spec}`")
+            for d, spec in pkg.deps.items()
         )
         or "nothing but NumPy"
     )
@@ -147,7 +175,8 @@ def package_facts(pkg: Package, packages: list[Package], milestones: list[Milest
     unlocked = unlocks(pkg, milestones)
     if unlocked:
         unlock_text = ", ".join(
-            f"[Milestone {m.number:02d} · {m.year} {m.title}](../history.md#{m.anchor}) (`nox -s {m.nox_session}`)"
+            f"[Milestone {m.number:02d} · {m.year} {m.title}](../history.md#{m.anchor}) (`nox "
+            f"-s {m.nox_session}`)"
             for m in unlocked
         )
     else:
@@ -171,14 +200,18 @@ def package_facts(pkg: Package, packages: list[Package], milestones: list[Milest
 def stub_guide(pkg: Package) -> str:
     readme = pkg.path / "README.md"
     body = _neutralize_links(_demote_h1(readme.read_text())) if readme.is_file() else ""
-    return f"# {pkg.name}\n\n<!-- tt:package-facts -->\n\nThe teaching guide for this package is still being written.\n\n{body}\n"
+    return (
+        f"# {pkg.name}\n\n<!-- tt:package-facts -->\n\nThe teaching guide for this package "
+        f"is still being written.\n\n{body}\n"
+    )
 
 
 def api_page(pkg: Package) -> str:
     lines = [
         f"# {pkg.name} API reference",
         "",
-        f"Generated from the docstrings in `packages/{pkg.name}/src/{pkg.import_name.replace('.', '/')}/`.",
+        "Generated from the docstrings in "
+        f"`packages/{pkg.name}/src/{pkg.import_name.replace('.', '/')}/`.",
         "",
     ]
     if not pkg.has_source:
@@ -262,16 +295,23 @@ def bar_html(bar) -> str:
     state = {True: "pass", False: "fail", None: "unknown"}[bar.passed]
     icon = {True: "✓", False: "✗", None: "?"}[bar.passed]
     meter = ""
-    if bar.value is not None and bar.threshold is not None and 0 <= bar.value <= 1 and 0 <= bar.threshold <= 1:
+    if (
+        bar.value is not None
+        and bar.threshold is not None
+        and 0 <= bar.value <= 1
+        and 0 <= bar.threshold <= 1
+    ):
         meter = (
-            f'<span class="tt-meter"><span class="tt-meter-fill" style="width:{bar.value * 100:.1f}%"></span>'
+            '<span class="tt-meter"><span class="tt-meter-fill" '
+            f'style="width:{bar.value * 100:.1f}%"></span>'
             f'<span class="tt-meter-mark" style="left:{bar.threshold * 100:.1f}%"></span></span>'
         )
     title = f' title="{esc(bar.description)}"' if bar.description else ""
     return (
         f'<div class="tt-bar tt-{state}"{title}><span class="tt-bar-icon">{icon}</span>'
         f'<code class="tt-bar-metric">{esc(bar.metric)}</code>{meter}'
-        f'<span class="tt-bar-value">{_fmt(bar.value)} <span class="tt-muted">{esc(bar.op)} {_fmt(bar.threshold)}</span></span></div>'
+        f'<span class="tt-bar-value">{_fmt(bar.value)} <span class="tt-muted">{esc(bar.op)} '
+        f"{_fmt(bar.threshold)}</span></span></div>"
     )
 
 
@@ -283,7 +323,11 @@ def curves_svg(curves: dict[str, list]) -> str:
     panels = []
     w, h, pad = 220, 90, 6
     for name, points in list(curves.items())[:3]:
-        pts = [(float(p[0]), float(p[1])) for p in points if isinstance(p, (list, tuple)) and len(p) == 2]
+        pts = [
+            (float(p[0]), float(p[1]))
+            for p in points
+            if isinstance(p, (list, tuple)) and len(p) == 2
+        ]
         pts = [(x, y) for x, y in pts if y == y and abs(y) != float("inf")]
         if len(pts) < 2:
             continue
@@ -298,7 +342,8 @@ def curves_svg(curves: dict[str, list]) -> str:
         )
         panels.append(
             f'<svg class="tt-curve" viewBox="0 0 {w} {h}" role="img" aria-label="{esc(name)} curve" xmlns="http://www.w3.org/2000/svg">'
-            f'<text x="{pad}" y="12" class="tt-curve-label">{esc(name)}: {_fmt(ys[0])} → {_fmt(ys[-1])}</text>'
+            f'<text x="{pad}" y="12" class="tt-curve-label">{esc(name)}: {_fmt(ys[0])} → '
+            f"{_fmt(ys[-1])}</text>"
             f'<path d="{path}" class="tt-curve-line"/></svg>'
         )
     return "".join(panels)
@@ -306,7 +351,10 @@ def curves_svg(curves: dict[str, list]) -> str:
 
 def result_html(results: list[ScriptResult], plot_url: Callable[[Path], str]) -> str:
     if not results:
-        return '<div class="tt-result tt-notrun"><span class="tt-badge tt-badge-notrun">not run yet</span></div>'
+        return (
+            '<div class="tt-result tt-notrun"><span class="tt-badge tt-badge-notrun">not '
+            "run yet</span></div>"
+        )
     out = []
     for r in results:
         state = {True: "pass", False: "fail", None: "unknown"}[r.passed]
@@ -318,15 +366,21 @@ def result_html(results: list[ScriptResult], plot_url: Callable[[Path], str]) ->
             meta.append("run " + esc(r.finished[:16].replace("T", " ")))
         bars = "".join(bar_html(b) for b in r.bars)
         shown = {b.metric for b in r.bars}
-        extra = [f"<code>{esc(k)}</code> {_fmt(v)}" for k, v in r.metrics.items() if k not in shown][:6]
-        extra += [f"<code>{esc(k)}</code> {_fmt(v)}" for k, v in r.facts.items() if k in FACTS_SHOWN]
+        extra = [
+            f"<code>{esc(k)}</code> {_fmt(v)}" for k, v in r.metrics.items() if k not in shown
+        ][:6]
+        extra += [
+            f"<code>{esc(k)}</code> {_fmt(v)}" for k, v in r.facts.items() if k in FACTS_SHOWN
+        ]
         extra_html = f'<div class="tt-metrics tt-muted">{" · ".join(extra)}</div>' if extra else ""
         plots = "".join(
-            f'<a href="{plot_url(p)}"><img class="tt-plot" src="{plot_url(p)}" alt="training curves of {esc(r.script)}" loading="lazy"></a>'
+            f'<a href="{plot_url(p)}"><img class="tt-plot" src="{plot_url(p)}" alt="training '
+            f'curves of {esc(r.script)}" loading="lazy"></a>'
             for p in r.plots
         ) or curves_svg(r.curves)
         out.append(
-            f'<div class="tt-result tt-{state}"><div class="tt-result-head"><span class="tt-badge tt-badge-{state}">{badge}</span>'
+            f'<div class="tt-result tt-{state}"><div class="tt-result-head"><span '
+            f'class="tt-badge tt-badge-{state}">{badge}</span>'
             f'<code>{esc(r.script)}</code><span class="tt-muted">{" · ".join(meta)}</span></div>'
             f'<div class="tt-result-body"><div class="tt-result-bars">{bars}{extra_html}</div>'
             f"{f'<div class=tt-result-plots>{plots}</div>' if plots else ''}</div></div>"
@@ -357,7 +411,8 @@ def timeline_page(
         if m.unlocked_by in names:
             chain = closure(m.unlocked_by, packages)
             unlock = " ".join(
-                f'<a class="tt-chip{" tt-chip-key" if n == m.unlocked_by else ""}" href="{esc(link(guide_uri(n)))}">{esc(n)}</a>'
+                f'<a class="tt-chip{" tt-chip-key" if n == m.unlocked_by else ""}" '
+                f'href="{esc(link(guide_uri(n)))}">{esc(n)}</a>'
                 for n in chain
             )
         elif m.unlocked_by:
@@ -366,9 +421,13 @@ def timeline_page(
             unlock = '<span class="tt-muted">–</span>'
         sections = []
         if m.solved:
-            sections.append(f'<div class="tt-solved"><h4>What it solved</h4><p>{esc(m.solved)}</p></div>')
+            sections.append(
+                f'<div class="tt-solved"><h4>What it solved</h4><p>{esc(m.solved)}</p></div>'
+            )
         if m.left_open:
-            sections.append(f'<div class="tt-open"><h4>What it left open</h4><p>{esc(m.left_open)}</p></div>')
+            sections.append(
+                f'<div class="tt-open"><h4>What it left open</h4><p>{esc(m.left_open)}</p></div>'
+            )
         cards.append(
             f'<article class="tt-card" id="{m.anchor}">'
             f'<div class="tt-card-year">{esc(str(m.year))}</div>'
@@ -380,7 +439,8 @@ def timeline_page(
             f'<div class="tt-card-grid">{"".join(sections)}</div>'
             f"{architecture_html(m.architecture)}"
             f'<div class="tt-card-run"><span class="tt-label">Unlocked by</span> {unlock}'
-            f'<span class="tt-label">Run</span> <code class="tt-cmd">nox -s {m.nox_session}</code></div>'
+            '<span class="tt-label">Run</span> <code class="tt-cmd">nox -s '
+            f"{m.nox_session}</code></div>"
             f"{result_html(results.get(m.dirname, []), plot_url)}"
             f"</div></article>"
         )
@@ -402,20 +462,27 @@ def _bench_svg(rows: list[dict]) -> str:
     height = sum(len(g) * row_h + gap for g in groups.values()) + 10
     width = label_w + bar_w + 150
     parts = [
-        f'<svg class="tt-bench-plot" viewBox="0 0 {width} {height}" role="img" aria-label="benchmark medians" xmlns="http://www.w3.org/2000/svg">'
+        f'<svg class="tt-bench-plot" viewBox="0 0 {width} {height}" role="img" '
+        'aria-label="benchmark medians" xmlns="http://www.w3.org/2000/svg">'
     ]
     y = 5
     for name, group in groups.items():
         top = max(r["median_ms"] for r in group) or 1
         for i, r in enumerate(group):
             w = max(2, bar_w * r["median_ms"] / top)
-            label = f"{name} · {r.get('implementation', '')}" if i == 0 else str(r.get("implementation", ""))
+            label = (
+                f"{name} · {r.get('implementation', '')}"
+                if i == 0
+                else str(r.get("implementation", ""))
+            )
             ratio = r.get("ratio")
             ratio_text = f"  ×{ratio:.2f}" if isinstance(ratio, (int, float)) else ""
             parts.append(
                 f'<text x="{label_w - 8}" y="{y + 15}" class="tt-bench-label">{esc(label)}</text>'
-                f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{row_h - 6}" rx="3" class="tt-bench-bar tt-bench-bar-{i % 4}"/>'
-                f'<text x="{label_w + w + 6:.1f}" y="{y + 15}" class="tt-bench-value">{r["median_ms"]:.3g} ms{esc(ratio_text)}</text>'
+                f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{row_h - 6}" rx="3" '
+                f'class="tt-bench-bar tt-bench-bar-{i % 4}"/>'
+                f'<text x="{label_w + w + 6:.1f}" y="{y + 15}" '
+                f'class="tt-bench-value">{r["median_ms"]:.3g} ms{esc(ratio_text)}</text>'
             )
             y += row_h
         y += gap
@@ -427,34 +494,50 @@ def bench_page(reports: list[BenchReport]) -> str:
     out = [
         "# Benchmarks",
         "",
-        "How fast tinytorch runs the models of the milestones, measured by `nox -s bench` on the machine "
-        "that built this site. Medians of repeated runs; the ratio compares each implementation with the "
+        "How fast tinytorch runs the models of the milestones, measured by `nox -s bench` on "
+        "the machine "
+        "that built this site. Medians of repeated runs; the ratio compares each "
+        "implementation with the "
         "first one of its row group.",
         "",
     ]
     if not reports:
-        out += ['!!! info "No benchmark results yet"', "", "    Run `nox -s bench`, then rebuild the docs with `nox -s docs`.", ""]
+        out += [
+            '!!! info "No benchmark results yet"',
+            "",
+            "    Run `nox -s bench`, then rebuild the docs with `nox -s docs`.",
+            "",
+        ]
         return "\n".join(out)
     for report in reports:
         out += [f"## {report.path.stem}", ""]
         if report.environment:
-            env = "; ".join(f"**{esc(str(k))}**: {esc(_flat(v))}" for k, v in report.environment.items())
+            env = "; ".join(
+                f"**{esc(str(k))}**: {esc(_flat(v))}" for k, v in report.environment.items()
+            )
             out += [f"<small>{env}</small>", ""]
         if not report.rows:
             out += ["_No rows._", ""]
             continue
-        out += ["| benchmark | implementation | median (ms) | ratio |", "| --- | --- | ---: | ---: |"]
+        out += [
+            "| benchmark | implementation | median (ms) | ratio |",
+            "| --- | --- | ---: | ---: |",
+        ]
         for r in report.rows:
-            ratio = r.get("ratio")
-            median = r.get("median_ms")
-            out.append(
-                f"| {_cell(r.get('name', ''))} | {_cell(r.get('implementation', ''))} | "
-                f"{median:.3f} | {'' if not isinstance(ratio, (int, float)) else f'{ratio:.2f}×'} |"
-                if isinstance(median, (int, float))
-                else f"| {_cell(r.get('name', ''))} | {_cell(r.get('implementation', ''))} | – | – |"
-            )
+            median, ratio = _number_or_none(r.get("median_ms")), _number_or_none(r.get("ratio"))
+            cells = [
+                _cell(r.get("name", "")),
+                _cell(r.get("implementation", "")),
+                "–" if median is None else f"{median:.3f}",
+                "–" if ratio is None else f"{ratio:.2f}×",
+            ]
+            out.append("| " + " | ".join(cells) + " |")
         out += ["", f'<div class="tt-bench-wrap">{_bench_svg(report.rows)}</div>', ""]
     return "\n".join(out)
+
+
+def _number_or_none(value) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
 def _flat(value) -> str:
