@@ -194,7 +194,11 @@ def test_randint():
 
 @pytest.mark.parametrize(
     "draw",
-    [lambda **k: tt.randn(3, 2, **k), lambda **k: tt.rand(4, **k), lambda **k: tt.randint(0, 100, (5,), **k)],
+    [
+        lambda **k: tt.randn(3, 2, **k),
+        lambda **k: tt.rand(4, **k),
+        lambda **k: tt.randint(0, 100, (5,), **k),
+    ],
     ids=["randn", "rand", "randint"],
 )
 def test_manual_seed_reproduces_draws(draw):
@@ -292,7 +296,8 @@ def test_repr():
     assert repr(Tensor(np.array([1, 2], dtype=np.int32))) == "tensor([1, 2], dtype=int32)"
     assert repr(Tensor(2.5)) == "tensor(2.5)"
     assert repr(Tensor([True])) == "tensor([ True])"
-    assert repr((Tensor([[1.0, 2.0], [3.0, 4.0]]) * 2 + 1).sum(dim=1)) == "tensor([ 8., 16.])"  # the Tensor docstring example
+    docstring_example = (Tensor([[1.0, 2.0], [3.0, 4.0]]) * 2 + 1).sum(dim=1)
+    assert repr(docstring_example) == "tensor([ 8., 16.])"
 
 
 def test_tensors_are_hashable_by_identity():

@@ -122,3 +122,23 @@ def test_any_and_all():
     assert Tensor([False, True]).any() is True
     assert Tensor([False, True]).all() is False
     assert (Tensor([1.0, 2.0]) > 0).all() is True
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_softmax_and_log_softmax_like_numpy(dim, rng):
+    x = rng.standard_normal((3, 4)).astype(np.float32)
+    shifted = x.astype(np.float64) - x.max(axis=dim, keepdims=True)
+    expected = np.exp(shifted) / np.exp(shifted).sum(axis=dim, keepdims=True)
+    out = Tensor(x).softmax(dim=dim)
+    assert out.dtype == np.float32
+    assert_allclose(out.numpy(), expected, rtol=1e-5)
+    assert_allclose(out.numpy().sum(axis=dim), 1.0, rtol=1e-6)
+    assert_allclose(Tensor(x).log_softmax(dim).numpy(), np.log(expected), rtol=1e-5, atol=1e-6)
+
+
+def test_softmax_is_stable_for_huge_logits():
+    x = Tensor([[1000.0, 0.0, -1000.0]])
+    assert_allclose(x.softmax().numpy(), [[1.0, 0.0, 0.0]])
+    assert_allclose(x.log_softmax().numpy(), [[0.0, -1000.0, -2000.0]])
+    assert Tensor([1, 2]).softmax().dtype == np.float32
+    assert Tensor([1.0, 2.0], dtype=np.float64).log_softmax().dtype == np.float64
