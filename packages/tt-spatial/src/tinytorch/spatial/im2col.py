@@ -64,6 +64,12 @@ def kernel_views(kernel: Pair, stride: Pair, dilation: Pair, out_hw: Pair) -> It
             yield (i, j), offset_slices((i, j), stride, dilation, out_hw)
 
 
+def add_to_view(image: np.ndarray, index: tuple, values: np.ndarray) -> None:
+    """``image[index] += values`` for a strided view, without a temporary copy of the view."""
+    view = image[index]
+    np.add(view, values, out=view)
+
+
 def windows(x_padded: np.ndarray, kernel: Pair, stride: Pair, dilation: Pair) -> np.ndarray:
     """Every window of ``x_padded`` as a read-only view of shape (N, C, kh, kw, H_out, W_out).
 
@@ -109,6 +115,6 @@ def col2im(columns: np.ndarray, padded_shape: tuple[int, ...], kernel: Pair, str
     blocks = columns.reshape(n, c, kernel[0], kernel[1], out_hw[0], out_hw[1])
     image = np.zeros(padded_shape, dtype=columns.dtype)
     for (i, j), index in kernel_views(kernel, stride, dilation, out_hw):
-        image[index] += blocks[:, :, i, j]
+        add_to_view(image, index, blocks[:, :, i, j])
     return image
     # END SOLUTION

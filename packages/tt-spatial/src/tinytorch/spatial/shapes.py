@@ -84,6 +84,14 @@ def check_nchw(layer: str, shape: Sequence[int], channels: int | None = None) ->
         )
 
 
+def check_ncl(layer: str, shape: Sequence[int], channels: int) -> None:
+    """Raise ShapeError unless ``shape`` is (N, C, L) with C == ``channels`` (1-D layers)."""
+    if len(shape) != 3 or shape[1] != channels:
+        raise ShapeError(
+            f"{layer}: expected a 3-D input of shape (N, {channels}, L), got shape {tuple(shape)}"
+        )
+
+
 def check_output_hw(layer: str, input_shape: Sequence[int], out_hw: Pair) -> None:
     """Raise ShapeError when the window does not fit the (padded) input even once."""
     if out_hw[0] < 1 or out_hw[1] < 1:

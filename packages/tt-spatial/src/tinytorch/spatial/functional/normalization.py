@@ -24,7 +24,7 @@ from tinytorch.tensor import ShapeError, Tensor
 
 
 def _channel_shape(x: np.ndarray) -> tuple[int, ...]:
-    """(1, C, 1, 1) for NCHW, (1, C) for NC: how per-channel values broadcast."""
+    """(1, C, 1, 1) for NCHW, (1, C) for NC, ...: how per-channel values broadcast."""
     return (1, x.shape[1]) + (1,) * (x.ndim - 2)
 
 
@@ -118,7 +118,7 @@ def batch_norm(
         y = \frac{x - \mathrm{E}[x]}{\sqrt{\mathrm{Var}[x] + \epsilon}} * \gamma + \beta
 
     Args:
-        input: (N, C, H, W) or (N, C).
+        input: (N, C, H, W), (N, C, L) or (N, C).
         running_mean, running_var: (C,) buffers, or None (then ``training``
             must be True). In training they are updated in place:
             running = (1 - momentum) running + momentum batch_statistic,
@@ -139,8 +139,8 @@ def batch_norm(
         (8, 3, 4, 4)
     """
     shape = tuple(input.shape)
-    if len(shape) not in (2, 4):
-        raise ShapeError(f"{layer}: expected input of shape (N, C, H, W) or (N, C), "
+    if len(shape) < 2:
+        raise ShapeError(f"{layer}: expected input of shape (N, C, H, W), (N, C, L) or (N, C), "
                          f"got shape {shape}")
     if running_mean is None and not training:
         raise ValueError(f"{layer}: evaluation mode needs running_mean and running_var")

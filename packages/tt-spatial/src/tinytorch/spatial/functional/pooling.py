@@ -18,7 +18,7 @@ import numpy as np
 from tinytorch.autograd import Function
 from tinytorch.tensor import Tensor
 
-from ..im2col import kernel_views, pad_hw, unpad_hw
+from ..im2col import add_to_view, kernel_views, pad_hw, unpad_hw
 from ..shapes import Pair, check_nchw, check_output_hw, check_positive, output_hw, pair
 
 
@@ -50,10 +50,12 @@ class MaxPool2dFunction(Function):
         pads, kernel, stride, dilation, out_hw = ctx.geometry
         grad_padded = np.zeros_like(x_padded)
         unclaimed = np.ones(out.shape, dtype=bool)
+        is_first_max = np.empty(out.shape, dtype=bool)
         for _, index in kernel_views(kernel, stride, dilation, out_hw):
-            is_first_max = (x_padded[index] == out) & unclaimed
-            grad_padded[index] += np.where(is_first_max, grad_out, 0)
-            unclaimed &= ~is_first_max
+            np.equal(x_padded[index], out, out=is_first_max)
+            is_first_max &= unclaimed
+            unclaimed ^= is_first_max
+            add_to_view(grad_padded, index, grad_out * is_first_max)
         return unpad_hw(grad_padded, pads)
         # END SOLUTION
 
@@ -82,7 +84,7 @@ class AvgPool2dFunction(Function):
         share = grad_out / divisor
         grad_padded = np.zeros(padded_shape, dtype=grad_out.dtype)
         for _, index in kernel_views(kernel, stride, (1, 1), out_hw):
-            grad_padded[index] += share
+            add_to_view(grad_padded, index, share)
         return unpad_hw(grad_padded, pads)
         # END SOLUTION
 

@@ -1,0 +1,99 @@
+"""The training loop milestone 04's scripts share: mini-batches, cross-entropy, an optimizer.
+
+Kept apart from the scripts so that the MLP and the CNN they compare are
+trained by literally the same code: same batches (one seeded DataLoader order
+per model), same epochs, same optimizer settings.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from tinytorch import nn
+from tinytorch.autograd import no_grad
+from tinytorch.optim import DataLoader, TensorDataset
+from tinytorch.tensor import Tensor
+
+
+@dataclass
+class TrainResult:
+    """What one training run measured."""
+
+    losses: list[float] = field(default_factory=list)   # mean loss of each epoch
+    epoch_seconds: list[float] = field(default_factory=list)
+    test_accuracy: float = 0.0
+    parameters: int = 0
+
+    @property
+    def loss_decrease(self) -> float:
+        """1 - last epoch's loss / first epoch's loss (0 when it did not fall)."""
+        return 1.0 - self.losses[-1] / self.losses[0]
+
+    @property
+    def seconds_per_epoch(self) -> float:
+        return float(np.mean(self.epoch_seconds))
+
+
+def count_parameters(model: nn.Module) -> int:
+    """The number of scalars the model learns."""
+    return sum(p.data.size for p in model.parameters())
+
+
+def accuracy(model: nn.Module, images: np.ndarray, labels: np.ndarray, batch: int = 500) -> float:
+    """Fraction of ``images`` classified as ``labels``, in evaluation mode and without a graph."""
+    model.eval()
+    correct = 0
+    with no_grad():
+        for start in range(0, len(images), batch):
+            logits = model(Tensor(images[start:start + batch])).data
+            correct += int((logits.argmax(axis=1) == labels[start:start + batch]).sum())
+    model.train()
+    return correct / len(images)
+
+
+def train_epoch(model: nn.Module, loader, optimizer, loss_fn, progress=None) -> float:
+    """One pass over ``loader``: zero_grad, forward, loss, backward, step. Returns the mean loss."""
+    total, batches = 0.0, 0
+    for images, labels in (progress(loader) if progress else loader):
+        optimizer.zero_grad()
+        loss = loss_fn(model(images), labels)
+        loss.backward()
+        optimizer.step()
+        total += loss.item()
+        batches += 1
+    return total / batches
+
+
+def fit(model: nn.Module, make_optimizer, train, test, epochs: int, batch_size: int, seed: int,
+        ms=None, name: str = "model", dataset=None) -> TrainResult:
+    """Train ``model`` on ``train`` = (images, labels) and measure it on ``test``.
+
+    ``make_optimizer(params)`` builds the optimizer, so two models compared
+    get the same settings; the batch order comes from ``seed`` alone.
+    Each epoch's loss is logged to ``ms`` as the curve ``<name>_loss``.
+    """
+    loader = DataLoader(dataset or TensorDataset(*train), batch_size=batch_size, shuffle=True,
+                        seed=seed)
+    optimizer, loss_fn = make_optimizer(model.parameters()), nn.CrossEntropyLoss()
+    result = TrainResult(parameters=count_parameters(model))
+    for epoch in range(epochs):
+        started = time.perf_counter()
+        desc = f"{name} epoch {epoch + 1}/{epochs}"
+        progress = (lambda it, d=desc: ms.progress(it, desc=d)) if ms else None
+        result.losses.append(train_epoch(model, loader, optimizer, loss_fn, progress))
+        result.epoch_seconds.append(time.perf_counter() - started)
+        if ms:
+            ms.log(f"{name}_loss", epoch + 1, result.losses[-1])
+    result.test_accuracy = accuracy(model, *test)
+    return result
+
+
+def print_comparison(title: str, results: dict[str, TrainResult]) -> None:
+    """The fair-comparison table: accuracy, loss decrease, parameters, time."""
+    print(f"\n{title}")
+    print(f"  {'model':<6} {'test acc':>9} {'loss decrease':>14} {'parameters':>11} {'s/epoch':>8}")
+    for name, r in results.items():
+        print(f"  {name:<6} {r.test_accuracy:>9.2%} {r.loss_decrease:>14.1%} {r.parameters:>11,} "
+              f"{r.seconds_per_epoch:>8.2f}")
