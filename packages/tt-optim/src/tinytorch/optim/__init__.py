@@ -4,6 +4,8 @@ Optimizers: `SGD`, `Adam`, `AdamW`, `RMSprop`, `Adagrad` (base class `Optimizer`
 with PyTorch's update rules. Schedules: `tinytorch.optim.lr_scheduler`.
 Gradient clipping: `clip_grad_norm_`, `clip_grad_value_` (PyTorch keeps them in
 `torch.nn.utils`; here they sit beside the optimizers).
+Training: `Trainer`, `EarlyStopping`, `NonFiniteLossError`; checkpoints that run
+no code on load: `save_checkpoint`, `load_checkpoint`.
 
 Data: `Dataset`, `TensorDataset`, `ArrayDataset`, `Subset`, `random_split`,
 `DataLoader` (here and in `tinytorch.optim.data`, with the transforms);
@@ -14,6 +16,7 @@ from . import lr_scheduler
 from .__about__ import __version__
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
+from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from .clip import NonFiniteGradientError, clip_grad_norm_, clip_grad_value_
 from .data import (
     ArrayDataset,
@@ -27,6 +30,7 @@ from .data import (
 from .optimizer import Optimizer
 from .rmsprop import RMSprop
 from .sgd import SGD
+from .trainer import EarlyStopping, NonFiniteLossError, Trainer
 
 __all__ = [
     "__version__",
@@ -49,4 +53,10 @@ __all__ = [
     "clip_grad_norm_",
     "clip_grad_value_",
     "lr_scheduler",
+    "CheckpointError",
+    "EarlyStopping",
+    "NonFiniteLossError",
+    "Trainer",
+    "load_checkpoint",
+    "save_checkpoint",
 ]
