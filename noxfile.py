@@ -38,19 +38,23 @@ nox.options.error_on_missing_interpreters = True
 PACKAGES = discover_packages(ROOT / "packages")
 MILESTONES = discover_milestones(ROOT / "milestones")
 TEST_TOOLS = ["pytest", "hypothesis"]
+REUSE_ENV = "TT_REUSE_MILESTONE_RESULTS"   # milestones/common/testing.py reads it
 
 
-def options_for(session: nox.Session):
-    """The session's --reference options and the arguments left for pytest or the scripts."""
+def options_for(session: nox.Session, targets=()):
+    """The session's --reference options and the arguments left for pytest or the scripts.
+
+    ``targets`` are the session's own packages, which ``--reference all-deps`` keeps local.
+    """
     try:
-        return parse_options(session.posargs, list(PACKAGES), ROOT)
+        return parse_options(session.posargs, list(PACKAGES), ROOT, targets=targets)
     except OptionsError as error:
         session.error(str(error))
 
 
 def runnable(milestone) -> bool:
-    """A milestone can run once the package that unlocks it exists."""
-    return milestone.unlocked_by in PACKAGES
+    """A milestone can run once the packages it needs (``unlocked_by``, ``also_requires``) exist."""
+    return all(name in PACKAGES for name in milestone.package_roots)
 
 
 # -- packages -----------------------------------------------------------------
@@ -59,18 +63,31 @@ def runnable(milestone) -> bool:
 @nox.session
 @nox.parametrize("package", list(PACKAGES), ids=list(PACKAGES))
 def test(session: nox.Session, package: str) -> None:
-    """One package alone: its tests and unlocked milestones (--quick), closure as wheels."""
-    options = options_for(session)
-    unlocked = [m for m in MILESTONES if m.unlocked_by == package]
+    """One package alone (only its closure, as wheels), then the milestones it unlocks."""
+    options = options_for(session, targets=[package])
+    install.install_closure(session, package, PACKAGES, options, extras=TEST_TOOLS)
+    runs.run_pytest(session, PACKAGES[package].path / "tests", options.passthrough)
+    unlocked = [m for m in MILESTONES if m.unlocked_by == package and runnable(m)]
+    if unlocked:
+        run_unlocked_milestones(session, package, unlocked, options)
+
+
+def run_unlocked_milestones(session: nox.Session, package: str, unlocked, options) -> None:
+    """Add the milestones' extra packages and requirements, run their default scripts with
+    --quick, then their own tests, which reuse the reports the scripts just wrote."""
+    roots = [package, *(name for m in unlocked for name in m.also_requires)]
     requirements, no_deps = runs.milestone_requirements(unlocked)
-    install.install_closure(session, package, PACKAGES, options,
-                            extras=[*TEST_TOOLS, *requirements], no_deps_extras=no_deps)
-    session.run("pytest", str(PACKAGES[package].path / "tests"), *options.passthrough)
+    install.install_closure(session, list(dict.fromkeys(roots)), PACKAGES, options,
+                            extras=requirements, no_deps_extras=no_deps)
     quick = [r for m in unlocked for r in runs.run_default_scripts(session, m, ["--quick"], ROOT)]
     failed = [r for r in quick if r.exit_code]
     if failed:
         session.error("milestone scripts failed in --quick mode: "
                       + ", ".join(f"{r.milestone}/{r.script}" for r in failed))
+    reuse = {REUSE_ENV: str(runs.results_root(ROOT))}
+    for milestone in unlocked:
+        if (milestone.folder / "tests").is_dir():
+            runs.run_pytest(session, milestone.folder / "tests", env=reuse)
 
 
 # -- milestones ---------------------------------------------------------------
@@ -81,10 +98,10 @@ def define_milestone_session(milestone) -> None:
 
     def run_milestone(session: nox.Session) -> None:
         if not runnable(milestone):
-            session.skip(f"{milestone.name} is unlocked by {milestone.unlocked_by}, "
-                         f"which is not in packages/ yet")
-        options = options_for(session)
-        install.install_closure(session, milestone.unlocked_by, PACKAGES, options,
+            session.skip(f"{milestone.name} needs {', '.join(milestone.package_roots)}, "
+                         f"not all of which are in packages/ yet")
+        options = options_for(session, targets=[milestone.unlocked_by])
+        install.install_closure(session, list(milestone.package_roots), PACKAGES, options,
                                 extras=milestone.requirements,
                                 no_deps_extras=milestone.requirements_no_deps)
         results = runs.run_default_scripts(session, milestone, options.passthrough, ROOT)
@@ -113,7 +130,8 @@ def milestones(session: nox.Session) -> None:
     if not ready:
         session.skip("no milestone has its packages yet")
     requirements, no_deps = runs.milestone_requirements(ready)
-    install.install_closure(session, [m.unlocked_by for m in ready], PACKAGES, options,
+    roots = list(dict.fromkeys(name for m in ready for name in m.package_roots))
+    install.install_closure(session, roots, PACKAGES, options,
                             extras=requirements, no_deps_extras=no_deps)
     results = [
         r for m in ready for r in runs.run_default_scripts(session, m, options.passthrough, ROOT)
@@ -148,7 +166,7 @@ def lint(session: nox.Session) -> None:
             problems += checks.namespace_problems_in_wheel(build_wheel(session, package))
         except nox.command.CommandFailed:
             problems.append(f"{package.path} does not build a wheel (error above)")
-    problems += checks.graph_problems(PACKAGES) + checks.milestone_problems(MILESTONES)
+    problems += checks.graph_problems(PACKAGES) + checks.milestone_problems(MILESTONES, PACKAGES)
     session.install("ruff")
     try:
         session.run("ruff", "check", "--output-format=concise", str(ROOT))

@@ -91,6 +91,7 @@ class MilestoneSpec:
     slug: str
     title: str
     unlocked_by: str
+    also_requires: tuple[str, ...] = ()
     requirements: tuple[str, ...] = ()
     requirements_no_deps: tuple[str, ...] = ()
     scripts: tuple[Script, ...] = ()
@@ -110,6 +111,12 @@ class MilestoneSpec:
     def session(self) -> str:
         """The nox session that runs this milestone, e.g. ``milestone_01``."""
         return f"milestone_{self.number:02d}"
+
+    @property
+    def package_roots(self) -> tuple[str, ...]:
+        """The packages whose dependency closures the milestone needs: ``unlocked_by``
+        first, then ``also_requires`` (packages its scripts use beyond that closure)."""
+        return (self.unlocked_by, *self.also_requires)
 
     def default_scripts(self) -> list[Script]:
         """The scripts nox runs without being asked (``default = true``)."""
@@ -207,6 +214,7 @@ def parse_milestone(folder: Path, raw: dict) -> MilestoneSpec:
         slug=str(raw["slug"]),
         title=str(raw["title"]),
         unlocked_by=str(raw["unlocked_by"]),
+        also_requires=_strings(where, "also_requires", raw.get("also_requires", [])),
         requirements=_strings(where, "requirements", raw.get("requirements", [])),
         requirements_no_deps=_strings(
             where, "requirements_no_deps", raw.get("requirements_no_deps", [])

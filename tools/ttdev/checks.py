@@ -3,7 +3,7 @@
 - No package ships ``tinytorch/__init__.py``: ``tinytorch`` is a PEP 420
   namespace shared by every package, and one such file shadows the others.
 - Every declared range on another tt-* package admits that package's local version.
-- Every milestone's declared scripts exist.
+- Every milestone's declared scripts exist, and its ``also_requires`` names packages.
 """
 
 from __future__ import annotations
@@ -33,14 +33,27 @@ def namespace_problems_in_wheel(wheel: Path) -> list[str]:
     return []
 
 
-def milestone_problems(milestones) -> list[str]:
-    """Scripts declared in a milestone.toml that are not in its folder."""
-    return [
+def milestone_problems(milestones, packages: dict[str, Package] | None = None) -> list[str]:
+    """Scripts declared in a milestone.toml that are not in its folder, and
+    ``also_requires`` entries that are not packages in the tree (when ``packages`` is given).
+
+    ``unlocked_by`` may name a package that is still to be written (the milestone waits).
+    """
+    problems = [
         f"{m.folder / 'milestone.toml'} declares {s.file}, which is not in {m.folder}"
         for m in milestones
         for s in m.scripts
         if not (m.folder / s.file).is_file()
     ]
+    if packages is not None:
+        problems += [
+            f"{m.folder / 'milestone.toml'}: also_requires names {name!r}, which is not a "
+            f"package under packages/ (expected some of: {', '.join(packages)})"
+            for m in milestones
+            for name in m.also_requires
+            if name not in packages
+        ]
+    return problems
 
 
 def graph_problems(packages: dict[str, Package]) -> list[str]:

@@ -4,6 +4,9 @@
 takes those packages from a reference wheelhouse instead of the local tree;
 ``--reference-wheelhouse DIR`` (or ``TT_REFERENCE_WHEELHOUSE``, default
 ``dist/``, which ``nox -s build`` fills) says where that wheelhouse is.
+``--reference all`` takes every package from it; ``--reference all-deps`` every
+package except the session's own target (``test(tt-nn)``: tt-nn from the tree,
+its dependencies and the milestones' extra packages from the reference).
 Every other positional argument is passed on (to pytest or the scripts).
 """
 
@@ -54,28 +57,44 @@ def _take_flags(posargs: Sequence[str]) -> tuple[dict[str, str], list[str]]:
     return flags, rest
 
 
-def parse_reference(text: str, known: Sequence[str]) -> frozenset[str]:
-    """``"tt-tensor, tt-autograd"`` -> names; ``"all"`` -> every known package."""
+def parse_reference(text: str, known: Sequence[str], targets: Sequence[str] = ()) -> frozenset[str]:
+    """``"tt-tensor, tt-autograd"`` -> names; ``"all"`` -> every known package;
+    ``"all-deps"`` -> every known package except ``targets`` (the session's own)."""
     names = {canonicalize_name(n) for n in text.replace(" ", ",").split(",") if n.strip()}
     if names == {"all"}:
         return frozenset(known)
+    if names == {"all-deps"}:
+        if not targets:
+            raise OptionsError(
+                "--reference all-deps needs a session with a target package, "
+                "such as test(tt-nn) or milestone_02; name the packages instead"
+            )
+        return frozenset(set(known) - {canonicalize_name(t) for t in targets})
     unknown = sorted(names - set(known))
     if unknown:
         raise OptionsError(
             f"--reference/{REFERENCE_ENV} names {unknown}, which are not packages here; "
-            f"expected some of: {', '.join(known)} (or 'all')"
+            f"expected some of: {', '.join(known)} (or 'all', or 'all-deps')"
         )
     return frozenset(names)
 
 
-def parse_options(posargs: Sequence[str], known: Sequence[str], root: Path,
-                  environ: Mapping[str, str] = os.environ) -> Options:
-    """Read the reference options from ``posargs`` first, then the environment."""
+def parse_options(
+    posargs: Sequence[str],
+    known: Sequence[str],
+    root: Path,
+    environ: Mapping[str, str] = os.environ,
+    targets: Sequence[str] = (),
+) -> Options:
+    """Read the reference options from ``posargs`` first, then the environment.
+
+    ``targets`` are the packages the session is about; ``all-deps`` keeps them local.
+    """
     flags, rest = _take_flags(posargs)
     reference = flags.get(REFERENCE_FLAG, environ.get(REFERENCE_ENV, ""))
     wheelhouse = flags.get(WHEELHOUSE_FLAG, environ.get(WHEELHOUSE_ENV, "")) or "dist"
     return Options(
-        reference=parse_reference(reference, known),
+        reference=parse_reference(reference, known, targets),
         wheelhouse=(root / wheelhouse).resolve(),
         passthrough=tuple(rest),
     )

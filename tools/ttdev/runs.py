@@ -20,9 +20,20 @@ def results_root(root: Path) -> Path:
 
 
 def run_script(session, milestone, script, args: Sequence[str], root: Path) -> ScriptRun:
-    """Run one milestone script with its declared args plus ``args``; never raises on failure."""
+    """Run one milestone script with its declared args plus ``args``; never raises on failure.
+
+    The script writes its results under :func:`results_root` (passed as ``--results-dir``),
+    where the summary and the milestone's own tests look for them.
+    """
     started = time.time()
-    command = ["python", str(milestone.folder / script.file), *script.args, *args]
+    command = [
+        "python",
+        str(milestone.folder / script.file),
+        *script.args,
+        *args,
+        "--results-dir",
+        str(results_root(root)),
+    ]
     try:
         session.run(*command)
         exit_code = 0
@@ -42,6 +53,37 @@ def run_script(session, milestone, script, args: Sequence[str], root: Path) -> S
 def run_default_scripts(session, milestone, args: Sequence[str], root: Path) -> list[ScriptRun]:
     """Run every ``default = true`` script of ``milestone``, in declaration order."""
     return [run_script(session, milestone, s, args, root) for s in milestone.default_scripts()]
+
+
+def run_pytest(session, tests: Path, args: Sequence[str] = (), env: dict | None = None) -> None:
+    """Run pytest on the folder ``tests``; an absent folder or no test collected is an error.
+
+    pytest exits with code 5 when it collects nothing, which would otherwise let a
+    package without tests pass its session silently.
+    """
+    shown = _relative(tests)
+    if not tests.is_dir():
+        session.error(f"{shown} does not exist: the tests belong in that folder")
+    try:
+        session.run("pytest", str(tests), *args, env=env or {})
+    except nox.command.CommandFailed as failure:
+        if failure.return_code == NO_TESTS_COLLECTED:
+            session.error(
+                f"{shown} has no tests: pytest collected none "
+                f"(files must be named test_*.py with test_* functions)"
+            )
+        raise
+
+
+NO_TESTS_COLLECTED = 5
+
+
+def _relative(path: Path) -> str:
+    """``path`` relative to the current directory when it lies below it (shorter messages)."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def milestone_requirements(milestones) -> tuple[list[str], list[str]]:

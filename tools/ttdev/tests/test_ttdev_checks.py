@@ -40,3 +40,18 @@ def test_declared_but_missing_script_is_reported(tmp_path):
     assert "train.py" in problems[0]
     (folder / "train.py").write_text("")
     assert milestone_problems(discover_milestones(tmp_path / "milestones")) == []
+
+
+def test_also_requires_must_name_a_package(tmp_path):
+    write_package(tmp_path, "tt-optim")
+    folder = tmp_path / "milestones" / "05_2017_transformer_era"
+    folder.mkdir(parents=True)
+    (folder / "milestone.toml").write_text(
+        'number = 5\nyear = 2017\nslug = "t"\ntitle = "T"\nunlocked_by = "tt-attention"\n'
+        'also_requires = ["tt-optim", "tt-optimm"]\n'
+    )
+    packages = discover_packages(tmp_path / "packages")
+    milestones = discover_milestones(tmp_path / "milestones")
+    assert milestones[0].package_roots == ("tt-attention", "tt-optim", "tt-optimm")
+    problems = milestone_problems(milestones, packages)
+    assert len(problems) == 1 and "'tt-optimm'" in problems[0]

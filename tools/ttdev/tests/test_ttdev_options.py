@@ -12,16 +12,18 @@ KNOWN = ["tt-tensor", "tt-autograd", "tt-nn"]
 
 
 def test_reference_flag_is_removed_from_passthrough(tmp_path):
-    options = parse_options(["--quick", "--reference", "tt-tensor,tt-autograd", "-k", "x"],
-                            KNOWN, tmp_path, environ={})
+    options = parse_options(
+        ["--quick", "--reference", "tt-tensor,tt-autograd", "-k", "x"], KNOWN, tmp_path, environ={}
+    )
     assert options.reference == {"tt-tensor", "tt-autograd"}
     assert options.passthrough == ("--quick", "-k", "x")
     assert options.wheelhouse == (tmp_path / "dist").resolve()
 
 
 def test_equals_form_and_wheelhouse_flag(tmp_path):
-    options = parse_options(["--reference=tt_Tensor", "--reference-wheelhouse", "wh"],
-                            KNOWN, tmp_path, environ={})
+    options = parse_options(
+        ["--reference=tt_Tensor", "--reference-wheelhouse", "wh"], KNOWN, tmp_path, environ={}
+    )
     assert options.reference == {"tt-tensor"}
     assert options.wheelhouse == (tmp_path / "wh").resolve()
 
@@ -34,8 +36,9 @@ def test_environment_variables_have_the_same_meaning(tmp_path):
 
 
 def test_flag_wins_over_environment(tmp_path):
-    options = parse_options(["--reference", "tt-nn"], KNOWN, tmp_path,
-                            environ={"TT_REFERENCE": "tt-tensor"})
+    options = parse_options(
+        ["--reference", "tt-nn"], KNOWN, tmp_path, environ={"TT_REFERENCE": "tt-tensor"}
+    )
     assert options.reference == {"tt-nn"}
 
 
@@ -79,3 +82,14 @@ def test_required_range_intersects_the_dependents(fake_tree):
     allowed = required_range("tt-tensor", ["tt-tensor", "tt-autograd", "tt-nn"], packages)
     assert "0.1.5" in allowed and "0.2.0" not in allowed
     assert str(required_range("tt-nn", ["tt-tensor", "tt-nn"], packages)) == ""
+
+
+def test_all_deps_keeps_only_the_session_targets_local(tmp_path):
+    options = parse_options(["--reference", "all-deps"], KNOWN, tmp_path, environ={},
+                            targets=["tt-autograd"])
+    assert options.reference == {"tt-tensor", "tt-nn"}
+
+
+def test_all_deps_without_a_target_is_explained(tmp_path):
+    with pytest.raises(OptionsError, match="all-deps needs a session with a target"):
+        parse_options([], KNOWN, tmp_path, environ={"TT_REFERENCE": "all-deps"})
