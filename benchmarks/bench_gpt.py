@@ -71,7 +71,7 @@ def _torch_gpt():
             super().__init__()
             self.ln1, self.ln2 = nn.LayerNorm(EMBED), nn.LayerNorm(EMBED)
             self.qkv, self.proj = nn.Linear(EMBED, 3 * EMBED), nn.Linear(EMBED, EMBED)
-            self.mlp = nn.Sequential(nn.Linear(EMBED, 4 * EMBED), nn.GELU(), nn.Linear(4 * EMBED, EMBED))
+            self.mlp = nn.Sequential(nn.Linear(EMBED, 4 * EMBED), nn.GELU(approximate="tanh"), nn.Linear(4 * EMBED, EMBED))
 
         def forward(self, x):
             n, t, c = x.shape

@@ -61,7 +61,7 @@ def check_indices(indices: np.ndarray, num_embeddings: int, layer: str = "Embedd
 
 
 class EmbeddingFunction(Function):
-    """out[..., :] = weight[indices[...], :];  dL/dweight[i] = sum of dL/dout where indices == i."""
+    """out[..., :] = weight[indices[...], :];  dL/dweight[i] = sum of dL/dout[j] over every j with indices[j] == i."""
 
     @staticmethod
     def forward(ctx, weight, indices, padding_idx=None):
@@ -74,13 +74,21 @@ class EmbeddingFunction(Function):
 
     @staticmethod
     def backward(ctx, grad_out):
-        # Hint: the same row can be looked up many times; np.add.at accumulates repeats
-        # (plain fancy-index assignment would keep only the last one).
+        # Hint: the same row can be looked up many times and every lookup adds to its
+        # gradient (plain fancy-index assignment would keep only the last one).
+        # np.add.at does it but slowly; sorting the indices and summing runs of equal
+        # ones with np.add.reduceat is several times faster.
         # BEGIN SOLUTION
         (indices,) = ctx.saved_tensors
         num_embeddings, dim = ctx.weight_shape
         grad_weight = np.zeros((num_embeddings, dim), dtype=grad_out.dtype)
-        np.add.at(grad_weight, indices.reshape(-1), grad_out.reshape(-1, dim))
+        flat = indices.reshape(-1)
+        if flat.size:
+            order = np.argsort(flat, kind="stable")
+            sorted_indices = flat[order]
+            run_starts = np.flatnonzero(np.r_[True, sorted_indices[1:] != sorted_indices[:-1]])
+            rows = grad_out.reshape(-1, dim)[order]
+            grad_weight[sorted_indices[run_starts]] = np.add.reduceat(rows, run_starts, axis=0)
         if ctx.padding_idx is not None:
             grad_weight[ctx.padding_idx] = 0
         return grad_weight, None, None

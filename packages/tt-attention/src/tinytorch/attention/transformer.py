@@ -34,6 +34,9 @@ __all__ = ["MLP", "TransformerBlock", "GPT"]
 class MLP(Module):
     r"""The position-wise feed-forward network: MLP(x) = dropout(proj(GELU(fc(x)))).
 
+    GELU uses GPT-2's tanh approximation, 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))),
+    which is several times cheaper than the exact erf form on NumPy.
+
     Args:
         embed_dim: d, the input and output width.
         hidden_dim: the inner width (4 d in GPT).
@@ -46,7 +49,7 @@ class MLP(Module):
     def __init__(self, embed_dim: int, hidden_dim: int, dropout: float = 0.0):
         super().__init__()
         self.fc = Linear(embed_dim, hidden_dim)
-        self.act = GELU()
+        self.act = GELU(approximate="tanh")
         self.proj = Linear(hidden_dim, embed_dim)
         self.dropout = Dropout(dropout)
 
