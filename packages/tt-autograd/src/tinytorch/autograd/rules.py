@@ -159,11 +159,11 @@ def matmul_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, Grad]:
     need_a, need_b = ctx.needs_input_grad
     a2 = a[None, :] if a.ndim == 1 else a
     b2 = b[:, None] if b.ndim == 1 else b
-    g2 = g
-    if a.ndim == 1:
-        g2 = np.expand_dims(g2, -2)
+    g2 = g  # the column dim first, so that 1-D @ 1-D (a 0-d g) becomes 1x1
     if b.ndim == 1:
         g2 = np.expand_dims(g2, -1)
+    if a.ndim == 1:
+        g2 = np.expand_dims(g2, -2)
     grad_a = grad_b = None
     if need_a:
         grad_a = unbroadcast(g2 @ np.swapaxes(b2, -1, -2), a2.shape)
