@@ -18,6 +18,7 @@ REQUIREMENTS = [
     "mkdocs>=1.6,<2",
     "mkdocs-material>=9.5,<10",
     "mkdocstrings-python>=2.0,<3",
+    "ruff",  # mkdocstrings formats long signatures with it
     "numpy",
     "pytest",
     "playwright",

@@ -86,6 +86,7 @@ class Milestone:
     architecture: str
     unlocked_by: str
     scripts: list[Script]
+    also_requires: list[str] = field(default_factory=list)
 
     @property
     def nox_session(self) -> str:
@@ -187,6 +188,16 @@ def closure(name: str, packages: list[Package]) -> list[str]:
     return out
 
 
+def milestone_packages(milestone: Milestone, packages: list[Package]) -> list[str]:
+    """What a milestone installs: the closures of `unlocked_by` and of `also_requires`."""
+    wanted: set[str] = set()
+    for name in [milestone.unlocked_by, *milestone.also_requires]:
+        if name:
+            wanted.update(closure(name, packages))
+    order = [p.name for p in packages]
+    return sorted(wanted, key=lambda n: (order.index(n) if n in order else len(order), n))
+
+
 def direct_edges(packages: list[Package]) -> list[tuple[str, str]]:
     """Dependency edges (dep, pkg) with the ones implied by others removed."""
     names = {p.name for p in packages}
@@ -272,6 +283,7 @@ def read_milestone(toml_path: Path) -> Milestone | None:
         architecture=data.get("architecture", ""),
         unlocked_by=data.get("unlocked_by", ""),
         scripts=scripts,
+        also_requires=[str(n) for n in data.get("also_requires", [])],
     )
 
 
@@ -407,7 +419,8 @@ def milestone_results(root: Path, milestone: Milestone) -> list[ScriptResult]:
 class BenchReport:
     path: Path
     environment: dict
-    rows: list[dict]
+    rows: list[dict]  # name, implementation, median_ms, ratio (+ p25_ms, p75_ms, baseline)
+    notes: dict[str, str] = field(default_factory=dict)  # per benchmark name
 
 
 def read_bench(root: Path) -> list[BenchReport]:
@@ -421,9 +434,13 @@ def read_bench(root: Path) -> list[BenchReport]:
             data = {"rows": data}
         if not isinstance(data, dict):
             continue
-        rows = [r for r in data.get("rows", data.get("results", [])) if isinstance(r, dict)]
+        raw = data.get("rows") or data.get("measurements") or data.get("results") or []
+        rows = [
+            {"name": r.get("name", r.get("case", "?")), **r} for r in raw if isinstance(r, dict)
+        ]
         env = data.get("environment", {})
-        reports.append(
-            BenchReport(json_path, env if isinstance(env, dict) else {"info": env}, rows)
-        )
+        env = env if isinstance(env, dict) else {"info": env}
+        notes = data.get("notes") if isinstance(data.get("notes"), dict) else {}
+        notes = {str(k): str(v) for k, v in notes.items()}
+        reports.append(BenchReport(json_path, env, rows, notes))
     return reports

@@ -22,6 +22,7 @@ from docs_model import (
     closure,
     defined_in_init,
     direct_edges,
+    milestone_packages,
     public_modules,
 )
 
@@ -141,7 +142,9 @@ def package_map_words(packages: list[Package], milestones: list[Milestone]) -> s
         needs = ", ".join(f"`{d}`" for d in pkg.deps) or "NumPy only"
         unlocked = unlocks(pkg, milestones)
         what = "; ".join(
-            f"[{m.number:02d} · {m.year} {m.title}](history.md#{m.anchor})" for m in unlocked
+            f"[{m.number:02d} · {m.year} {m.title}](history.md#{m.anchor})"
+            + (f" (with {', '.join(m.also_requires)})" if m.also_requires else "")
+            for m in unlocked
         )
         tail = f" It unlocks {what}." if unlocked else ""
         lines.append(
@@ -175,12 +178,17 @@ def package_facts(pkg: Package, packages: list[Package], milestones: list[Milest
     unlocked = unlocks(pkg, milestones)
     if unlocked:
         unlock_text = ", ".join(
-            f"[Milestone {m.number:02d} · {m.year} {m.title}](../history.md#{m.anchor}) (`nox "
-            f"-s {m.nox_session}`)"
+            f"[Milestone {m.number:02d} · {m.year} {m.title}](../history.md#{m.anchor}) "
+            f"(`nox -s {m.nox_session}`)"
             for m in unlocked
         )
     else:
         unlock_text = "no milestone on its own; later packages build on it"
+    used_by = [m for m in milestones if pkg.name in m.also_requires]
+    if used_by:
+        unlock_text += "; also needed by " + ", ".join(
+            f"[Milestone {m.number:02d}](../history.md#{m.anchor})" for m in used_by
+        )
     return "\n".join(
         [
             f'!!! abstract "{pkg.name} {pkg.version}: `{pkg.import_name}`"',
@@ -261,18 +269,41 @@ def changelog_page(pkg: Package) -> str:
 # --------------------------------------------------------------------------- timeline
 
 
+_GROUP_END = re.compile(r"^(.*?)\]\s*(?:[x×*]\s*(\S+))?$")
+
+
+def _arch_block(step: str, first: bool, last: bool) -> str:
+    if step in ("+", "⊕"):
+        return '<span class="tt-arch-add" title="residual: add the branch input">+</span>'
+    kind = "io" if first or last else "layer"
+    return f'<span class="tt-arch-block tt-arch-{kind}">{esc(step)}</span>'
+
+
 def architecture_html(arch: str) -> str:
+    """`a -> b -> [c -> d] x N -> e` as blocks and arrows; a bracketed run is a repeated group."""
     steps = [s.strip() for s in re.split(r"\s*(?:->|→)\s*", arch) if s.strip()]
     if not steps:
         return ""
-    out = ['<div class="tt-arch" aria-label="architecture">']
+    arrow = '<span class="tt-arch-arrow" aria-hidden="true"></span>'
+    out, group, repeat = [], None, ""
     for i, step in enumerate(steps):
-        kind = "io" if i in (0, len(steps) - 1) else "layer"
-        if i:
-            out.append('<span class="tt-arch-arrow" aria-hidden="true"></span>')
-        out.append(f'<span class="tt-arch-block tt-arch-{kind}">{esc(step)}</span>')
-    out.append("</div>")
-    return "".join(out)
+        first, last = i == 0, i == len(steps) - 1
+        if step.startswith("[") and group is None:
+            group, step = [], step[1:].strip()
+        end = _GROUP_END.match(step) if group is not None else None
+        if end:
+            step, repeat = end.group(1).strip(), end.group(2) or ""
+        if group is not None:
+            group.append(_arch_block(step, False, False))
+            if end:
+                label = f'<span class="tt-arch-repeat">× {esc(repeat)}</span>' if repeat else ""
+                out.append(f'<span class="tt-arch-group">{arrow.join(group)}{label}</span>')
+                group = None
+            continue
+        out.append(_arch_block(step, first, last))
+    if group:  # an unclosed bracket: show the steps anyway
+        out.extend(group)
+    return f'<div class="tt-arch" aria-label="architecture: {esc(arch)}">{arrow.join(out)}</div>'
 
 
 def _fmt(value: float | None) -> str:
@@ -408,17 +439,20 @@ def timeline_page(
     cards = ['<div class="tt-timeline">']
     for m in milestones:
         people = ", ".join(m.people)
-        if m.unlocked_by in names:
-            chain = closure(m.unlocked_by, packages)
-            unlock = " ".join(
-                f'<a class="tt-chip{" tt-chip-key" if n == m.unlocked_by else ""}" '
-                f'href="{esc(link(guide_uri(n)))}">{esc(n)}</a>'
-                for n in chain
-            )
-        elif m.unlocked_by:
-            unlock = f'<span class="tt-chip tt-chip-key tt-ghost">{esc(m.unlocked_by)}</span>'
-        else:
-            unlock = '<span class="tt-muted">–</span>'
+        chips = []
+        for n in milestone_packages(m, packages):
+            cls = "tt-chip"
+            if n == m.unlocked_by:
+                cls += " tt-chip-key"
+            elif n in m.also_requires:
+                cls += " tt-chip-also"
+            if n in names:
+                chips.append(f'<a class="{cls}" href="{esc(link(guide_uri(n)))}">{esc(n)}</a>')
+            else:
+                chips.append(
+                    f'<span class="{cls} tt-ghost" title="not in the tree yet">{esc(n)}</span>'
+                )
+        unlock = " ".join(chips) or '<span class="tt-muted">–</span>'
         sections = []
         if m.solved:
             sections.append(
@@ -452,37 +486,38 @@ def timeline_page(
 
 
 def _bench_svg(rows: list[dict]) -> str:
-    rows = [r for r in rows if isinstance(r.get("median_ms"), (int, float))]
+    """Horizontal bars of the medians, one group per benchmark, scaled within the group."""
+    rows = [r for r in rows if _number_or_none(r.get("median_ms")) is not None]
     if not rows:
         return ""
     groups: dict[str, list[dict]] = {}
     for r in rows:
         groups.setdefault(str(r.get("name", "?")), []).append(r)
-    label_w, bar_w, row_h, gap = 250, 420, 22, 12
-    height = sum(len(g) * row_h + gap for g in groups.values()) + 10
-    width = label_w + bar_w + 150
+    label_w, bar_w, row_h, title_h, gap = 130, 440, 22, 22, 14
+    height = sum(title_h + len(g) * row_h + gap for g in groups.values())
+    width = label_w + bar_w + 170
     parts = [
         f'<svg class="tt-bench-plot" viewBox="0 0 {width} {height}" role="img" '
         'aria-label="benchmark medians" xmlns="http://www.w3.org/2000/svg">'
     ]
-    y = 5
+    y = 0
     for name, group in groups.items():
-        top = max(r["median_ms"] for r in group) or 1
+        parts.append(f'<text x="0" y="{y + 15}" class="tt-bench-title">{esc(name)}</text>')
+        y += title_h
+        top = max(float(r["median_ms"]) for r in group) or 1.0
         for i, r in enumerate(group):
-            w = max(2, bar_w * r["median_ms"] / top)
-            label = (
-                f"{name} · {r.get('implementation', '')}"
-                if i == 0
-                else str(r.get("implementation", ""))
-            )
-            ratio = r.get("ratio")
-            ratio_text = f"  ×{ratio:.2f}" if isinstance(ratio, (int, float)) else ""
+            median = float(r["median_ms"])
+            w = max(2.0, bar_w * median / top)
+            ratio = _number_or_none(r.get("ratio"))
+            baseline = f" {r['baseline']}" if r.get("baseline") else ""
+            note = f"  ({ratio:.2f}× {esc(baseline.strip())})" if ratio is not None else ""
             parts.append(
-                f'<text x="{label_w - 8}" y="{y + 15}" class="tt-bench-label">{esc(label)}</text>'
+                f'<text x="{label_w - 8}" y="{y + 15}" class="tt-bench-label">'
+                f"{esc(str(r.get('implementation', '')))}</text>"
                 f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{row_h - 6}" rx="3" '
                 f'class="tt-bench-bar tt-bench-bar-{i % 4}"/>'
-                f'<text x="{label_w + w + 6:.1f}" y="{y + 15}" '
-                f'class="tt-bench-value">{r["median_ms"]:.3g} ms{esc(ratio_text)}</text>'
+                f'<text x="{label_w + w + 6:.1f}" y="{y + 15}" class="tt-bench-value">'
+                f"{median:.3g} ms{note}</text>"
             )
             y += row_h
         y += gap
@@ -490,15 +525,22 @@ def _bench_svg(rows: list[dict]) -> str:
     return "".join(parts)
 
 
+def _environment_lines(env: dict) -> list[str]:
+    lines = []
+    for key, value in env.items():
+        if isinstance(value, dict):
+            value = ", ".join(f"{k} {v}" for k, v in value.items())
+        lines.append(f"- **{esc(str(key))}**: {esc(_flat(value))}")
+    return lines
+
+
 def bench_page(reports: list[BenchReport]) -> str:
     out = [
         "# Benchmarks",
         "",
-        "How fast tinytorch runs the models of the milestones, measured by `nox -s bench` on "
-        "the machine "
-        "that built this site. Medians of repeated runs; the ratio compares each "
-        "implementation with the "
-        "first one of its row group.",
+        "How fast tinytorch runs, measured by `nox -s bench` on the machine that built this "
+        "site. Each time is the median of repeated samples after a warm-up; the ratio divides "
+        "it by the baseline's median for the same benchmark (for example plain NumPy or PyTorch).",
         "",
     ]
     if not reports:
@@ -510,29 +552,33 @@ def bench_page(reports: list[BenchReport]) -> str:
         ]
         return "\n".join(out)
     for report in reports:
-        out += [f"## {report.path.stem}", ""]
-        if report.environment:
-            env = "; ".join(
-                f"**{esc(str(k))}**: {esc(_flat(v))}" for k, v in report.environment.items()
-            )
-            out += [f"<small>{env}</small>", ""]
+        if len(reports) > 1:
+            out += [f"## {report.path.stem}", ""]
         if not report.rows:
-            out += ["_No rows._", ""]
-            continue
-        out += [
-            "| benchmark | implementation | median (ms) | ratio |",
-            "| --- | --- | ---: | ---: |",
-        ]
-        for r in report.rows:
-            median, ratio = _number_or_none(r.get("median_ms")), _number_or_none(r.get("ratio"))
-            cells = [
-                _cell(r.get("name", "")),
-                _cell(r.get("implementation", "")),
-                "–" if median is None else f"{median:.3f}",
-                "–" if ratio is None else f"{ratio:.2f}×",
+            out += ["_No measurements._", ""]
+        else:
+            out += [
+                "| benchmark | implementation | median (ms) | p25–p75 (ms) | ratio |",
+                "| --- | --- | ---: | ---: | ---: |",
             ]
-            out.append("| " + " | ".join(cells) + " |")
-        out += ["", f'<div class="tt-bench-wrap">{_bench_svg(report.rows)}</div>', ""]
+            for r in report.rows:
+                median, ratio = _number_or_none(r.get("median_ms")), _number_or_none(r.get("ratio"))
+                p25, p75 = _number_or_none(r.get("p25_ms")), _number_or_none(r.get("p75_ms"))
+                base = f" vs {_cell(r['baseline'])}" if r.get("baseline") else ""
+                cells = [
+                    _cell(r.get("name", "")),
+                    _cell(r.get("implementation", "")),
+                    "–" if median is None else f"{median:.3f}",
+                    "–" if p25 is None or p75 is None else f"{p25:.3f}–{p75:.3f}",
+                    "–" if ratio is None else f"{ratio:.2f}×{base}",
+                ]
+                out.append("| " + " | ".join(cells) + " |")
+            out += ["", f'<div class="tt-bench-wrap">{_bench_svg(report.rows)}</div>', ""]
+        if report.notes:
+            out += ["**Notes**", ""]
+            out += [f"- *{esc(k)}*: {esc(v)}" for k, v in report.notes.items()] + [""]
+        if report.environment:
+            out += ["**Measured on**", "", *_environment_lines(report.environment), ""]
     return "\n".join(out)
 
 
