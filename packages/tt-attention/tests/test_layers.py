@@ -1,10 +1,7 @@
-"""Layers: Embedding, positional encodings, LayerNorm, MultiheadAttention (gradcheck, PyTorch parity)."""
+"""Embedding, positional encodings, LayerNorm, MultiheadAttention: gradcheck, PyTorch parity."""
 
 import numpy as np
 import pytest
-from tinytorch.autograd import gradcheck
-from tinytorch.tensor import Tensor
-
 from tinytorch.attention import (
     Embedding,
     LayerNorm,
@@ -12,6 +9,8 @@ from tinytorch.attention import (
     MultiheadAttention,
     SinusoidalPositionalEncoding,
 )
+from tinytorch.autograd import gradcheck
+from tinytorch.tensor import Tensor
 
 
 def test_embedding_module_shapes_and_parameters():
@@ -146,8 +145,12 @@ def test_multihead_attention_matches_pytorch_with_copied_weights(case, rng):
     np.testing.assert_allclose(out.data, expected.detach().numpy(), atol=1e-5)
     np.testing.assert_allclose(weights.data, expected_weights.detach().numpy(), atol=1e-6)
     np.testing.assert_allclose(q.grad.data, tq.grad.numpy(), atol=1e-4)
-    np.testing.assert_allclose(ours.in_proj_weight.grad.data, theirs.in_proj_weight.grad.numpy(), atol=1e-4)
-    np.testing.assert_allclose(ours.out_proj.weight.grad.data, theirs.out_proj.weight.grad.numpy(), atol=1e-4)
+    np.testing.assert_allclose(
+        ours.in_proj_weight.grad.data, theirs.in_proj_weight.grad.numpy(), atol=1e-4
+    )
+    np.testing.assert_allclose(
+        ours.out_proj.weight.grad.data, theirs.out_proj.weight.grad.numpy(), atol=1e-4
+    )
 
 
 def test_layer_norm_module_matches_pytorch(rng):
@@ -159,4 +162,6 @@ def test_layer_norm_module_matches_pytorch(rng):
     ours = LayerNorm(12)
     ours.load_state_dict({k: v.detach().numpy().copy() for k, v in theirs.state_dict().items()})
     x = rng.standard_normal((4, 3, 12)).astype(np.float32)
-    np.testing.assert_allclose(ours(Tensor(x)).data, theirs(torch.tensor(x)).detach().numpy(), atol=1e-5)
+    np.testing.assert_allclose(
+        ours(Tensor(x)).data, theirs(torch.tensor(x)).detach().numpy(), atol=1e-5
+    )

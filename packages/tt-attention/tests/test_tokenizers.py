@@ -6,7 +6,6 @@ import time
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from tinytorch.attention.tokenizers import BPETokenizer, CharTokenizer, pretokenize
 
 CORPUS = (

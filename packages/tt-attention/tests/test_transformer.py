@@ -2,10 +2,9 @@
 
 import numpy as np
 import pytest
+from tinytorch.attention import GPT, TransformerBlock
 from tinytorch.autograd import gradcheck
 from tinytorch.tensor import Tensor
-
-from tinytorch.attention import GPT, TransformerBlock
 
 
 def small_gpt(**overrides):
@@ -81,7 +80,9 @@ def test_generate_crops_to_the_context_window_and_is_seeded():
     out = model.generate(prompt, max_new_tokens=12, temperature=0.8, top_k=5, generator=7)
     assert out.shape == (15,) and np.array_equal(out[:3], prompt)
     assert max(seen_lengths) == 8
-    assert np.array_equal(out, model.generate(prompt, max_new_tokens=12, temperature=0.8, top_k=5, generator=7))
+    assert np.array_equal(
+        out, model.generate(prompt, max_new_tokens=12, temperature=0.8, top_k=5, generator=7)
+    )
     assert model.training
 
 

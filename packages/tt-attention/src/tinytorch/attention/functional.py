@@ -61,7 +61,10 @@ def check_indices(indices: np.ndarray, num_embeddings: int, layer: str = "Embedd
 
 
 class EmbeddingFunction(Function):
-    """out[..., :] = weight[indices[...], :];  dL/dweight[i] = sum of dL/dout[j] over every j with indices[j] == i."""
+    """out[..., :] = weight[indices[...], :].
+
+    dL/dweight[i] = sum of dL/dout[j] over every j with indices[j] == i.
+    """
 
     @staticmethod
     def forward(ctx, weight, indices, padding_idx=None):
@@ -163,17 +166,25 @@ class LayerNormFunction(Function):
         # END SOLUTION
 
 
-def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
-               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+def layer_norm(
+    input: Tensor,
+    normalized_shape,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
     """Layer normalization over the trailing ``normalized_shape`` dims.
 
     ``y = (x - E[x]) / sqrt(Var[x] + eps) * weight + bias`` with the biased
     variance, as ``torch.nn.functional.layer_norm``.
     """
-    normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-    if tuple(input.shape[input.ndim - len(normalized_shape):]) != normalized_shape:
+    normalized_shape = (
+        (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    )
+    if tuple(input.shape[input.ndim - len(normalized_shape) :]) != normalized_shape:
         raise ValueError(
-            f"layer_norm: expected input with trailing shape {normalized_shape}, got shape {tuple(input.shape)}"
+            f"layer_norm: expected input with trailing shape {normalized_shape}, "
+            f"got shape {tuple(input.shape)}"
         )
     return LayerNormFunction.apply(input, weight, bias, len(normalized_shape), eps)
 
@@ -197,7 +208,9 @@ def causal_mask(target_length: int, source_length: int | None = None) -> np.ndar
     # END SOLUTION
 
 
-def _additive_mask(attn_mask, is_causal: bool, target_length: int, source_length: int, dtype) -> np.ndarray | None:
+def _additive_mask(
+    attn_mask, is_causal: bool, target_length: int, source_length: int, dtype
+) -> np.ndarray | None:
     """The mask as numbers to add to the scores: 0 where attention is allowed, -inf where not."""
     if is_causal and attn_mask is not None:
         raise ValueError("scaled_dot_product_attention: give attn_mask or is_causal=True, not both")
@@ -238,7 +251,7 @@ def masked_softmax(scores: np.ndarray) -> np.ndarray:
 
 
 class ScaledDotProductAttentionFunction(Function):
-    r"""out = dropout(softmax(q k^T * scale + mask)) v, with the softmax's Jacobian applied in backward.
+    r"""out = dropout(softmax(q k^T * scale + mask)) v; backward applies the softmax's Jacobian.
 
     With P the attention probabilities, A = P * keep (dropout) and G = dL/dout:
 
@@ -279,10 +292,16 @@ class ScaledDotProductAttentionFunction(Function):
         # END SOLUTION
 
 
-def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn_mask=None,
-                                 dropout_p: float = 0.0, is_causal: bool = False,
-                                 scale: float | None = None,
-                                 generator: np.random.Generator | None = None) -> Tensor:
+def scaled_dot_product_attention(
+    query: Tensor,
+    key: Tensor,
+    value: Tensor,
+    attn_mask=None,
+    dropout_p: float = 0.0,
+    is_causal: bool = False,
+    scale: float | None = None,
+    generator: np.random.Generator | None = None,
+) -> Tensor:
     r"""Attention(Q, K, V) = softmax(Q K^T / sqrt(E) + M) V, batched over all leading dims.
 
     As ``torch.nn.functional.scaled_dot_product_attention``: every leading dim
@@ -316,7 +335,8 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
     if query.shape[-1] != key.shape[-1] or key.shape[-2] != value.shape[-2]:
         raise ValueError(
             "scaled_dot_product_attention: expected query (..., L, E), key (..., S, E) and "
-            f"value (..., S, Ev), got {tuple(query.shape)}, {tuple(key.shape)} and {tuple(value.shape)}"
+            f"value (..., S, Ev), got {tuple(query.shape)}, {tuple(key.shape)} "
+            f"and {tuple(value.shape)}"
         )
     dtype = query.dtype
     target_length, source_length = query.shape[-2], key.shape[-2]
@@ -329,7 +349,9 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
         shape = (*batch_shape, target_length, source_length)
         keep = (rng.random(shape, dtype=np.float32) >= dropout_p).astype(dtype)
         keep *= np.asarray(1.0 / (1.0 - dropout_p), dtype)
-    return ScaledDotProductAttentionFunction.apply(query, key, value, mask, keep, np.asarray(scale, dtype))
+    return ScaledDotProductAttentionFunction.apply(
+        query, key, value, mask, keep, np.asarray(scale, dtype)
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -337,7 +359,9 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
 # ---------------------------------------------------------------------------
 
 
-def sinusoidal_positional_encoding(length: int, dim: int, base: float = 10000.0, dtype=np.float32) -> np.ndarray:
+def sinusoidal_positional_encoding(
+    length: int, dim: int, base: float = 10000.0, dtype=np.float32
+) -> np.ndarray:
     r"""The fixed encodings of "Attention Is All You Need" (Vaswani et al., 2017).
 
     PE[pos, 2i] = sin(pos / base^(2i / dim)),  PE[pos, 2i + 1] = cos(pos / base^(2i / dim)).

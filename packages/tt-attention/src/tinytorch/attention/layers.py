@@ -49,11 +49,19 @@ class Embedding(Module):
         (1, 3, 16)
     """
 
-    def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
-                 generator: np.random.Generator | None = None):
+    def __init__(
+        self,
+        num_embeddings: int,
+        embedding_dim: int,
+        padding_idx: int | None = None,
+        generator: np.random.Generator | None = None,
+    ):
         super().__init__()
         if padding_idx is not None and not -num_embeddings <= padding_idx < num_embeddings:
-            raise ValueError(f"Embedding: padding_idx {padding_idx} must be within num_embeddings={num_embeddings}")
+            raise ValueError(
+                f"Embedding: padding_idx {padding_idx} must be within "
+                f"num_embeddings={num_embeddings}"
+            )
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
         self.padding_idx = padding_idx % num_embeddings if padding_idx is not None else None
@@ -84,7 +92,9 @@ class LearnedPositionalEmbedding(Embedding):
         input: integer positions ``(*)``, output ``(*, embedding_dim)``.
     """
 
-    def __init__(self, max_len: int, embedding_dim: int, generator: np.random.Generator | None = None):
+    def __init__(
+        self, max_len: int, embedding_dim: int, generator: np.random.Generator | None = None
+    ):
         super().__init__(max_len, embedding_dim, generator=generator)
 
     def forward(self, positions) -> Tensor:
@@ -98,7 +108,7 @@ class LearnedPositionalEmbedding(Embedding):
 
 
 class SinusoidalPositionalEncoding(Module):
-    r"""Fixed encodings: PE[pos, 2i] = sin(pos / 10000^(2i/d)), PE[pos, 2i+1] = cos(pos / 10000^(2i/d)).
+    r"""Fixed encodings: PE[p, 2i] = sin(p w_i), PE[p, 2i+1] = cos(p w_i), w_i = 10000^(-2i/d).
 
     Nothing is learned; the table is a constant. Relative offsets are linear
     maps of these vectors, which is what Vaswani et al. (2017) chose them for.
@@ -151,7 +161,9 @@ class LayerNorm(Module):
 
     def __init__(self, normalized_shape, eps: float = 1e-5, elementwise_affine: bool = True):
         super().__init__()
-        shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+        shape = (
+            (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+        )
         self.normalized_shape = shape
         self.eps = eps
         self.elementwise_affine = elementwise_affine
@@ -168,11 +180,13 @@ class LayerNorm(Module):
         # END SOLUTION
 
     def extra_repr(self) -> str:
-        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+        return (
+            f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+        )
 
 
 class SplitHeads(Function):
-    """(N*L, P*E) packed projections -> P arrays of shape (N, H, L, E/H); backward packs them back."""
+    """(N*L, P*E) packed projections -> P arrays (N, H, L, E/H); backward packs them back."""
 
     @staticmethod
     def forward(ctx, packed, batch, length, parts, num_heads):
@@ -229,15 +243,25 @@ class MultiheadAttention(Module):
         >>> out, _ = mha(x, x, x, is_causal=True)
     """
 
-    def __init__(self, embed_dim: int, num_heads: int, bias: bool = True, dropout: float = 0.0,
-                 batch_first: bool = True, generator: np.random.Generator | None = None):
+    def __init__(
+        self,
+        embed_dim: int,
+        num_heads: int,
+        bias: bool = True,
+        dropout: float = 0.0,
+        batch_first: bool = True,
+        generator: np.random.Generator | None = None,
+    ):
         super().__init__()
         if embed_dim % num_heads:
             raise ValueError(
-                f"MultiheadAttention: embed_dim={embed_dim} must be divisible by num_heads={num_heads}"
+                f"MultiheadAttention: embed_dim={embed_dim} must be divisible by "
+                f"num_heads={num_heads}"
             )
         if not batch_first:
-            raise ValueError("MultiheadAttention: only batch_first=True inputs (N, L, E) are supported")
+            raise ValueError(
+                "MultiheadAttention: only batch_first=True inputs (N, L, E) are supported"
+            )
         self.embed_dim = embed_dim
         self.num_heads = num_heads
         self.head_dim = embed_dim // num_heads
@@ -245,14 +269,16 @@ class MultiheadAttention(Module):
         self.batch_first = batch_first
         rng = generator if generator is not None else default_generator()
         bound = math.sqrt(6.0 / (embed_dim + 3 * embed_dim))
-        self.in_proj_weight = Parameter(rng.uniform(-bound, bound, (3 * embed_dim, embed_dim)).astype(np.float32))
+        self.in_proj_weight = Parameter(
+            rng.uniform(-bound, bound, (3 * embed_dim, embed_dim)).astype(np.float32)
+        )
         self.in_proj_bias = Parameter(np.zeros(3 * embed_dim, dtype=np.float32)) if bias else None
         self.out_proj = Linear(embed_dim, embed_dim, bias=bias)
         if bias:
             self.out_proj.bias.data[...] = 0
 
     def _project(self, x: Tensor, first_row: int, parts: int) -> tuple[Tensor, ...]:
-        """Project ``x`` (N, L, E) with rows ``first_row:first_row + parts*E`` of in_proj, split into heads."""
+        """Project ``x`` (N, L, E) with in_proj rows from ``first_row``, ``parts`` x E of them."""
         batch, length, _ = x.shape
         rows = slice(first_row, first_row + parts * self.embed_dim)
         whole = rows == slice(0, 3 * self.embed_dim)
@@ -276,17 +302,28 @@ class MultiheadAttention(Module):
             v = self._project(value, 2 * self.embed_dim, 1)[0]
         return q, k, v
 
-    def attend(self, q: Tensor, k: Tensor, v: Tensor, attn_mask=None, is_causal: bool = False) -> Tensor:
+    def attend(
+        self, q: Tensor, k: Tensor, v: Tensor, attn_mask=None, is_causal: bool = False
+    ) -> Tensor:
         """Attention of projected heads, then the output projection: ``(N, L, E)``."""
         dropout_p = self.dropout if self.training else 0.0
-        heads = F.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask, dropout_p=dropout_p,
-                                               is_causal=is_causal)
+        heads = F.scaled_dot_product_attention(
+            q, k, v, attn_mask=attn_mask, dropout_p=dropout_p, is_causal=is_causal
+        )
         return self.out_proj(merge_heads(heads))
 
-    def forward(self, query: Tensor, key: Tensor, value: Tensor, key_padding_mask=None,
-                need_weights: bool = False, attn_mask=None, average_attn_weights: bool = True,
-                is_causal: bool = False):
-        """Returns ``(attn_output, attn_weights)``; ``attn_weights`` is None unless ``need_weights``.
+    def forward(
+        self,
+        query: Tensor,
+        key: Tensor,
+        value: Tensor,
+        key_padding_mask=None,
+        need_weights: bool = False,
+        attn_mask=None,
+        average_attn_weights: bool = True,
+        is_causal: bool = False,
+    ):
+        """Returns ``(attn_output, attn_weights)``; the weights are None unless ``need_weights``.
 
         ``attn_mask`` and ``key_padding_mask`` follow PyTorch's convention *for
         this module*: a boolean True marks a position that is NOT allowed to
@@ -297,11 +334,15 @@ class MultiheadAttention(Module):
         self._check_inputs(query, key, value)
         mask = _module_mask_to_sdpa(attn_mask, key_padding_mask, self.num_heads, query.dtype)
         if is_causal and mask is not None:
-            causal = np.where(F.causal_mask(query.shape[1], key.shape[1]), 0.0, -np.inf).astype(query.dtype)
+            causal = np.where(F.causal_mask(query.shape[1], key.shape[1]), 0.0, -np.inf).astype(
+                query.dtype
+            )
             mask, is_causal = mask + causal, False
         q, k, v = self.project_qkv(query, key, value)
         output = self.attend(q, k, v, attn_mask=mask, is_causal=is_causal)
-        weights = self._weights(q, k, mask, is_causal, average_attn_weights) if need_weights else None
+        weights = (
+            self._weights(q, k, mask, is_causal, average_attn_weights) if need_weights else None
+        )
         return output, weights
         # END SOLUTION
 
@@ -344,11 +385,19 @@ def _module_mask_to_sdpa(attn_mask, key_padding_mask, num_heads: int, dtype) -> 
     total = None
     if attn_mask is not None:
         mask = attn_mask.data if isinstance(attn_mask, Tensor) else np.asarray(attn_mask)
-        total = np.where(mask, -np.inf, 0.0).astype(dtype) if mask.dtype == np.bool_ else mask.astype(dtype)
+        total = (
+            np.where(mask, -np.inf, 0.0).astype(dtype)
+            if mask.dtype == np.bool_
+            else mask.astype(dtype)
+        )
         if total.ndim == 3:
             total = total.reshape(-1, num_heads, *total.shape[1:])
     if key_padding_mask is not None:
-        padding = key_padding_mask.data if isinstance(key_padding_mask, Tensor) else np.asarray(key_padding_mask)
+        padding = (
+            key_padding_mask.data
+            if isinstance(key_padding_mask, Tensor)
+            else np.asarray(key_padding_mask)
+        )
         padding = np.where(padding, -np.inf, 0.0) if padding.dtype == np.bool_ else padding
         padding = padding.astype(dtype)[:, None, None, :]  # (N, 1, 1, S)
         total = padding if total is None else total + padding

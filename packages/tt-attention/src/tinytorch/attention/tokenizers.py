@@ -129,7 +129,9 @@ class CharTokenizer:
     @classmethod
     def from_dict(cls, data: dict) -> CharTokenizer:
         if data.get("type") != "char":
-            raise ValueError(f"expected a 'char' tokenizer description, got type {data.get('type')!r}")
+            raise ValueError(
+                f"expected a 'char' tokenizer description, got type {data.get('type')!r}"
+            )
         return cls(list(data["chars"]), unk_token=data.get("unk_token"))
 
     def save(self, path) -> None:
@@ -152,9 +154,7 @@ class CharTokenizer:
 # Words are runs of letters, of digits or of other symbols, each with at most
 # one leading space; runs of whitespace stay on their own. Every character is
 # matched by exactly one branch, so joining the pieces gives the text back.
-PRETOKENIZE_PATTERN = (
-    r"""'(?:[sdmt]|ll|ve|re)| ?[^\W\d_]+| ?\d+| ?(?:[^\s\w]|_)+|\s+(?!\S)|\s+"""
-)
+PRETOKENIZE_PATTERN = r"""'(?:[sdmt]|ll|ve|re)| ?[^\W\d_]+| ?\d+| ?(?:[^\s\w]|_)+|\s+(?!\S)|\s+"""
 _PRETOKENIZE_RE = re.compile(PRETOKENIZE_PATTERN)
 
 Pair = tuple[int, int]
@@ -174,7 +174,7 @@ def pretokenize(text: str) -> list[str]:
 
 
 def _pairs_of(word: list[int]) -> list[Pair]:
-    return list(zip(word, word[1:]))
+    return list(zip(word, word[1:], strict=False))
 
 
 def _merge_pair(word: list[int], pair: Pair, new_id: int) -> list[int]:
@@ -312,7 +312,9 @@ class BPETokenizer:
         """
         # BEGIN SOLUTION
         if vocab_size < 256:
-            raise ValueError(f"BPETokenizer: vocab_size must be at least 256 (the byte values), got {vocab_size}")
+            raise ValueError(
+                f"BPETokenizer: vocab_size must be at least 256 (the byte values), got {vocab_size}"
+            )
         piece_counts = Counter(pretokenize(text))
         words = [list(piece.encode("utf-8")) for piece in piece_counts]
         stats = _PairStatistics(words, list(piece_counts.values()))
@@ -379,9 +381,13 @@ class BPETokenizer:
     @classmethod
     def from_dict(cls, data: dict) -> BPETokenizer:
         if data.get("type") != "byte-bpe":
-            raise ValueError(f"expected a 'byte-bpe' tokenizer description, got type {data.get('type')!r}")
+            raise ValueError(
+                f"expected a 'byte-bpe' tokenizer description, got type {data.get('type')!r}"
+            )
         if data.get("pretokenize_pattern", PRETOKENIZE_PATTERN) != PRETOKENIZE_PATTERN:
-            raise ValueError("BPETokenizer: the file was trained with a different pre-tokenization pattern")
+            raise ValueError(
+                "BPETokenizer: the file was trained with a different pre-tokenization pattern"
+            )
         return cls(data["merges"])
 
     def save(self, path) -> None:

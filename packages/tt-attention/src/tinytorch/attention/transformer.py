@@ -96,7 +96,9 @@ class TransformerBlock(Module):
         # BEGIN SOLUTION
         h = self.ln1(x)
         q, k, v = self.attn.project_qkv(h, h, h)
-        x = x + self.attn_dropout(self.attn.attend(q, k, v, attn_mask=attn_mask, is_causal=is_causal))
+        x = x + self.attn_dropout(
+            self.attn.attend(q, k, v, attn_mask=attn_mask, is_causal=is_causal)
+        )
         return x + self.mlp(self.ln2(x))
         # END SOLUTION
 
@@ -135,9 +137,18 @@ class GPT(Module):
         (2, 10, 65)
     """
 
-    def __init__(self, vocab_size: int, context_length: int, embed_dim: int, num_heads: int,
-                 num_layers: int, dropout: float = 0.0, tie_weights: bool = False,
-                 positional: str | None = "learned", seed: int | None = 0):
+    def __init__(
+        self,
+        vocab_size: int,
+        context_length: int,
+        embed_dim: int,
+        num_heads: int,
+        num_layers: int,
+        dropout: float = 0.0,
+        tie_weights: bool = False,
+        positional: str | None = "learned",
+        seed: int | None = 0,
+    ):
         super().__init__()
         self.vocab_size = vocab_size
         self.context_length = context_length
@@ -146,7 +157,9 @@ class GPT(Module):
         self.tok_emb = Embedding(vocab_size, embed_dim, generator=rng)
         self.pos_emb = _positional(positional, context_length, embed_dim, rng)
         self.drop = Dropout(dropout)
-        self.blocks = ModuleList([TransformerBlock(embed_dim, num_heads, dropout) for _ in range(num_layers)])
+        self.blocks = ModuleList(
+            [TransformerBlock(embed_dim, num_heads, dropout) for _ in range(num_layers)]
+        )
         self.ln_f = LayerNorm(embed_dim)
         self.head = Linear(embed_dim, vocab_size, bias=False)
         self._init_weights(rng, num_layers)
@@ -169,7 +182,7 @@ class GPT(Module):
         self.ln_f.weight.data[...] = 1
 
     def embed(self, idx, start_pos: int = 0) -> Tensor:
-        """Token plus position embeddings of ``idx`` (N, T), positions ``start_pos .. start_pos + T - 1``."""
+        """Token plus position embeddings of ``idx`` (N, T) at positions ``start_pos`` onwards."""
         idx = idx.data if isinstance(idx, Tensor) else np.asarray(idx)
         if idx.ndim != 2:
             raise ValueError(f"GPT: expected token ids of shape (N, T), got shape {idx.shape}")
@@ -197,8 +210,14 @@ class GPT(Module):
         """True where a query may attend (the last queries against all earlier keys)."""
         return causal_mask(target_length, source_length)
 
-    def generate(self, idx, max_new_tokens: int, temperature: float = 1.0, top_k: int | None = None,
-                 generator: np.random.Generator | int | None = None) -> np.ndarray:
+    def generate(
+        self,
+        idx,
+        max_new_tokens: int,
+        temperature: float = 1.0,
+        top_k: int | None = None,
+        generator: np.random.Generator | int | None = None,
+    ) -> np.ndarray:
         r"""Sample ``max_new_tokens`` tokens after ``idx``, one at a time.
 
         Each step feeds the last ``context_length`` tokens (never more),
@@ -217,7 +236,11 @@ class GPT(Module):
             ``idx`` with the new tokens appended, as an int64 array.
         """
         # BEGIN SOLUTION
-        rng = generator if isinstance(generator, np.random.Generator) else np.random.default_rng(generator)
+        rng = (
+            generator
+            if isinstance(generator, np.random.Generator)
+            else np.random.default_rng(generator)
+        )
         tokens = np.asarray(idx.data if isinstance(idx, Tensor) else idx, dtype=np.int64)
         single = tokens.ndim == 1
         tokens = tokens[None, :] if single else tokens
@@ -225,7 +248,7 @@ class GPT(Module):
         self.eval()
         with no_grad():
             for _ in range(max_new_tokens):
-                window = tokens[:, -self.context_length:]
+                window = tokens[:, -self.context_length :]
                 logits = self(window).data[:, -1, :].astype(np.float64)
                 next_token = _sample(logits, temperature, top_k, rng)
                 tokens = np.concatenate([tokens, next_token[:, None]], axis=1)
@@ -234,7 +257,9 @@ class GPT(Module):
         # END SOLUTION
 
 
-def _sample(logits: np.ndarray, temperature: float, top_k: int | None, rng: np.random.Generator) -> np.ndarray:
+def _sample(
+    logits: np.ndarray, temperature: float, top_k: int | None, rng: np.random.Generator
+) -> np.ndarray:
     """One token per row of ``logits`` (N, V): greedy at temperature 0, else softmax sampling."""
     if temperature == 0:
         return logits.argmax(axis=-1)
