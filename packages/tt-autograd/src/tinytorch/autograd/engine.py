@@ -106,10 +106,12 @@ class Node:
 
 
 def attach(name: str, inputs: Sequence[Any], rule, ctx: Any, outputs: Sequence[Tensor]) -> Node:
-    """Make the graph node for ``outputs`` (of a Function) and mark them as requiring grad."""
+    """Make the graph node for ``outputs`` (of a Function) and mark the float ones as requiring grad."""
     meta = None if len(outputs) == 1 else [(t.data.shape, t.data.dtype) for t in outputs]
     node = Node(name, tuple([t if isinstance(t, Tensor) else None for t in inputs]), rule, ctx, meta)
     for index, output in enumerate(outputs):
+        if output.dtype.kind != "f":  # integer outputs (indices) never carry a gradient
+            continue
         output.requires_grad = True
         output.grad_fn = node
         output._output_nr = index

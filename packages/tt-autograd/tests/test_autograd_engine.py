@@ -1,0 +1,337 @@
+"""The engine: backward(), accumulation, freeing the graph, grad mode, deep and wide graphs."""
+
+from __future__ import annotations
+
+import gc
+import sys
+import weakref
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from tinytorch.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from tinytorch.tensor import Tensor
+
+
+def test_scalar_backward_fills_leaf_grads():
+    w = Tensor([1.0, -2.0], requires_grad=True)
+    loss = ((w * w).sum() - 1) ** 2  # the README example
+    loss.backward()
+    # d/dw (|w|^2 - 1)^2 = 4 (|w|^2 - 1) w = 16 w
+    assert_allclose(w.grad.numpy(), [16.0, -32.0])
+
+
+def test_backward_on_a_non_scalar_without_gradient_is_a_clear_error():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    with pytest.raises(RuntimeError, match=r"scalar outputs.*\(2,\).*gradient="):
+        y.backward()
+    assert x.grad is None
+
+
+def test_backward_with_an_explicit_gradient():
+    x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * x
+    y.backward(gradient=Tensor([1.0, 0.0, -1.0]))
+    assert_allclose(x.grad.numpy(), [2.0, 0.0, -6.0])
+    z = Tensor([1.0], requires_grad=True)
+    (z * 3).backward(np.array([2.0]))
+    assert_allclose(z.grad.numpy(), [6.0])
+
+
+def test_explicit_gradient_of_the_wrong_shape_is_an_error():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"gradient has shape \(3,\).*\(2,\)"):
+        (x * 2).backward(np.ones(3))
+
+
+def test_a_one_element_non_scalar_needs_no_gradient():
+    x = Tensor([[2.0]], requires_grad=True)
+    (x * 3).backward()
+    assert_allclose(x.grad.numpy(), [[3.0]])
+
+
+def test_backward_on_a_tensor_that_does_not_require_grad_is_a_clear_error():
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        Tensor([1.0]).sum().backward()
+
+
+def test_backward_on_a_leaf_sets_its_own_grad():
+    x = Tensor(3.0, requires_grad=True)
+    x.backward()
+    assert x.grad.item() == 1.0
+
+
+def test_gradients_accumulate_across_backward_calls():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    (x * 3).sum().backward()
+    (x * x).sum().backward()
+    assert_allclose(x.grad.numpy(), [3.0 + 2.0, 3.0 + 4.0])
+    x.grad = None
+    (x * 3).sum().backward()
+    assert_allclose(x.grad.numpy(), [3.0, 3.0])
+
+
+def test_accumulated_grad_of_a_0d_leaf_stays_an_array():
+    s = Tensor(2.0, requires_grad=True)
+    (s * 2).backward()
+    (s * 2).backward()
+    assert isinstance(s.grad.numpy(), np.ndarray)
+    assert s.grad.item() == 4.0
+    s.grad.zero_()  # optimizers zero and update .grad in place
+    assert s.grad.item() == 0.0
+
+
+def test_second_backward_through_a_freed_graph_fails_clearly():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    loss = (x * x).sum()
+    loss.backward()
+    with pytest.raises(RuntimeError, match="second time.*retain_graph=True"):
+        loss.backward()
+
+
+def test_retain_graph_allows_a_second_backward():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    loss = (x * x).exp().sum()
+    loss.backward(retain_graph=True)
+    first = x.grad.numpy().copy()
+    loss.backward()
+    assert_allclose(x.grad.numpy(), 2 * first)
+    with pytest.raises(RuntimeError, match="second time"):
+        loss.backward()
+
+
+def test_detach_cuts_the_graph():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    d = y.detach()
+    assert not d.requires_grad and d.grad_fn is None and d.is_leaf
+    assert np.shares_memory(d.numpy(), y.numpy())
+    (x * d).sum().backward()
+    assert_allclose(x.grad.numpy(), [2.0, 4.0])  # d is a constant: no second-order path through y
+
+
+def test_no_grad_context_manager():
+    x = Tensor([1.0], requires_grad=True)
+    with no_grad():
+        assert not is_grad_enabled()
+        y = x * 2
+    assert is_grad_enabled()
+    assert not y.requires_grad and y.grad_fn is None
+
+
+def test_no_grad_and_enable_grad_as_decorators():
+    x = Tensor([1.0], requires_grad=True)
+
+    @no_grad()
+    def evaluate(t):
+        """Docstring kept."""
+        return t * 2
+
+    @enable_grad()
+    def train(t):
+        return t * 2
+
+    assert not evaluate(x).requires_grad
+    assert evaluate.__doc__ == "Docstring kept." and evaluate.__name__ == "evaluate"
+    with no_grad():
+        assert train(x).requires_grad
+        assert not is_grad_enabled()
+    assert is_grad_enabled()
+
+
+def test_enable_grad_inside_no_grad_and_nesting_restores():
+    x = Tensor([1.0], requires_grad=True)
+    with no_grad():
+        with enable_grad():
+            assert (x * 2).requires_grad
+            with no_grad():
+                assert not (x * 2).requires_grad
+            assert is_grad_enabled()
+        assert not is_grad_enabled()
+    assert is_grad_enabled()
+
+
+def test_grad_mode_is_restored_after_an_exception():
+    with pytest.raises(ValueError), no_grad():
+        raise ValueError
+    assert is_grad_enabled()
+
+
+def test_set_grad_enabled():
+    set_grad_enabled(False)
+    try:
+        assert not (Tensor([1.0], requires_grad=True) * 2).requires_grad
+    finally:
+        set_grad_enabled(True)
+    assert is_grad_enabled()
+
+
+def test_long_chain_has_no_recursion_error():
+    x = Tensor([1.0], requires_grad=True)
+    y = x
+    steps = 10_000
+    assert steps > sys.getrecursionlimit()
+    for _ in range(steps):
+        y = y * 1.0001
+    y.sum().backward()
+    assert_allclose(x.grad.numpy(), [1.0001 ** steps], rtol=1e-3)
+
+
+def test_heavy_fan_out():
+    x = Tensor([2.0], requires_grad=True)
+    total = x * 0
+    for _ in range(10_000):
+        total = total + x
+    total.sum().backward()
+    assert_allclose(x.grad.numpy(), [10_000.0])
+
+
+def test_diamond_lattice_is_linear_not_exponential():
+    """Each level uses the previous one twice: 2^50 paths, 100 nodes. Gradient is 2^50."""
+    x = Tensor([1.0], dtype=np.float64, requires_grad=True)
+    y = x
+    for _ in range(50):
+        left, right = y * 1.0, y * 1.0
+        y = left + right
+    calls = []
+    node = y.grad_fn
+    original = type(node).apply
+
+    def counting_apply(self, grads):
+        calls.append(self)
+        return original(self, grads)
+
+    type(node).apply = counting_apply
+    try:
+        y.backward()
+    finally:
+        type(node).apply = original
+    assert x.grad.item() == 2.0 ** 50
+    assert len(calls) == 150  # every node once
+
+
+def test_graph_is_freed_after_backward():
+    x = Tensor(np.ones(3), requires_grad=True)
+    hidden = x * 2
+    out = (hidden.exp()).sum()
+    node_ref = weakref.ref(hidden.grad_fn)
+    array_ref = weakref.ref(hidden.data)
+    del hidden
+    gc.collect()
+    assert array_ref() is not None  # the graph keeps the intermediate alive until backward
+    out.backward()
+    gc.collect()
+    assert array_ref() is None
+    assert node_ref() is None
+
+
+def test_graph_is_kept_with_retain_graph():
+    x = Tensor(np.ones(3), requires_grad=True)
+    hidden = x * 2
+    out = hidden.sum()
+    array_ref = weakref.ref(hidden.data)
+    del hidden
+    out.backward(retain_graph=True)
+    gc.collect()
+    assert array_ref() is not None
+
+
+def test_retain_grad_on_a_non_leaf():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    h = x * 3
+    h.retain_grad()
+    other = x * 5
+    (h * h).sum().backward()
+    assert_allclose(h.grad.numpy(), 2 * h.numpy())
+    assert_allclose(x.grad.numpy(), 3 * 2 * h.numpy())
+    assert other.grad is None  # only tensors that asked keep a gradient
+    root = x * 2
+    root.retain_grad()
+    root.sum().backward()
+    assert_allclose(root.grad.numpy(), [1.0, 1.0])
+
+
+def test_leaf_grads_are_independent_arrays():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    (x + x).sum().backward()
+    assert_allclose(x.grad.numpy(), [2.0, 2.0])
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    b = Tensor([3.0, 4.0], requires_grad=True)
+    (a + b).sum().backward()
+    a.grad.numpy()[0] = 100.0
+    assert_allclose(b.grad.numpy(), [1.0, 1.0])
+    assert not np.shares_memory(a.grad.numpy(), b.grad.numpy())
+
+
+def test_leaf_grad_does_not_alias_a_retained_grad_or_the_given_gradient():
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    b = Tensor([1.0, 2.0], requires_grad=True)
+    y = a + b
+    y.retain_grad()
+    y.backward(np.ones(2, dtype=np.float32))
+    a.grad.numpy()[0] = 100.0
+    assert_allclose(y.grad.numpy(), [1.0, 1.0])
+    assert_allclose(b.grad.numpy(), [1.0, 1.0])
+    given = np.ones(2, dtype=np.float32)
+    c = Tensor([1.0, 2.0], requires_grad=True)
+    c.clone().backward(given)
+    c.grad.numpy()[0] = 7.0
+    assert_allclose(given, [1.0, 1.0])
+
+
+def test_leaf_grads_own_writable_memory():
+    x = Tensor([[1.0, 2.0]], requires_grad=True)
+    x.expand(3, 2).sum().backward()  # the rule returns a broadcast (read-only) view
+    assert x.grad.numpy().flags.writeable
+    x.grad.numpy()[...] = 0.0
+
+
+def test_grads_are_float32_for_float32_leaves():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    d = Tensor([2.0, 2.0], dtype=np.float64)
+    (x * d).sum().backward()  # the computation runs in float64
+    assert x.grad.dtype == np.float32
+    ((x * d).sum() + (x * d).sum()).backward()  # accumulation keeps the dtype too
+    assert x.grad.dtype == np.float32
+    assert_allclose(x.grad.numpy(), [6.0, 6.0])
+
+
+def test_is_leaf_and_requires_grad_flags():
+    x = Tensor([1.0], requires_grad=True)
+    c = Tensor([1.0])
+    y = x * c
+    assert x.is_leaf and c.is_leaf and not y.is_leaf
+    assert y.requires_grad and not (c * 2).requires_grad
+    assert (c * 2).grad_fn is None
+    with no_grad():
+        assert (x * 2).is_leaf
+
+
+def test_integer_and_boolean_results_never_get_grad_fn():
+    x = Tensor([1.5, -2.0, 3.0], requires_grad=True)
+    for out in (x > 0, x == x, x.argmax(), x.argmin(dim=0), x.long(), x.long() + 1):
+        assert out.grad_fn is None and not out.requires_grad
+
+
+def test_repr_shows_grad_fn_and_requires_grad():
+    x = Tensor([1.0], requires_grad=True)
+    assert repr(x) == "tensor([1.], requires_grad=True)"
+    assert "grad_fn=<MulBackward>" in repr(x * 2)
+
+
+def test_gradient_through_a_branch_that_gets_none():
+    """A branch whose rule returns None for an input (where's condition) is skipped."""
+    x = Tensor([1.0, -1.0], requires_grad=True)
+    y = (x * 2).sum() + (x.detach() * 3).sum()
+    y.backward()
+    assert_allclose(x.grad.numpy(), [2.0, 2.0])
+
+
+def test_multiple_backward_roots_share_leaves():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    a = (x * 2).sum()
+    b = (x * x).sum()
+    a.backward()
+    b.backward()
+    assert_allclose(x.grad.numpy(), [2.0 + 2.0, 2.0 + 4.0])
