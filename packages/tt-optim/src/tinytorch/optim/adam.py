@@ -62,6 +62,7 @@ class Adam(Optimizer):
 
     def adam_step(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
         """The moment updates and the bias-corrected step, shared by Adam and AdamW."""
+        # Hint: update the buffers in place (*=, +=, out=): big temporaries cost time.
         # BEGIN SOLUTION
         beta1, beta2 = group["betas"]
         state["step"] += 1
@@ -69,14 +70,19 @@ class Adam(Optimizer):
         exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
         exp_avg *= beta1
         exp_avg += (1 - beta1) * grad
+        squared = np.square(grad)
+        squared *= 1 - beta2
         exp_avg_sq *= beta2
-        exp_avg_sq += (1 - beta2) * (grad * grad)
+        exp_avg_sq += squared
         if group["amsgrad"]:
             np.maximum(state["max_exp_avg_sq"], exp_avg_sq, out=state["max_exp_avg_sq"])
             exp_avg_sq = state["max_exp_avg_sq"]
-        step_size = group["lr"] / (1 - beta1**t)
-        denominator = np.sqrt(exp_avg_sq) / math.sqrt(1 - beta2**t) + group["eps"]
-        param -= step_size * (exp_avg / denominator)
+        denominator = np.sqrt(exp_avg_sq)
+        denominator /= math.sqrt(1 - beta2**t)
+        denominator += group["eps"]
+        step = np.divide(exp_avg, denominator, out=denominator)
+        step *= group["lr"] / (1 - beta1**t)
+        param -= step
         # END SOLUTION
 
 

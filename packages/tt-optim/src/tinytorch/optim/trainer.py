@@ -370,13 +370,14 @@ class Trainer:
     # ------------------------------------------------------------------ output
 
     def progress_bar(self, loader: Iterable, desc: str):
-        """tqdm over ``loader`` when installed and progress is on; else the loader itself."""
+        """tqdm over ``loader`` when installed, progress is on and the output is a terminal."""
         if not self.progress:
             return loader
         try:
             from tqdm.auto import tqdm
         except ImportError:
             return loader
+        # disable=None: no bar when the stream is not a terminal (logs keep the epoch lines)
         return tqdm(
             loader,
             desc=desc,
@@ -385,6 +386,7 @@ class Trainer:
             file=self.stream,
             dynamic_ncols=True,
             mininterval=0.5,
+            disable=None,
         )
 
     def print_epoch(self, last_epoch: int) -> None:
