@@ -175,7 +175,7 @@ def test_long_chain_has_no_recursion_error():
     for _ in range(steps):
         y = y * 1.0001
     y.sum().backward()
-    assert_allclose(x.grad.numpy(), [1.0001 ** steps], rtol=1e-3)
+    assert_allclose(x.grad.numpy(), [1.0001**steps], rtol=1e-3)
 
 
 def test_heavy_fan_out():
@@ -207,7 +207,7 @@ def test_diamond_lattice_is_linear_not_exponential():
         y.backward()
     finally:
         type(node).apply = original
-    assert x.grad.item() == 2.0 ** 50
+    assert x.grad.item() == 2.0**50
     assert len(calls) == 150  # every node once
 
 

@@ -119,7 +119,7 @@ EXAMPLES = {
     "minimum": ((A, B), {}, np.minimum(A, B)),
     "matmul": ((A, M[:3]), {}, A @ M[:3]),
     "neg": ((A,), {}, -A),
-    "pow": ((P,), {"exponent": 1.7}, P ** 1.7),
+    "pow": ((P,), {"exponent": 1.7}, P**1.7),
     "exp": ((A,), {}, np.exp(A)),
     "log": ((P,), {}, np.log(P)),
     "sqrt": ((P,), {}, np.sqrt(P)),
@@ -220,7 +220,7 @@ def _exercise_tensor_api():
     p = Tensor(P, dtype=np.float64)
     b = Tensor(B, dtype=np.float64)
     x + b, x - b, x * b, x / b, x.maximum(b), x.minimum(b), x @ Tensor(M[:3], dtype=np.float64)
-    -x, p ** 1.5, x.exp(), p.log(), p.sqrt(), x.abs(), x.sin(), x.cos(), x.tanh()
+    -x, p**1.5, x.exp(), p.log(), p.sqrt(), x.abs(), x.sin(), x.cos(), x.tanh()
     x.sigmoid(), x.relu(), x.clip(-1, 1), x.float()
     x.sum(dim=1), x.mean(), x.max(dim=0), x.min(), x.var(dim=1, correction=0)
     x.softmax(dim=0), x.log_softmax()

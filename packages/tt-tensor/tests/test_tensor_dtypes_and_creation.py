@@ -49,8 +49,22 @@ def test_integer_division_gives_float32():
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_python_scalars_do_not_change_a_float_dtype(dtype):
     x = Tensor([1.0, 2.0], dtype=dtype)
-    for out in (x + 1, 1 + x, x - 1.5, 2.5 - x, x * 2, 0.5 * x, x / 3, 3 / x, x ** 2, x ** 0.5,
-                x.maximum(0.0), x.minimum(1), x + np.float64(1.0), x * np.float32(2.0)):
+    for out in (
+        x + 1,
+        1 + x,
+        x - 1.5,
+        2.5 - x,
+        x * 2,
+        0.5 * x,
+        x / 3,
+        3 / x,
+        x**2,
+        x**0.5,
+        x.maximum(0.0),
+        x.minimum(1),
+        x + np.float64(1.0),
+        x * np.float32(2.0),
+    ):
         assert out.dtype == dtype
 
 

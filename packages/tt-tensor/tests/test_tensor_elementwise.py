@@ -129,9 +129,18 @@ def test_arithmetic_with_python_scalars_and_reflected_forms():
     x = Tensor([1.0, 2.0, 4.0])
     a = np.array([1.0, 2.0, 4.0], dtype=np.float32)
     cases = [
-        (x + 2, a + 2), (2 + x, 2 + a), (x - 2, a - 2), (2 - x, 2 - a),
-        (x * 3, a * 3), (3 * x, 3 * a), (x / 2, a / 2), (2 / x, 2 / a),
-        (x ** 2, a ** 2), (2 ** x, 2 ** a), (-x, -a), (+x, a),
+        (x + 2, a + 2),
+        (2 + x, 2 + a),
+        (x - 2, a - 2),
+        (2 - x, 2 - a),
+        (x * 3, a * 3),
+        (3 * x, 3 * a),
+        (x / 2, a / 2),
+        (2 / x, 2 / a),
+        (x**2, a**2),
+        (2**x, 2**a),
+        (-x, -a),
+        (+x, a),
     ]
     for out, expected in cases:
         assert isinstance(out, Tensor)
@@ -143,10 +152,14 @@ def test_arithmetic_with_numpy_arrays_on_either_side():
     x = Tensor([[1.0, 2.0], [3.0, 4.0]])
     arr = np.array([10.0, 20.0])  # float64: becomes float32 like any float data
     for out, expected in [
-        (x + arr, x.numpy() + arr), (arr + x, arr + x.numpy()),
-        (x - arr, x.numpy() - arr), (arr - x, arr - x.numpy()),
-        (x * arr, x.numpy() * arr), (arr * x, arr * x.numpy()),
-        (x / arr, x.numpy() / arr), (arr / x, arr / x.numpy()),
+        (x + arr, x.numpy() + arr),
+        (arr + x, arr + x.numpy()),
+        (x - arr, x.numpy() - arr),
+        (arr - x, arr - x.numpy()),
+        (x * arr, x.numpy() * arr),
+        (arr * x, arr * x.numpy()),
+        (x / arr, x.numpy() / arr),
+        (arr / x, arr / x.numpy()),
     ]:
         assert isinstance(out, Tensor)
         assert out.dtype == np.float32
@@ -166,22 +179,22 @@ def test_pow_like_numpy(exponent, rng):
 def test_pow_with_tensor_exponent_and_tensor_base():
     base = Tensor([1.0, 2.0, 3.0])
     exponent = Tensor([2.0, 0.5, -1.0])
-    assert_allclose((base ** exponent).numpy(), [1.0, 2.0 ** 0.5, 1 / 3], rtol=1e-6)
-    assert_allclose((2.0 ** exponent).numpy(), 2.0 ** np.array([2.0, 0.5, -1.0]), rtol=1e-6)
+    assert_allclose((base**exponent).numpy(), [1.0, 2.0**0.5, 1 / 3], rtol=1e-6)
+    assert_allclose((2.0**exponent).numpy(), 2.0 ** np.array([2.0, 0.5, -1.0]), rtol=1e-6)
 
 
 def test_pow_of_integer_tensor():
     ints = Tensor([1, 2, 3])
-    assert (ints ** 2).dtype == np.int64
-    assert_array_equal((ints ** 2).numpy(), [1, 4, 9])
-    assert_array_equal((ints ** 3).numpy(), [1, 8, 27])
-    assert (ints ** -1).dtype == np.float32
-    assert_allclose((ints ** 0.5).numpy(), np.sqrt([1, 2, 3]), rtol=1e-6)
+    assert (ints**2).dtype == np.int64
+    assert_array_equal((ints**2).numpy(), [1, 4, 9])
+    assert_array_equal((ints**3).numpy(), [1, 8, 27])
+    assert (ints**-1).dtype == np.float32
+    assert_allclose((ints**0.5).numpy(), np.sqrt([1, 2, 3]), rtol=1e-6)
 
 
 def test_pow_does_not_alias_its_input():
     x = Tensor([1.0, 2.0])
-    y = x ** 1
+    y = x**1
     y.numpy()[0] = 100.0
     assert x.numpy()[0] == 1.0
 

@@ -21,9 +21,11 @@ def _arrays(shape):
 @st.composite
 def broadcastable_pairs(draw):
     """Two float32 arrays whose shapes broadcast together (size-0 and size-1 dims included)."""
-    shapes = draw(hnp.mutually_broadcastable_shapes(
-        num_shapes=2, min_dims=0, max_dims=4, min_side=0, max_side=4
-    ))
+    shapes = draw(
+        hnp.mutually_broadcastable_shapes(
+            num_shapes=2, min_dims=0, max_dims=4, min_side=0, max_side=4
+        )
+    )
     a_shape, b_shape = shapes.input_shapes
     return draw(_arrays(a_shape)), draw(_arrays(b_shape))
 
