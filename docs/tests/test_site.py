@@ -28,7 +28,7 @@ import pytest
 ROOT = Path(__file__).absolute().parents[2]
 SITE = Path(os.environ.get("TT_DOCS_SITE", ROOT / "site"))
 SCREENSHOT = Path(os.environ.get("TT_DOCS_SCREENSHOT", ROOT / "results" / "docs" / "timeline.png"))
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("TT_DOCS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
