@@ -31,7 +31,8 @@ def soft_targets_kl(student_logits: Tensor, teacher_logits: Tensor, temperature:
     log_p = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
     p = np.exp(log_p)
     log_q = log_softmax(student_logits / temperature, dim=-1)
-    kl_rows = (Tensor(p * log_p).sum(axis=-1) - (log_q * Tensor(p)).sum(axis=-1))
+    dtype = student_logits.dtype
+    kl_rows = Tensor(p * log_p, dtype=dtype).sum(axis=-1) - (log_q * Tensor(p, dtype=dtype)).sum(axis=-1)
     return kl_rows.mean()
     # END SOLUTION
 

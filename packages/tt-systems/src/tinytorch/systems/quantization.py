@@ -182,7 +182,8 @@ class _QuantizedLayer(Module):
         w_qparams = calculate_qparams(flat, symmetric=symmetric, per_channel=per_channel, axis=0)
         self.register_buffer("weight_int8", Tensor(quantize(flat, w_qparams).astype(np.int8)))
         self.register_buffer("weight_scale", Tensor(np.atleast_1d(w_qparams.scale)))
-        self.register_buffer("weight_zero_point", Tensor(np.atleast_1d(w_qparams.zero_point)))
+        zero_point = np.atleast_1d(w_qparams.zero_point).astype(np.int8)  # weight zero points fit int8
+        self.register_buffer("weight_zero_point", Tensor(zero_point))
         self.register_buffer("bias", None if bias is None else Tensor(np.asarray(bias, np.float32)))
         self.input_qparams = input_qparams
         self.per_channel = per_channel
@@ -226,7 +227,7 @@ class QuantizedLinear(_QuantizedLayer):
         input (*, in_features), output (*, out_features).
 
     Attributes:
-        weight_int8: (out_features, in_features) int8; weight_scale, weight_zero_point:
+        weight_int8: (out_features, in_features) int8; weight_scale, weight_zero_point (int8):
         (out_features,) or (1,); bias: float32 (out_features,).
     """
 

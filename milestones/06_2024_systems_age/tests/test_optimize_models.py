@@ -1,0 +1,81 @@
+"""Learning verification for milestone 06: every technique's measured result is asserted."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+MILESTONE = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(MILESTONE.parent))
+from common.testing import run_milestone_script  # noqa: E402
+
+SCRIPT = MILESTONE / "optimize_models.py"
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    results = tmp_path_factory.mktemp("results")
+    run = run_milestone_script(SCRIPT, results, "--quick")
+    run.results_dir = results
+    return run
+
+
+@pytest.fixture(scope="module")
+def systems_report(quick_run):
+    path = next(quick_run.results_dir.glob("*/systems_report.json"))
+    return json.loads(path.read_text())
+
+
+def test_quick_run_passes_every_bar(quick_run):
+    assert quick_run.returncode == 0, quick_run.output
+    assert quick_run.report["passed"] is True
+    assert all(bar["passed"] for bar in quick_run.bars)
+    assert quick_run.report["wall_seconds"] < 90
+
+
+def test_int8_cuts_bytes_and_keeps_accuracy(quick_run):
+    m = quick_run.metrics
+    assert m["mlp_int8_size_reduction"] >= 3.5 and m["cnn_int8_size_reduction"] >= 3.5
+    assert m["mlp_int8_accuracy_drop"] <= 0.01 and m["cnn_int8_accuracy_drop"] <= 0.01
+
+
+def test_pruning_curve_and_90_percent_sparsity(quick_run, systems_report):
+    assert quick_run.metrics["mlp_pruned90_sparsity"] >= 0.899
+    assert quick_run.metrics["mlp_pruned90_accuracy_drop"] <= 0.02
+    curve = systems_report["pruning_curve"]
+    assert sorted(float(s) for s in curve) == [0.5, 0.75, 0.9, 0.95]
+    for sparsity, point in curve.items():
+        assert point["sparsity"] >= float(sparsity) - 1e-3
+
+
+def test_kv_cache_same_tokens_and_faster(quick_run, systems_report):
+    assert quick_run.metrics["kv_cache_tokens_identical"] == 1.0
+    assert quick_run.metrics["kv_cache_speedup"] >= 5.0
+    assert systems_report["kv_cache"]["cache_bytes"] > 0
+
+
+def test_report_is_a_leaderboard_entry(systems_report, capsys):
+    sys.path.insert(0, str(MILESTONE.parents[1] / "packages" / "tt-systems" / "src" / "tinytorch" / "systems"))
+    import leaderboard
+
+    scored = leaderboard.entry_score(systems_report)
+    assert set(scored["models"]) == {"mlp", "cnn", "gpt"}
+    assert scored["score"] > 0
+    for model in systems_report["models"].values():
+        assert model["baseline"]["size_bytes"] > 0 and model["baseline"]["latency_ms"] > 0
+
+
+def test_profiles_cover_every_model(systems_report):
+    profiles = systems_report["profiles"]
+    assert set(profiles) == {"mlp", "cnn", "gpt"}
+    assert all(p["forward_flops"] > 0 and p["latency_ms"] > 0 for p in profiles.values())
+
+
+def test_a_broken_budget_fails(tmp_path):
+    """One epoch and no GPT training cannot reach the bars: the script must fail."""
+    result = run_milestone_script(SCRIPT, tmp_path, "--quick", "--epochs", "1")
+    assert result.returncode == 1, result.output
+    assert "FAILED" in result.output

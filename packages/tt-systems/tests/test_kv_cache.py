@@ -1,0 +1,67 @@
+"""KV cache: the same greedy tokens and logits as the uncached GPT, and its memory."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+attention = pytest.importorskip("tinytorch.attention")
+from tinytorch.autograd import no_grad  # noqa: E402
+from tinytorch.systems.kv_cache import KVCache, forward_cached, generate_cached, new_cache  # noqa: E402
+
+
+def _gpt(context=48, layers=2, seed=3):
+    return attention.GPT(vocab_size=13, context_length=context, embed_dim=32, num_heads=4,
+                         num_layers=layers, seed=seed)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_greedy_tokens_equal_uncached_generate(seed):
+    model = _gpt(seed=seed)
+    prompt = np.array([1, 5, 2, 7, 3])
+    expected = model.generate(prompt, 40, temperature=0)
+    assert np.array_equal(generate_cached(model, prompt, 40), expected)
+
+
+def test_batched_prompts():
+    model = _gpt()
+    prompts = np.array([[1, 2, 3], [4, 5, 6]])
+    expected = model.generate(prompts, 20, temperature=0)
+    assert np.array_equal(generate_cached(model, prompts, 20), expected)
+
+
+def test_incremental_logits_equal_full_forward():
+    model = _gpt()
+    model.eval()
+    tokens = np.array([[3, 1, 4, 1, 5, 9, 2, 6]])
+    with no_grad():
+        full = model(tokens).data
+        cache = new_cache(model, 1, 8)
+        first = forward_cached(model, tokens[:, :5], cache).data
+        rest = [forward_cached(model, tokens[:, t:t + 1], cache).data for t in range(5, 8)]
+    np.testing.assert_allclose(np.concatenate([first, *rest], axis=1), full, rtol=1e-4, atol=1e-5)
+
+
+def test_cache_bytes_are_two_times_layers_heads_positions_head_dim():
+    model = _gpt(layers=3)
+    _, cache = generate_cached(model, np.array([1, 2]), 10, return_cache=True)
+    assert cache.length == 11  # the last token is returned, never fed back
+    assert cache.nbytes == 2 * 3 * 1 * 4 * 12 * 8 * 4  # K and V, layers, N, heads, positions, head_dim, float32
+
+
+def test_sampling_with_a_seed_is_reproducible():
+    model = _gpt()
+    a = generate_cached(model, np.array([1, 2]), 15, temperature=1.0, top_k=5, generator=7)
+    b = generate_cached(model, np.array([1, 2]), 15, temperature=1.0, top_k=5, generator=7)
+    assert np.array_equal(a, b) and a.shape == (17,)
+
+
+def test_too_long_for_the_context_is_a_clear_error():
+    with pytest.raises(ValueError, match="context_length"):
+        generate_cached(_gpt(context=16), np.array([1, 2, 3]), 20)
+
+
+def test_cache_overflow_is_an_error():
+    cache = KVCache(1, 1, 2, 4, max_length=3)
+    with pytest.raises(ValueError, match="max_length"):
+        cache.append(0, np.zeros((1, 2, 4, 4), np.float32), np.zeros((1, 2, 4, 4), np.float32))

@@ -1,0 +1,111 @@
+"""Profiler: FLOPs checked against hand-computed values, activation bytes, latency, profile()."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from tinytorch import nn
+from tinytorch.systems import flops
+from tinytorch.systems.profiler import measure_latency, profile, profile_model
+from tinytorch.tensor import Tensor
+
+
+def test_matmul_flops_are_2nkm_per_batch_element():
+    assert flops.matmul_flops((3, 4), (4, 5)) == 2 * 3 * 4 * 5
+    assert flops.matmul_flops((7, 3, 4), (4, 5)) == 7 * 2 * 3 * 4 * 5
+    assert flops.matmul_flops((4,), (4, 5)) == 2 * 4 * 5
+
+
+def test_linear_layer_flops_by_hand():
+    batch, fan_in, fan_out = 32, 20, 30
+    model = nn.Sequential(nn.Linear(fan_in, fan_out))
+    result = profile_model(model, (batch, fan_in), repeats=3, warmup=1)
+    row = result.layer("0")
+    matmul = 2 * batch * fan_in * fan_out
+    assert row.forward_flops == matmul + batch * fan_out
+    # the input needs no gradient: backward computes dW (one matmul) and db
+    assert row.backward_flops == matmul + batch * fan_out
+    assert row.parameters == fan_in * fan_out + fan_out
+
+
+def test_hidden_linear_backward_is_twice_its_matmul():
+    model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 4, bias=False))
+    result = profile_model(model, (10, 8), repeats=3, warmup=1)
+    second = result.layer("2")
+    assert second.forward_flops == 2 * 10 * 16 * 4
+    assert second.backward_flops == 2 * second.forward_flops  # dX and dW
+    assert result.layer("1").forward_flops == 10 * 16  # ReLU: one per element
+    assert result.forward_flops == sum(r.forward_flops for r in result.layers)
+
+
+def test_conv2d_flops_by_hand():
+    spatial = pytest.importorskip("tinytorch.spatial")
+    conv = spatial.Conv2d(3, 8, kernel_size=3, padding=1)
+    result = profile_model(nn.Sequential(conv), (2, 3, 10, 10), repeats=3, warmup=1)
+    out_size = 2 * 8 * 10 * 10
+    assert result.layer("0").forward_flops == 2 * out_size * 3 * 3 * 3 + out_size
+
+
+def test_attention_flops_by_hand():
+    attention = pytest.importorskip("tinytorch.attention")
+    batch, heads, length, dim = 2, 4, 6, 16
+    q, k, v = (Tensor(np.ones((batch, heads, length, dim // heads), np.float32)) for _ in range(3))
+    with profile() as prof:
+        attention.scaled_dot_product_attention(q, k, v, is_causal=True)
+    scores = batch * heads * length * length
+    expected = 2 * scores * (dim // heads) * 2 + 5 * scores
+    assert prof.ops["ScaledDotProductAttentionFunction"].forward_flops == expected
+
+
+def test_gpt_profile_attributes_attention_to_its_module():
+    attention = pytest.importorskip("tinytorch.attention")
+    gpt = attention.GPT(vocab_size=11, context_length=8, embed_dim=16, num_heads=2, num_layers=1)
+    result = profile_model(gpt, np.zeros((1, 8), dtype=np.int64), repeats=2, warmup=1)
+    attn = result.layer("blocks.0.attn")
+    in_proj = 2 * 8 * 16 * 48
+    assert attn.forward_flops >= in_proj
+    assert result.parameters == gpt.num_parameters()
+    assert "blocks.0.attn" in result.table()
+
+
+def test_activation_bytes_count_saved_arrays_once():
+    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+    result = profile_model(model, (5, 4), repeats=2, warmup=1)
+    # saved: the input of the first Linear (5x4), the ReLU output (5x8), float32
+    assert result.activation_bytes == (5 * 4 + 5 * 8) * 4
+
+
+def test_profile_context_counts_ops_and_restores_observers():
+    from tinytorch.tensor import dispatch
+
+    before = list(dispatch._observers)
+    x = Tensor(np.ones((3, 4), np.float32))
+    with profile() as prof:
+        y = (x * 2 + 1).sum()
+    assert prof.ops["mul"].count == 1 and prof.ops["add"].count == 1
+    assert prof.ops["sum"].forward_flops == 12
+    assert prof.total_seconds > 0 and float(y.item()) == 36.0
+    assert dispatch._observers == before
+    assert "mul" in prof.table() and prof.to_dict()["total_flops"] == prof.total_flops
+
+
+def test_profile_model_restores_the_model():
+    model = nn.Sequential(nn.Linear(4, 2))
+    model.train()
+    profile_model(model, (3, 4), repeats=2, warmup=1)
+    assert model.training
+    assert "forward" not in model[0].__dict__
+
+
+def test_measure_latency_median_and_spread():
+    median, p25, p75 = measure_latency(lambda: sum(range(1000)), repeats=9, warmup=1)
+    assert 0 < p25 <= median <= p75
+
+
+def test_to_dict_is_plain_data():
+    import json
+
+    result = profile_model(nn.Sequential(nn.Linear(4, 2)), (3, 4), repeats=2, warmup=1)
+    data = json.loads(json.dumps(result.to_dict()))
+    assert data["forward_flops"] == result.forward_flops
+    assert data["layers"][0]["name"] == "0"
