@@ -154,13 +154,13 @@ def main() -> int:
         "--checkpoint",
         type=Path,
         default=None,
-        help="checkpoint path without suffix (default: <results>/vaswani_shakespeare)",
+        help="checkpoint path without suffix (default: <results>/gpt_checkpoint)",
     )
     ms.parser.add_argument(
         "--generate", action="store_true", help="sample from the saved checkpoint, no training"
     )
     args = ms.args
-    checkpoint = args.checkpoint or ms.results_dir / "vaswani_shakespeare"
+    checkpoint = args.checkpoint or ms.results_dir / "gpt_checkpoint"
     if args.generate:
         model, tokenizer = load_checkpoint(checkpoint)
         print(sample_text(model, tokenizer, 600, args.seed))
