@@ -45,5 +45,5 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,  # noqa: A00
     rng = generator or default_generator()
     keep = rng.random((*input.shape[:2], 1, 1)) >= p
     scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
-    return input * Tensor((keep * scale).astype(input.dtype))
+    return input * Tensor(keep * scale, dtype=input.dtype)
     # END SOLUTION

@@ -176,8 +176,8 @@ def avg_pool2d(input: Tensor, kernel_size: int | Sequence[int],  # noqa: A002
                                    count_include_pad=count_include_pad)
 
 
-def averaging_matrix(length: int, out_length: int, dtype=np.float32) -> np.ndarray:
-    """A (out_length, length) matrix whose row i averages input bin i.
+def averaging_matrix(length: int, out_length: int) -> np.ndarray:
+    """A (out_length, length) float64 matrix whose row i averages input bin i.
 
     Bin i spans ``floor(i * length / out_length)`` to ``ceil((i + 1) * length / out_length)``
     (exclusive), PyTorch's adaptive bins; they overlap when the sizes do not divide.
@@ -188,7 +188,7 @@ def averaging_matrix(length: int, out_length: int, dtype=np.float32) -> np.ndarr
     ends = -((-(rows + 1) * length) // out_length)  # ceiling division
     positions = np.arange(length)
     inside = (positions[None, :] >= starts[:, None]) & (positions[None, :] < ends[:, None])
-    return (inside / (ends - starts)[:, None]).astype(dtype)
+    return inside / (ends - starts)[:, None]
     # END SOLUTION
 
 
@@ -223,7 +223,7 @@ def adaptive_avg_pool2d(input: Tensor, output_size: int | Sequence[int | None], 
     if out_h < 1 or out_w < 1:
         raise ValueError(f"{layer}: output_size must be positive, got {output_size!r}")
     # BEGIN SOLUTION
-    rows = Tensor(averaging_matrix(height, out_h, input.dtype))
-    cols = Tensor(averaging_matrix(width, out_w, input.dtype).T)
+    rows = Tensor(averaging_matrix(height, out_h), dtype=input.dtype)
+    cols = Tensor(averaging_matrix(width, out_w).T, dtype=input.dtype)
     return rows @ input @ cols
     # END SOLUTION

@@ -1,0 +1,249 @@
+"""CNN training steps and the convolution itself, built from tt-spatial (issue 5).
+
+One step is zero_grad, forward, cross-entropy, backward and an SGD update, in
+tinytorch (``tinytorch.spatial`` + ``tinytorch.nn``), in plain NumPy with a
+hand-written backward (im2col, no framework), and in ``torch.nn`` when
+PyTorch is installed; all start from the same float32 weights.
+
+- small: Conv(1,8,3)-ReLU-MaxPool(2)-Flatten-Linear on 1x28x28, batch 64
+  (target: at most 0.6x PyTorch; plain NumPy reached 0.37x);
+- two-conv: Conv(3,32,3,p1)-ReLU-Pool-Conv(32,64,3,p1)-ReLU-Pool-Linear on
+  3x32x32, batch 64 (target: at most 1.5x PyTorch; plain NumPy 1.39x);
+- Conv2d(3, 32, 3) forward + backward alone, batch 64, against PyTorch; and
+  at batch 1 against ``conv2d_naive`` (the teaching loops; batch 1 because
+  they take about half a second per image; the loops' cost is linear in the
+  batch, so multiply by 64 to compare with the batch-64 case).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from harness import Case
+from numpy.lib.stride_tricks import sliding_window_view
+from tinytorch import nn
+from tinytorch.spatial import Conv2d, MaxPool2d
+from tinytorch.spatial import functional as F
+from tinytorch.tensor import Tensor
+
+BATCH = 64
+LR = 0.01
+SMALL = {"input": (1, 28, 28), "convs": [(1, 8, 0)], "features": 8 * 13 * 13}
+TWO_CONV = {"input": (3, 32, 32), "convs": [(3, 32, 1), (32, 64, 1)], "features": 64 * 8 * 8}
+
+
+def _data(spec):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((BATCH, *spec["input"])).astype(np.float32)
+    return x, rng.integers(0, 10, BATCH)
+
+
+def _tinytorch_model(spec) -> nn.Sequential:
+    layers = []
+    for c_in, c_out, padding in spec["convs"]:
+        layers += [Conv2d(c_in, c_out, 3, padding=padding), nn.ReLU(), MaxPool2d(2)]
+    return nn.Sequential(*layers, nn.Flatten(), nn.Linear(spec["features"], 10))
+
+
+def _weights(spec) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(weight, bias) of every conv and of the final Linear, shared by all versions."""
+    model = _tinytorch_model(spec)
+    learned = [m for m in model if isinstance(m, (Conv2d, nn.Linear))]
+    return [(m.weight.data.copy(), m.bias.data.copy()) for m in learned]
+
+
+def tinytorch_step(spec):
+    x_np, y = _data(spec)
+    x, model, loss_fn = Tensor(x_np), _tinytorch_model(spec), nn.CrossEntropyLoss()
+    learned = [m for m in model if isinstance(m, (Conv2d, nn.Linear))]
+    for layer, (w, b) in zip(learned, _weights(spec), strict=True):
+        layer.weight.data[...], layer.bias.data[...] = w, b
+    params = list(model.parameters())
+
+    def step():
+        model.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        for p in params:
+            p.data -= LR * p.grad.data
+
+    return step
+
+
+# ---------------------------------------------------------------- plain NumPy
+
+
+def _np_conv(x, w, b, pad):
+    """Forward conv (stride 1) by im2col; returns the output and the columns."""
+    n, k = x.shape[0], w.shape[-1]
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad))) if pad else x
+    win = sliding_window_view(xp, (k, k), axis=(2, 3))          # N, C, Ho, Wo, k, k
+    ho, wo = win.shape[2:4]
+    cols = win.transpose(0, 1, 4, 5, 2, 3).reshape(n, -1, ho * wo)
+    out = np.matmul(w.reshape(w.shape[0], -1), cols).reshape(n, -1, ho, wo)
+    return out + b.reshape(1, -1, 1, 1), cols
+
+
+def _np_conv_backward(g, cols, w, x_shape, pad, need_input):
+    n, c_out = g.shape[:2]
+    gf = g.reshape(n, c_out, -1)
+    grad_w = np.matmul(gf, cols.transpose(0, 2, 1)).sum(axis=0).reshape(w.shape)
+    grad_b = g.sum(axis=(0, 2, 3))
+    if not need_input:
+        return None, grad_w, grad_b
+    k, (_, c, h, wd) = w.shape[-1], x_shape
+    ho, wo = g.shape[2:]
+    gcols = np.matmul(w.reshape(c_out, -1).T, gf).reshape(n, c, k, k, ho, wo)
+    gx = np.zeros((n, c, h + 2 * pad, wd + 2 * pad), np.float32)
+    for i in range(k):
+        for j in range(k):
+            gx[:, :, i:i + ho, j:j + wo] += gcols[:, :, i, j]
+    return gx[:, :, pad:pad + h, pad:pad + wd], grad_w, grad_b
+
+
+def _np_pool(x):
+    views = [x[:, :, i::2, j::2] for i in range(2) for j in range(2)]
+    out = views[0].copy()
+    for v in views[1:]:
+        np.maximum(out, v, out=out)
+    return out
+
+
+def _np_pool_backward(g, x, out):
+    grad, free = np.zeros_like(x), np.ones(out.shape, bool)
+    for i in range(2):
+        for j in range(2):
+            hit = (x[:, :, i::2, j::2] == out) & free
+            grad[:, :, i::2, j::2] = g * hit
+            free &= ~hit
+    return grad
+
+
+def numpy_step(spec):
+    x, y = _data(spec)
+    weights = _weights(spec)
+    pads = [pad for _, _, pad in spec["convs"]]
+    rows = np.arange(BATCH)
+
+    def step():
+        h, saved = x, []
+        for (w, b), pad in zip(weights[:-1], pads, strict=True):
+            z, cols = _np_conv(h, w, b, pad)
+            a = np.maximum(z, 0)
+            p = _np_pool(a)
+            saved.append((h.shape, cols, a, p))
+            h = p
+        flat = h.reshape(BATCH, -1)
+        w_fc, b_fc = weights[-1]
+        logits = flat @ w_fc.T + b_fc
+        exp = np.exp(logits - logits.max(axis=1, keepdims=True))
+        g = exp / exp.sum(axis=1, keepdims=True)
+        g[rows, y] -= 1
+        g /= BATCH
+        grads = [(g.T @ flat, g.sum(axis=0))]
+        g = (g @ w_fc).reshape(h.shape)
+        for index in reversed(range(len(saved))):
+            x_shape, cols, a, p = saved[index]
+            g = _np_pool_backward(g, a, p) * (a > 0)
+            w, _ = weights[index]
+            g, grad_w, grad_b = _np_conv_backward(g, cols, w, x_shape, pads[index], index > 0)
+            grads.insert(0, (grad_w, grad_b))
+        for (w, b), (gw, gb) in zip(weights, grads, strict=True):
+            w -= LR * gw
+            b -= LR * gb
+
+    return step
+
+
+# ---------------------------------------------------------------- PyTorch
+
+
+def torch_step(spec):
+    import torch
+
+    torch.set_num_threads(1)
+    x_np, y_np = _data(spec)
+    x, y = torch.from_numpy(x_np), torch.from_numpy(y_np)
+    layers = []
+    for c_in, c_out, padding in spec["convs"]:
+        layers += [torch.nn.Conv2d(c_in, c_out, 3, padding=padding), torch.nn.ReLU(),
+                   torch.nn.MaxPool2d(2)]
+    model = torch.nn.Sequential(*layers, torch.nn.Flatten(), torch.nn.Linear(spec["features"], 10))
+    learned = [m for m in model if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))]
+    with torch.no_grad():
+        for layer, (w, b) in zip(learned, _weights(spec), strict=True):
+            layer.weight.copy_(torch.from_numpy(w))
+            layer.bias.copy_(torch.from_numpy(b))
+    loss_fn, params = torch.nn.CrossEntropyLoss(), list(model.parameters())
+
+    def step():
+        model.zero_grad()
+        loss_fn(model(x), y).backward()
+        with torch.no_grad():
+            for p in params:
+                p -= LR * p.grad
+
+    return step
+
+
+# ---------------------------------------------------------------- the convolution alone
+
+
+def conv_steps(batch: int, with_naive: bool) -> dict:
+    """Conv2d(3, 32, 3) forward + backward (input and weight gradients) three ways."""
+    rng = np.random.default_rng(1)
+    x_np = rng.standard_normal((batch, 3, 32, 32)).astype(np.float32)
+    layer = Conv2d(3, 32, 3)
+    x = Tensor(x_np, requires_grad=True)
+    grad_out = np.ones((batch, 32, 30, 30), np.float32)
+
+    def tinytorch():
+        x.grad = layer.weight.grad = layer.bias.grad = None
+        layer(x).backward(grad_out)
+
+    steps = {"tinytorch": tinytorch}
+    if with_naive:
+        w, b = layer.weight.data, layer.bias.data
+        steps["naive"] = lambda: (F.conv2d_naive(x_np, w, b),
+                                  F.conv2d_naive_backward(x_np, w, grad_out))
+    try:
+        import torch
+    except ImportError:
+        return steps
+    torch.set_num_threads(1)
+    tx = torch.from_numpy(x_np).requires_grad_(True)
+    tconv = torch.nn.Conv2d(3, 32, 3)
+    tgrad = torch.from_numpy(grad_out)
+
+    def torch_conv():
+        tx.grad = None
+        tconv.zero_grad()
+        tconv(tx).backward(tgrad)
+
+    steps["torch"] = torch_conv
+    return steps
+
+
+def _model_steps(spec) -> dict:
+    steps = {"tinytorch": tinytorch_step(spec), "numpy": numpy_step(spec)}
+    try:
+        steps["torch"] = torch_step(spec)
+    except ImportError:
+        pass
+    return steps
+
+
+def cases() -> list[Case]:
+    small, two_conv = _model_steps(SMALL), _model_steps(TWO_CONV)
+    baseline = "torch" if "torch" in small else "numpy"
+    return [
+        Case("CNN Conv(1,8,3)-ReLU-MaxPool(2)-Linear step, 1x28x28, batch 64", small,
+             baseline=baseline, note="target: at most 0.6x PyTorch (plain NumPy 0.37x)"),
+        Case("CNN Conv(3,32,3,p1)-Pool-Conv(32,64,3,p1)-Pool-Linear step, 3x32x32, batch 64",
+             two_conv, baseline=baseline, note="target: at most 1.5x PyTorch (plain NumPy 1.39x)"),
+        Case("Conv2d(3,32,3) forward+backward, 64x3x32x32", conv_steps(BATCH, False),
+             baseline="torch" if "torch" in small else "tinytorch",
+             note="im2col + one batched matmul; col2im as 9 strided adds"),
+        Case("Conv2d(3,32,3) forward+backward, 1x3x32x32: im2col vs naive loops",
+             conv_steps(1, True), baseline="tinytorch",
+             note="batch 1 because the loops are slow; their cost grows linearly with the batch"),
+    ]

@@ -1,0 +1,162 @@
+"""Conv2d and Conv1d: gradcheck, agreement with the naive loops, PyTorch parity, errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from tinytorch.autograd import gradcheck
+from tinytorch.spatial import Conv1d, Conv2d
+from tinytorch.spatial import functional as F
+from tinytorch.tensor import ShapeError, Tensor
+
+RNG = np.random.default_rng(0)
+
+# (N, C_in, H, W, C_out, kernel, stride, padding, dilation, groups)
+GEOMETRIES = [
+    (2, 3, 5, 6, 4, 3, 1, 0, 1, 1),
+    (1, 2, 7, 5, 3, (3, 2), 2, 1, 1, 1),
+    (2, 4, 6, 7, 4, 3, (1, 2), (1, 0), 2, 2),
+    (1, 4, 5, 5, 6, 1, 1, 0, 1, 2),
+    (1, 2, 5, 5, 2, 2, 1, "same", 1, 1),
+    (1, 3, 4, 6, 2, 3, 1, "valid", 1, 1),
+]
+
+
+def tensors(geometry, dtype=np.float64, requires_grad=True):
+    n, c, h, w, o, k, _, _, _, g = geometry
+    kh, kw = (k, k) if isinstance(k, int) else k
+    x = Tensor(RNG.standard_normal((n, c, h, w)), dtype=dtype, requires_grad=requires_grad)
+    weight = Tensor(RNG.standard_normal((o, c // g, kh, kw)), dtype=dtype,
+                    requires_grad=requires_grad)
+    bias = Tensor(RNG.standard_normal(o), dtype=dtype, requires_grad=requires_grad)
+    return x, weight, bias
+
+
+@pytest.mark.parametrize("geometry", GEOMETRIES)
+def test_conv2d_gradcheck(geometry):
+    x, weight, bias = tensors(geometry)
+    stride, padding, dilation, groups = geometry[6:]
+    assert gradcheck(lambda a, b, c: F.conv2d(a, b, c, stride, padding, dilation, groups),
+                     x, weight, bias)
+
+
+@pytest.mark.parametrize("geometry", GEOMETRIES)
+def test_vectorized_and_naive_convolutions_agree(geometry):
+    x, weight, bias = tensors(geometry, np.float32, requires_grad=False)
+    stride, padding, dilation, groups = geometry[6:]
+    fast = F.conv2d(x, weight, bias, stride, padding, dilation, groups).data
+    slow = F.conv2d_naive(x.data, weight.data, bias.data, stride, padding, dilation, groups)
+    np.testing.assert_allclose(fast, slow, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("geometry", GEOMETRIES)
+def test_naive_backward_agrees_with_autograd(geometry):
+    x, weight, bias = tensors(geometry)
+    stride, padding, dilation, groups = geometry[6:]
+    out = F.conv2d(x, weight, bias, stride, padding, dilation, groups)
+    grad_out = RNG.standard_normal(out.shape)
+    out.backward(grad_out)
+    grads = F.conv2d_naive_backward(x.data, weight.data, grad_out, stride, padding, dilation,
+                                    groups)
+    for expected, got in zip(grads, (x.grad, weight.grad, bias.grad), strict=True):
+        np.testing.assert_allclose(got.data, expected, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("mode", ["zeros", "reflect", "replicate", "circular"])
+def test_padding_modes_gradcheck(mode):
+    conv = Conv2d(2, 3, 3, padding=(1, 2), padding_mode=mode).double()
+    x = Tensor(RNG.standard_normal((1, 2, 4, 5)), dtype=np.float64, requires_grad=True)
+    assert gradcheck(lambda a, w, b: conv(a), x, conv.weight, conv.bias)
+
+
+def test_conv1d_gradcheck_and_shape():
+    x = Tensor(RNG.standard_normal((2, 3, 9)), dtype=np.float64, requires_grad=True)
+    w = Tensor(RNG.standard_normal((4, 3, 3)), dtype=np.float64, requires_grad=True)
+    assert F.conv1d(x, w, stride=2, padding=1).shape == (2, 4, 5)
+    assert gradcheck(lambda a, b: F.conv1d(a, b, stride=2, padding=1, dilation=2), x, w)
+    assert Conv1d(3, 5, 3, padding="same")(Tensor(np.ones((2, 3, 9), np.float32))).shape == \
+        (2, 5, 9)
+
+
+def test_float32_in_float32_out():
+    conv = Conv2d(3, 4, 3)
+    x = Tensor(RNG.standard_normal((2, 3, 6, 6)).astype(np.float32), requires_grad=True)
+    out = conv(x)
+    out.sum().backward()
+    assert out.dtype == np.float32
+    assert x.grad.dtype == conv.weight.grad.dtype == conv.bias.grad.dtype == np.float32
+
+
+def test_default_init_bounds():
+    conv = Conv2d(4, 8, (3, 5), groups=2)
+    bound = 1 / np.sqrt(4 // 2 * 3 * 5)
+    assert conv.weight.shape == (8, 2, 3, 5)
+    assert np.abs(conv.weight.data).max() <= bound
+    assert np.abs(conv.bias.data).max() <= bound
+    assert conv.weight.data.std() > bound / 4  # actually random, not zeros
+
+
+def test_no_bias():
+    conv = Conv2d(2, 3, 3, bias=False)
+    assert conv.bias is None
+    assert [name for name, _ in conv.named_parameters()] == ["weight"]
+
+
+@pytest.mark.parametrize("shape, message", [
+    ((1, 3, 4, 4), r"Conv2d\(3, 8, kernel_size=\(5, 5\)\): input of shape \(1, 3, 4, 4\) "
+                   r"gives an empty output"),
+    ((1, 4, 8, 8), r"expected input of shape \(N, 3, H, W\) with 3 channels, "
+                   r"got shape \(1, 4, 8, 8\)"),
+    ((3, 8, 8), r"Conv2d\(3, 8, kernel_size=\(5, 5\)\): expected a 4-D input of shape "
+                r"\(N, 3, H, W\), got shape \(3, 8, 8\)"),
+])
+def test_errors_name_the_layer_and_the_expected_shape(shape, message):
+    with pytest.raises(ShapeError, match=message):
+        Conv2d(3, 8, 5)(Tensor(np.zeros(shape, np.float32)))
+
+
+def test_constructor_errors():
+    with pytest.raises(ValueError, match="divisible by groups"):
+        Conv2d(3, 8, 3, groups=2)
+    with pytest.raises(ValueError, match="'same' needs stride 1"):
+        Conv2d(3, 8, 3, stride=2, padding="same")
+    with pytest.raises(ValueError, match="padding_mode"):
+        Conv2d(3, 8, 3, padding_mode="mirror")
+    with pytest.raises(ShapeError, match=r"Conv1d\(3, 4, kernel_size=\(3,\)\): expected a 3-D"):
+        Conv1d(3, 4, 3)(Tensor(np.zeros((1, 3, 5, 5), np.float32)))
+
+
+def test_repr_reads_like_pytorch():
+    assert repr(Conv2d(3, 8, 3, stride=2, padding=1, bias=False)) == \
+        "Conv2d(3, 8, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1), bias=False)"
+
+
+# ---------------------------------------------------------------- PyTorch parity
+
+@pytest.mark.parametrize("geometry", GEOMETRIES)
+def test_conv2d_matches_pytorch(geometry):
+    torch = pytest.importorskip("torch")
+    x, weight, bias = tensors(geometry)
+    stride, padding, dilation, groups = geometry[6:]
+    out = F.conv2d(x, weight, bias, stride, padding, dilation, groups)
+    grad_out = RNG.standard_normal(out.shape)
+    out.backward(grad_out)
+    tx, tw, tb = (torch.tensor(t.data, requires_grad=True) for t in (x, weight, bias))
+    expected = torch.nn.functional.conv2d(tx, tw, tb, stride, padding, dilation, groups)
+    expected.backward(torch.tensor(grad_out))
+    np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-10, atol=1e-10)
+    for ours, theirs in ((x, tx), (weight, tw), (bias, tb)):
+        np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy(), rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+def test_padding_modes_match_pytorch(mode):
+    torch = pytest.importorskip("torch")
+    ours = Conv2d(2, 3, 3, padding=1, padding_mode=mode).double()
+    theirs = torch.nn.Conv2d(2, 3, 3, padding=1, padding_mode=mode).double()
+    with torch.no_grad():
+        theirs.weight.copy_(torch.tensor(ours.weight.data))
+        theirs.bias.copy_(torch.tensor(ours.bias.data))
+    x = RNG.standard_normal((2, 2, 5, 4))
+    np.testing.assert_allclose(ours(Tensor(x, dtype=np.float64)).data,
+                               theirs(torch.tensor(x)).detach().numpy(), rtol=1e-10, atol=1e-10)

@@ -1,0 +1,139 @@
+"""BatchNorm2d / BatchNorm1d and Dropout2d: gradcheck in both modes, running stats, parity."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from tinytorch.autograd import gradcheck
+from tinytorch.spatial import BatchNorm1d, BatchNorm2d, Dropout2d
+from tinytorch.spatial import functional as F
+from tinytorch.tensor import ShapeError, Tensor
+
+RNG = np.random.default_rng(2)
+
+
+def t64(*shape, requires_grad=True):
+    return Tensor(RNG.standard_normal(shape), dtype=np.float64, requires_grad=requires_grad)
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_norm_gradcheck(training):
+    x, weight, bias = t64(3, 2, 3, 4), t64(2), t64(2)
+    mean = Tensor(RNG.standard_normal(2), dtype=np.float64)
+    var = Tensor(RNG.random(2) + 0.5, dtype=np.float64)
+    # running stats are copied per call so finite differences see the same state
+    assert gradcheck(lambda a, w, b: F.batch_norm(a, Tensor(mean.data.copy()),
+                                                  Tensor(var.data.copy()), w, b, training),
+                     x, weight, bias)
+
+
+def test_batch_norm_without_affine_gradcheck():
+    x = t64(4, 3, 2, 2)
+    assert gradcheck(lambda a: F.batch_norm(a, None, None, training=True), x)
+
+
+def test_batchnorm2d_module_gradcheck_both_modes():
+    bn = BatchNorm2d(3).double()
+    bn.weight.data[:] = RNG.standard_normal(3)
+    x = t64(4, 3, 2, 3)
+    bn.eval()
+    assert gradcheck(lambda a, w, b: bn(a), x, bn.weight, bn.bias)
+    bn.train()
+    bn.momentum = 0.0  # finite differences call forward many times; keep the stats still
+    assert gradcheck(lambda a, w, b: bn(a), x, bn.weight, bn.bias)
+
+
+def test_training_normalizes_and_updates_running_stats():
+    bn = BatchNorm2d(3)
+    data = (RNG.standard_normal((8, 3, 5, 5)) * 3 + 2).astype(np.float32)
+    out = bn(Tensor(data)).data
+    np.testing.assert_allclose(out.mean(axis=(0, 2, 3)), 0, atol=1e-5)
+    np.testing.assert_allclose(out.var(axis=(0, 2, 3)), 1, atol=1e-3)
+    np.testing.assert_allclose(bn.running_mean.data, 0.1 * data.mean(axis=(0, 2, 3)), rtol=1e-5)
+    unbiased = data.var(axis=(0, 2, 3), ddof=1)
+    np.testing.assert_allclose(bn.running_var.data, 0.9 + 0.1 * unbiased, rtol=1e-5)
+    assert int(bn.num_batches_tracked.data) == 1
+    assert bn.running_mean.dtype == np.float32 and out.dtype == np.float32
+
+
+def test_eval_uses_running_stats_and_leaves_them_alone():
+    bn = BatchNorm2d(2)
+    bn.running_mean.data[:] = [1.0, -1.0]
+    bn.running_var.data[:] = [4.0, 0.25]
+    bn.eval()
+    x = np.ones((1, 2, 1, 1), np.float32)
+    out = bn(Tensor(x)).data.ravel()
+    np.testing.assert_allclose(out, [0.0, 2.0 / np.sqrt(0.25 + 1e-5)], rtol=1e-5)
+    assert bn.running_mean.data.tolist() == [1.0, -1.0]
+
+
+def test_buffers_are_in_the_state_dict_not_the_parameters():
+    bn = BatchNorm2d(4)
+    assert [n for n, _ in bn.named_parameters()] == ["weight", "bias"]
+    assert list(bn.state_dict()) == ["weight", "bias", "running_mean", "running_var",
+                                     "num_batches_tracked"]
+
+
+def test_batchnorm_errors_name_the_layer():
+    with pytest.raises(ShapeError, match=r"BatchNorm2d\(4, .*expected input of shape "
+                                         r"\(N, 4, H, W\), got shape \(2, 3, 5, 5\)"):
+        BatchNorm2d(4)(Tensor(np.zeros((2, 3, 5, 5), np.float32)))
+    with pytest.raises(ValueError, match="more than 1 value per channel"):
+        BatchNorm2d(3)(Tensor(np.zeros((1, 3, 1, 1), np.float32)))
+
+
+def test_dropout2d_zeroes_whole_channels_and_keeps_the_mean():
+    layer = Dropout2d(0.5)
+    out = layer(Tensor(np.ones((64, 32, 3, 3), np.float32))).data
+    per_channel = out.reshape(64, 32, 9)
+    assert np.all(per_channel.min(axis=2) == per_channel.max(axis=2))  # whole maps
+    assert set(np.unique(out)) <= {0.0, 2.0}
+    assert abs(out.mean() - 1.0) < 0.1
+    layer.eval()
+    x = Tensor(np.ones((2, 3, 2, 2), np.float32))
+    assert layer(x) is x
+
+
+def test_dropout2d_gradient_follows_the_mask():
+    x = Tensor(np.ones((4, 8, 2, 2), np.float32), requires_grad=True)
+    out = F.dropout2d(x, 0.5, generator=np.random.default_rng(0))
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, out.data)
+
+
+# ---------------------------------------------------------------- PyTorch parity
+
+@pytest.mark.parametrize("momentum", [0.1, None])
+def test_batchnorm2d_matches_pytorch_over_train_and_eval(momentum):
+    torch = pytest.importorskip("torch")
+    ours, theirs = BatchNorm2d(3, momentum=momentum).double(), \
+        torch.nn.BatchNorm2d(3, momentum=momentum).double()
+    for step in range(3):
+        data = RNG.standard_normal((4, 3, 5, 5)) * (step + 1) + step
+        x, tx = Tensor(data, dtype=np.float64, requires_grad=True), \
+            torch.tensor(data, requires_grad=True)
+        out, expected = ours(x), theirs(tx)
+        grad_out = RNG.standard_normal(out.shape)
+        out.backward(grad_out)
+        expected.backward(torch.tensor(grad_out))
+        np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-9, atol=1e-9)
+        np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), rtol=1e-8, atol=1e-9)
+        np.testing.assert_allclose(ours.weight.grad.data, theirs.weight.grad.numpy(), rtol=1e-9)
+        np.testing.assert_allclose(ours.running_mean.data, theirs.running_mean.numpy(), rtol=1e-9)
+        np.testing.assert_allclose(ours.running_var.data, theirs.running_var.numpy(), rtol=1e-9)
+    ours.eval()
+    theirs.eval()
+    data = RNG.standard_normal((2, 3, 4, 4))
+    np.testing.assert_allclose(ours(Tensor(data, dtype=np.float64)).data,
+                               theirs(torch.tensor(data)).detach().numpy(), rtol=1e-9, atol=1e-9)
+
+
+def test_batchnorm1d_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    ours, theirs = BatchNorm1d(4).double(), torch.nn.BatchNorm1d(4).double()
+    for shape in ((8, 4), (8, 4, 5)):
+        data = RNG.standard_normal(shape)
+        np.testing.assert_allclose(ours(Tensor(data, dtype=np.float64)).data,
+                                   theirs(torch.tensor(data)).detach().numpy(), rtol=1e-9,
+                                   atol=1e-9)
+    np.testing.assert_allclose(ours.running_var.data, theirs.running_var.numpy(), rtol=1e-9)

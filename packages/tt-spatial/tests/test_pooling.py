@@ -1,0 +1,119 @@
+"""Pooling layers: gradcheck, tie-breaking, PyTorch parity, errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from tinytorch.autograd import gradcheck
+from tinytorch.spatial import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
+from tinytorch.spatial import functional as F
+from tinytorch.tensor import ShapeError, Tensor
+
+RNG = np.random.default_rng(1)
+
+
+def x64(*shape):
+    # distinct values, so max pooling has no ties and finite differences are exact
+    values = RNG.permutation(np.prod(shape)).reshape(shape) / 10.0
+    return Tensor(values, dtype=np.float64, requires_grad=True)
+
+
+MAX_CASES = [  # kernel, stride, padding, dilation
+    (2, None, 0, 1), (3, 2, 1, 1), ((2, 3), (1, 2), (1, 0), 1), (2, 1, 0, 2),
+]
+AVG_CASES = [  # kernel, stride, padding, count_include_pad
+    (2, None, 0, True), (3, 2, 1, True), (3, 2, 1, False), ((2, 3), 1, (1, 1), True),
+]
+
+
+@pytest.mark.parametrize("kernel, stride, padding, dilation", MAX_CASES)
+def test_max_pool_gradcheck(kernel, stride, padding, dilation):
+    x = x64(2, 2, 7, 6)
+    assert gradcheck(lambda t: F.max_pool2d(t, kernel, stride, padding, dilation), x)
+
+
+@pytest.mark.parametrize("kernel, stride, padding, count_include_pad", AVG_CASES)
+def test_avg_pool_gradcheck(kernel, stride, padding, count_include_pad):
+    x = x64(2, 2, 7, 6)
+    assert gradcheck(lambda t: F.avg_pool2d(t, kernel, stride, padding, count_include_pad), x)
+
+
+@pytest.mark.parametrize("output_size", [1, (2, 3), (3, 2), (7, 6), (5, None)])
+def test_adaptive_avg_pool_gradcheck(output_size):
+    x = x64(2, 2, 7, 6)
+    assert gradcheck(lambda t: F.adaptive_avg_pool2d(t, output_size), x)
+
+
+def test_max_pool_gradient_goes_to_the_first_maximum_in_scan_order():
+    x = Tensor(np.array([[[[1.0, 5.0], [5.0, 5.0]]]], dtype=np.float32), requires_grad=True)
+    F.max_pool2d(x, 2).sum().backward()
+    assert x.grad.data.tolist() == [[[[0.0, 1.0], [0.0, 0.0]]]]
+
+
+def test_overlapping_max_windows_accumulate():
+    x = Tensor(np.array([[[[0.0, 9.0, 0.0]]]], dtype=np.float32), requires_grad=True)
+    out = F.max_pool2d(x, (1, 2), stride=1)  # both windows pick the 9
+    out.sum().backward()
+    assert out.data.tolist() == [[[[9.0, 9.0]]]]
+    assert x.grad.data.tolist() == [[[[0.0, 2.0, 0.0]]]]
+
+
+def test_adaptive_avg_pool_1x1_is_the_mean():
+    x = Tensor(RNG.standard_normal((2, 3, 5, 4)).astype(np.float32))
+    np.testing.assert_allclose(AdaptiveAvgPool2d(1)(x).data, x.data.mean(axis=(2, 3),
+                                                                        keepdims=True), rtol=1e-5)
+
+
+def test_modules_keep_float32_and_shapes():
+    x = Tensor(RNG.standard_normal((2, 3, 8, 8)).astype(np.float32), requires_grad=True)
+    for layer, shape in ((MaxPool2d(2), (2, 3, 4, 4)), (AvgPool2d(3, 1, 1), (2, 3, 8, 8)),
+                         (AdaptiveAvgPool2d((2, 4)), (2, 3, 2, 4))):
+        out = layer(x)
+        out.sum().backward()
+        assert out.shape == shape and out.dtype == np.float32
+        assert x.grad.dtype == np.float32
+        x.grad = None
+
+
+def test_errors_name_the_layer():
+    with pytest.raises(ShapeError, match=r"MaxPool2d\(kernel_size=\(2, 2\).*4-D input"):
+        MaxPool2d(2)(Tensor(np.zeros((3, 8, 8), np.float32)))
+    with pytest.raises(ShapeError, match=r"AvgPool2d\(kernel_size=\(5, 5\).*empty output"):
+        AvgPool2d(5)(Tensor(np.zeros((1, 1, 3, 3), np.float32)))
+    with pytest.raises(ValueError, match="at most half"):
+        MaxPool2d(2, padding=2)(Tensor(np.zeros((1, 1, 8, 8), np.float32)))
+
+
+# ---------------------------------------------------------------- PyTorch parity
+
+def _compare(ours, theirs, shape=(2, 3, 9, 8)):
+    torch = pytest.importorskip("torch")
+    data = RNG.standard_normal(shape)
+    x = Tensor(data, dtype=np.float64, requires_grad=True)
+    tx = torch.tensor(data, requires_grad=True)
+    out, expected = ours(x), theirs(tx)
+    grad_out = RNG.standard_normal(out.shape)
+    out.backward(grad_out)
+    expected.backward(torch.tensor(grad_out))
+    np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("kernel, stride, padding, dilation", MAX_CASES)
+def test_max_pool_matches_pytorch(kernel, stride, padding, dilation):
+    torch = pytest.importorskip("torch")
+    _compare(MaxPool2d(kernel, stride, padding, dilation),
+             torch.nn.MaxPool2d(kernel, stride, padding, dilation))
+
+
+@pytest.mark.parametrize("kernel, stride, padding, count_include_pad", AVG_CASES)
+def test_avg_pool_matches_pytorch(kernel, stride, padding, count_include_pad):
+    torch = pytest.importorskip("torch")
+    _compare(AvgPool2d(kernel, stride, padding, count_include_pad),
+             torch.nn.AvgPool2d(kernel, stride, padding, count_include_pad=count_include_pad))
+
+
+@pytest.mark.parametrize("output_size", [1, (2, 3), (4, 3), (9, 8), (5, None)])
+def test_adaptive_avg_pool_matches_pytorch(output_size):
+    torch = pytest.importorskip("torch")
+    _compare(AdaptiveAvgPool2d(output_size), torch.nn.AdaptiveAvgPool2d(output_size))
