@@ -67,13 +67,17 @@ def digits_mlp(hidden=(128, 64)) -> nn.Sequential:
 
 def digits_cnn() -> nn.Sequential:
     return nn.Sequential(
-        Conv2d(1, 16, 3, padding=1), nn.ReLU(),
-        Conv2d(16, 32, 3, padding=1), nn.ReLU(), MaxPool2d(2),
-        nn.Flatten(), nn.Linear(32 * 4 * 4, 10),
+        Conv2d(1, 16, 3, padding=1),
+        nn.ReLU(),
+        Conv2d(16, 32, 3, padding=1),
+        nn.ReLU(),
+        MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(32 * 4 * 4, 10),
     )
 
 
-# ----------------------------------------------------------------------------- training and evaluation
+# ------------------------------------------------------------------ training and evaluation
 
 
 def train_classifier(model, loader, epochs: int, lr: float, masks=None) -> list[float]:
@@ -112,9 +116,12 @@ def latency_ms(model, x: np.ndarray) -> float:
 
 def measured(model, test, size_bytes: int | None = None) -> dict:
     """Accuracy, latency and size of a digits model, all measured now."""
-    return {"accuracy": accuracy(model, *test), "latency_ms": latency_ms(model, test[0]),
-            "size_bytes": profiler.parameter_bytes(model) if size_bytes is None else size_bytes,
-            "parameters": model.num_parameters()}
+    return {
+        "accuracy": accuracy(model, *test),
+        "latency_ms": latency_ms(model, test[0]),
+        "size_bytes": profiler.parameter_bytes(model) if size_bytes is None else size_bytes,
+        "parameters": model.num_parameters(),
+    }
 
 
 # ----------------------------------------------------------------------------- techniques
@@ -133,9 +140,11 @@ def pruning_curve(dense, loader, test, epochs: int, ms: Milestone) -> dict:
         masks = pruning.PruningMasks.magnitude(model, sparsity, scope="global")
         train_classifier(model, loader, epochs, lr=0.02, masks=masks)
         report = pruning.sparsity_report(model)
-        curve[sparsity] = {**measured(model, test, pruning.sparse_bytes(model)),
-                           "sparsity": report[-1].sparsity,
-                           "layers": pruning.sparsity_dict(report)}
+        curve[sparsity] = {
+            **measured(model, test, pruning.sparse_bytes(model)),
+            "sparsity": report[-1].sparsity,
+            "layers": pruning.sparsity_dict(report),
+        }
         ms.log("accuracy_vs_sparsity", sparsity, curve[sparsity]["accuracy"])
         print(f"pruned to {sparsity:.0%}: accuracy {curve[sparsity]['accuracy']:.3f}")
     print(pruning.format_sparsity(pruning.sparsity_report(model)))
@@ -176,15 +185,18 @@ def train_gpt(ms: Milestone, steps: int, window: int, batch: int):
     tokenizer = CharTokenizer.from_text(text)
     train_tokens, val_tokens = train_val_split(tokenizer.encode_array(text), 0.1, seed=ms.args.seed)
     context = PROMPT_TOKENS + GENERATED_TOKENS
-    model = GPT(tokenizer.vocab_size, context, embed_dim=128, num_heads=4, num_layers=2,
-                seed=ms.args.seed)
+    model = GPT(
+        tokenizer.vocab_size, context, embed_dim=128, num_heads=4, num_layers=2, seed=ms.args.seed
+    )
     optimizer = AdamW(model.parameters(), lr=3e-3, weight_decay=0.01)
     rng = ms.rng
     started = time.perf_counter()
     for step in ms.progress(range(steps), desc="gpt"):
         x, y = sample_batch(train_tokens, batch, window, rng)
         start = int(rng.integers(0, context - window + 1))
-        loss = cross_entropy(gpt_logits(model, x, start).reshape(-1, tokenizer.vocab_size), y.reshape(-1))
+        loss = cross_entropy(
+            gpt_logits(model, x, start).reshape(-1, tokenizer.vocab_size), y.reshape(-1)
+        )
         optimizer.zero_grad()
         loss.backward()
         clip_grad_norm_(model.parameters(), 1.0)
@@ -220,16 +232,24 @@ def kv_cache_run(model: GPT, prompt: np.ndarray) -> dict:
         cached, cache = generate_cached(model, prompt, GENERATED_TOKENS, return_cache=True)
         times.append(time.perf_counter() - started)
     cached_s = float(np.median(times))
-    return {"identical": bool(np.array_equal(uncached, cached)), "uncached_s": uncached_s,
-            "cached_s": cached_s, "speedup": uncached_s / cached_s, "cache_bytes": cache.nbytes,
-            "tokens": cached[len(prompt):]}
+    return {
+        "identical": bool(np.array_equal(uncached, cached)),
+        "uncached_s": uncached_s,
+        "cached_s": cached_s,
+        "speedup": uncached_s / cached_s,
+        "cache_bytes": cache.nbytes,
+        "tokens": cached[len(prompt) :],
+    }
 
 
 # ----------------------------------------------------------------------------- report
 
 
 def technique_table(models: dict) -> str:
-    header = f"{'model':<12} {'version':<22} {'accuracy':>9} {'latency ms':>11} {'KiB':>9} {'size cut':>9}"
+    header = (
+        f"{'model':<12} {'version':<22} {'accuracy':>9} {'latency ms':>11} "
+        f"{'KiB':>9} {'size cut':>9}"
+    )
     lines = [header, "-" * len(header)]
     for name, model in models.items():
         base = model["baseline"]
@@ -237,8 +257,10 @@ def technique_table(models: dict) -> str:
         for version, r in rows:
             acc = "-" if r.get("accuracy") is None else f"{r['accuracy']:.3f}"
             cut = base["size_bytes"] / r["size_bytes"]
-            lines.append(f"{name:<12} {version:<22} {acc:>9} {r['latency_ms']:>11.3f} "
-                         f"{r['size_bytes'] / 1024:>9.1f} {cut:>8.2f}x")
+            lines.append(
+                f"{name:<12} {version:<22} {acc:>9} {r['latency_ms']:>11.3f} "
+                f"{r['size_bytes'] / 1024:>9.1f} {cut:>8.2f}x"
+            )
     return "\n".join(lines)
 
 
@@ -253,8 +275,11 @@ def write_plot(report: dict, path: Path) -> Path | None:
     fig, (curve_ax, size_ax) = plt.subplots(1, 2, figsize=(11, 4))
     curve = report["pruning_curve"]
     sparsities = [float(s) for s in curve]
-    curve_ax.plot([0.0, *sparsities], [report["models"]["mlp"]["baseline"]["accuracy"],
-                                       *[c["accuracy"] for c in curve.values()]], marker="o")
+    curve_ax.plot(
+        [0.0, *sparsities],
+        [report["models"]["mlp"]["baseline"]["accuracy"], *[c["accuracy"] for c in curve.values()]],
+        marker="o",
+    )
     curve_ax.set_xlabel("sparsity (fraction of weights removed)")
     curve_ax.set_ylabel("test accuracy")
     curve_ax.set_title("digits MLP: accuracy vs sparsity (fine-tuned)")
@@ -281,7 +306,9 @@ def main() -> int:
     ms = Milestone.from_script(__file__, description="The systems age, 2024")
     manual_seed(ms.args.seed)
     (x_train, y_train), test = load_digits(seed=ms.args.seed)
-    loader = DataLoader(TensorDataset(x_train, y_train), batch_size=32, shuffle=True, seed=ms.args.seed)
+    loader = DataLoader(
+        TensorDataset(x_train, y_train), batch_size=32, shuffle=True, seed=ms.args.seed
+    )
     epochs = ms.epochs(full=30, quick=15)
 
     mlp, cnn = digits_mlp(), digits_cnn()
@@ -292,10 +319,11 @@ def main() -> int:
     window, steps = 64, ms.epochs(full=1200, quick=150)  # --epochs also sets the GPT steps
     gpt, tokenizer, val_tokens, gpt_seconds = train_gpt(ms, steps, window, batch=16)
 
-    profiles = {"mlp": profiler.profile_model(mlp, Tensor(test[0][:LATENCY_BATCH]), name="digits MLP"),
-                "cnn": profiler.profile_model(cnn, Tensor(test[0][:LATENCY_BATCH]), name="digits CNN"),
-                "gpt": profiler.profile_model(gpt, val_tokens[None, :window], repeats=10,
-                                              name="char GPT")}
+    profiles = {
+        "mlp": profiler.profile_model(mlp, Tensor(test[0][:LATENCY_BATCH]), name="digits MLP"),
+        "cnn": profiler.profile_model(cnn, Tensor(test[0][:LATENCY_BATCH]), name="digits CNN"),
+        "gpt": profiler.profile_model(gpt, val_tokens[None, :window], repeats=10, name="char GPT"),
+    }
     for p in profiles.values():
         print(p.table(), "\n")
 
@@ -316,15 +344,32 @@ def main() -> int:
     print(acceleration.format_accelerations(speedups))
 
     models = {
-        "mlp": {"baseline": mlp_base, "techniques": {
-            "int8": mlp_int8, "pruned_90_csr": curve[0.9], "structured_50": mlp_structured,
-            "distilled_64_32_10": student_distilled, "alone_64_32_10": student_alone}},
+        "mlp": {
+            "baseline": mlp_base,
+            "techniques": {
+                "int8": mlp_int8,
+                "pruned_90_csr": curve[0.9],
+                "structured_50": mlp_structured,
+                "distilled_64_32_10": student_distilled,
+                "alone_64_32_10": student_alone,
+            },
+        },
         "cnn": {"baseline": cnn_base, "techniques": {"int8": cnn_int8}},
-        "gpt": {"baseline": {"accuracy": None, "latency_ms": kv["uncached_s"] * 1e3 / GENERATED_TOKENS,
-                             "size_bytes": gpt_bytes, "val_loss": val_loss},
-                "techniques": {"kv_cache": {"accuracy": None,
-                                            "latency_ms": kv["cached_s"] * 1e3 / GENERATED_TOKENS,
-                                            "size_bytes": gpt_bytes + kv["cache_bytes"]}}},
+        "gpt": {
+            "baseline": {
+                "accuracy": None,
+                "latency_ms": kv["uncached_s"] * 1e3 / GENERATED_TOKENS,
+                "size_bytes": gpt_bytes,
+                "val_loss": val_loss,
+            },
+            "techniques": {
+                "kv_cache": {
+                    "accuracy": None,
+                    "latency_ms": kv["cached_s"] * 1e3 / GENERATED_TOKENS,
+                    "size_bytes": gpt_bytes + kv["cache_bytes"],
+                }
+            },
+        },
     }
     print(technique_table(models))
 
@@ -345,11 +390,16 @@ def main() -> int:
     ms.record("kv_cache_bytes", kv["cache_bytes"])
     ms.facts(model_or_params=mlp, train_seconds=digits_seconds + gpt_seconds)
 
-    report = {"entry": f"seed {ms.args.seed}", "quick": ms.args.quick, "models": models,
-              "pruning_curve": {str(k): v for k, v in curve.items()},
-              "profiles": {k: p.to_dict() for k, p in profiles.items()},
-              "kv_cache": {k: v for k, v in kv.items() if k != "tokens"},
-              "accelerations": speedups, "blas": acceleration.blas_note()}
+    report = {
+        "entry": f"seed {ms.args.seed}",
+        "quick": ms.args.quick,
+        "models": models,
+        "pruning_curve": {str(k): v for k, v in curve.items()},
+        "profiles": {k: p.to_dict() for k, p in profiles.items()},
+        "kv_cache": {k: v for k, v in kv.items() if k != "tokens"},
+        "accelerations": speedups,
+        "blas": acceleration.blas_note(),
+    }
     out = ms.results_dir
     out.mkdir(parents=True, exist_ok=True)
     (out / "systems_report.json").write_text(json.dumps(report, indent=2, default=float) + "\n")

@@ -58,7 +58,9 @@ def test_kv_cache_same_tokens_and_faster(quick_run, systems_report):
 
 
 def test_report_is_a_leaderboard_entry(systems_report, capsys):
-    sys.path.insert(0, str(MILESTONE.parents[1] / "packages" / "tt-systems" / "src" / "tinytorch" / "systems"))
+    sys.path.insert(
+        0, str(MILESTONE.parents[1] / "packages" / "tt-systems" / "src" / "tinytorch" / "systems")
+    )
     import leaderboard
 
     scored = leaderboard.entry_score(systems_report)

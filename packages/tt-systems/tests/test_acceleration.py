@@ -1,4 +1,4 @@
-"""Acceleration: fused kernels gradchecked and equal to their unfused compositions; loops equal vectorized."""
+"""Acceleration: fused kernels gradchecked and equal to unfused ones; loops equal vectorized."""
 
 from __future__ import annotations
 
@@ -37,16 +37,20 @@ def test_fused_gelu_gradcheck_and_matches_unfused():
 def test_fused_layer_norm_gradcheck_and_matches_unfused():
     x, w, b = _t((3, 8)), _t((8,)), _t((8,))
     assert gradcheck(lambda x, w, b: A.FusedLayerNorm.apply(x, w, b, 1e-5), x, w, b)
-    _same_values_and_grads(lambda x, w, b: A.FusedLayerNorm.apply(x, w, b, 1e-5),
-                           A.layer_norm_unfused, x, w, b)
+    _same_values_and_grads(
+        lambda x, w, b: A.FusedLayerNorm.apply(x, w, b, 1e-5), A.layer_norm_unfused, x, w, b
+    )
 
 
 def test_fused_cross_entropy_gradcheck_and_matches_unfused():
     logits = _t((5, 4))
     targets = np.array([0, 3, 1, 1, 2])
     assert gradcheck(lambda z: A.FusedSoftmaxCrossEntropy.apply(z, targets), logits)
-    _same_values_and_grads(lambda z: A.FusedSoftmaxCrossEntropy.apply(z, targets),
-                           lambda z: A.softmax_cross_entropy_unfused(z, targets), logits)
+    _same_values_and_grads(
+        lambda z: A.FusedSoftmaxCrossEntropy.apply(z, targets),
+        lambda z: A.softmax_cross_entropy_unfused(z, targets),
+        logits,
+    )
 
 
 def test_fused_cross_entropy_is_stable_for_huge_logits():
@@ -57,14 +61,24 @@ def test_fused_cross_entropy_is_stable_for_huge_logits():
 @pytest.mark.parametrize("causal", [True, False])
 def test_attention_loop_equals_batched(causal):
     q, k, v = (RNG.normal(size=(3, 7, 5)).astype(np.float32) for _ in range(3))
-    np.testing.assert_allclose(A.attention_loop(q, k, v, causal), A.attention_batched(q, k, v, causal),
-                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        A.attention_loop(q, k, v, causal),
+        A.attention_batched(q, k, v, causal),
+        rtol=1e-5,
+        atol=1e-6,
+    )
 
 
 def test_measure_accelerations_reports_every_comparison():
     pytest.importorskip("tinytorch.spatial")
     rows = A.measure_accelerations(repeats=3)
-    assert {r["name"].split()[0] for r in rows} == {"conv2d", "causal", "GELU", "LayerNorm", "softmax-CE"}
+    assert {r["name"].split()[0] for r in rows} == {
+        "conv2d",
+        "causal",
+        "GELU",
+        "LayerNorm",
+        "softmax-CE",
+    }
     assert all(r["slow_ms"] > 0 and r["fast_ms"] > 0 and r["speedup"] > 0 for r in rows)
     assert "speedup" in A.format_accelerations(rows)
 

@@ -14,8 +14,12 @@ def _sleeper(seconds):
 
 
 def test_measurements_have_medians_within_the_spread_and_ratios():
-    case = B.Case("sleep", {"numpy": _sleeper(0.002), "tinytorch": _sleeper(0.004)}, baseline="numpy")
-    results = {m.implementation: m for m in B.measure_case(case, repeats=5, warmup=1, sample_seconds=0.005)}
+    case = B.Case(
+        "sleep", {"numpy": _sleeper(0.002), "tinytorch": _sleeper(0.004)}, baseline="numpy"
+    )
+    results = {
+        m.implementation: m for m in B.measure_case(case, repeats=5, warmup=1, sample_seconds=0.005)
+    }
     for m in results.values():
         assert m.p25_ms <= m.median_ms <= m.p75_ms
         assert m.samples == 5 and m.calls_per_sample >= 1

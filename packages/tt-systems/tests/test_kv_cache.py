@@ -11,8 +11,14 @@ from tinytorch.systems.kv_cache import KVCache, forward_cached, generate_cached,
 
 
 def _gpt(context=48, layers=2, seed=3):
-    return attention.GPT(vocab_size=13, context_length=context, embed_dim=32, num_heads=4,
-                         num_layers=layers, seed=seed)
+    return attention.GPT(
+        vocab_size=13,
+        context_length=context,
+        embed_dim=32,
+        num_heads=4,
+        num_layers=layers,
+        seed=seed,
+    )
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -38,7 +44,7 @@ def test_incremental_logits_equal_full_forward():
         full = model(tokens).data
         cache = new_cache(model, 1, 8)
         first = forward_cached(model, tokens[:, :5], cache).data
-        rest = [forward_cached(model, tokens[:, t:t + 1], cache).data for t in range(5, 8)]
+        rest = [forward_cached(model, tokens[:, t : t + 1], cache).data for t in range(5, 8)]
     np.testing.assert_allclose(np.concatenate([first, *rest], axis=1), full, rtol=1e-4, atol=1e-5)
 
 
@@ -46,7 +52,9 @@ def test_cache_bytes_are_two_times_layers_heads_positions_head_dim():
     model = _gpt(layers=3)
     _, cache = generate_cached(model, np.array([1, 2]), 10, return_cache=True)
     assert cache.length == 11  # the last token is returned, never fed back
-    assert cache.nbytes == 2 * 3 * 1 * 4 * 12 * 8 * 4  # K and V, layers, N, heads, positions, head_dim, float32
+    assert (
+        cache.nbytes == 2 * 3 * 1 * 4 * 12 * 8 * 4
+    )  # K and V, layers, N, heads, positions, head_dim, float32
 
 
 def test_sampling_with_a_seed_is_reproducible():

@@ -10,8 +10,21 @@ from tinytorch.systems import leaderboard as L
 
 def _report(entry, size_after, latency_after, accuracy_after):
     base = {"accuracy": 0.96, "latency_ms": 1.0, "size_bytes": 4000}
-    return {"entry": entry, "models": {"mlp": {"baseline": base, "techniques": {
-        "int8": {"accuracy": accuracy_after, "latency_ms": latency_after, "size_bytes": size_after}}}}}
+    return {
+        "entry": entry,
+        "models": {
+            "mlp": {
+                "baseline": base,
+                "techniques": {
+                    "int8": {
+                        "accuracy": accuracy_after,
+                        "latency_ms": latency_after,
+                        "size_bytes": size_after,
+                    }
+                },
+            }
+        },
+    }
 
 
 def test_gain_is_log2_size_plus_log2_latency():

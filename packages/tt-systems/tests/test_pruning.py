@@ -17,7 +17,9 @@ RNG = np.random.default_rng(0)
 
 def _mlp():
     manual_seed(0)
-    return nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 12), nn.ReLU(), nn.Linear(12, 3))
+    return nn.Sequential(
+        nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 12), nn.ReLU(), nn.Linear(12, 3)
+    )
 
 
 def _train_steps(model, optimizer, steps=5):
@@ -106,9 +108,15 @@ def test_structured_pruning_of_dead_neurons_changes_nothing():
 def test_structured_pruning_of_zero_conv_channels_through_flatten():
     spatial = pytest.importorskip("tinytorch.spatial")
     manual_seed(0)
-    model = nn.Sequential(spatial.Conv2d(1, 4, 3, padding=1), nn.ReLU(),
-                          spatial.Conv2d(4, 6, 3, padding=1), nn.ReLU(), spatial.MaxPool2d(2),
-                          nn.Flatten(), nn.Linear(6 * 2 * 2, 5))
+    model = nn.Sequential(
+        spatial.Conv2d(1, 4, 3, padding=1),
+        nn.ReLU(),
+        spatial.Conv2d(4, 6, 3, padding=1),
+        nn.ReLU(),
+        spatial.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(6 * 2 * 2, 5),
+    )
     model[0].weight.data[[0, 3]] = 0
     model[0].bias.data[[0, 3]] = 0
     model[2].weight.data[[1, 2, 5]] = 0
@@ -123,8 +131,9 @@ def test_structured_pruning_of_zero_conv_channels_through_flatten():
 
 def test_structured_pruning_slices_batchnorm():
     spatial = pytest.importorskip("tinytorch.spatial")
-    model = nn.Sequential(spatial.Conv2d(1, 4, 3), spatial.BatchNorm2d(4), nn.ReLU(),
-                          spatial.Conv2d(4, 2, 3))
+    model = nn.Sequential(
+        spatial.Conv2d(1, 4, 3), spatial.BatchNorm2d(4), nn.ReLU(), spatial.Conv2d(4, 2, 3)
+    )
     smaller = pruning.prune_structured(model, 0.5)
     assert smaller[1].num_features == 2 and smaller[1].running_mean.shape == (2,)
     smaller.eval()

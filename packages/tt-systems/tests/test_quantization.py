@@ -78,23 +78,30 @@ def test_quantized_conv_matches_dequantized_float():
     qp = Q.qparams_from_range(x.min(), x.max(), symmetric=False, unsigned=True)
     qconv = Q.QuantizedConv2d(conv, qp)
     x_dq = Tensor(Q.dequantize(Q.quantize(x, qp), qp))
-    expected = spatial.functional.conv2d(x_dq, Tensor(qconv.dequantized_weight()), conv.bias,
-                                         stride=2, padding=1).data
+    expected = spatial.functional.conv2d(
+        x_dq, Tensor(qconv.dequantized_weight()), conv.bias, stride=2, padding=1
+    ).data
     out = qconv(Tensor(x)).data
     assert out.shape == expected.shape
     np.testing.assert_allclose(out, expected, rtol=1e-4, atol=1e-4)
 
 
 def test_quantize_model_stores_int8_and_cuts_bytes_about_4x():
-    model = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 64), nn.ReLU(),
-                          nn.Linear(64, 10))
+    model = nn.Sequential(
+        nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 64), nn.ReLU(), nn.Linear(64, 10)
+    )
     x = RNG.normal(size=(64, 64)).astype(np.float32)
     reference = model(Tensor(x)).data
     before = parameter_bytes(model)
-    batches = [(Tensor(x[i:i + 16]), None) for i in range(0, 64, 16)]
+    batches = [(Tensor(x[i : i + 16]), None) for i in range(0, 64, 16)]
     Q.quantize_model(model, batches)
-    assert [type(m).__name__ for m in model] == ["QuantizedLinear", "ReLU", "QuantizedLinear",
-                                                  "ReLU", "QuantizedLinear"]
+    assert [type(m).__name__ for m in model] == [
+        "QuantizedLinear",
+        "ReLU",
+        "QuantizedLinear",
+        "ReLU",
+        "QuantizedLinear",
+    ]
     assert all(m.weight_int8.data.dtype == np.int8 for m in model if hasattr(m, "weight_int8"))
     assert before / parameter_bytes(model) > 3.5
     out = model(Tensor(x)).data

@@ -14,7 +14,16 @@ Every number this package reports is measured on the model in hand.
 - ``benchmark``: the interleaved benchmark harness; ``leaderboard``: the class ranking.
 """
 
-from . import acceleration, benchmark, distillation, flops, kv_cache, profiler, pruning, quantization
+from . import (
+    acceleration,
+    benchmark,
+    distillation,
+    flops,
+    kv_cache,
+    profiler,
+    pruning,
+    quantization,
+)
 from .__about__ import __version__
 from .distillation import distill, distillation_loss
 from .kv_cache import KVCache, generate_cached

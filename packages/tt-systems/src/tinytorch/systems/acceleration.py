@@ -42,8 +42,11 @@ THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"
 def blas_note() -> dict:
     """The BLAS thread settings in force and the default float dtype, with a one-line advice."""
     threads = {name: os.environ.get(name, "unset") for name in THREAD_VARIABLES}
-    advice = ("one BLAS thread: timings are stable" if threads["OPENBLAS_NUM_THREADS"] == "1" else
-              "set OPENBLAS_NUM_THREADS=1 before starting Python for stable timings on shared cores")
+    advice = (
+        "one BLAS thread: timings are stable"
+        if threads["OPENBLAS_NUM_THREADS"] == "1"
+        else "set OPENBLAS_NUM_THREADS=1 before starting Python for stable timings on shared cores"
+    )
     return {"threads": threads, "cores": os.cpu_count(), "float": "float32", "advice": advice}
 
 
@@ -69,7 +72,9 @@ def attention_loop(q: np.ndarray, k: np.ndarray, v: np.ndarray, causal: bool = T
     # END SOLUTION
 
 
-def attention_batched(q: np.ndarray, k: np.ndarray, v: np.ndarray, causal: bool = True) -> np.ndarray:
+def attention_batched(
+    q: np.ndarray, k: np.ndarray, v: np.ndarray, causal: bool = True
+) -> np.ndarray:
     """softmax(Q K^T / sqrt(E) + M) V for every position at once: two batched matmuls."""
     # BEGIN SOLUTION
     scores = q @ k.swapaxes(-1, -2) * np.asarray(1.0 / math.sqrt(q.shape[-1]), q.dtype)
@@ -140,8 +145,9 @@ class FusedLayerNorm(Function):
         # BEGIN SOLUTION
         x_hat, rstd, weight = ctx.saved_tensors
         g = grad_y * weight
-        grad_x = rstd * (g - g.mean(axis=-1, keepdims=True)
-                         - x_hat * (g * x_hat).mean(axis=-1, keepdims=True))
+        grad_x = rstd * (
+            g - g.mean(axis=-1, keepdims=True) - x_hat * (g * x_hat).mean(axis=-1, keepdims=True)
+        )
         rows = tuple(range(grad_y.ndim - 1))
         return grad_x, (grad_y * x_hat).sum(axis=rows), grad_y.sum(axis=rows), None
         # END SOLUTION
@@ -158,7 +164,10 @@ def layer_norm_unfused(x: Tensor, weight: Tensor, bias: Tensor, eps: float = 1e-
 
 
 class FusedSoftmaxCrossEntropy(Function):
-    """L = mean_n( log sum_c e^{z_nc} - z_{n,y_n} ), computed stably; dL/dz = (softmax(z) - onehot(y)) / N."""
+    """L = mean_n(log sum_c e^{z_nc} - z_{n,y_n}), computed stably.
+
+    dL/dz = (softmax(z) - onehot(y)) / N.
+    """
 
     @staticmethod
     def forward(ctx, logits, targets):
@@ -208,8 +217,14 @@ def median_seconds(fn, repeats: int = 7, warmup: int = 1) -> float:
 def _comparison(name: str, slow_name: str, slow, fast_name: str, fast, repeats: int) -> dict:
     slow_s = median_seconds(slow, max(3, repeats // 3))
     fast_s = median_seconds(fast, repeats)
-    return {"name": name, "slow": slow_name, "fast": fast_name, "slow_ms": slow_s * 1e3,
-            "fast_ms": fast_s * 1e3, "speedup": slow_s / fast_s}
+    return {
+        "name": name,
+        "slow": slow_name,
+        "fast": fast_name,
+        "slow_ms": slow_s * 1e3,
+        "fast_ms": fast_s * 1e3,
+        "speedup": slow_s / fast_s,
+    }
 
 
 def _train_step(fn, *tensors):
@@ -217,6 +232,7 @@ def _train_step(fn, *tensors):
         for t in tensors:
             t.grad = None
         fn().sum().backward()
+
     return step
 
 
@@ -239,22 +255,46 @@ def measure_accelerations(repeats: int = 9, seed: int = 0) -> list[dict]:
     logits = Tensor(rng.standard_normal((256, 10)).astype(np.float32), requires_grad=True)
     labels = rng.integers(0, 10, 256)
     return [
-        _comparison("conv2d 8x4x16x16, 8 filters 3x3", "loops (conv2d_naive)",
-                    lambda: conv2d_naive(x, w, padding=1), "im2col",
-                    lambda: conv2d(Tensor(x), Tensor(w), padding=1), repeats),
-        _comparison("causal attention 4x64x32", "loop over positions",
-                    lambda: attention_loop(q, k, v), "batched",
-                    lambda: attention_batched(q, k, v), repeats),
-        _comparison("GELU fwd+bwd 64x256", "unfused", _train_step(lambda: gelu_unfused(h), h),
-                    "fused", _train_step(lambda: FusedGELU.apply(h), h), repeats),
-        _comparison("LayerNorm fwd+bwd 64x256", "unfused",
-                    _train_step(lambda: layer_norm_unfused(h, gamma, beta), h, gamma, beta),
-                    "fused", _train_step(lambda: FusedLayerNorm.apply(h, gamma, beta, 1e-5),
-                                         h, gamma, beta), repeats),
-        _comparison("softmax-CE fwd+bwd 256x10", "unfused",
-                    _train_step(lambda: softmax_cross_entropy_unfused(logits, labels), logits),
-                    "fused", _train_step(lambda: FusedSoftmaxCrossEntropy.apply(logits, labels),
-                                         logits), repeats),
+        _comparison(
+            "conv2d 8x4x16x16, 8 filters 3x3",
+            "loops (conv2d_naive)",
+            lambda: conv2d_naive(x, w, padding=1),
+            "im2col",
+            lambda: conv2d(Tensor(x), Tensor(w), padding=1),
+            repeats,
+        ),
+        _comparison(
+            "causal attention 4x64x32",
+            "loop over positions",
+            lambda: attention_loop(q, k, v),
+            "batched",
+            lambda: attention_batched(q, k, v),
+            repeats,
+        ),
+        _comparison(
+            "GELU fwd+bwd 64x256",
+            "unfused",
+            _train_step(lambda: gelu_unfused(h), h),
+            "fused",
+            _train_step(lambda: FusedGELU.apply(h), h),
+            repeats,
+        ),
+        _comparison(
+            "LayerNorm fwd+bwd 64x256",
+            "unfused",
+            _train_step(lambda: layer_norm_unfused(h, gamma, beta), h, gamma, beta),
+            "fused",
+            _train_step(lambda: FusedLayerNorm.apply(h, gamma, beta, 1e-5), h, gamma, beta),
+            repeats,
+        ),
+        _comparison(
+            "softmax-CE fwd+bwd 256x10",
+            "unfused",
+            _train_step(lambda: softmax_cross_entropy_unfused(logits, labels), logits),
+            "fused",
+            _train_step(lambda: FusedSoftmaxCrossEntropy.apply(logits, labels), logits),
+            repeats,
+        ),
     ]
     # END SOLUTION
 
@@ -263,6 +303,8 @@ def format_accelerations(rows: list[dict]) -> str:
     header = f"{'kernel':<34} {'slow':<22} {'ms':>9} {'fast':<8} {'ms':>8} {'speedup':>8}"
     lines = [header, "-" * len(header)]
     for r in rows:
-        lines.append(f"{r['name'][:34]:<34} {r['slow'][:22]:<22} {r['slow_ms']:>9.3f} "
-                     f"{r['fast'][:8]:<8} {r['fast_ms']:>8.3f} {r['speedup']:>7.1f}x")
+        lines.append(
+            f"{r['name'][:34]:<34} {r['slow'][:22]:<22} {r['slow_ms']:>9.3f} "
+            f"{r['fast'][:8]:<8} {r['fast_ms']:>8.3f} {r['speedup']:>7.1f}x"
+        )
     return "\n".join(lines)

@@ -23,22 +23,30 @@ from tinytorch.tensor import Tensor
 
 
 def soft_targets_kl(student_logits: Tensor, teacher_logits: Tensor, temperature: float) -> Tensor:
-    """KL(softmax(z_t / T) || softmax(z_s / T)), averaged over the batch (the teacher gets no gradient)."""
+    """KL(softmax(z_t / T) || softmax(z_s / T)), averaged over the batch.
+
+    The teacher is a constant: it gets no gradient.
+    """
     # BEGIN SOLUTION
-    teacher = teacher_logits.data if isinstance(teacher_logits, Tensor) else np.asarray(teacher_logits)
+    teacher = (
+        teacher_logits.data if isinstance(teacher_logits, Tensor) else np.asarray(teacher_logits)
+    )
     scaled = teacher.astype(student_logits.dtype) / temperature
     shifted = scaled - scaled.max(axis=-1, keepdims=True)
     log_p = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
     p = np.exp(log_p)
     log_q = log_softmax(student_logits / temperature, dim=-1)
     dtype = student_logits.dtype
-    kl_rows = Tensor(p * log_p, dtype=dtype).sum(axis=-1) - (log_q * Tensor(p, dtype=dtype)).sum(axis=-1)
+    kl_rows = Tensor(p * log_p, dtype=dtype).sum(axis=-1) - (log_q * Tensor(p, dtype=dtype)).sum(
+        axis=-1
+    )
     return kl_rows.mean()
     # END SOLUTION
 
 
-def distillation_loss(student_logits: Tensor, teacher_logits, targets, temperature: float = 4.0,
-                      alpha: float = 0.7) -> Tensor:
+def distillation_loss(
+    student_logits: Tensor, teacher_logits, targets, temperature: float = 4.0, alpha: float = 0.7
+) -> Tensor:
     """alpha * T^2 * KL(softmax(z_t / T) || softmax(z_s / T)) + (1 - alpha) * CE(z_s, y).
 
     Args:
@@ -52,10 +60,14 @@ def distillation_loss(student_logits: Tensor, teacher_logits, targets, temperatu
         raise ValueError(f"distillation_loss: temperature must be > 0, got {temperature}")
     if not 0.0 <= alpha <= 1.0:
         raise ValueError(f"distillation_loss: alpha must be in [0, 1], got {alpha}")
-    if tuple(student_logits.shape) != tuple(np.shape(getattr(teacher_logits, "data", teacher_logits))):
-        raise ValueError(f"distillation_loss: student logits {tuple(student_logits.shape)} and teacher "
-                         f"logits {np.shape(getattr(teacher_logits, 'data', teacher_logits))} "
-                         "must have the same shape (N, C)")
+    if tuple(student_logits.shape) != tuple(
+        np.shape(getattr(teacher_logits, "data", teacher_logits))
+    ):
+        raise ValueError(
+            f"distillation_loss: student logits {tuple(student_logits.shape)} and teacher "
+            f"logits {np.shape(getattr(teacher_logits, 'data', teacher_logits))} "
+            "must have the same shape (N, C)"
+        )
     # BEGIN SOLUTION
     soft = soft_targets_kl(student_logits, teacher_logits, temperature) * (alpha * temperature**2)
     hard = cross_entropy(student_logits, targets) * (1.0 - alpha)
@@ -63,9 +75,16 @@ def distillation_loss(student_logits: Tensor, teacher_logits, targets, temperatu
     # END SOLUTION
 
 
-def distill(student: Module, teacher: Module, loader, optimizer, epochs: int,
-            temperature: float = 4.0, alpha: float = 0.7) -> list[float]:
-    """Train ``student`` on ``loader`` against ``teacher``'s logits; returns the mean loss per epoch.
+def distill(
+    student: Module,
+    teacher: Module,
+    loader,
+    optimizer,
+    epochs: int,
+    temperature: float = 4.0,
+    alpha: float = 0.7,
+) -> list[float]:
+    """Train ``student`` against ``teacher``'s logits; returns the mean loss per epoch.
 
     The teacher runs in eval mode without gradients; ``loader`` yields (inputs, targets).
     """

@@ -26,21 +26,41 @@ import math
 import numpy as np
 
 SOFTMAX_FLOPS = 4  # per element: subtract the max, exp, sum, divide
-MOVEMENT_OPS = frozenset({"reshape", "permute", "expand", "getitem", "cat", "stack", "copy",
-                          "cast", "where", "SplitHeads", "EmbeddingFunction", "Pad2dFunction"})
+MOVEMENT_OPS = frozenset(
+    {
+        "reshape",
+        "permute",
+        "expand",
+        "getitem",
+        "cat",
+        "stack",
+        "copy",
+        "cast",
+        "where",
+        "SplitHeads",
+        "EmbeddingFunction",
+        "Pad2dFunction",
+    }
+)
 REDUCTION_OPS = frozenset({"sum", "mean", "max", "min", "var", "argmax", "argmin"})
 # Fused Functions: FLOPs per output element (forward, backward), from their formulas.
 PER_ELEMENT_FUNCTIONS = {
-    "LayerNormFunction": (8, 10),       # mean, center, square, mean, rsqrt, scale, affine
-    "GELUFunction": (10, 12),           # erf / tanh polynomial and the product
+    "LayerNormFunction": (8, 10),  # mean, center, square, mean, rsqrt, scale, affine
+    "GELUFunction": (10, 12),  # erf / tanh polynomial and the product
     "SoftmaxFunction": (SOFTMAX_FLOPS, 4),
     "LogSoftmaxFunction": (SOFTMAX_FLOPS, 3),
     "BatchNormFunction": (6, 10),
     "SiLUFunction": (5, 5),
     "LeakyReLUFunction": (1, 1),
 }
-LOSS_FUNCTIONS = frozenset({"CrossEntropyFunction", "NLLLossFunction", "BCEWithLogitsFunction",
-                            "BinaryCrossEntropyFunction"})
+LOSS_FUNCTIONS = frozenset(
+    {
+        "CrossEntropyFunction",
+        "NLLLossFunction",
+        "BCEWithLogitsFunction",
+        "BinaryCrossEntropyFunction",
+    }
+)
 
 
 def _shape(value) -> tuple[int, ...] | None:

@@ -39,8 +39,15 @@ class KVCache:
             ``length`` positions are filled.
     """
 
-    def __init__(self, num_layers: int, batch: int, num_heads: int, head_dim: int,
-                 max_length: int, dtype=np.float32) -> None:
+    def __init__(
+        self,
+        num_layers: int,
+        batch: int,
+        num_heads: int,
+        head_dim: int,
+        max_length: int,
+        dtype=np.float32,
+    ) -> None:
         shape = (batch, num_heads, max_length, head_dim)
         self.keys = [np.zeros(shape, dtype) for _ in range(num_layers)]
         self.values = [np.zeros(shape, dtype) for _ in range(num_layers)]
@@ -58,14 +65,16 @@ class KVCache:
         return self.nbytes * self.length // self.max_length
 
     def append(self, layer: int, k: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Store new keys and values (N, H, t, head_dim) at positions length..length+t-1 of ``layer``.
+        """Store keys and values (N, H, t, head_dim) of ``layer`` at positions length .. length+t-1.
 
         Returns the keys and values of every position so far (views, no copy).
         """
         # BEGIN SOLUTION
         start, stop = self.length, self.length + k.shape[2]
         if stop > self.max_length:
-            raise ValueError(f"KVCache: {stop} positions do not fit in max_length={self.max_length}")
+            raise ValueError(
+                f"KVCache: {stop} positions do not fit in max_length={self.max_length}"
+            )
         self.keys[layer][:, :, start:stop] = k
         self.values[layer][:, :, start:stop] = v
         return self.keys[layer][:, :, :stop], self.values[layer][:, :, :stop]
@@ -80,19 +89,20 @@ def new_cache(model, batch: int, max_length: int | None = None) -> KVCache:
     """An empty cache shaped for tt-attention's ``GPT`` ``model``."""
     attn = model.blocks[0].attn
     length = model.context_length if max_length is None else max_length
-    return KVCache(len(model.blocks), batch, attn.num_heads, attn.head_dim, length,
-                   model.head.weight.dtype)
+    return KVCache(
+        len(model.blocks), batch, attn.num_heads, attn.head_dim, length, model.head.weight.dtype
+    )
 
 
 def _causal_against_cache(new: int, total: int) -> np.ndarray | None:
-    """True where each of the ``new`` last queries may attend among ``total`` keys; None for one query."""
+    """True where each of the ``new`` last queries may attend (None for a single query)."""
     if new == 1:
         return None
     return np.tri(new, total, k=total - new, dtype=bool)
 
 
 def forward_cached(model, idx: np.ndarray, cache: KVCache) -> Tensor:
-    """Logits (N, t, V) for tokens ``idx`` (N, t) at positions cache.length .., filling the cache."""
+    """Logits (N, t, V) of tokens ``idx`` (N, t) at positions cache.length ..; fills the cache."""
     # BEGIN SOLUTION
     start, new = cache.length, idx.shape[1]
     x = model.embed(idx, start_pos=start)
@@ -109,8 +119,9 @@ def forward_cached(model, idx: np.ndarray, cache: KVCache) -> Tensor:
     # END SOLUTION
 
 
-def _pick(logits: np.ndarray, temperature: float, top_k: int | None,
-          rng: np.random.Generator) -> np.ndarray:
+def _pick(
+    logits: np.ndarray, temperature: float, top_k: int | None, rng: np.random.Generator
+) -> np.ndarray:
     """Greedy (temperature 0) or softmax sampling, as ``GPT.generate`` documents it."""
     if temperature == 0:
         return logits.argmax(axis=-1)
@@ -126,9 +137,15 @@ def _pick(logits: np.ndarray, temperature: float, top_k: int | None,
     return (cumulative < draws).sum(axis=-1).clip(max=logits.shape[-1] - 1)
 
 
-def generate_cached(model, idx, max_new_tokens: int, temperature: float = 0.0,
-                    top_k: int | None = None, generator=None,
-                    return_cache: bool = False):
+def generate_cached(
+    model,
+    idx,
+    max_new_tokens: int,
+    temperature: float = 0.0,
+    top_k: int | None = None,
+    generator=None,
+    return_cache: bool = False,
+):
     """``GPT.generate`` with a KV cache: the prompt in one pass, then one token per step.
 
     Greedy decoding (temperature 0, the default) gives the same tokens as
@@ -140,7 +157,11 @@ def generate_cached(model, idx, max_new_tokens: int, temperature: float = 0.0,
         ``idx`` with the new tokens appended (int64), and the cache when ``return_cache``.
     """
     # BEGIN SOLUTION
-    rng = generator if isinstance(generator, np.random.Generator) else np.random.default_rng(generator)
+    rng = (
+        generator
+        if isinstance(generator, np.random.Generator)
+        else np.random.default_rng(generator)
+    )
     tokens = np.asarray(getattr(idx, "data", idx), dtype=np.int64)
     single = tokens.ndim == 1
     tokens = tokens[None, :] if single else tokens
@@ -149,7 +170,8 @@ def generate_cached(model, idx, max_new_tokens: int, temperature: float = 0.0,
         raise ValueError(
             f"generate_cached: prompt of {tokens.shape[1]} plus {max_new_tokens} new tokens is "
             f"{total} positions, more than the model's context_length={model.context_length}; "
-            "a KV cache cannot slide its window (positions would shift)")
+            "a KV cache cannot slide its window (positions would shift)"
+        )
     cache = new_cache(model, tokens.shape[0], total)
     was_training = model.training
     model.eval()

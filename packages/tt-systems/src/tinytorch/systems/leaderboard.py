@@ -55,8 +55,11 @@ def model_score(model: dict) -> tuple[float, str]:
 def entry_score(report: dict) -> dict:
     """The score of one report, with the per-model details."""
     models = {name: model_score(model) for name, model in report["models"].items()}
-    return {"entry": report.get("entry", "?"), "score": sum(s for s, _ in models.values()),
-            "models": {name: {"score": s, "technique": t} for name, (s, t) in models.items()}}
+    return {
+        "entry": report.get("entry", "?"),
+        "score": sum(s for s, _ in models.values()),
+        "models": {name: {"score": s, "technique": t} for name, (s, t) in models.items()},
+    }
 
 
 def load_report(path: Path) -> dict:
@@ -66,8 +69,10 @@ def load_report(path: Path) -> dict:
     except (OSError, json.JSONDecodeError) as error:
         raise SystemExit(f"leaderboard: cannot read report {path}: {error}") from error
     if "models" not in report:
-        raise SystemExit(f"leaderboard: {path} has no 'models' key; expected a systems_report.json "
-                         "written by milestones/06_2024_systems_age/optimize_models.py")
+        raise SystemExit(
+            f"leaderboard: {path} has no 'models' key; expected a systems_report.json "
+            "written by milestones/06_2024_systems_age/optimize_models.py"
+        )
     report.setdefault("entry", Path(path).resolve().parent.name)
     return report
 
@@ -80,15 +85,21 @@ def rank(reports: list[dict]) -> list[dict]:
 def format_leaderboard(ranked: list[dict]) -> str:
     models = sorted({m for e in ranked for m in e["models"]})
     header = f"{'#':>2} {'entry':<20} {'score':>7} " + " ".join(f"{m[:22]:>22}" for m in models)
-    lines = ["score = sum over models of the best log2(size cut) + log2(latency cut) "
-             "among techniques losing <= 1 accuracy point", header, "-" * len(header)]
+    lines = [
+        "score = sum over models of the best log2(size cut) + log2(latency cut) "
+        "among techniques losing <= 1 accuracy point",
+        header,
+        "-" * len(header),
+    ]
     for place, e in enumerate(ranked, start=1):
         cells = []
         for m in models:
             detail = e["models"].get(m)
             cells.append(f"{detail['score']:.2f} {detail['technique'][:15]}" if detail else "-")
-        lines.append(f"{place:>2} {e['entry'][:20]:<20} {e['score']:>7.2f} "
-                     + " ".join(f"{c:>22}" for c in cells))
+        lines.append(
+            f"{place:>2} {e['entry'][:20]:<20} {e['score']:>7.2f} "
+            + " ".join(f"{c:>22}" for c in cells)
+        )
     return "\n".join(lines)
 
 

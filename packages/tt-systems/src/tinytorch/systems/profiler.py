@@ -86,19 +86,28 @@ class OpProfile:
         return sorted(self.ops.values(), key=lambda s: s.seconds, reverse=True)
 
     def to_dict(self) -> dict:
-        return {"total_seconds": self.total_seconds, "total_flops": self.total_flops,
-                "ops": [asdict(s) for s in self.sorted()]}
+        return {
+            "total_seconds": self.total_seconds,
+            "total_flops": self.total_flops,
+            "ops": [asdict(s) for s in self.sorted()],
+        }
 
     def table(self) -> str:
-        header = f"{'op':<36} {'count':>7} {'total ms':>10} {'share':>7} {'MFLOP':>10} {'GFLOP/s':>8}"
+        header = (
+            f"{'op':<36} {'count':>7} {'total ms':>10} {'share':>7} {'MFLOP':>10} {'GFLOP/s':>8}"
+        )
         lines = [header, "-" * len(header)]
         total = self.total_seconds or 1.0
         for s in self.sorted():
-            lines.append(f"{s.name[:36]:<36} {s.count:>7} {s.seconds * 1e3:>10.3f} "
-                         f"{s.seconds / total:>7.1%} {s.forward_flops / 1e6:>10.3f} "
-                         f"{s.gflops_per_second:>8.2f}")
-        lines.append(f"{'total':<36} {sum(s.count for s in self.ops.values()):>7} "
-                     f"{self.total_seconds * 1e3:>10.3f} {'':>7} {self.total_flops / 1e6:>10.3f}")
+            lines.append(
+                f"{s.name[:36]:<36} {s.count:>7} {s.seconds * 1e3:>10.3f} "
+                f"{s.seconds / total:>7.1%} {s.forward_flops / 1e6:>10.3f} "
+                f"{s.gflops_per_second:>8.2f}"
+            )
+        lines.append(
+            f"{'total':<36} {sum(s.count for s in self.ops.values()):>7} "
+            f"{self.total_seconds * 1e3:>10.3f} {'':>7} {self.total_flops / 1e6:>10.3f}"
+        )
         return "\n".join(lines)
 
 
@@ -228,29 +237,41 @@ class ModelProfile:
         for layer in self.layers:
             if layer.name == name:
                 return layer
-        raise KeyError(f"no layer named {name!r}; layers are {[l.name for l in self.layers]}")
+        names = [layer.name for layer in self.layers]
+        raise KeyError(f"no layer named {name!r}; layers are {names}")
 
     def to_dict(self) -> dict:
         data = asdict(self)
-        data.update(forward_flops=self.forward_flops, backward_flops=self.backward_flops,
-                    activation_bytes=self.activation_bytes)
+        data.update(
+            forward_flops=self.forward_flops,
+            backward_flops=self.backward_flops,
+            activation_bytes=self.activation_bytes,
+        )
         return data
 
     def table(self) -> str:
-        header = (f"{'layer':<26} {'kind':<20} {'params':>9} {'fwd MFLOP':>10} {'bwd MFLOP':>10} "
-                  f"{'act KiB':>9} {'ms':>8}")
+        header = (
+            f"{'layer':<26} {'kind':<20} {'params':>9} {'fwd MFLOP':>10} {'bwd MFLOP':>10} "
+            f"{'act KiB':>9} {'ms':>8}"
+        )
         lines = [f"{self.model}, input {self.input_shape}", header, "-" * len(header)]
         for r in self.layers:
-            lines.append(f"{r.name[:26]:<26} {r.kind[:20]:<20} {r.parameters:>9,} "
-                         f"{r.forward_flops / 1e6:>10.3f} {r.backward_flops / 1e6:>10.3f} "
-                         f"{r.activation_bytes / 1024:>9.1f} {r.latency_ms:>8.3f}")
+            lines.append(
+                f"{r.name[:26]:<26} {r.kind[:20]:<20} {r.parameters:>9,} "
+                f"{r.forward_flops / 1e6:>10.3f} {r.backward_flops / 1e6:>10.3f} "
+                f"{r.activation_bytes / 1024:>9.1f} {r.latency_ms:>8.3f}"
+            )
         lines.append("-" * len(header))
-        lines.append(f"{'total':<26} {'':<20} {self.parameters:>9,} {self.forward_flops / 1e6:>10.3f} "
-                     f"{self.backward_flops / 1e6:>10.3f} {self.activation_bytes / 1024:>9.1f} "
-                     f"{self.latency_ms:>8.3f}")
-        lines.append(f"forward latency {self.latency_ms:.3f} ms (median of {self.repeats}, "
-                     f"p25-p75 {self.latency_p25_ms:.3f}-{self.latency_p75_ms:.3f} ms); "
-                     f"parameters {self.parameter_bytes / 1024:.1f} KiB")
+        lines.append(
+            f"{'total':<26} {'':<20} {self.parameters:>9,} {self.forward_flops / 1e6:>10.3f} "
+            f"{self.backward_flops / 1e6:>10.3f} {self.activation_bytes / 1024:>9.1f} "
+            f"{self.latency_ms:>8.3f}"
+        )
+        lines.append(
+            f"forward latency {self.latency_ms:.3f} ms (median of {self.repeats}, "
+            f"p25-p75 {self.latency_p25_ms:.3f}-{self.latency_p75_ms:.3f} ms); "
+            f"parameters {self.parameter_bytes / 1024:.1f} KiB"
+        )
         return "\n".join(lines)
 
 
@@ -304,21 +325,23 @@ def _count_ops(model: Module, example, rows: dict[str, LayerProfile]) -> None:
         model(example)
 
 
+def _seconds_per_module(model: Module, example) -> dict[str, float]:
+    """One forward: the seconds of the ops attributed to each module."""
+    seconds: dict[str, float] = {}
+
+    def observe(module, name, inputs, params, outputs, took):
+        seconds[module] = seconds.get(module, 0.0) + took
+
+    with traced(model, observe):
+        model(example)
+    return seconds
+
+
 def _time_layers(model: Module, example, rows: dict[str, LayerProfile], repeats: int) -> None:
     """Per module: the median over ``repeats`` forwards of the seconds its ops took."""
-    per_run: dict[str, list[float]] = {name: [] for name in rows}
-    for _ in range(repeats):
-        seconds: dict[str, float] = {}
-
-        def observe(module, name, inputs, params, outputs, took):
-            seconds[module] = seconds.get(module, 0.0) + took
-
-        with traced(model, observe):
-            model(example)
-        for name in per_run:
-            per_run[name].append(seconds.get(name, 0.0))
-    for name, times in per_run.items():
-        rows[name].latency_ms = statistics.median(times) * 1e3
+    runs = [_seconds_per_module(model, example) for _ in range(repeats)]
+    for name, row in rows.items():
+        row.latency_ms = statistics.median(run.get(name, 0.0) for run in runs) * 1e3
 
 
 def measure_latency(fn, repeats: int = 20, warmup: int = 3) -> tuple[float, float, float]:
@@ -344,8 +367,9 @@ def parameter_bytes(model: Module) -> int:
     return sum(t.data.nbytes for t in tensors.values())
 
 
-def profile_model(model: Module, example, repeats: int = 20, warmup: int = 3,
-                  name: str | None = None) -> ModelProfile:
+def profile_model(
+    model: Module, example, repeats: int = 20, warmup: int = 3, name: str | None = None
+) -> ModelProfile:
     """Profile ``model`` on ``example`` (a Tensor, an array of token ids, or an input shape).
 
     FLOPs and activation memory come from one forward with gradients enabled
@@ -365,6 +389,15 @@ def profile_model(model: Module, example, repeats: int = 20, warmup: int = 3,
     finally:
         model.train(was_training)
     kept = [r for r in rows.values() if r.parameters or r.ops]
-    return ModelProfile(name or type(model).__name__, _shape_of(example), kept,
-                        model.num_parameters(), parameter_bytes(model), median, p25, p75, repeats)
+    return ModelProfile(
+        name or type(model).__name__,
+        _shape_of(example),
+        kept,
+        model.num_parameters(),
+        parameter_bytes(model),
+        median,
+        p25,
+        p75,
+        repeats,
+    )
     # END SOLUTION

@@ -36,8 +36,11 @@ def _is_batchnorm(module: Module) -> bool:
 
 def prunable_weights(model: Module) -> dict[str, Parameter]:
     """The ``weight`` of every Linear and Conv2d, by dotted parameter name (biases are kept)."""
-    return {f"{name}.weight" if name else "weight": m.weight for name, m in model.named_modules()
-            if isinstance(m, Linear) or _is_conv2d(m)}
+    return {
+        f"{name}.weight" if name else "weight": m.weight
+        for name, m in model.named_modules()
+        if isinstance(m, Linear) or _is_conv2d(m)
+    }
 
 
 # ----------------------------------------------------------------------------- unstructured
@@ -52,8 +55,9 @@ def magnitude_threshold(values: np.ndarray, amount: float) -> float:
     return float(np.quantile(np.abs(values), amount))
 
 
-def _masks_below(weights: dict[str, Parameter], thresholds: dict[str, float],
-                 amount: float) -> dict[str, np.ndarray]:
+def _masks_below(
+    weights: dict[str, Parameter], thresholds: dict[str, float], amount: float
+) -> dict[str, np.ndarray]:
     """Masks keeping |w| > threshold (ties at the threshold broken so exactly ``amount`` go)."""
     masks = {}
     for name, weight in weights.items():
@@ -177,8 +181,10 @@ class LayerSparsity:
 
 def sparsity_report(model: Module) -> list[LayerSparsity]:
     """Zeros per prunable weight (Linear and Conv2d), plus an ``(all)`` row."""
-    rows = [LayerSparsity(name, int((w.data == 0).sum()), int(w.data.size))
-            for name, w in prunable_weights(model).items()]
+    rows = [
+        LayerSparsity(name, int((w.data == 0).sum()), int(w.data.size))
+        for name, w in prunable_weights(model).items()
+    ]
     rows.append(LayerSparsity("(all)", sum(r.zeros for r in rows), sum(r.total for r in rows)))
     return rows
 
@@ -260,8 +266,9 @@ def _next_weighted(layers: list[Module], start: int) -> int | None:
     return None
 
 
-def prune_structured(model: Sequential, amount: float,
-                     importance: dict[int, np.ndarray] | None = None) -> Sequential:
+def prune_structured(
+    model: Sequential, amount: float, importance: dict[int, np.ndarray] | None = None
+) -> Sequential:
     """A new, smaller Sequential: each hidden Linear/Conv2d loses ``amount`` of its output units.
 
     Units (neurons, channels) of least L2 norm are removed, with the matching
@@ -293,8 +300,9 @@ def prune_structured(model: Sequential, amount: float,
     # END SOLUTION
 
 
-def _shrink_between(layers: list[Module], index: int, following: int, keep: np.ndarray,
-                    units_before: int) -> None:
+def _shrink_between(
+    layers: list[Module], index: int, following: int, keep: np.ndarray, units_before: int
+) -> None:
     """Fix BatchNorms between two weighted layers and the inputs of the second."""
     flattened = False
     for between in range(index + 1, following):
@@ -317,7 +325,9 @@ def sparse_bytes(model: Module) -> int:
     """
     # BEGIN SOLUTION
     pruned = {id(w) for w in prunable_weights(model).values()}
-    total = sum(t.data.nbytes for t in (*model.parameters(), *model.buffers()) if id(t) not in pruned)
+    total = sum(
+        t.data.nbytes for t in (*model.parameters(), *model.buffers()) if id(t) not in pruned
+    )
     for weight in prunable_weights(model).values():
         matrix = weight.data.reshape(weight.shape[0], -1)
         rows, columns = np.nonzero(matrix)

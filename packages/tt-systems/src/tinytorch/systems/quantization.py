@@ -78,8 +78,9 @@ def _range(low: np.ndarray, high: np.ndarray, symmetric: bool, unsigned: bool) -
     return UINT8 if unsigned else INT8
 
 
-def qparams_from_range(low, high, symmetric: bool = True, unsigned: bool = False,
-                       axis: int | None = None) -> QParams:
+def qparams_from_range(
+    low, high, symmetric: bool = True, unsigned: bool = False, axis: int | None = None
+) -> QParams:
     """The quantizer for values observed in [low, high] (scalars, or arrays per channel).
 
     Symmetric: scale = max(|low|, |high|) / 127, zero_point = 0.
@@ -102,15 +103,21 @@ def qparams_from_range(low, high, symmetric: bool = True, unsigned: bool = False
     # END SOLUTION
 
 
-def calculate_qparams(x: np.ndarray, symmetric: bool = True, per_channel: bool = False,
-                      axis: int = 0, unsigned: bool = False) -> QParams:
+def calculate_qparams(
+    x: np.ndarray,
+    symmetric: bool = True,
+    per_channel: bool = False,
+    axis: int = 0,
+    unsigned: bool = False,
+) -> QParams:
     """The quantizer fitted to the range of ``x`` (per tensor, or per channel along ``axis``)."""
     x = np.asarray(x)
     if not per_channel:
         return qparams_from_range(x.min(), x.max(), symmetric, unsigned)
     others = tuple(i for i in range(x.ndim) if i != axis % x.ndim)
-    return qparams_from_range(x.min(axis=others), x.max(axis=others), symmetric, unsigned,
-                              axis=axis % x.ndim)
+    return qparams_from_range(
+        x.min(axis=others), x.max(axis=others), symmetric, unsigned, axis=axis % x.ndim
+    )
 
 
 def quantize(x: np.ndarray, qparams: QParams) -> np.ndarray:
@@ -153,8 +160,10 @@ class MinMaxObserver:
 
     def qparams(self, symmetric: bool = False) -> QParams:
         if self.batches == 0:
-            raise RuntimeError("MinMaxObserver: no calibration batch was observed; run the "
-                               "model on calibration data before quantizing")
+            raise RuntimeError(
+                "MinMaxObserver: no calibration batch was observed; run the "
+                "model on calibration data before quantizing"
+            )
         return qparams_from_range(self.low, self.high, symmetric, unsigned=not symmetric)
 
 
@@ -162,9 +171,10 @@ class MinMaxObserver:
 
 
 def integer_matmul(q_x: np.ndarray, x_zero_point, q_w: np.ndarray, w_zero_point) -> np.ndarray:
-    """sum_k (q_x - z_x)[m, k] (q_w - z_w)[o, k] in int32: the exact integer part of a quantized layer.
+    """sum_k (q_x - z_x)[m, k] (q_w - z_w)[o, k] in int32: a quantized layer's exact integer part.
 
-    Shapes: q_x (M, K) int8/uint8, q_w (O, K) int8, zero points scalars or (O,); result (M, O) int32.
+    Shapes: q_x (M, K) int8/uint8, q_w (O, K) int8, zero points scalars or (O,);
+    result (M, O) int32.
     """
     # BEGIN SOLUTION
     x = q_x.astype(np.int32) - np.int32(x_zero_point)
@@ -174,15 +184,18 @@ def integer_matmul(q_x: np.ndarray, x_zero_point, q_w: np.ndarray, w_zero_point)
 
 
 class _QuantizedLayer(Module):
-    """What QuantizedLinear and QuantizedConv2d share: int8 weight, scales and the input quantizer."""
+    """What QuantizedLinear and QuantizedConv2d share: int8 weights, scales, input quantizer."""
 
-    def _store(self, weight: np.ndarray, bias, input_qparams: QParams, per_channel: bool,
-               symmetric: bool) -> None:
+    def _store(
+        self, weight: np.ndarray, bias, input_qparams: QParams, per_channel: bool, symmetric: bool
+    ) -> None:
         flat = weight.reshape(weight.shape[0], -1)
         w_qparams = calculate_qparams(flat, symmetric=symmetric, per_channel=per_channel, axis=0)
         self.register_buffer("weight_int8", Tensor(quantize(flat, w_qparams).astype(np.int8)))
         self.register_buffer("weight_scale", Tensor(np.atleast_1d(w_qparams.scale)))
-        zero_point = np.atleast_1d(w_qparams.zero_point).astype(np.int8)  # weight zero points fit int8
+        zero_point = np.atleast_1d(w_qparams.zero_point).astype(
+            np.int8
+        )
         self.register_buffer("weight_zero_point", Tensor(zero_point))
         self.register_buffer("bias", None if bias is None else Tensor(np.asarray(bias, np.float32)))
         self.input_qparams = input_qparams
@@ -194,7 +207,7 @@ class _QuantizedLayer(Module):
         scale, zero_point = self.weight_scale.data, self.weight_zero_point.data
         if axis is None:
             scale, zero_point = scale[0], zero_point[0]
-        qmin, qmax = (INT8 if zero_point.any() else SYMMETRIC_INT8)
+        qmin, qmax = INT8 if zero_point.any() else SYMMETRIC_INT8
         return QParams(scale, zero_point, qmin, qmax, axis)
 
     def dequantized_weight(self) -> np.ndarray:
@@ -205,8 +218,9 @@ class _QuantizedLayer(Module):
     def _integer_affine(self, rows: np.ndarray) -> np.ndarray:
         """Quantize float ``rows`` (M, K), multiply in int32, rescale: (M, O) float32."""
         q_x = quantize(rows, self.input_qparams)
-        accumulated = integer_matmul(q_x, self.input_qparams.zero_point,
-                                     self.weight_int8.data, self.weight_zero_point.data)
+        accumulated = integer_matmul(
+            q_x, self.input_qparams.zero_point, self.weight_int8.data, self.weight_zero_point.data
+        )
         rescale = (self.input_qparams.scale * self.weight_scale.data).astype(np.float32)
         out = accumulated.astype(np.float32) * rescale
         if self.bias is not None:
@@ -231,8 +245,13 @@ class QuantizedLinear(_QuantizedLayer):
         (out_features,) or (1,); bias: float32 (out_features,).
     """
 
-    def __init__(self, linear: Linear, input_qparams: QParams, per_channel: bool = True,
-                 symmetric: bool = True) -> None:
+    def __init__(
+        self,
+        linear: Linear,
+        input_qparams: QParams,
+        per_channel: bool = True,
+        symmetric: bool = True,
+    ) -> None:
         super().__init__()
         self.in_features, self.out_features = linear.in_features, linear.out_features
         bias = None if linear.bias is None else linear.bias.data
@@ -242,15 +261,19 @@ class QuantizedLinear(_QuantizedLayer):
         # BEGIN SOLUTION
         x = input.data
         if x.shape[-1] != self.in_features:
-            raise ValueError(f"QuantizedLinear: input of shape {x.shape} has {x.shape[-1]} features, "
-                             f"expected in_features={self.in_features}")
+            raise ValueError(
+                f"QuantizedLinear: input of shape {x.shape} has {x.shape[-1]} features, "
+                f"expected in_features={self.in_features}"
+            )
         out = self._integer_affine(x.reshape(-1, self.in_features))
         return Tensor(out.reshape(*x.shape[:-1], self.out_features))
         # END SOLUTION
 
     def extra_repr(self) -> str:
-        return (f"in_features={self.in_features}, out_features={self.out_features}, "
-                f"per_channel={self.per_channel}, int8")
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, "
+            f"per_channel={self.per_channel}, int8"
+        )
 
 
 class QuantizedConv2d(_QuantizedLayer):
@@ -264,12 +287,15 @@ class QuantizedConv2d(_QuantizedLayer):
         input (N, C_in, H, W), output (N, C_out, H_out, W_out).
     """
 
-    def __init__(self, conv, input_qparams: QParams, per_channel: bool = True,
-                 symmetric: bool = True) -> None:
+    def __init__(
+        self, conv, input_qparams: QParams, per_channel: bool = True, symmetric: bool = True
+    ) -> None:
         super().__init__()
         if conv.groups != 1 or conv.padding_mode != "zeros":
-            raise ValueError(f"QuantizedConv2d: only groups=1 and padding_mode='zeros' are "
-                             f"supported, got {conv!r}")
+            raise ValueError(
+                f"QuantizedConv2d: only groups=1 and padding_mode='zeros' are "
+                f"supported, got {conv!r}"
+            )
         from tinytorch.spatial.shapes import resolve_padding
 
         self.in_channels, self.out_channels = conv.in_channels, conv.out_channels
@@ -285,19 +311,26 @@ class QuantizedConv2d(_QuantizedLayer):
 
         x = input.data
         if x.ndim != 4 or x.shape[1] != self.in_channels:
-            raise ValueError(f"QuantizedConv2d: expected input (N, {self.in_channels}, H, W), "
-                             f"got shape {x.shape}")
+            raise ValueError(
+                f"QuantizedConv2d: expected input (N, {self.in_channels}, H, W), "
+                f"got shape {x.shape}"
+            )
         out_hw = output_hw(x.shape[2:], self.kernel_size, self.stride, self.padding, self.dilation)
         columns = im2col(pad_hw(x, self.padding), self.kernel_size, self.stride, self.dilation)
-        rows = columns.transpose(0, 2, 1).reshape(-1, columns.shape[1])     # (N*L, C*kh*kw)
+        rows = columns.transpose(0, 2, 1).reshape(-1, columns.shape[1])  # (N*L, C*kh*kw)
         out = self._integer_affine(rows).reshape(x.shape[0], -1, self.out_channels)
-        return Tensor(np.ascontiguousarray(out.transpose(0, 2, 1)).reshape(
-            x.shape[0], self.out_channels, *out_hw))
+        return Tensor(
+            np.ascontiguousarray(out.transpose(0, 2, 1)).reshape(
+                x.shape[0], self.out_channels, *out_hw
+            )
+        )
         # END SOLUTION
 
     def extra_repr(self) -> str:
-        return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-                f"stride={self.stride}, per_channel={self.per_channel}, int8")
+        return (
+            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+            f"stride={self.stride}, per_channel={self.per_channel}, int8"
+        )
 
 
 # ----------------------------------------------------------------------------- whole models
@@ -309,12 +342,18 @@ def _is_conv2d(module: Module) -> bool:
 
 def quantizable_layers(model: Module) -> list[tuple[str, Module]]:
     """Every Linear and Conv2d of ``model`` with its dotted name."""
-    return [(name, m) for name, m in model.named_modules()
-            if name and (isinstance(m, Linear) or _is_conv2d(m))]
+    return [
+        (name, m)
+        for name, m in model.named_modules()
+        if name and (isinstance(m, Linear) or _is_conv2d(m))
+    ]
 
 
-def calibrate(model: Module, calibration_batches: Iterable, num_batches: int | None = None,
-              ) -> dict[str, MinMaxObserver]:
+def calibrate(
+    model: Module,
+    calibration_batches: Iterable,
+    num_batches: int | None = None,
+) -> dict[str, MinMaxObserver]:
     """Run ``model`` on real batches and record the input range of every Linear and Conv2d.
 
     ``calibration_batches`` yields inputs, or (inputs, targets) tuples (a DataLoader).
@@ -327,6 +366,7 @@ def calibrate(model: Module, calibration_batches: Iterable, num_batches: int | N
         def forward_observed(x):
             observers[name].observe(x.data)
             return forward(x)
+
         return forward_observed
 
     for name, layer in layers.items():
@@ -354,9 +394,14 @@ def replace_submodule(model: Module, dotted: str, new: Module) -> None:
     parent._modules[child] = new  # setattr would move it to the end of a Sequential
 
 
-def quantize_model(model: Module, calibration_loader: Iterable, per_channel: bool = True,
-                   symmetric_weights: bool = True, symmetric_activations: bool = False,
-                   num_batches: int | None = None) -> Module:
+def quantize_model(
+    model: Module,
+    calibration_loader: Iterable,
+    per_channel: bool = True,
+    symmetric_weights: bool = True,
+    symmetric_activations: bool = False,
+    num_batches: int | None = None,
+) -> Module:
     """Replace every Linear and Conv2d of ``model`` (in place) by its int8 version; return it.
 
     Args:
@@ -408,8 +453,9 @@ class FakeQuantize(Function):
 def fake_quantize(x: Tensor, qparams: QParams) -> Tensor:
     """``FakeQuantize`` with a fitted quantizer: train against the rounding int8 will do."""
     scale, zero_point = qparams.broadcast(x.ndim)
-    return FakeQuantize.apply(x, scale.astype(x.dtype), zero_point.astype(x.dtype),
-                              qparams.qmin, qparams.qmax)
+    return FakeQuantize.apply(
+        x, scale.astype(x.dtype), zero_point.astype(x.dtype), qparams.qmin, qparams.qmax
+    )
 
 
 class FakeQuantLinear(Module):
