@@ -234,3 +234,12 @@ def map_(session: nox.Session) -> None:
     for m in MILESTONES:
         state = "ready" if runnable(m) else f"waiting for {m.unlocked_by}"
         print(f"{m.session}  {m.year}  {m.title}  ({state})")
+
+
+@nox.session(python=False)
+def leaderboard(session: nox.Session) -> None:
+    """Rank milestone 06 reports: nox -s leaderboard -- results/milestones/*/systems_report.json."""
+    if not session.posargs:
+        session.error("give one or more systems_report.json files after --")
+    script = ROOT / "packages/tt-systems/src/tinytorch/systems/leaderboard.py"
+    session.run(sys.executable, str(script), *session.posargs)
