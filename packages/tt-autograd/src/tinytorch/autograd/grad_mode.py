@@ -23,8 +23,6 @@ def is_grad_enabled() -> bool:
     return _GradMode.enabled
 
 
-def set_grad_enabled(mode: bool) -> None:
-    _GradMode.enabled = bool(mode)
 
 
 class _SetGradMode:
@@ -58,3 +56,21 @@ class enable_grad(_SetGradMode):  # noqa: N801 - PyTorch's name
     """Record operations again, inside a ``no_grad`` block."""
 
     mode = True
+
+
+class set_grad_enabled:  # noqa: N801 - PyTorch's name
+    """Set grad mode now; used as a context manager, restore the previous mode on exit.
+
+    ``set_grad_enabled(False)`` switches recording off at once, as a plain call;
+    ``with set_grad_enabled(is_training): ...`` limits the change to the block.
+    """
+
+    def __init__(self, mode: bool) -> None:
+        self._previous = _GradMode.enabled
+        _GradMode.enabled = bool(mode)
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc_info) -> None:
+        _GradMode.enabled = self._previous

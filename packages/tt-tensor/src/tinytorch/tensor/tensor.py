@@ -259,29 +259,43 @@ class Tensor:
             return Tensor._from_array(np.asarray(other, dtype=self.dtype))
         return Tensor(other)
 
+    def _pair(self, other: Any) -> tuple[Tensor, Tensor]:
+        """(self, other) ready for a binary op, promoted as PyTorch does for Python numbers.
+
+        A float number with an integer or boolean tensor gives float32 (the
+        default dtype), not NumPy's float64.
+        """
+        if isinstance(other, (float, np.floating)) and self.dtype.kind in "iub":
+            return self.float(), Tensor._from_array(np.asarray(other, dtype=DEFAULT_FLOAT))
+        return self, self._operand(other)
+
     def __add__(self, other):
-        return dispatch.apply("add", self, self._operand(other))
+        return dispatch.apply("add", *self._pair(other))
 
     def __radd__(self, other):
-        return dispatch.apply("add", self._operand(other), self)
+        a, b = self._pair(other)
+        return dispatch.apply("add", b, a)
 
     def __sub__(self, other):
-        return dispatch.apply("sub", self, self._operand(other))
+        return dispatch.apply("sub", *self._pair(other))
 
     def __rsub__(self, other):
-        return dispatch.apply("sub", self._operand(other), self)
+        a, b = self._pair(other)
+        return dispatch.apply("sub", b, a)
 
     def __mul__(self, other):
-        return dispatch.apply("mul", self, self._operand(other))
+        return dispatch.apply("mul", *self._pair(other))
 
     def __rmul__(self, other):
-        return dispatch.apply("mul", self._operand(other), self)
+        a, b = self._pair(other)
+        return dispatch.apply("mul", b, a)
 
     def __truediv__(self, other):
-        return dispatch.apply("div", self, self._operand(other))
+        return dispatch.apply("div", *self._pair(other))
 
     def __rtruediv__(self, other):
-        return dispatch.apply("div", self._operand(other), self)
+        a, b = self._pair(other)
+        return dispatch.apply("div", b, a)
 
     def __neg__(self):
         return dispatch.apply("neg", self)
