@@ -37,11 +37,11 @@ from tinytorch.tensor import manual_seed  # noqa: E402
 
 BATCH = 32
 MOMENTUM = 0.9
-LR = {"digits": 0.1, "mnist": 0.02}  # per dataset; within a part both models get the same
+LR = {"digits": 0.1, "mnist": 0.02}  # per dataset; both models of a part get the same
 
 
 def cnn(image_size: int, channels: tuple[int, int] = (16, 32)) -> nn.Sequential:
-    """Two conv-ReLU-pool stages (padding keeps the size, each pool halves it), then a classifier."""
+    """Two conv-ReLU-pool stages (padding keeps the size, pools halve it), then a classifier."""
     c1, c2 = channels
     side = image_size // 4
     return nn.Sequential(

@@ -48,7 +48,7 @@ def test_an_untrained_cnn_fails_its_bars(tmp_path):
 
 
 def write_fake_cifar(folder: Path, per_batch: int = 40) -> None:
-    """Tiny batches in the official format: pickled dicts of b'data' (N x 3072 uint8) and b'labels'."""
+    """Tiny batches in the official format: pickled dicts, b'data' (N x 3072 uint8), b'labels'."""
     rng = np.random.default_rng(0)
     folder.mkdir(parents=True)
     for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:

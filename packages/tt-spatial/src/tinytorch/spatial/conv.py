@@ -130,7 +130,8 @@ class Conv1d(Conv2d):
 
     Shape:
         - Input: (N, C_in, L)
-        - Output: (N, C_out, L_out), L_out = floor((L + 2 padding - dilation (k - 1) - 1) / stride) + 1
+        - Output: (N, C_out, L_out) with
+          L_out = floor((L + 2 padding - dilation (k - 1) - 1) / stride) + 1
 
     Attributes:
         weight: (C_out, C_in / groups, k), initialised as Conv2d's.

@@ -24,7 +24,7 @@ from collections.abc import Iterator
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .shapes import Pair, Padding2d
+from .shapes import Padding2d, Pair
 
 
 def pad_hw(x: np.ndarray, padding: Padding2d, value: float = 0.0) -> np.ndarray:

@@ -45,7 +45,7 @@ def resolve_padding(
     if padding == "same":
         if stride != (1, 1):
             raise ValueError(f"padding='same' needs stride 1, got stride={stride}")
-        totals = [d * (k - 1) for k, d in zip(kernel, dilation)]
+        totals = [d * (k - 1) for k, d in zip(kernel, dilation, strict=True)]
         return tuple((t // 2, t - t // 2) for t in totals)  # type: ignore[return-value]
     if isinstance(padding, str):
         raise ValueError(f"padding must be an int, a pair, 'same' or 'valid'; got {padding!r}")

@@ -2,7 +2,8 @@
 
 For input x (N, C_in, H, W), weight w (C_out, C_in / groups, kh, kw) and bias b,
 
-    out[n, o, y, x] = b[o] + sum_{c, i, j} w[o, c, i, j] * x_pad[n, g*C_g + c, y*sh + i*dh, x*sw + j*dw]
+    out[n, o, y, x] = b[o]
+        + sum_{c, i, j} w[o, c, i, j] * x_pad[n, g*C_g + c, y*sh + i*dh, x*sw + j*dw]
 
 where g = o // (C_out / groups) is the group of output channel o and C_g = C_in / groups.
 With the columns X of ``im2col`` (one per output pixel), this is one batched
@@ -23,8 +24,8 @@ from tinytorch.tensor import ShapeError, Tensor
 
 from ..im2col import col2im, im2col, pad_hw, unpad_hw
 from ..shapes import (
-    Pair,
     Padding2d,
+    Pair,
     check_nchw,
     check_output_hw,
     check_positive,
@@ -137,7 +138,9 @@ def conv2d(
 
 def conv2d_padded(input: Tensor, weight: Tensor, bias: Tensor | None, stride, padding,
                   dilation, groups: int, padding_mode: str, *, layer: str) -> Tensor:
-    """``conv2d`` after padding the input with ``padding_mode`` (zeros, reflect, replicate, circular).
+    """``conv2d`` after padding the input with ``padding_mode``.
+
+    Modes: zeros, reflect, replicate, circular.
 
     Zeros padding happens inside the convolution; the other modes pad first
     with ``pad`` (a differentiable op of its own), as PyTorch's Conv2d does.
@@ -175,7 +178,8 @@ def conv1d(
 
     Shape:
         - Input: (N, C_in, L)
-        - Output: (N, C_out, L_out), L_out = floor((L + 2 padding - dilation (k - 1) - 1) / stride) + 1
+        - Output: (N, C_out, L_out) with
+          L_out = floor((L + 2 padding - dilation (k - 1) - 1) / stride) + 1
 
     Examples:
         >>> conv1d(tinytorch.tensor.randn(2, 3, 10), tinytorch.tensor.randn(4, 3, 5)).shape

@@ -1,6 +1,7 @@
 """The teaching baseline: convolution as the loops its definition spells out.
 
-    out[n, o, y, x] = b[o] + sum_{c, i, j} w[o, c, i, j] * x_pad[n, g*C_g + c, y*sh + i*dh, x*sw + j*dw]
+    out[n, o, y, x] = b[o]
+        + sum_{c, i, j} w[o, c, i, j] * x_pad[n, g*C_g + c, y*sh + i*dh, x*sw + j*dw]
 
 These functions loop over every image, output channel and output pixel, so
 they are easy to check against the formula and thousands of times slower
