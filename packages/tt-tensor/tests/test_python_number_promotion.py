@@ -7,14 +7,24 @@ from tinytorch.tensor import Tensor
 
 @pytest.mark.parametrize(
     "expression",
-    [lambda t: t + 2.5, lambda t: 2.5 + t, lambda t: t - 0.5, lambda t: 0.5 - t,
-     lambda t: t * 1.5, lambda t: 1.5 * t, lambda t: t / 2.0, lambda t: 2.0 / t],
+    [
+        lambda t: t + 2.5,
+        lambda t: 2.5 + t,
+        lambda t: t - 0.5,
+        lambda t: 0.5 - t,
+        lambda t: t * 1.5,
+        lambda t: 1.5 * t,
+        lambda t: t / 2.0,
+        lambda t: 2.0 / t,
+    ],
 )
 def test_integer_tensor_with_python_float_gives_float32(expression):
     ints = Tensor([1, 2, 4])
     result = expression(ints)
     assert result.dtype == np.float32
-    np.testing.assert_allclose(result.data, expression(np.array([1, 2, 4], dtype=np.float64)), rtol=1e-6)
+    np.testing.assert_allclose(
+        result.data, expression(np.array([1, 2, 4], dtype=np.float64)), rtol=1e-6
+    )
 
 
 def test_integer_tensor_with_python_int_stays_integer():

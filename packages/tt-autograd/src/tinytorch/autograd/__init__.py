@@ -21,7 +21,7 @@ from .gradcheck import GradcheckError, gradcheck
 from .rules import RULES, OpContext, unbroadcast
 
 MISSING_RULES: frozenset[str] = frozenset(_DIFFERENTIABLE_OPS - RULES.keys())
-"""Differentiable ops of the installed tt-tensor that have no backward rule here (should be empty)."""
+"""Differentiable ops of the installed tt-tensor without a backward rule here (should be none)."""
 
 _dispatch.install_autograd_layer(AutogradLayer())
 

@@ -18,7 +18,7 @@ step never keeps the previous one alive.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -45,8 +45,14 @@ class Node:
 
     __slots__ = ("name", "inputs", "ctx", "_rule", "_output_meta", "_retained", "__weakref__")
 
-    def __init__(self, name: str, inputs: tuple[Tensor | None, ...], rule, ctx: Any,
-                 output_meta: list[tuple[tuple[int, ...], np.dtype]] | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        inputs: tuple[Tensor | None, ...],
+        rule,
+        ctx: Any,
+        output_meta: list[tuple[tuple[int, ...], np.dtype]] | None = None,
+    ) -> None:
         self.name = name
         self.inputs: tuple[Tensor | None, ...] | None = inputs
         self.ctx = ctx
@@ -71,10 +77,12 @@ class Node:
         """Gradients of the inputs from the gradients of the outputs (missing ones are zeros)."""
         if self.ctx is None:
             raise RuntimeError(_FREED_MESSAGE)
-        if self._output_meta is not None:  # several outputs: those that did not reach the loss get zeros
+        if (
+            self._output_meta is not None
+        ):  # several outputs: those that did not reach the loss get zeros
             output_grads = [
                 np.zeros(shape, dtype) if g is None else g
-                for g, (shape, dtype) in zip(output_grads, self._output_meta)
+                for g, (shape, dtype) in zip(output_grads, self._output_meta, strict=True)
             ]
         input_grads = self._rule(self.ctx, *output_grads)
         if not isinstance(input_grads, (tuple, list)):
@@ -92,7 +100,9 @@ class Node:
             self._retained = {}
         self._retained[tensor._output_nr] = weakref.ref(tensor)
 
-    def keep_retained_grads(self, output_grads: list[np.ndarray | None], handed_out: set[int]) -> None:
+    def keep_retained_grads(
+        self, output_grads: list[np.ndarray | None], handed_out: set[int]
+    ) -> None:
         """Store the gradient on outputs that asked for it with ``retain_grad()``."""
         for index, ref in self._retained.items():
             tensor, grad = ref(), output_grads[index]
@@ -106,9 +116,11 @@ class Node:
 
 
 def attach(name: str, inputs: Sequence[Any], rule, ctx: Any, outputs: Sequence[Tensor]) -> Node:
-    """Make the graph node for ``outputs`` (of a Function) and mark the float ones as requiring grad."""
+    """Make the graph node for a Function's ``outputs``; float outputs then require grad."""
     meta = None if len(outputs) == 1 else [(t.data.shape, t.data.dtype) for t in outputs]
-    node = Node(name, tuple([t if isinstance(t, Tensor) else None for t in inputs]), rule, ctx, meta)
+    node = Node(
+        name, tuple([t if isinstance(t, Tensor) else None for t in inputs]), rule, ctx, meta
+    )
     for index, output in enumerate(outputs):
         if output.dtype.kind != "f":  # integer outputs (indices) never carry a gradient
             continue
@@ -121,7 +133,9 @@ def attach(name: str, inputs: Sequence[Any], rule, ctx: Any, outputs: Sequence[T
 class AutogradLayer:
     """The layer tt-autograd installs into tt-tensor's dispatcher."""
 
-    def record(self, op_name: str, inputs: tuple[Tensor, ...], params: dict, output: Tensor) -> None:
+    def record(
+        self, op_name: str, inputs: tuple[Tensor, ...], params: dict, output: Tensor
+    ) -> None:
         """Record a node for ``output`` when grad mode is on and an input requires grad."""
         if not _GradMode.enabled or output.data.dtype.kind != "f":
             return
@@ -158,10 +172,13 @@ def _initial_gradient(tensor: Tensor, gradient: Any) -> np.ndarray:
             )
         return np.ones(tensor.shape, dtype=tensor.dtype)
     # a copy: the caller's array must not become (or alias) a leaf's .grad
-    array = np.array(gradient.data if isinstance(gradient, Tensor) else gradient, dtype=tensor.dtype)
+    array = np.array(
+        gradient.data if isinstance(gradient, Tensor) else gradient, dtype=tensor.dtype
+    )
     if array.shape != tensor.shape:
         raise RuntimeError(
-            f"backward(): gradient has shape {array.shape}, expected the output's shape {tuple(tensor.shape)}"
+            f"backward(): gradient has shape {array.shape}, "
+            f"expected the output's shape {tuple(tensor.shape)}"
         )
     return array
 
@@ -248,7 +265,7 @@ def backward(tensor: Tensor, gradient: Any = None, retain_graph: bool = False) -
         if node._retained:
             node.keep_retained_grads(output_grads, handed_out)
         input_grads = node.apply(output_grads)
-        for index, (inp, grad) in enumerate(zip(node.inputs, input_grads)):
+        for index, (inp, grad) in enumerate(zip(node.inputs, input_grads, strict=True)):
             if inp is None or grad is None or not inp.requires_grad:
                 continue
             if grad.shape != inp.data.shape:

@@ -77,7 +77,9 @@ class Function:
         result = cls.forward(ctx, *arrays, **kwargs)
         seconds = time.perf_counter() - started
         several = isinstance(result, tuple)
-        outputs = tuple(Tensor._from_array(np.asarray(r)) for r in (result if several else (result,)))
+        outputs = tuple(
+            Tensor._from_array(np.asarray(r)) for r in (result if several else (result,))
+        )
         wanted = _GradMode.enabled and any(ctx.needs_input_grad)
         if wanted and any(o.dtype.kind == "f" for o in outputs):
             attach(cls.__name__, args, _call_backward(cls), ctx, outputs)

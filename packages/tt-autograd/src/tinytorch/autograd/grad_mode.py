@@ -23,8 +23,6 @@ def is_grad_enabled() -> bool:
     return _GradMode.enabled
 
 
-
-
 class _SetGradMode:
     """A context manager and decorator that sets grad mode and restores the old one."""
 

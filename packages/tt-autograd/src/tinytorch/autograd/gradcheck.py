@@ -35,7 +35,9 @@ def _projected_loss(fn: Callable, args: tuple, directions: list[np.ndarray]) -> 
     """L = sum_k sum(f_k(args) * v_k), without recording a graph."""
     with no_grad():
         outputs = _outputs(fn(*args))
-    return float(sum(np.sum(o.data.astype(np.float64) * v) for o, v in zip(outputs, directions)))
+    return float(
+        sum(np.sum(o.data.astype(np.float64) * v) for o, v in zip(outputs, directions, strict=True))
+    )
 
 
 def _check_inputs(inputs: tuple) -> list[int]:
@@ -52,7 +54,9 @@ def _check_inputs(inputs: tuple) -> list[int]:
     return checked
 
 
-def _report(index: int, analytic: np.ndarray, numeric: np.ndarray, bad: np.ndarray, show: int = 5) -> str:
+def _report(
+    index: int, analytic: np.ndarray, numeric: np.ndarray, bad: np.ndarray, show: int = 5
+) -> str:
     positions = np.argwhere(bad)[:show]
     lines = [
         f"input {index} (shape {analytic.shape}): {int(bad.sum())} of {bad.size} gradient "
@@ -60,7 +64,10 @@ def _report(index: int, analytic: np.ndarray, numeric: np.ndarray, bad: np.ndarr
     ]
     for pos in positions:
         where = tuple(int(p) for p in pos)
-        lines.append(f"  at {where}: backward gave {analytic[where]:.6g}, finite differences {numeric[where]:.6g}")
+        lines.append(
+            f"  at {where}: backward gave {analytic[where]:.6g}, "
+            f"finite differences {numeric[where]:.6g}"
+        )
     return "\n".join(lines)
 
 
@@ -99,7 +106,7 @@ def gradcheck(
     saved_grads = {i: inputs[i].grad for i in checked}
     for i in checked:
         inputs[i].grad = None
-    differentiable = [(o, v) for o, v in zip(outputs, directions) if o.requires_grad]
+    differentiable = [(o, v) for o, v in zip(outputs, directions, strict=True) if o.requires_grad]
     if not differentiable:
         raise GradcheckError("gradcheck: no output of fn requires grad, so backward() cannot run")
     total = sum((o * Tensor(v, dtype=o.dtype)).sum() for o, v in differentiable)
@@ -123,7 +130,9 @@ def _numeric_gradient(fn, inputs: tuple, index: int, directions, eps: float) -> 
     """Central differences of the projected loss with respect to ``inputs[index]``."""
     x = inputs[index].data
     if not x.flags.writeable:
-        raise ValueError(f"gradcheck: input {index} must be a writeable array (not a broadcast view)")
+        raise ValueError(
+            f"gradcheck: input {index} must be a writeable array (not a broadcast view)"
+        )
     numeric = np.zeros(x.shape, dtype=np.float64)
     for k in np.ndindex(x.shape):  # any strides: non-contiguous views and empty arrays too
         original = x[k]

@@ -87,7 +87,10 @@ def add_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, Grad]:
     # BEGIN SOLUTION
     a, b = ctx.inputs
     need_a, need_b = ctx.needs_input_grad
-    return (unbroadcast(g, a.shape) if need_a else None, unbroadcast(g, b.shape) if need_b else None)
+    return (
+        unbroadcast(g, a.shape) if need_a else None,
+        unbroadcast(g, b.shape) if need_b else None,
+    )
     # END SOLUTION
 
 
@@ -96,7 +99,10 @@ def sub_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, Grad]:
     # BEGIN SOLUTION
     a, b = ctx.inputs
     need_a, need_b = ctx.needs_input_grad
-    return (unbroadcast(g, a.shape) if need_a else None, unbroadcast(-g, b.shape) if need_b else None)
+    return (
+        unbroadcast(g, a.shape) if need_a else None,
+        unbroadcast(-g, b.shape) if need_b else None,
+    )
     # END SOLUTION
 
 
@@ -324,7 +330,9 @@ def var_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
     n = _reduced_count(x.shape, axis)
     centered = x - x.mean(axis=axis, keepdims=True)
     # NOTE: N - c <= 0 gives inf here and a NaN gradient, as the forward gives NaN
-    scale = np.asarray(2, dtype=g.dtype) / np.asarray(max(n - ctx.params["correction"], 0), dtype=g.dtype)
+    scale = np.asarray(2, dtype=g.dtype) / np.asarray(
+        max(n - ctx.params["correction"], 0), dtype=g.dtype
+    )
     return (_expand_reduced(g, x.shape, axis, keepdims) * centered * scale,)
 
 

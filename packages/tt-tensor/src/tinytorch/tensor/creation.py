@@ -65,14 +65,18 @@ def arange(start, end=None, step=1, dtype=None) -> Tensor:
     return Tensor(np.arange(start, end, step), dtype=dtype)
 
 
-def randn(*shape, dtype=None, requires_grad: bool = False, generator: np.random.Generator | None = None) -> Tensor:
+def randn(
+    *shape, dtype=None, requires_grad: bool = False, generator: np.random.Generator | None = None
+) -> Tensor:
     """Samples of the standard normal distribution."""
     rng = generator or _generator
     data = rng.standard_normal(_shape_arg(shape), dtype=np.float64).astype(_dtype(dtype))
     return _new(data, requires_grad)
 
 
-def rand(*shape, dtype=None, requires_grad: bool = False, generator: np.random.Generator | None = None) -> Tensor:
+def rand(
+    *shape, dtype=None, requires_grad: bool = False, generator: np.random.Generator | None = None
+) -> Tensor:
     """Samples of the uniform distribution on [0, 1)."""
     rng = generator or _generator
     data = rng.random(_shape_arg(shape)).astype(_dtype(dtype))

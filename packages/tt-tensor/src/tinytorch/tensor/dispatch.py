@@ -40,7 +40,9 @@ if TYPE_CHECKING:
 class AutogradLayer(Protocol):
     """What tt-tensor expects of the autograd layer (see the module docstring)."""
 
-    def record(self, op_name: str, inputs: tuple[Tensor, ...], params: dict, output: Tensor) -> None: ...
+    def record(
+        self, op_name: str, inputs: tuple[Tensor, ...], params: dict, output: Tensor
+    ) -> None: ...
 
     def backward(self, tensor: Tensor, gradient: Any, retain_graph: bool) -> None: ...
 
@@ -112,14 +114,19 @@ def remove_observer(observer: OpObserver) -> None:
     _observers.remove(observer)
 
 
-def notify_observers(op_name: str, inputs: tuple, params: dict, outputs: tuple, seconds: float) -> None:
+def notify_observers(
+    op_name: str, inputs: tuple, params: dict, outputs: tuple, seconds: float
+) -> None:
     """Tell every observer that an op ran (for ops outside the op table, such as Functions)."""
     for observer in list(_observers):
         observer(op_name, inputs, params, outputs, seconds)
 
 
 def _apply_observed(op_name: str, inputs: tuple, params: dict) -> Tensor:
-    observers, _observers[:] = list(_observers), []  # ops run by the op itself are not counted twice
+    observers, _observers[:] = (
+        list(_observers),
+        [],
+    )  # ops run by the op itself are not counted twice
     try:
         started = time.perf_counter()
         output = apply(op_name, *inputs, **params)

@@ -19,7 +19,9 @@ def _shapes(inputs) -> str:
     return " and ".join(str(tuple(t.shape)) for t in inputs)
 
 
-def explain_kernel_error(op_name: str, inputs, params: dict[str, Any], error: Exception) -> Exception:
+def explain_kernel_error(
+    op_name: str, inputs, params: dict[str, Any], error: Exception
+) -> Exception:
     """Turn a NumPy error raised by a kernel into one that names the op, shapes and dtypes."""
     if op_name == "matmul" and len(inputs) == 2:
         a, b = inputs
@@ -41,8 +43,10 @@ def explain_kernel_error(op_name: str, inputs, params: dict[str, Any], error: Ex
             f"do not fit: {error}"
         )
     if isinstance(error, IndexError) or op_name == "getitem":
-        return IndexError(f"getitem: index {params.get('index')!r} does not fit shape "
-                          f"{tuple(inputs[0].shape)}: {error}")
+        return IndexError(
+            f"getitem: index {params.get('index')!r} does not fit shape "
+            f"{tuple(inputs[0].shape)}: {error}"
+        )
     if "broadcast" in str(error):
         return ShapeError(f"{op_name}: shapes {_shapes(inputs)} cannot be broadcast together")
     if isinstance(error, TypeError):

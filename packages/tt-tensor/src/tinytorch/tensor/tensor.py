@@ -76,7 +76,15 @@ class Tensor:
         tensor([ 8., 16.])
     """
 
-    __slots__ = ("data", "requires_grad", "grad", "grad_fn", "_output_nr", "_retains_grad", "__weakref__")
+    __slots__ = (
+        "data",
+        "requires_grad",
+        "grad",
+        "grad_fn",
+        "_output_nr",
+        "_retains_grad",
+        "__weakref__",
+    )
     __array_priority__ = 1000  # ndarray <op> Tensor defers to Tensor's reflected method
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
@@ -117,7 +125,7 @@ class Tensor:
 
     @property
     def size(self):  # noqa: D401 - NumPy's attribute, and PyTorch's method
-        """The number of elements (NumPy's ``.size``); ``t.size(dim)`` as a call gives PyTorch's shape."""
+        """The number of elements (NumPy's ``.size``); called, ``t.size(dim)`` is PyTorch's."""
         return _SizeProxy(self.data)
 
     @property
@@ -150,7 +158,9 @@ class Tensor:
     def item(self) -> float | int | bool:
         """The value of a one-element tensor as a Python number."""
         if self.data.size != 1:
-            raise ValueError(f"item(): only one-element tensors can be converted, got shape {self.shape}")
+            raise ValueError(
+                f"item(): only one-element tensors can be converted, got shape {self.shape}"
+            )
         return self.data.item()
 
     def tolist(self) -> Any:
@@ -158,7 +168,11 @@ class Tensor:
 
     def to(self, dtype: Any) -> Tensor:
         """A copy converted to ``dtype`` (differentiable between float dtypes)."""
-        return self if np.dtype(dtype) == self.dtype else dispatch.apply("cast", self, dtype=np.dtype(dtype))
+        return (
+            self
+            if np.dtype(dtype) == self.dtype
+            else dispatch.apply("cast", self, dtype=np.dtype(dtype))
+        )
 
     def float(self) -> Tensor:
         return self.to(np.float32)
@@ -255,7 +269,11 @@ class Tensor:
         """``other`` as a Tensor; Python numbers take this tensor's float dtype."""
         if isinstance(other, Tensor):
             return other
-        if isinstance(other, _Scalar) and self.dtype.kind == "f" and not isinstance(other, builtins.bool):
+        if (
+            isinstance(other, _Scalar)
+            and self.dtype.kind == "f"
+            and not isinstance(other, builtins.bool)
+        ):
             return Tensor._from_array(np.asarray(other, dtype=self.dtype))
         return Tensor(other)
 
@@ -323,7 +341,10 @@ class Tensor:
         """Matrix product; leading dims broadcast as batch dims."""
         other = self._operand(other)
         if self.ndim == 0 or other.ndim == 0:
-            raise ValueError(f"matmul: both operands need at least 1 dim, got shapes {self.shape} and {other.shape}")
+            raise ValueError(
+                "matmul: both operands need at least 1 dim, "
+                f"got shapes {self.shape} and {other.shape}"
+            )
         check_same_float_dtype("matmul", self.dtype, other.dtype)
         return dispatch.apply("matmul", self, other)
 
@@ -376,7 +397,7 @@ class Tensor:
         return dispatch.apply("relu", self)
 
     def pow(self, exponent) -> Tensor:
-        return self ** exponent
+        return self**exponent
 
     def maximum(self, other) -> Tensor:
         return dispatch.apply("maximum", self, self._operand(other))
@@ -392,38 +413,42 @@ class Tensor:
 
     # ------------------------------------------------------------------ reductions
 
+    def _reduce(self, op: str, axis, keepdims, dim, keepdim, **params) -> Tensor:
+        """Run reduction ``op`` accepting NumPy's axis/keepdims and PyTorch's dim/keepdim."""
+        keep = keepdims if keepdim is None else keepdim
+        return dispatch.apply(op, self, axis=_axis_arg(axis, dim), keepdims=keep, **params)
+
     def sum(self, axis=None, keepdims=False, *, dim=None, keepdim=None) -> Tensor:
         """Sum over ``axis``/``dim`` (every axis when None)."""
-        return dispatch.apply("sum", self, axis=_axis_arg(axis, dim), keepdims=keepdims if keepdim is None else keepdim)
+        return self._reduce("sum", axis, keepdims, dim, keepdim)
 
     def mean(self, axis=None, keepdims=False, *, dim=None, keepdim=None) -> Tensor:
-        return dispatch.apply("mean", self, axis=_axis_arg(axis, dim), keepdims=keepdims if keepdim is None else keepdim)
+        return self._reduce("mean", axis, keepdims, dim, keepdim)
 
     def max(self, axis=None, keepdims=False, *, dim=None, keepdim=None) -> Tensor:
         """The largest values over ``axis`` (values only; use ``argmax`` for indices)."""
-        return dispatch.apply("max", self, axis=_axis_arg(axis, dim), keepdims=keepdims if keepdim is None else keepdim)
+        return self._reduce("max", axis, keepdims, dim, keepdim)
 
     def min(self, axis=None, keepdims=False, *, dim=None, keepdim=None) -> Tensor:
         """The smallest values over ``axis`` (values only; use ``argmin`` for indices)."""
-        return dispatch.apply("min", self, axis=_axis_arg(axis, dim), keepdims=keepdims if keepdim is None else keepdim)
+        return self._reduce("min", axis, keepdims, dim, keepdim)
 
-    def var(self, axis=None, keepdims=False, *, dim=None, keepdim=None, correction=1, unbiased=None) -> Tensor:
+    def var(
+        self, axis=None, keepdims=False, *, dim=None, keepdim=None, correction=1, unbiased=None
+    ) -> Tensor:
         """Variance with Bessel's correction by default, as ``torch.var``."""
         if unbiased is not None:
             correction = 1 if unbiased else 0
-        return dispatch.apply(
-            "var", self, axis=_axis_arg(axis, dim),
-            keepdims=keepdims if keepdim is None else keepdim, correction=correction,
-        )
+        return self._reduce("var", axis, keepdims, dim, keepdim, correction=correction)
 
     def std(self, axis=None, keepdims=False, *, dim=None, keepdim=None, correction=1) -> Tensor:
         return self.var(axis, keepdims, dim=dim, keepdim=keepdim, correction=correction).sqrt()
 
     def argmax(self, axis=None, keepdims=False, *, dim=None, keepdim=None) -> Tensor:
-        return dispatch.apply("argmax", self, axis=_axis_arg(axis, dim), keepdims=keepdims if keepdim is None else keepdim)
+        return self._reduce("argmax", axis, keepdims, dim, keepdim)
 
     def argmin(self, axis=None, keepdims=False, *, dim=None, keepdim=None) -> Tensor:
-        return dispatch.apply("argmin", self, axis=_axis_arg(axis, dim), keepdims=keepdims if keepdim is None else keepdim)
+        return self._reduce("argmin", axis, keepdims, dim, keepdim)
 
     def softmax(self, dim: int = -1) -> Tensor:
         """softmax along ``dim``: e^x / sum(e^x), computed stably (max-subtracted)."""
@@ -453,15 +478,20 @@ class Tensor:
         if self.ndim == 0:
             return self.reshape(1)
         start, end = start_dim % self.ndim, end_dim % self.ndim
-        merged = int(np.prod(self.shape[start:end + 1], dtype=np.int64))  # not -1: size 0 is ambiguous
-        return self.reshape(self.shape[:start] + (merged,) + self.shape[end + 1:])
+        merged = int(
+            np.prod(self.shape[start : end + 1], dtype=np.int64)
+        )  # not -1: size 0 is ambiguous
+        return self.reshape(self.shape[:start] + (merged,) + self.shape[end + 1 :])
 
     def permute(self, *dims) -> Tensor:
         """Axes reordered: output axis i is input axis ``dims[i]``."""
         dims = _shape_arg(dims)
         in_range = all(-self.ndim <= d < self.ndim for d in dims)
         if not in_range or sorted(d % self.ndim for d in dims) != list(range(self.ndim)):
-            raise ValueError(f"permute: dims {dims} are not a permutation of the {self.ndim} dims of shape {self.shape}")
+            raise ValueError(
+                f"permute: dims {dims} are not a permutation of the {self.ndim} dims "
+                f"of shape {self.shape}"
+            )
         return dispatch.apply("permute", self, dims=tuple(d % self.ndim for d in dims))
 
     def transpose(self, dim0: int = -2, dim1: int = -1) -> Tensor:
@@ -484,11 +514,11 @@ class Tensor:
     broadcast_to = expand
 
     def squeeze(self, dim: int | None = None) -> Tensor:
-        """Remove size-1 dims (only ``dim`` when given; a dim of another size is kept, as in PyTorch)."""
+        """Remove size-1 dims (only ``dim`` when given; a dim of another size stays, as PyTorch)."""
         if dim is None:
             shape = tuple(s for s in self.shape if s != 1)
         elif self.ndim and self.shape[dim] == 1:
-            shape = self.shape[: dim % self.ndim] + self.shape[dim % self.ndim + 1:]
+            shape = self.shape[: dim % self.ndim] + self.shape[dim % self.ndim + 1 :]
         else:
             return self
         return self.reshape(shape)
