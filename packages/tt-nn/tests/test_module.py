@@ -257,3 +257,14 @@ def test_parameter_keeps_float_dtype_and_shares_tensor_data():
 def test_forward_not_defined_is_a_clear_error():
     with pytest.raises(NotImplementedError, match='Module has no "forward"'):
         nn.Module()(1)
+
+
+def test_reassigning_a_submodule_or_parameter_keeps_its_place():
+    """As in PyTorch: replacing layer 1 of a Sequential leaves the order 0, 1, 2."""
+    model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+    setattr(model, "1", nn.Tanh())
+    assert [name for name, _ in model.named_children()] == ["0", "1", "2"]
+    assert isinstance(list(model.children())[1], nn.Tanh)
+    layer = nn.Linear(2, 2)
+    layer.weight = nn.Parameter(np.zeros((2, 2), dtype=np.float32))
+    assert [name for name, _ in layer.named_parameters()] == ["weight", "bias"]

@@ -92,7 +92,7 @@ class Module:
                 f"cannot assign a {type(param).__name__} as parameter {name!r} of "
                 f"{type(self).__name__} (a Parameter or None expected)"
             )
-        self._forget(name)
+        self._forget(name, keep=self._parameters)
         self._parameters[name] = param
         # END SOLUTION
 
@@ -108,7 +108,7 @@ class Module:
                 f"cannot register a {type(tensor).__name__} as buffer {name!r} of "
                 f"{type(self).__name__} (a Tensor or None expected)"
             )
-        self._forget(name)
+        self._forget(name, keep=self._buffers)
         self._buffers[name] = tensor
         if persistent:
             self._non_persistent_buffers.discard(name)
@@ -124,18 +124,24 @@ class Module:
             raise TypeError(
                 f"{type(module).__name__} is not a Module subclass (sub-module {name!r})"
             )
-        self._forget(name)
+        self._forget(name, keep=self._modules)
         self._modules[name] = module
         # END SOLUTION
 
     register_module = add_module
 
-    def _forget(self, name: str) -> None:
-        """Remove ``name`` from wherever it was registered before (re-assignment)."""
+    def _forget(self, name: str, keep: dict | None = None) -> None:
+        """Remove ``name`` from wherever else it was registered before (re-assignment).
+
+        The registry in ``keep`` is left alone, so re-assigning a sub-module or
+        parameter keeps its place in the order (as PyTorch does).
+        """
         self.__dict__.pop(name, None)
         for registry in (self._parameters, self._buffers, self._modules):
-            registry.pop(name, None)
-        self._non_persistent_buffers.discard(name)
+            if registry is not keep:
+                registry.pop(name, None)
+        if keep is not self._buffers:
+            self._non_persistent_buffers.discard(name)
 
     def __setattr__(self, name: str, value: Any) -> None:
         """Register Parameters and Modules; keep buffers and parameters typed."""
