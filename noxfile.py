@@ -29,6 +29,13 @@ from ttdev import docs as docs_site  # noqa: E402
 from ttdev.graph import discover_packages  # noqa: E402
 from ttdev.options import OptionsError, parse_options  # noqa: E402
 from ttdev.specs import discover_milestones  # noqa: E402
+from ttdev.starter import (  # noqa: E402
+    StarterError,
+    leaked_lines,
+    reference_only_lines,
+    write_starter,
+)
+from ttdev.starter import format_report as starter_report  # noqa: E402
 from ttdev.wheels import build_wheel  # noqa: E402
 
 nox.options.default_venv_backend = "uv|virtualenv"
@@ -221,6 +228,31 @@ def bench(session: nox.Session) -> None:
         session.warn("torch==2.13.0 did not install: benchmarks run without PyTorch")
     session.run("python", "benchmarks/run.py", *options.passthrough,
                 env=install.SINGLE_THREAD)
+
+
+# -- the class workflow ---------------------------------------------------------
+
+
+def user_path(session: nox.Session, text: str) -> Path:
+    """A path given on the command line, relative to where nox was started."""
+    return (Path(session.invoked_from) / text).resolve()
+
+
+@nox.session(python=False)
+def starter(session: nox.Session) -> None:
+    """Write the students' starter into DIR: every solution region becomes a stub."""
+    if len(session.posargs) != 1:
+        session.error("usage: nox -s starter -- DIR   (a new folder outside this tree)")
+    dest = user_path(session, session.posargs[0])
+    try:
+        stubbed = write_starter(ROOT, dest)
+    except StarterError as error:
+        session.error(str(error))
+    leaks = leaked_lines(dest, reference_only_lines(ROOT))
+    if leaks:
+        session.error("solution lines remain in the starter (a marker is missing?):\n"
+                      + "\n".join(leaks[:20]))
+    session.log(starter_report(stubbed, dest))
 
 
 @nox.session(python=False, name="map")

@@ -1,0 +1,147 @@
+"""Repository-wide pytest hooks: a starter's unwritten functions as a short list.
+
+In a student starter (``nox -s starter``) each function still to write raises
+``NotImplementedError("tinytorch starter: tt-nn Linear.forward is not
+implemented yet. ...")``. A test that hits one fails with that one line instead
+of a traceback, and the end of the run lists the functions still to write, by
+package, with how many tests each one blocks. Other failures are untouched.
+
+pytest loads this file for every run from the repository root (``rootdir`` is
+the root, which holds the pytest configuration in ``pyproject.toml``), including
+``nox -s "test(tt-nn)"``, which runs ``pytest packages/tt-nn/tests``.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+
+def _load_stubs():
+    """``tools/ttdev/stubs.py``, the one definition of the stub message, loaded by path."""
+    path = Path(__file__).resolve().parent / "tools" / "ttdev" / "stubs.py"
+    spec = importlib.util.spec_from_file_location("_tinytorch_starter_stubs", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_stubs = _load_stubs()
+BLOCKED = pytest.StashKey[dict]()
+ROOT = Path(__file__).resolve().parent
+STARTER_MARKER = ".tinytorch-starter"   # written by tools/ttdev/starter.py
+
+
+def _skip_hypothesis_explain_phase_in_a_starter() -> None:
+    """In a starter most property tests fail at first, and hypothesis's explain phase
+    (replaying ~100 examples per failure, writing patch files) would take minutes."""
+    if not (ROOT / STARTER_MARKER).is_file():
+        return
+    try:
+        from hypothesis import Phase, settings
+    except ImportError:
+        return
+    phases = [phase for phase in Phase if phase is not Phase.explain]
+    settings.register_profile("tinytorch-starter", phases=phases)
+    settings.load_profile("tinytorch-starter")
+
+
+_skip_hypothesis_explain_phase_in_a_starter()
+
+
+def starter_stub(error: BaseException | None) -> tuple[str, str] | None:
+    """(package, function) when ``error``, or an error it came from, is a starter stub."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, NotImplementedError):
+            found = _stubs.parse_stub(str(error))
+            if found:
+                return found
+        error = error.__cause__ or error.__context__
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """A failure caused by a starter stub becomes a one-line report (no traceback to format,
+    which for hundreds of failures would take most of the run); remember what it blocks."""
+    if call.excinfo is None:
+        return None
+    found = starter_stub(call.excinfo.value)
+    if found is None:
+        return None
+    package, function = found
+    short = copy.copy(call)
+    # A failure whose excinfo is not an ExceptionInfo is reported as that text, as it is.
+    short.excinfo = f"not implemented yet: {package} {function} (tinytorch starter stub)"
+    report = pytest.TestReport.from_item_and_call(item, short)
+    report.tinytorch_stub = True
+    item.config.stash.setdefault(BLOCKED, {}).setdefault(found, set()).add(item.nodeid)
+    return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector):
+    """A test file that cannot even be imported because it calls a stub at module level:
+    a one-line error, and the other files still run (no "Interrupted" after collection)."""
+    report = yield
+    text = str(report.longrepr) if report.failed else ""
+    stubbed = f"NotImplementedError: {_stubs.STUB_PREFIX}" in text
+    found = _stubs.parse_stub(text) if stubbed else None
+    if found is not None:
+        package, function = found
+        report.longrepr = (f"not implemented yet: {package} {function} "
+                           f"(tinytorch starter stub; this whole file cannot be collected)")
+        collector.config.option.continue_on_collection_errors = True
+        blocked = collector.config.stash.setdefault(BLOCKED, {})
+        blocked.setdefault(found, set()).add(f"{collector.nodeid} (whole file)")
+    return report
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_report_teststatus(report, config):
+    """Count stub failures as "not implemented" (letter N), apart from real failures.
+
+    They still fail the run, but stay out of the FAILURES section and the short summary.
+    """
+    if getattr(report, "tinytorch_stub", False):
+        return NOT_IMPLEMENTED, "N", ("NOT IMPLEMENTED", {"yellow": True})
+    return None
+
+
+NOT_IMPLEMENTED = "not implemented"
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """After pytest's own summary: the functions still to write, by package, with the
+    number of tests each one blocks."""
+    result = yield
+    blocked = config.stash.get(BLOCKED, {})
+    if blocked:
+        _print_blocked(terminalreporter, blocked)
+    return result
+
+
+def _print_blocked(writer, blocked: dict) -> None:
+    """The list itself: one line per package, one per function."""
+    writer.section("not implemented yet (tinytorch starter)", sep="=", yellow=True)
+    for package in sorted({package for package, _ in blocked}):
+        functions = sorted((f, _count(tests, whole=False), _count(tests, whole=True))
+                           for (p, f), tests in blocked.items() if p == package)
+        writer.line(f"{package}: {len(functions)} function(s)")
+        for function, count, files in functions:
+            blocks = [f"{count} test{'s' * (count != 1)}"] if count else []
+            blocks += [f"{files} whole test file{'s' * (files != 1)}"] if files else []
+            writer.line(f"    {function:<40} blocks {' and '.join(blocks)}")
+    writer.line("Write them (in this order if you like) and run the tests again; "
+                "`nox -s progress` shows every package.")
+
+
+def _count(node_ids: set[str], whole: bool) -> int:
+    """How many of ``node_ids`` are whole test files (``whole``) or single tests."""
+    return sum(node_id.endswith("(whole file)") == whole for node_id in node_ids)

@@ -1,0 +1,62 @@
+"""The starter's stubs: the one message format shared by the generator, pytest and progress.
+
+A starter replaces every solution region with::
+
+    raise NotImplementedError(
+        "tinytorch starter: tt-nn Linear.forward is not implemented yet. "
+        "Tests: packages/tt-nn/tests/test_linear.py. "
+        "Docs: docs/packages/tt-nn.md."
+    )
+
+The fixed prefix lets the root ``conftest.py`` tell a "not written yet" from a
+real bug, and lets ``nox -s progress`` count what is left by reading sources.
+Standard library only: ``conftest.py`` loads this file by path.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+STUB_PREFIX = "tinytorch starter:"
+STUB_PATTERN = re.compile(
+    r"tinytorch starter: (?P<package>tt-[a-z0-9-]+) (?P<function>[\w.]+) is not implemented yet"
+)
+
+def stub_message_parts(package: str, function: str, tests: list[str], docs: str) -> list[str]:
+    """The message as string pieces, each short enough for one source line."""
+    parts = [f"{STUB_PREFIX} {package} {function} is not implemented yet. "]
+    if len(tests) == 1:
+        parts.append(f"Tests: {tests[0]}. ")
+    else:
+        parts.append("Tests: ")
+        parts += [f"{test}{', ' if i < len(tests) - 1 else '. '}" for i, test in enumerate(tests)]
+    parts.append(f"Docs: {docs}.")
+    return parts
+
+
+def stub_source(indent: str, package: str, function: str, tests: list[str], docs: str) -> list[str]:
+    """The source lines of the ``raise NotImplementedError(...)`` statement at ``indent``."""
+    inner = indent + "    "
+    body = [inner + json.dumps(part) for part in stub_message_parts(package, function, tests, docs)]
+    return [f"{indent}raise NotImplementedError(", *body, f"{indent})"]
+
+
+def parse_stub(message: str) -> tuple[str, str] | None:
+    """(package, function) from a starter's NotImplementedError message, else None."""
+    match = STUB_PATTERN.search(message)
+    return (match["package"], match["function"]) if match else None
+
+
+def find_stubs(source: str) -> list[str]:
+    """The functions still stubbed in one source file's text, in order."""
+    return [match["function"] for match in STUB_PATTERN.finditer(source)]
+
+
+def stubs_in_package(package_dir: Path) -> list[str]:
+    """Every function still stubbed in ``package_dir/src`` (qualified names, sorted by file)."""
+    found = []
+    for path in sorted((package_dir / "src").rglob("*.py")):
+        found += find_stubs(path.read_text(encoding="utf-8", errors="replace"))
+    return found
