@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import io
 import json
 import math
 import os
@@ -88,6 +89,7 @@ class Milestone:
         self._argv: list[str] | None = None
         self._started = time.perf_counter()
         self._started_at = dt.datetime.now(dt.UTC)
+        self._transcript = Transcript.start()
 
     @classmethod
     def from_script(cls, script_file: str, description: str = "",
@@ -216,7 +218,38 @@ class Milestone:
         plot_path = write_plot(self.curves, out / f"{self.script.stem}.png", self.spec.title)
         if plot_path:
             print(f"plot:    {plot_path}")
+        (out / f"{self.script.stem}.log").write_text(self._transcript.stop())
         return 0 if report["passed"] else 1
+
+
+class Transcript(io.TextIOBase):
+    """Standard output, copied as it is printed, so a run's log lands beside its results."""
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+        self.copy = io.StringIO()
+
+    @classmethod
+    def start(cls) -> Transcript:
+        transcript = cls(sys.stdout)
+        sys.stdout = transcript
+        return transcript
+
+    def write(self, text: str) -> int:
+        self.copy.write(text)
+        return self.stream.write(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def isatty(self) -> bool:
+        return self.stream.isatty()
+
+    def stop(self) -> str:
+        """Stop copying; return everything printed since the start."""
+        if sys.stdout is self:
+            sys.stdout = self.stream
+        return self.copy.getvalue()
 
 
 def format_report(report: dict) -> str:

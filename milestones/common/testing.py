@@ -36,22 +36,26 @@ class ScriptResult:
 REUSE_ENV = "TT_REUSE_MILESTONE_RESULTS"
 
 
-def _reusable_report(script: Path, args: tuple[str, ...]) -> dict | None:
+def _reusable_report(script: Path, args: tuple[str, ...]) -> tuple[dict, str] | None:
     """The report a nox session wrote moments ago for this script and these arguments, if any.
 
     ``nox -s "test(<package>)"`` runs each unlocked milestone script in quick
     mode and then these tests; it sets ``TT_REUSE_MILESTONE_RESULTS`` to the
     results folder so that a test asking for the same run reads that report
-    instead of training the same model a second time.
+    instead of training the same model a second time. Returns the report and
+    the run's printed output.
     """
     root = os.environ.get(REUSE_ENV)
     if not root:
         return None
     path = Path(root) / Path(script).resolve().parent.name / f"{Path(script).stem}.json"
-    if not path.exists() or path.stat().st_mtime < Path(script).stat().st_mtime:
+    log = path.with_suffix(".log")  # what the run printed, written by the milestone runner
+    if not (path.exists() and log.exists()) or path.stat().st_mtime < Path(script).stat().st_mtime:
         return None
     report = json.loads(path.read_text())
-    return report if _without_results_dir(report.get("argv", [])) == list(args) else None
+    if _without_results_dir(report.get("argv", [])) != list(args):
+        return None
+    return report, log.read_text()
 
 
 def _without_results_dir(argv: list[str]) -> list[str]:
@@ -73,9 +77,8 @@ def run_milestone_script(
     """Run ``script`` with ``args`` and ``--results-dir results_dir``; read the report it wrote."""
     reused = _reusable_report(script, args)
     if reused is not None:
-        return ScriptResult(
-            0 if reused["passed"] else 1, "(report reused from this nox session)", reused
-        )
+        report, output = reused
+        return ScriptResult(0 if report["passed"] else 1, output, report)
     env = {**os.environ, "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS", "1")}
     completed = subprocess.run(
         [sys.executable, str(script), *args, "--results-dir", str(results_dir)],
