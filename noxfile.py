@@ -17,6 +17,7 @@ Sessions that install packages accept ``-- --reference tt-tensor,tt-autograd``
 from __future__ import annotations
 
 import sys
+import tempfile
 from pathlib import Path
 
 import nox
@@ -26,11 +27,16 @@ sys.path.insert(0, str(ROOT / "tools"))
 
 from ttdev import checks, install, runs, summary  # noqa: E402
 from ttdev import docs as docs_site  # noqa: E402
-from ttdev.graph import discover_packages  # noqa: E402
-from ttdev.options import OptionsError, parse_options  # noqa: E402
+from ttdev import grade as grading  # noqa: E402
+from ttdev import isolate as isolating  # noqa: E402
+from ttdev import progress as progress_report  # noqa: E402
+from ttdev import targets as target_tools  # noqa: E402
+from ttdev.graph import closure, discover_packages  # noqa: E402
+from ttdev.options import OptionsError, parse_options, take_flag, take_number  # noqa: E402
 from ttdev.specs import discover_milestones  # noqa: E402
 from ttdev.starter import (  # noqa: E402
     StarterError,
+    is_starter,
     leaked_lines,
     reference_only_lines,
     write_starter,
@@ -46,6 +52,7 @@ PACKAGES = discover_packages(ROOT / "packages")
 MILESTONES = discover_milestones(ROOT / "milestones")
 TEST_TOOLS = ["pytest", "hypothesis"]
 REUSE_ENV = "TT_REUSE_MILESTONE_RESULTS"   # milestones/common/testing.py reads it
+TOOLS_TEST_DEPS = ["pytest", "packaging", "numpy", "pyyaml"]
 
 
 def options_for(session: nox.Session, targets=()):
@@ -156,8 +163,10 @@ def milestones(session: nox.Session) -> None:
 
 @nox.session(python=False)
 def tests(session: nox.Session) -> None:
-    """Everything CI runs: every test(package), tools, lint, and docs when it exists."""
+    """Everything CI runs: every test(package), tools, e2e (not in a starter), lint, docs."""
     targets = [f"test({name})" for name in PACKAGES] + ["tools", "lint"]
+    if not is_starter(ROOT):
+        targets.append("e2e")
     if "docs" in nox.registry.get():
         targets.append("docs")
     for target in targets:
@@ -186,9 +195,19 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def tools(session: nox.Session) -> None:
-    """The tests of the tooling itself: tools/ttdev and the milestone runner."""
-    session.install("pytest", "packaging", "numpy")
-    session.run("pytest", "tools/ttdev/tests", "milestones/common/tests", *session.posargs)
+    """The tests of the tooling itself: tools/ttdev and the milestone runner (fast ones)."""
+    session.install(*TOOLS_TEST_DEPS)
+    session.run("pytest", "-m", "not e2e", "tools/ttdev/tests", "milestones/common/tests",
+                *session.posargs)
+
+
+@nox.session
+def e2e(session: nox.Session) -> None:
+    """End-to-end tests of the class workflow: starter, progress, isolate, grade, versions."""
+    if is_starter(ROOT):
+        session.skip("a starter has no reference solutions to break: e2e runs in the reference")
+    session.install(*TOOLS_TEST_DEPS, "nox", "uv")
+    session.run("pytest", "-m", "e2e", "tools/ttdev/tests", *session.posargs)
 
 
 @nox.session
@@ -253,6 +272,108 @@ def starter(session: nox.Session) -> None:
         session.error("solution lines remain in the starter (a marker is missing?):\n"
                       + "\n".join(leaks[:20]))
     session.log(starter_report(stubbed, dest))
+
+
+@nox.session
+def progress(session: nox.Session) -> None:
+    """Where the tree stands: functions left to write, tests, milestones unlocked and passed."""
+    options = options_for(session)
+    install.install_closure(session, list(PACKAGES), PACKAGES, options, extras=TEST_TOOLS)
+    junit_dir = Path(session.create_tmp()).resolve() / "progress"
+    junit_dir.mkdir(exist_ok=True)
+    for name, package in PACKAGES.items():
+        (junit_dir / f"{name}.xml").unlink(missing_ok=True)
+        if (package.path / "tests").is_dir():
+            session.log(f"testing {name} ...")
+            session.run("pytest", "-q", "-p", "no:cacheprovider",
+                        f"--junitxml={junit_dir}/{name}.xml", str(package.path / "tests"),
+                        success_codes=range(6), silent=True)
+    rows = progress_report.package_progress(PACKAGES, junit_dir)
+    print(progress_report.format_progress(rows, MILESTONES, PACKAGES, runs.results_root(ROOT)))
+
+
+def class_options(session: nox.Session, **numbers):
+    """The reference options plus ``--timeout``-style numbers; the remaining arguments."""
+    options = options_for(session)
+    args = list(options.passthrough)
+    try:
+        values = {name: take_number(args, f"--{name}", default, type(default))
+                  for name, default in numbers.items()}
+        values["packages"] = take_flag(args, "--packages", "")
+        values["milestones"] = take_flag(args, "--milestones", "")
+        values["out"] = take_flag(args, "--out", str(ROOT / "results" / "grade"))
+    except OptionsError as error:
+        session.error(str(error))
+    return options, values, args
+
+
+@nox.session(python=False)
+def isolate(session: nox.Session) -> None:
+    """Which of this tree's packages break a milestone or a package's tests (vs the wheelhouse)."""
+    options, values, args = class_options(session, timeout=900.0)
+    if len(args) != 1:
+        session.error("usage: nox -s isolate -- <milestone_NN | tt-package> [--timeout SECONDS] "
+                      "[--reference-wheelhouse DIR]")
+    try:
+        target = target_tools.resolve_target(args[0], PACKAGES, MILESTONES)
+        names = target_tools.target_packages(target, PACKAGES)
+        reference = target_tools.reference_wheels(names, PACKAGES, options.wheelhouse)
+    except (target_tools.TargetError, install.SourceError) as error:
+        session.error(str(error))
+    session.log(f"isolating {target.name}: student = this tree, reference = {options.wheelhouse}")
+    with tempfile.TemporaryDirectory(prefix="tinytorch-isolate-") as tmp:
+        student = target_tools.student_wheels(PACKAGES, names, Path(tmp) / "wheels",
+                                              values["timeout"])
+        runner = isolating.Runner(target, names, student, reference, Path(tmp),
+                                  values["timeout"], log=session.log)
+        result = isolating.isolate(runner)
+    print(isolating.format_isolation(result))
+    if not result.clean:
+        session.error(result.verdict)
+
+
+@nox.session(python=False)
+def grade(session: nox.Session) -> None:
+    """Grade student trees: package tests on reference deps, milestones on their own chain."""
+    options, values, args = class_options(session, timeout=900.0, workers=2)
+    if not args:
+        session.error("usage: nox -s grade -- STUDENT_DIR... [--workers N] [--timeout SECONDS] "
+                      "[--packages a,b|none] [--milestones 01,02|none] "
+                      "[--reference-wheelhouse DIR] [--out DIR (default results/grade)]")
+    folders = [user_path(session, a) for a in args]
+    absent = [str(f) for f in folders if not f.is_dir()]
+    if absent:
+        session.error(f"not folders: {', '.join(absent)}")
+    try:
+        package_names = pick(values["packages"], list(PACKAGES), "package")
+        wanted = pick(values["milestones"], [f"{m.number:02d}" for m in MILESTONES if runnable(m)],
+                      "milestone")
+        needed = closure(PACKAGES, package_names) if package_names else []
+        reference = target_tools.reference_wheels(needed, PACKAGES, options.wheelhouse)
+    except (OptionsError, install.SourceError) as error:
+        session.error(str(error))
+    chosen = [m for m in MILESTONES if f"{m.number:02d}" in wanted]
+    rows = grading.grade(folders, PACKAGES, chosen, reference, values["workers"],
+                         values["timeout"], log=session.log, package_names=package_names)
+    paths = grading.write_reports(rows, user_path(session, values["out"]), {
+        "reference_wheelhouse": str(options.wheelhouse), "timeout": values["timeout"],
+        "workers": values["workers"]})
+    print(grading.format_grades(rows))
+    session.log(f"reports: {paths[0]} and {paths[1]}")
+
+
+def pick(text: str, known: list[str], what: str) -> list[str]:
+    """``a,b`` -> those of ``known`` (numbers may drop leading zeros); '' -> all; 'none' -> []."""
+    if not text:
+        return known
+    if text == "none":
+        return []
+    wanted = [w.strip() for w in text.split(",") if w.strip()]
+    wanted = [f"{int(w):02d}" if w.isdigit() else w for w in wanted]
+    unknown = [w for w in wanted if w not in known]
+    if unknown:
+        raise OptionsError(f"unknown {what}(s) {unknown}; expected some of {', '.join(known)}")
+    return wanted
 
 
 @nox.session(python=False, name="map")

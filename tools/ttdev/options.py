@@ -98,3 +98,30 @@ def parse_options(
         wheelhouse=(root / wheelhouse).resolve(),
         passthrough=tuple(rest),
     )
+
+
+def take_flag(args: list[str], flag: str, default: str) -> str:
+    """Remove ``flag VALUE`` (or ``flag=VALUE``) from ``args``; return VALUE, else ``default``."""
+    for index, arg in enumerate(args):
+        if arg == flag:
+            if index + 1 == len(args):
+                raise OptionsError(f"{flag} needs a value")
+            value = args[index + 1]
+            del args[index : index + 2]
+            return value
+        if arg.startswith(flag + "="):
+            del args[index]
+            return arg.split("=", 1)[1]
+    return default
+
+
+def take_number(args: list[str], flag: str, default: float, kind=float):
+    """:func:`take_flag` for a positive number; OptionsError says what was expected."""
+    text = take_flag(args, flag, str(default))
+    try:
+        value = kind(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise OptionsError(f"{flag} takes a positive number, got {text!r}")
+    return value

@@ -11,6 +11,11 @@ from ttdev_fakes import write_package  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # tools/, for ttdev
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "e2e: end-to-end test that builds wheels and venvs (run by `nox -s e2e`)")
+
+
 @pytest.fixture
 def fake_tree(tmp_path):
     """tt-tensor <- tt-autograd <- tt-nn, plus an unrelated tt-extra, under tmp_path."""

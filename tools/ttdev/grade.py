@@ -1,0 +1,203 @@
+"""Grade a class: every student tree against the reference, with bounded workers.
+
+For each student folder:
+
+- each package's tests, the package from the student and its dependencies
+  from the reference wheelhouse (so one broken package costs only its own
+  tests); the tests are the reference's own, so editing them changes nothing;
+- each milestone in ``--quick`` mode on the student's own chain (every package
+  it needs from the student), with the reference's scripts and bars.
+
+Every run has a time limit; a tree that does not build, hangs or crashes is
+reported as such and the grading goes on. The report is one CSV and one JSON
+file under ``results/grade/``.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from .graph import GraphError, Package, closure, discover_packages
+from .sandbox import Outcome, run_target
+from .targets import milestone_target, package_target, student_wheels
+
+CSV_FIELDS = ["student", "kind", "target", "status", "passed", "failed", "seconds", "details"]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the report."""
+
+    student: str
+    kind: str          # "package", "milestone" or "tree"
+    target: str
+    status: str        # "pass", "fail", "timeout", "error", "missing"
+    passed: int
+    failed: int
+    seconds: float
+    details: str
+
+
+@dataclass(frozen=True)
+class Job:
+    """One run to make for one student."""
+
+    student: str
+    kind: str
+    target: str
+    wheels: tuple[Path, ...]
+    problem: str = ""     # why it cannot run (a package missing or not building)
+
+
+def student_names(folders: Sequence[Path]) -> list[str]:
+    """Short unique names: the folder name, or more of the path when two names clash."""
+    names = [f.name for f in folders]
+    return [str(f) if names.count(f.name) > 1 else f.name for f in folders]
+
+
+def plan_jobs(student: str, wheels: dict[str, Path | str], reference: dict[str, Path],
+              packages: dict[str, Package], milestones,
+              package_names: Sequence[str] | None = None) -> list[Job]:
+    """The runs for one student, given the student's built wheels (or why they failed)."""
+    jobs = []
+    for name in packages if package_names is None else package_names:
+        deps = [n for n in closure(packages, name) if n != name]
+        jobs.append(_job(student, "package", name, [name], deps, wheels, reference))
+    for milestone in milestones:
+        names = closure(packages, list(milestone.package_roots))
+        jobs.append(_job(student, "milestone", milestone.session, names, [], wheels, reference))
+    return jobs
+
+
+def _job(student, kind, target, own: list[str], deps: list[str], wheels, reference) -> Job:
+    """A job taking ``own`` from the student and ``deps`` from the reference."""
+    problems = [f"{n} {wheels[n]}" for n in own if not isinstance(wheels.get(n), Path)]
+    if problems:
+        return Job(student, kind, target, (), "; ".join(problems))
+    chosen = [wheels[n] for n in own] + [reference[n] for n in deps]
+    return Job(student, kind, target, tuple(chosen))
+
+
+def run_job(job: Job, targets: dict[str, object], workdir: Path, timeout: float) -> Row:
+    """Run one job (never raises): its outcome as a report row."""
+    if job.problem:
+        status = "missing" if "missing" in job.problem else "error"
+        return Row(job.student, job.kind, job.target, status, 0, 0, 0.0, job.problem)
+    safe = f"{job.student}-{job.target}".replace("/", "_").replace("(", "").replace(")", "")
+    try:
+        outcome = run_target(targets[job.target], job.wheels, workdir / safe, timeout)
+    except Exception as error:  # a crash of the tooling itself must not stop the class
+        outcome = Outcome("error", (f"{type(error).__name__}: {error}",))
+    return _row(job, outcome)
+
+
+def _row(job: Job, outcome: Outcome) -> Row:
+    return Row(job.student, job.kind, job.target, outcome.status, outcome.passed,
+               outcome.failed, outcome.seconds, "; ".join(outcome.details)[:2000])
+
+
+def prepare_student(folder: Path, name: str, reference_packages: dict[str, Package],
+                    workdir: Path, timeout: float) -> tuple[dict[str, Path | str], list[Row]]:
+    """Build the student's wheels; a tree that cannot be read gives a ``tree`` error row."""
+    started = time.monotonic()
+    try:
+        packages = discover_packages(folder / "packages")
+    except (GraphError, OSError, ValueError) as error:
+        return {}, [Row(name, "tree", str(folder), "error", 0, 0, 0.0,
+                        f"the packages cannot be read: {error}")]
+    if not packages:
+        return {}, [Row(name, "tree", str(folder), "error", 0, 0, 0.0,
+                        f"no packages under {folder / 'packages'}")]
+    wheels = student_wheels(packages, list(reference_packages), workdir / name / "wheels",
+                            timeout)
+    unbuilt = [f"{n} {w}" for n, w in wheels.items() if not isinstance(w, Path)]
+    seconds = round(time.monotonic() - started, 1)
+    status = "pass" if not unbuilt else "error"
+    return wheels, [Row(name, "tree", str(folder), status, len(wheels) - len(unbuilt),
+                        len(unbuilt), seconds, "; ".join(unbuilt)[:2000])]
+
+
+def grade(folders: Sequence[Path], reference_packages: dict[str, Package], milestones,
+          reference: dict[str, Path], workers: int, timeout: float,
+          log: Callable[[str], None] = print,
+          package_names: Sequence[str] | None = None) -> list[Row]:
+    """Grade every student folder; rows in student order, then target order.
+
+    ``package_names`` limits the package test runs (default: every package).
+    """
+    targets = {name: package_target(name, reference_packages) for name in reference_packages}
+    targets.update({m.session: milestone_target(m) for m in milestones})
+    names = student_names(folders)
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="tinytorch-grade-") as tmp, \
+            ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        workdir = Path(tmp)
+        prepared = list(pool.map(
+            lambda pair: prepare_student(pair[0], pair[1], reference_packages, workdir, timeout),
+            zip(folders, names, strict=True)))
+        jobs = []
+        for name, (wheels, tree_rows) in zip(names, prepared, strict=True):
+            rows += tree_rows
+            log(f"{name}: {tree_rows[0].status} ({tree_rows[0].details or 'every package built'})")
+            if wheels:
+                jobs += plan_jobs(name, wheels, reference, reference_packages, milestones,
+                                  package_names)
+
+        def run(job: Job) -> Row:
+            row = run_job(job, targets, workdir, timeout)
+            log(f"{row.student:<16} {row.kind:<9} {row.target:<14} {row.status.upper():<7} "
+                f"{row.passed} passed, {row.failed} failed  [{row.seconds:.0f}s]")
+            return row
+
+        rows += list(pool.map(run, jobs))
+    return rows
+
+
+def write_reports(rows: Sequence[Row], out: Path, settings: dict) -> tuple[Path, Path]:
+    """``grades.csv`` (one row per run) and ``grades.json`` (by student) in ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    csv_path, json_path = out / "grades.csv", out / "grades.json"
+    with csv_path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=CSV_FIELDS)
+        writer.writeheader()
+        writer.writerows(asdict(row) for row in rows)
+    students: dict[str, dict] = {}
+    for row in rows:
+        entry = students.setdefault(row.student, {"tree": None, "packages": {}, "milestones": {},
+                                                  "seconds": 0.0})
+        record = {k: v for k, v in asdict(row).items() if k not in ("student", "kind", "target")}
+        if row.kind == "tree":
+            entry["tree"] = record
+        else:
+            entry[f"{row.kind}s"][row.target] = record
+        entry["seconds"] = round(entry["seconds"] + row.seconds, 1)
+    report = {"generated": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+              **settings, "students": students}
+    json_path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    return csv_path, json_path
+
+
+def format_grades(rows: Sequence[Row]) -> str:
+    """One line per student: packages and milestones passed, and what failed."""
+    lines = []
+    for student in dict.fromkeys(r.student for r in rows):
+        mine = [r for r in rows if r.student == student and r.kind != "tree"]
+        tree = next((r for r in rows if r.student == student and r.kind == "tree"), None)
+        if not mine:
+            lines.append(f"{student}: {tree.details if tree else 'nothing ran'}")
+            continue
+        packages = [r for r in mine if r.kind == "package"]
+        stones = [r for r in mine if r.kind == "milestone"]
+        failing = [f"{r.target} ({r.status})" for r in mine if r.status != "pass"]
+        lines.append(f"{student}: packages {sum(r.status == 'pass' for r in packages)}/"
+                     f"{len(packages)}, milestones {sum(r.status == 'pass' for r in stones)}/"
+                     f"{len(stones)}" + (f"; not passing: {', '.join(failing)}" if failing else ""))
+    return "\n".join(lines)

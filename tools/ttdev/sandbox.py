@@ -1,0 +1,236 @@
+"""Throwaway environments with a time limit: the engine behind ``isolate`` and ``grade``.
+
+One *run* = a fresh virtual environment (``uv venv``, else ``python -m venv``)
+holding a chosen wheel for every package a target needs, then the target
+itself: a package's tests (pytest, read back from a JUnit XML file) or a
+milestone's default scripts in ``--quick`` mode (read back from their results
+JSON). A run never raises for a failure of the code under test: it returns an
+:class:`Outcome` saying pass, fail, timeout or error, with the failing test
+names or the missed bars.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .install import SINGLE_THREAD
+from .wheels import uv_command
+
+TEST_TOOLS = ("pytest", "hypothesis")
+TESTS_PREFIX = re.compile(r"^packages\.[\w-]+\.tests\.")   # junit's classname of a test file
+OUTPUT_TAIL = 15    # lines of output kept when something goes wrong
+# The outer environment's choices must not leak into a run (TT_DATA_DIR does pass).
+DROPPED_ENV = {"VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "UV_PYTHON", "TT_REFERENCE",
+               "TT_REFERENCE_WHEELHOUSE", "TT_RESULTS_DIR", "TT_REUSE_MILESTONE_RESULTS"}
+
+
+class RunTimeout(Exception):
+    """A command did not finish within its time limit (it was killed)."""
+
+
+class SandboxError(RuntimeError):
+    """The environment could not be made (a wheel does not build or does not install)."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of one run."""
+
+    status: str                          # "pass", "fail", "timeout" or "error"
+    details: tuple[str, ...] = ()        # failing tests, missed bars, or what went wrong
+    passed: int = 0                      # tests (or scripts) that passed
+    failed: int = 0                      # tests (or scripts) that failed
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "pass"
+
+    def summary(self, limit: int = 6) -> str:
+        """One line: status, counts and the first details."""
+        counts = f" ({self.passed} passed, {self.failed} failed)" if self.passed or self.failed \
+            else ""
+        shown = "; ".join(self.details[:limit])
+        more = f"; ... {len(self.details) - limit} more" if len(self.details) > limit else ""
+        return f"{self.status.upper()}{counts}" + (f": {shown}{more}" if shown else "")
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a run checks: a package's tests or a milestone's default scripts."""
+
+    kind: str                            # "package" or "milestone"
+    name: str                            # "tt-nn" or "milestone_02"
+    roots: tuple[str, ...]               # packages whose closure must be installed
+    tests: Path | None = None            # the tests folder (kind "package")
+    milestone: object | None = None      # the MilestoneSpec (kind "milestone")
+    requirements: tuple[str, ...] = ()
+    no_deps: tuple[str, ...] = ()
+    extra: dict = field(default_factory=dict)
+
+
+def run_command(command: Sequence[str], timeout: float, cwd: Path | None = None,
+                env: Mapping[str, str] | None = None) -> tuple[int, str]:
+    """(exit code, output) of ``command``; RunTimeout (after killing it) past ``timeout``."""
+    process = subprocess.Popen([str(c) for c in command], cwd=cwd, env=env, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    try:
+        output, _ = process.communicate(timeout=max(timeout, 1))
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        raise RunTimeout(f"{Path(str(command[0])).name} ... did not finish within "
+                         f"{timeout:.0f}s and was stopped") from None
+    return process.returncode, output
+
+
+def tail(output: str, lines: int = OUTPUT_TAIL) -> str:
+    """The last lines of a command's output."""
+    return "\n".join(output.strip().splitlines()[-lines:])
+
+
+def build_wheel(package_dir: Path, out: Path, timeout: float) -> Path:
+    """Build ``package_dir`` into a wheel in ``out``; SandboxError with the output on failure."""
+    out.mkdir(parents=True, exist_ok=True)
+    uv = uv_command()
+    command = ([uv, "build", "--wheel", "--out-dir", out, package_dir] if uv else
+               [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", out, package_dir])
+    code, output = run_command(command, timeout, env=_clean_env())
+    wheels = sorted(out.glob("*.whl"))
+    if code != 0 or not wheels:
+        raise SandboxError(f"{package_dir} does not build a wheel:\n{tail(output)}")
+    return wheels[-1]
+
+
+def make_venv(folder: Path, wheels: Sequence[Path], requirements: Sequence[str],
+              no_deps: Sequence[str], timeout: float) -> Path:
+    """A virtual environment at ``folder`` with ``wheels`` and ``requirements``; its python."""
+    deadline = time.monotonic() + timeout
+    uv = uv_command()
+    python = folder / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    if uv:
+        steps = [[uv, "venv", "--quiet", "--python", sys.executable, folder],
+                 [uv, "pip", "install", "--quiet", "--python", python, *wheels, *requirements]]
+        if no_deps:
+            steps.append([uv, "pip", "install", "--quiet", "--python", python, "--no-deps",
+                          *no_deps])
+    else:
+        pip = [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+        steps = [[sys.executable, "-m", "venv", folder], [*pip, *wheels, *requirements]]
+        if no_deps:
+            steps.append([*pip, "--no-deps", *no_deps])
+    for step in steps:
+        code, output = run_command(step, deadline - time.monotonic(), env=_clean_env())
+        if code != 0:
+            raise SandboxError(f"installing failed ({' '.join(map(str, step[:3]))} ...):\n"
+                               f"{tail(output)}")
+    return python
+
+
+def _clean_env(python: Path | None = None) -> dict[str, str]:
+    """The environment for a run: no outer virtualenv or PYTHONPATH, one BLAS thread."""
+    env = {k: v for k, v in os.environ.items() if k not in DROPPED_ENV}
+    env.update({k: v for k, v in SINGLE_THREAD.items() if k not in env})
+    if python is not None:
+        bin_dir = str(python.parent)
+        env["VIRTUAL_ENV"] = str(python.parent.parent)
+        env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
+    return env
+
+
+def run_target(target: Target, wheels: Sequence[Path], workdir: Path, timeout: float) -> Outcome:
+    """Make a fresh environment in ``workdir`` with ``wheels`` and run ``target`` in it."""
+    started = time.monotonic()
+    deadline = started + timeout
+    if workdir.exists():
+        shutil.rmtree(workdir)
+    workdir.mkdir(parents=True)
+    extras = (*TEST_TOOLS, *target.requirements) if target.kind == "package" \
+        else target.requirements
+    try:
+        python = make_venv(workdir / "venv", wheels, extras, target.no_deps, timeout)
+        runner = _run_tests if target.kind == "package" else _run_milestone
+        outcome = runner(target, python, workdir, deadline)
+    except RunTimeout as error:
+        outcome = Outcome("timeout", (f"{error} (time limit {timeout:.0f}s per run)",))
+    except SandboxError as error:
+        outcome = Outcome("error", (str(error),))
+    finally:
+        shutil.rmtree(workdir / "venv", ignore_errors=True)
+    return Outcome(outcome.status, outcome.details, outcome.passed, outcome.failed,
+                   round(time.monotonic() - started, 1))
+
+
+def _run_tests(target: Target, python: Path, workdir: Path, deadline: float) -> Outcome:
+    """pytest on the target's tests folder, from the root of the tree that holds it."""
+    report = workdir / "junit.xml"
+    tree = target.tests.parents[2]   # <tree>/packages/<name>/tests
+    code, output = run_command(
+        [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={report}",
+         target.tests], deadline - time.monotonic(), cwd=tree, env=_clean_env(python))
+    if code == 5:
+        return Outcome("fail", (f"{target.tests} has no tests",))
+    if not report.is_file():
+        return Outcome("error", (f"pytest exited {code} without a report:\n{tail(output)}",))
+    passed, failures = read_junit(report)
+    if code != 0 and not failures:
+        failures = [f"pytest exited {code}:\n{tail(output)}"]
+    status = "pass" if code == 0 else "fail"
+    return Outcome(status, tuple(failures), passed, len(failures) if code else 0)
+
+
+def read_junit(report: Path) -> tuple[int, list[str]]:
+    """(number of passed tests, names of failed or erroring tests) from a JUnit XML file."""
+    passed, failed = 0, []
+    for case in ET.parse(report).getroot().iter("testcase"):
+        outcome = {child.tag for child in case}
+        module = TESTS_PREFIX.sub("", case.get("classname", ""))
+        name = f"{module}::{case.get('name', '')}".strip(":")
+        if outcome & {"failure", "error"}:
+            failed.append(name)
+        elif "skipped" not in outcome:
+            passed += 1
+    return passed, failed
+
+
+def _run_milestone(target: Target, python: Path, workdir: Path, deadline: float) -> Outcome:
+    """Every default script of the milestone with ``--quick``; bars read from its results."""
+    milestone = target.milestone
+    results = workdir / "results"
+    missed, passed = [], 0
+    for script in milestone.default_scripts():
+        command = [python, milestone.folder / script.file, *script.args, "--quick",
+                   "--results-dir", results]
+        code, output = run_command(command, deadline - time.monotonic(),
+                                   cwd=milestone.folder.parents[1], env=_clean_env(python))
+        problems = script_problems(results / milestone.name / f"{script.stem}.json", code,
+                                   output)
+        missed += [f"{script.file}: {p}" for p in problems]
+        passed += not problems
+    status = "fail" if missed else "pass"
+    return Outcome(status, tuple(missed), passed, len(milestone.default_scripts()) - passed)
+
+
+def script_problems(results_file: Path, exit_code: int, output: str) -> list[str]:
+    """What went wrong in one script run: missed bars, or a crash with its last line."""
+    if not results_file.is_file():
+        last = output.strip().splitlines()[-1] if output.strip() else "no output"
+        return [f"crashed (exit {exit_code}): {last}"]
+    report = json.loads(results_file.read_text())
+    problems = [f"{bar['metric']} = {bar['value']} (bar {bar['bar']})"
+                for bar in report.get("bars", []) if not bar.get("passed")]
+    if exit_code != 0 and not problems:
+        problems.append(f"exited {exit_code}")
+    return problems

@@ -1,0 +1,78 @@
+"""What ``isolate`` and ``grade`` check, and the wheels they mix.
+
+A target is a package's tests or a milestone (``sandbox.Target``); the
+student's wheels are built from a tree, the reference's are picked from a
+wheelhouse within the ranges the packages declare.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from .graph import Package, closure
+from .install import find_reference_wheel, required_range
+from .sandbox import RunTimeout, SandboxError, Target, build_wheel
+
+
+class TargetError(LookupError):
+    """The command line names no package or milestone of this tree."""
+
+
+def package_target(name: str, packages: dict[str, Package]) -> Target:
+    """The tests of package ``name`` (from its folder in the tree that ``packages`` came from)."""
+    return Target("package", name, (name,), tests=packages[name].path / "tests")
+
+
+def milestone_target(milestone) -> Target:
+    """A milestone's default scripts in quick mode, with its packages and requirements."""
+    return Target("milestone", milestone.session, tuple(milestone.package_roots),
+                  milestone=milestone, requirements=tuple(milestone.requirements),
+                  no_deps=tuple(milestone.requirements_no_deps))
+
+
+def resolve_target(text: str, packages: dict[str, Package], milestones) -> Target:
+    """``tt-nn`` (its tests), or a milestone as ``milestone_02``, ``02``, ``2`` or its folder."""
+    if text in packages:
+        return package_target(text, packages)
+    wanted = text.removeprefix("milestone_").split("_")[0]
+    for milestone in milestones:
+        if text in (milestone.session, milestone.name) or (
+                wanted.isdigit() and int(wanted) == milestone.number):
+            missing = [n for n in milestone.package_roots if n not in packages]
+            if missing:
+                raise TargetError(f"{milestone.session} needs {', '.join(missing)}, "
+                                  f"which is not under packages/ yet")
+            return milestone_target(milestone)
+    raise TargetError(f"{text!r} is neither a package ({', '.join(packages)}) nor a milestone "
+                      f"({', '.join(m.session for m in milestones)})")
+
+
+def target_packages(target: Target, packages: dict[str, Package]) -> list[str]:
+    """The packages a target's environment needs, in dependency order."""
+    return closure(packages, list(target.roots))
+
+
+def reference_wheels(names: Sequence[str], packages: dict[str, Package],
+                     wheelhouse: Path) -> dict[str, Path]:
+    """The reference wheel of each package, newest within the ranges the others declare.
+
+    SourceError (from ``install``) when one is missing.
+    """
+    return {n: find_reference_wheel(wheelhouse, n, required_range(n, names, packages))
+            for n in names}
+
+
+def student_wheels(packages: dict[str, Package], names: Sequence[str], out: Path,
+                   timeout: float) -> dict[str, Path | str]:
+    """Build each package's wheel from the student's tree; a failure is kept as its message."""
+    built: dict[str, Path | str] = {}
+    for name in names:
+        if name not in packages:
+            built[name] = "missing: the student's tree has no such package"
+            continue
+        try:
+            built[name] = build_wheel(packages[name].path, out / name, timeout)
+        except (SandboxError, RunTimeout) as error:
+            built[name] = f"does not build: {error}"
+    return built

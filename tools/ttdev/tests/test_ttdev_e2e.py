@@ -1,0 +1,129 @@
+"""End-to-end: the class workflow on real wheels, venvs and nox (``nox -s e2e``, a few minutes).
+
+- a starter builds, imports, and its tests report "not implemented" as a short list;
+- a copy of the reference with two planted bugs (tt-autograd's mul_backward, tt-nn's
+  Tanh.forward): ``isolate`` names exactly those two packages and confirms that the
+  reference for them makes the target pass; ``grade`` reports them, and reports a
+  student folder without packages without stopping;
+- a reference wheel of another version is used within the declared range, refused outside.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from ttdev.graph import discover_packages
+from ttdev.install import SourceError, find_reference_wheel, required_range
+from ttdev.sandbox import build_wheel, run_target
+from ttdev.specs import discover_milestones
+from ttdev.starter import copy_tree, write_starter
+from ttdev.targets import milestone_target
+
+pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[3]
+PACKAGES = discover_packages(ROOT / "packages")
+NEEDED = ["tt-tensor", "tt-autograd", "tt-nn"]
+BUGS = {  # file -> (reference text, planted bug)
+    "packages/tt-autograd/src/tinytorch/autograd/rules.py": (
+        "unbroadcast(g * b, a.shape) if need_a else None",
+        "unbroadcast(g * a, a.shape) if need_a else None"),
+    "packages/tt-nn/src/tinytorch/nn/activation.py": (
+        "        return F.tanh(input)\n", "        return input\n"),
+}
+
+
+def nox(tree: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+    """``nox`` in ``tree`` (its own noxfile), output captured."""
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "TT_REFERENCE")}
+    return subprocess.run([sys.executable, "-m", "nox", "--no-color", *args], cwd=tree, env=env,
+                          capture_output=True, text=True, timeout=timeout, check=False)
+
+
+@pytest.fixture(scope="module")
+def wheelhouse(tmp_path_factory):
+    """Reference wheels of the packages the tests need."""
+    out = tmp_path_factory.mktemp("wheelhouse")
+    for name in NEEDED:
+        build_wheel(PACKAGES[name].path, out, timeout=300)
+    return out
+
+
+@pytest.fixture(scope="module")
+def broken(tmp_path_factory):
+    """A copy of the reference with one bug in tt-autograd and one in tt-nn."""
+    tree = tmp_path_factory.mktemp("student") / "alice"
+    copy_tree(ROOT, tree)
+    for relative, (good, bad) in BUGS.items():
+        path = tree / relative
+        assert path.read_text().count(good) == 1, f"{relative} changed: update BUGS"
+        path.write_text(path.read_text().replace(good, bad))
+    return tree
+
+
+def test_the_starter_builds_and_lists_what_is_left(tmp_path):
+    starter = tmp_path / "starter"
+    write_starter(ROOT, starter)
+    for name, package in discover_packages(starter / "packages").items():
+        assert build_wheel(package.path, tmp_path / "wheels" / name, timeout=300).is_file()
+    sources = os.pathsep.join(str(p) for p in sorted((starter / "packages").glob("*/src")))
+    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider",
+                           "packages/tt-tensor/tests"], cwd=starter, capture_output=True,
+                          text=True, env={**os.environ, "PYTHONPATH": sources}, check=False)
+    assert done.returncode == 1
+    assert "not implemented yet (tinytorch starter)" in done.stdout
+    assert "tt-tensor: " in done.stdout and "Traceback" not in done.stdout
+    progress = nox(starter, "-s", "progress")
+    assert progress.returncode == 0, progress.stdout + progress.stderr
+    assert "milestone_01  1957" in progress.stdout and "locked, functions left: tt-tensor" \
+        in progress.stdout, progress.stdout
+
+
+def test_isolate_names_exactly_the_broken_packages(broken, wheelhouse):
+    done = nox(broken, "-s", "isolate", "--", "tt-nn", "--reference-wheelhouse", str(wheelhouse),
+               "--timeout", "300")
+    out = done.stdout + done.stderr
+    assert done.returncode != 0, out
+    assert "verdict: broken: tt-autograd, tt-nn (each fails" in out, out
+    assert "with tt-autograd, tt-nn from the reference, the student's tree passes" in out, out
+    assert "student tt-tensor, reference for the rest      PASS" in out, out
+
+
+def test_grade_reports_the_broken_packages_and_survives_a_bad_tree(broken, wheelhouse, tmp_path):
+    empty = tmp_path / "bob"
+    empty.mkdir()
+    out = tmp_path / "grade"
+    done = nox(ROOT, "-s", "grade", "--", str(broken), str(empty), "--packages",
+               "tt-tensor,tt-autograd,tt-nn", "--milestones", "none", "--workers", "2",
+               "--timeout", "300", "--reference-wheelhouse", str(wheelhouse), "--out", str(out))
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads((out / "grades.json").read_text())
+    alice = report["students"]["alice"]["packages"]
+    assert {name: row["status"] for name, row in alice.items()} == {
+        "tt-tensor": "pass", "tt-autograd": "fail", "tt-nn": "fail"}
+    assert alice["tt-nn"]["failed"] >= 1 and "test_activation" in alice["tt-nn"]["details"]
+    assert report["students"]["bob"]["tree"]["status"] == "error"
+    assert "alice,package,tt-autograd,fail" in (out / "grades.csv").read_text()
+
+
+def test_reference_wheels_of_other_versions_within_the_range(tmp_path):
+    """tt-autograd declares tt-tensor>=0.1,<0.2: a 0.1.1 wheel serves, a 0.2.0 one is refused."""
+    names = ["tt-tensor", "tt-autograd"]
+    allowed = required_range("tt-tensor", names, PACKAGES)
+    for version in ("0.1.1", "0.2.0"):
+        copy = tmp_path / f"tt-tensor-{version}"
+        copy_tree(PACKAGES["tt-tensor"].path, copy)
+        about = next(copy.glob("src/tinytorch/*/__about__.py"))
+        about.write_text(f'__version__ = "{version}"\n')
+        build_wheel(copy, tmp_path / f"wheelhouse-{version}", timeout=300)
+    bumped = find_reference_wheel(tmp_path / "wheelhouse-0.1.1", "tt-tensor", allowed)
+    assert bumped.name.startswith("tt_tensor-0.1.1")
+    with pytest.raises(SourceError, match=r"no tt-tensor wheel .* with version .*<0\.2.*0\.2\.0"):
+        find_reference_wheel(tmp_path / "wheelhouse-0.2.0", "tt-tensor", allowed)
+    autograd = build_wheel(PACKAGES["tt-autograd"].path, tmp_path / "tree", timeout=300)
+    milestone = next(m for m in discover_milestones(ROOT / "milestones")
+                     if m.unlocked_by == "tt-autograd")
+    outcome = run_target(milestone_target(milestone), [bumped, autograd], tmp_path / "run", 300)
+    assert outcome.ok, outcome.summary()
