@@ -23,6 +23,7 @@ class ScriptResult:
     returncode: int
     output: str
     report: dict | None
+    results_dir: Path  # the results root holding <milestone>/<script>.json and its sibling files
 
     @property
     def metrics(self) -> dict:
@@ -78,7 +79,9 @@ def run_milestone_script(
     reused = _reusable_report(script, args)
     if reused is not None:
         report, output = reused
-        return ScriptResult(0 if report["passed"] else 1, output, report)
+        return ScriptResult(
+            0 if report["passed"] else 1, output, report, Path(os.environ[REUSE_ENV])
+        )
     env = {**os.environ, "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS", "1")}
     completed = subprocess.run(
         [sys.executable, str(script), *args, "--results-dir", str(results_dir)],
@@ -90,4 +93,5 @@ def run_milestone_script(
     )
     reports = sorted(Path(results_dir).glob(f"*/{Path(script).stem}.json"))
     report = json.loads(reports[0].read_text()) if reports else None
-    return ScriptResult(completed.returncode, completed.stdout + completed.stderr, report)
+    output = completed.stdout + completed.stderr
+    return ScriptResult(completed.returncode, output, report, Path(results_dir))

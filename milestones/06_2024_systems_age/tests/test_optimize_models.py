@@ -17,10 +17,7 @@ SCRIPT = MILESTONE / "optimize_models.py"
 
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory):
-    results = tmp_path_factory.mktemp("results")
-    run = run_milestone_script(SCRIPT, results, "--quick")
-    run.results_dir = results
-    return run
+    return run_milestone_script(SCRIPT, tmp_path_factory.mktemp("results"), "--quick")
 
 
 @pytest.fixture(scope="module")
