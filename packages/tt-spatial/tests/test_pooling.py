@@ -117,3 +117,26 @@ def test_avg_pool_matches_pytorch(kernel, stride, padding, count_include_pad):
 def test_adaptive_avg_pool_matches_pytorch(output_size):
     torch = pytest.importorskip("torch")
     _compare(AdaptiveAvgPool2d(output_size), torch.nn.AdaptiveAvgPool2d(output_size))
+
+
+def max_pool_backward_by_loops(x, kernel, stride, grad_out):
+    """Reference: each window sends its gradient to its first maximum, one window at a time."""
+    grad = np.zeros_like(x)
+    for n, c, y, x_out in np.ndindex(*grad_out.shape):
+        window = x[n, c, y * stride:y * stride + kernel, x_out * stride:x_out * stride + kernel]
+        i, j = np.unravel_index(np.argmax(window), window.shape)  # argmax: the first maximum
+        grad[n, c, y * stride + i, x_out * stride + j] += grad_out[n, c, y, x_out]
+    return grad
+
+
+@pytest.mark.parametrize("kernel, stride", [(2, 2), (3, 3), (2, 3), (3, 2), (2, 1)])
+def test_max_pool_backward_with_ties_matches_loops(kernel, stride):
+    # Non-overlapping windows (stride >= kernel) write their gradient; overlapping ones add.
+    # Few distinct values (as after a ReLU) make ties common; 7x8 leaves uncovered pixels.
+    x = Tensor(RNG.integers(0, 3, (2, 3, 7, 8)).astype(np.float32), requires_grad=True)
+    out = F.max_pool2d(x, kernel, stride)
+    grad_out = RNG.standard_normal(out.shape).astype(np.float32)
+    out.backward(grad_out)
+    expected = max_pool_backward_by_loops(x.data, kernel, stride, grad_out)
+    assert x.grad.dtype == np.float32
+    np.testing.assert_allclose(x.grad.data, expected, rtol=1e-6, atol=1e-6)

@@ -28,10 +28,19 @@ from .shapes import Padding2d, Pair
 
 
 def pad_hw(x: np.ndarray, padding: Padding2d, value: float = 0.0) -> np.ndarray:
-    """Pad the last two axes of an NCHW array with ``value`` (no copy when there is no padding)."""
+    """Pad the last two axes of an NCHW array with ``value`` (no copy when there is no padding).
+
+    The padded array is filled with ``value`` and ``x`` is written into its
+    interior once (``np.pad`` does the same work with more overhead).
+    """
     if padding == ((0, 0), (0, 0)):
         return x
-    return np.pad(x, ((0, 0), (0, 0), padding[0], padding[1]), constant_values=value)
+    (top, bottom), (left, right) = padding
+    height, width = x.shape[-2:]
+    padded = np.full((*x.shape[:-2], top + height + bottom, left + width + right), value,
+                     dtype=x.dtype)
+    unpad_hw(padded, padding)[...] = x
+    return padded
 
 
 def unpad_hw(x_padded: np.ndarray, padding: Padding2d) -> np.ndarray:
@@ -68,6 +77,17 @@ def add_to_view(image: np.ndarray, index: tuple, values: np.ndarray) -> None:
     """``image[index] += values`` for a strided view, without a temporary copy of the view."""
     view = image[index]
     np.add(view, values, out=view)
+
+
+def windows_overlap(kernel: Pair, stride: Pair, dilation: Pair) -> bool:
+    """Whether two windows can share a pixel: some kernel span is wider than its stride.
+
+    Without overlap every padded pixel belongs to at most one window, so a
+    backward pass may *write* each offset's gradient into its view instead of
+    adding it to zeros.
+    """
+    spans = (dilation[0] * (kernel[0] - 1) + 1, dilation[1] * (kernel[1] - 1) + 1)
+    return spans[0] > stride[0] or spans[1] > stride[1]
 
 
 def windows(x_padded: np.ndarray, kernel: Pair, stride: Pair, dilation: Pair) -> np.ndarray:

@@ -18,7 +18,7 @@ import numpy as np
 from tinytorch.autograd import Function
 from tinytorch.tensor import Tensor
 
-from ..im2col import add_to_view, kernel_views, pad_hw, unpad_hw
+from ..im2col import add_to_view, kernel_views, pad_hw, unpad_hw, windows_overlap
 from ..shapes import Pair, check_nchw, check_output_hw, check_positive, output_hw, pair
 
 
@@ -48,6 +48,7 @@ class MaxPool2dFunction(Function):
         # BEGIN SOLUTION
         x_padded, out = ctx.saved_tensors
         pads, kernel, stride, dilation, out_hw = ctx.geometry
+        overlap = windows_overlap(kernel, stride, dilation)
         grad_padded = np.zeros_like(x_padded)
         unclaimed = np.ones(out.shape, dtype=bool)
         is_first_max = np.empty(out.shape, dtype=bool)
@@ -55,7 +56,10 @@ class MaxPool2dFunction(Function):
             np.equal(x_padded[index], out, out=is_first_max)
             is_first_max &= unclaimed
             unclaimed ^= is_first_max
-            add_to_view(grad_padded, index, grad_out * is_first_max)
+            if overlap:  # a pixel may be the maximum of several windows: gradients add up
+                add_to_view(grad_padded, index, grad_out * is_first_max)
+            else:  # each pixel is in one window at most: write, no temporary
+                np.multiply(grad_out, is_first_max, out=grad_padded[index])
         return unpad_hw(grad_padded, pads)
         # END SOLUTION
 
