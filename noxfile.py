@@ -52,7 +52,7 @@ PACKAGES = discover_packages(ROOT / "packages")
 MILESTONES = discover_milestones(ROOT / "milestones")
 TEST_TOOLS = ["pytest", "hypothesis"]
 REUSE_ENV = "TT_REUSE_MILESTONE_RESULTS"   # milestones/common/testing.py reads it
-TOOLS_TEST_DEPS = ["pytest", "packaging", "numpy", "pyyaml"]
+TOOLS_TEST_DEPS = ["pytest", "packaging", "numpy", "pyyaml", "nox"]
 
 
 def options_for(session: nox.Session, targets=()):

@@ -87,10 +87,14 @@ def choose_sources(session, names: Sequence[str], packages: dict[str, Package],
     return choices
 
 
+SOURCE_LABELS = {"local": "tree", "reference": "reference wheel"}
+
+
 def describe(choices: Sequence[Choice]) -> str:
-    """The plan, one line per package: name, version, local tree or reference, wheel file."""
+    """The plan, one line per package: name, version, tree or reference wheel, where from."""
     return "\n".join(
-        f"  {c.name:<14} {str(c.version):<9} {c.source:<9} {c.origin}  ({c.wheel.name})"
+        f"  {c.name:<14} {str(c.version):<9} {SOURCE_LABELS.get(c.source, c.source):<15} "
+        f"{c.origin}  ({c.wheel.name})"
         for c in choices
     )
 
