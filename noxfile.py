@@ -206,7 +206,7 @@ def e2e(session: nox.Session) -> None:
     """End-to-end tests of the class workflow: starter, progress, isolate, grade, versions."""
     if is_starter(ROOT):
         session.skip("a starter has no reference solutions to break: e2e runs in the reference")
-    session.install(*TOOLS_TEST_DEPS, "nox", "uv")
+    session.install(*TOOLS_TEST_DEPS, "uv", "hypothesis")
     session.run("pytest", "-m", "e2e", "tools/ttdev/tests", *session.posargs)
 
 
