@@ -28,12 +28,19 @@ class TrainResult:
 
     @property
     def loss_decrease(self) -> float:
-        """1 - last epoch's loss / first epoch's loss (0 when it did not fall)."""
+        """1 - last epoch's loss / first epoch's loss.
+
+        0 with fewer than two epochs: there is no later epoch to compare with,
+        so no decrease was measured (and a bar on it fails, as it should).
+        """
+        if len(self.losses) < 2:
+            return 0.0
         return 1.0 - self.losses[-1] / self.losses[0]
 
     @property
     def seconds_per_epoch(self) -> float:
-        return float(np.mean(self.epoch_seconds))
+        """Mean wall time of one training epoch (0 when nothing was trained)."""
+        return float(np.mean(self.epoch_seconds)) if self.epoch_seconds else 0.0
 
 
 def count_parameters(model: nn.Module) -> int:
@@ -56,7 +63,7 @@ def accuracy(model: nn.Module, images: np.ndarray, labels: np.ndarray, batch: in
 def train_epoch(model: nn.Module, loader, optimizer, loss_fn, progress=None) -> float:
     """One pass over ``loader``: zero_grad, forward, loss, backward, step. Returns the mean loss."""
     total, batches = 0.0, 0
-    for images, labels in (progress(loader) if progress else loader):
+    for images, labels in progress(loader) if progress else loader:
         optimizer.zero_grad()
         loss = loss_fn(model(images), labels)
         loss.backward()
@@ -67,16 +74,23 @@ def train_epoch(model: nn.Module, loader, optimizer, loss_fn, progress=None) -> 
 
 
 def fit(model: nn.Module, make_optimizer, train, test, epochs: int, batch_size: int, seed: int,
-        ms=None, name: str = "model", dataset=None) -> TrainResult:
+        ms=None, name: str = "model", dataset=None, verbose: bool = False,
+        make_scheduler=None) -> TrainResult:
     """Train ``model`` on ``train`` = (images, labels) and measure it on ``test``.
 
     ``make_optimizer(params)`` builds the optimizer, so two models compared
     get the same settings; the batch order comes from ``seed`` alone.
-    Each epoch's loss is logged to ``ms`` as the curve ``<name>_loss``.
+    ``make_scheduler(optimizer)``, if given, builds a schedule stepped once per epoch.
+    Each epoch's loss is logged to ``ms`` as the curve ``<name>_loss``; with
+    ``verbose`` each epoch also prints its loss and seconds. ``epochs=0`` is
+    allowed: the untrained model is measured.
     """
+    if epochs < 0:
+        raise ValueError(f"fit: epochs must be at least 0, got {epochs}")
     loader = DataLoader(dataset or TensorDataset(*train), batch_size=batch_size, shuffle=True,
                         seed=seed)
     optimizer, loss_fn = make_optimizer(model.parameters()), nn.CrossEntropyLoss()
+    scheduler = make_scheduler(optimizer) if make_scheduler else None
     result = TrainResult(parameters=count_parameters(model))
     for epoch in range(epochs):
         started = time.perf_counter()
@@ -84,8 +98,13 @@ def fit(model: nn.Module, make_optimizer, train, test, epochs: int, batch_size: 
         progress = (lambda it, d=desc: ms.progress(it, desc=d)) if ms else None
         result.losses.append(train_epoch(model, loader, optimizer, loss_fn, progress))
         result.epoch_seconds.append(time.perf_counter() - started)
+        if scheduler:
+            scheduler.step()
         if ms:
             ms.log(f"{name}_loss", epoch + 1, result.losses[-1])
+        if verbose:
+            print(f"  {name} epoch {epoch + 1}/{epochs}: loss {result.losses[-1]:.4f}, "
+                  f"{result.epoch_seconds[-1]:.1f} s/epoch", flush=True)
     result.test_accuracy = accuracy(model, *test)
     return result
 

@@ -81,7 +81,7 @@ def main() -> int:
     ms.record("cifar10_test_accuracy", accuracy(model, x_test, y_test))
     ms.record("cifar10_loss_decrease", 1 - losses[-1] / losses[0] if len(losses) > 1 else 0.0)
     ms.facts(model_or_params=model, train_seconds=sum(seconds), samples=epochs * len(x_train),
-             seconds_per_epoch=sum(seconds) / epochs)
+             seconds_per_epoch=sum(seconds) / max(epochs, 1))
     return ms.finish()
 
 
