@@ -96,7 +96,7 @@ def test_the_starter_has_everything_but_results_and_builds(starter):
         assert (dest / kept).exists(), kept
     for left_out in (".git", "results", ".nox", "dist"):
         assert not (dest / left_out).exists(), left_out
-    assert '"packages/*/src/**" = ["F401", "F841"]' in (dest / "pyproject.toml").read_text()
+    assert '"packages/*/src/**" = ["F401", "F841", "E501"]' in (dest / "pyproject.toml").read_text()
 
 
 def test_every_package_of_the_starter_imports(starter):
