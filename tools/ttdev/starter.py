@@ -33,8 +33,8 @@ EXCLUDED_PARTS = {"__pycache__", ".pytest_cache", ".ruff_cache", ".hypothesis"}
 STARTER_MARKER = ".tinytorch-starter"
 MAX_LISTED_TESTS = 3
 RUFF_IGNORES = (
-    "# The starter's stubs leave imports and variables that only the solutions used,
-# and their messages name long test paths.\n"
+    "# The starter's stubs leave imports and variables that only the solutions used,\n"
+    "# and their messages name long test paths.\n"
     '"packages/*/src/**" = ["F401", "F841", "E501"]\n'
 )
 
