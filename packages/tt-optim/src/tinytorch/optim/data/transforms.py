@@ -125,8 +125,8 @@ class RandomHorizontalFlip:
         flip = self.rng.random(len(batch)) < self.p
         out = batch.copy()
         out[flip] = batch[flip, :, :, ::-1]
-        # END SOLUTION
         return restore(out, was_single)
+        # END SOLUTION
 
     def __repr__(self) -> str:
         return f"RandomHorizontalFlip(p={self.p})"
