@@ -118,7 +118,11 @@ def define_milestone_session(milestone) -> None:
         install.install_closure(session, list(milestone.package_roots), PACKAGES, options,
                                 extras=milestone.requirements,
                                 no_deps_extras=milestone.requirements_no_deps)
-        results = runs.run_default_scripts(session, milestone, options.passthrough, ROOT)
+        try:
+            scripts, args = runs.select_scripts(milestone, options.passthrough)
+        except ValueError as error:  # SpecError is a ValueError too
+            session.error(str(error))
+        results = [runs.run_script(session, milestone, s, args, ROOT) for s in scripts]
         failed = [r.script for r in results if r.exit_code]
         if failed:
             session.error(f"{milestone.name}: {', '.join(failed)} exited non-zero")

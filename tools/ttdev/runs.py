@@ -55,6 +55,32 @@ def run_default_scripts(session, milestone, args: Sequence[str], root: Path) -> 
     return [run_script(session, milestone, s, args, root) for s in milestone.default_scripts()]
 
 
+SCRIPT_FLAG = "--script"
+
+
+def select_scripts(milestone, args: Sequence[str]) -> tuple[list, list[str]]:
+    """The scripts named with ``--script FILE`` (repeatable), else the default ones; and the rest.
+
+    ``nox -s milestone_04 -- --script cnn_fashion_mnist.py --quick`` runs a
+    script that is not run by default (one that needs data users bring).
+    """
+    names, rest, remaining = [], [], list(args)
+    while remaining:
+        arg = remaining.pop(0)
+        flag, eq, value = arg.partition("=")
+        if flag != SCRIPT_FLAG:
+            rest.append(arg)
+            continue
+        if not eq:
+            if not remaining:
+                declared = ", ".join(s.file for s in milestone.scripts)
+                raise ValueError(f"{SCRIPT_FLAG} needs a file name, one of: {declared}")
+            value = remaining.pop(0)
+        names.append(value)
+    scripts = [milestone.script(name) for name in names] or list(milestone.default_scripts())
+    return scripts, rest
+
+
 def run_pytest(session, tests: Path, args: Sequence[str] = (), env: dict | None = None) -> None:
     """Run pytest on the folder ``tests``; an absent folder or no test collected is an error.
 
