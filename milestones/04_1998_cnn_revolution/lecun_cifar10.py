@@ -65,7 +65,7 @@ def main() -> int:
                         shuffle=True, seed=ms.args.seed)
     model = lenet_cifar()
     optimizer = optim.SGD(model.parameters(), lr=LR, momentum=0.9, weight_decay=5e-4)
-    schedule = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs)
+    schedule = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(epochs, 1))
     loss_fn = nn.CrossEntropyLoss()
     print(f"CIFAR-10: {len(x_train)} train / {len(x_test)} test, {epochs} epochs, "
           f"{count_parameters(model):,} parameters")

@@ -140,6 +140,14 @@ def test_cifar_script_runs_end_to_end_on_official_format_batches(tmp_path):
     assert 0.0 <= result.metrics["cifar10_test_accuracy"] <= 1.0
 
 
+def test_cifar_script_with_zero_epochs_fails_cleanly(tmp_path):
+    write_fake_cifar(tmp_path / "data" / "cifar-10-batches-py")
+    result = run_milestone_script(CIFAR, tmp_path / "results", "--quick", "--epochs", "0",
+                                  "--data-dir", str(tmp_path / "data"))
+    assert "Traceback" not in result.output
+    assert result.report is not None and result.metrics["cifar10_loss_decrease"] == 0.0
+
+
 def test_cifar_script_says_where_it_looked_when_data_is_absent(tmp_path):
     result = run_milestone_script(CIFAR, tmp_path / "results", "--quick",
                                   "--data-dir", str(tmp_path / "nowhere"))
