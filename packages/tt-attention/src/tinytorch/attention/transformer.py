@@ -221,9 +221,9 @@ class GPT(Module):
         r"""Sample ``max_new_tokens`` tokens after ``idx``, one at a time.
 
         Each step feeds the last ``context_length`` tokens (never more),
-        takes the logits of the last position, divides them by
-        ``temperature``, keeps the ``top_k`` largest (if given) and samples
-        from the softmax.
+        takes the logits of the last position and picks the next token with
+        :func:`sample_next_token`: divide by ``temperature``, keep the
+        ``top_k`` largest (if given), sample from the softmax.
 
         Args:
             idx: ``(N, T)`` or ``(T,)`` token ids to continue.
@@ -250,19 +250,49 @@ class GPT(Module):
             for _ in range(max_new_tokens):
                 window = tokens[:, -self.context_length :]
                 logits = self(window).data[:, -1, :].astype(np.float64)
-                next_token = _sample(logits, temperature, top_k, rng)
+                next_token = sample_next_token(logits, temperature, top_k, rng)
                 tokens = np.concatenate([tokens, next_token[:, None]], axis=1)
         self.train(was_training)
         return tokens[0] if single else tokens
         # END SOLUTION
 
 
-def _sample(
-    logits: np.ndarray, temperature: float, top_k: int | None, rng: np.random.Generator
+def sample_next_token(
+    logits: np.ndarray,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    rng: np.random.Generator | None = None,
 ) -> np.ndarray:
-    """One token per row of ``logits`` (N, V): greedy at temperature 0, else softmax sampling."""
+    r"""Pick one token id per row of ``logits``, as ``GPT.generate`` does at each step.
+
+    At temperature 0 the pick is greedy: ``argmax(logits)``. Otherwise the
+    logits are divided by ``temperature``, all but the ``top_k`` largest (if
+    given) are set to :math:`-\infty`, and the token is drawn from
+
+    .. math:: p = \mathrm{softmax}(\text{logits} / \text{temperature})
+
+    by inverse transform sampling: one uniform draw per row, compared with the
+    cumulative sum of ``p``.
+
+    Args:
+        logits: ``(N, V)`` scores of the next token, one row per sequence.
+        temperature: < 1 sharpens, > 1 flattens the distribution; 0 is greedy.
+        top_k: sample among the k most likely tokens only.
+        rng: the NumPy generator to draw from (pass the same one at every step);
+            ``None`` uses a fresh, unseeded one.
+
+    Returns:
+        ``(N,)`` int64 token ids.
+    """
+    logits = np.asarray(logits)
+    if logits.ndim != 2:
+        raise ValueError(
+            f"sample_next_token: logits must be (N, V), one row per sequence; "
+            f"got shape {logits.shape}"
+        )
     if temperature == 0:
         return logits.argmax(axis=-1)
+    rng = np.random.default_rng() if rng is None else rng
     logits = logits / temperature
     if top_k is not None:
         k = min(top_k, logits.shape[-1])

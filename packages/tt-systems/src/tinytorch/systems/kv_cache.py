@@ -23,6 +23,7 @@ The cache reuses tt-attention's GPT weights through its public pieces:
 from __future__ import annotations
 
 import numpy as np
+from tinytorch.attention import sample_next_token
 from tinytorch.autograd import no_grad
 from tinytorch.tensor import Tensor
 
@@ -119,24 +120,6 @@ def forward_cached(model, idx: np.ndarray, cache: KVCache) -> Tensor:
     # END SOLUTION
 
 
-def _pick(
-    logits: np.ndarray, temperature: float, top_k: int | None, rng: np.random.Generator
-) -> np.ndarray:
-    """Greedy (temperature 0) or softmax sampling, as ``GPT.generate`` documents it."""
-    if temperature == 0:
-        return logits.argmax(axis=-1)
-    logits = logits / temperature
-    if top_k is not None:
-        k = min(top_k, logits.shape[-1])
-        kth = np.partition(logits, -k, axis=-1)[:, -k][:, None]
-        logits = np.where(logits < kth, -np.inf, logits)
-    probs = np.exp(logits - logits.max(axis=-1, keepdims=True))
-    probs /= probs.sum(axis=-1, keepdims=True)
-    cumulative = probs.cumsum(axis=-1)
-    draws = rng.random((logits.shape[0], 1)) * cumulative[:, -1:]
-    return (cumulative < draws).sum(axis=-1).clip(max=logits.shape[-1] - 1)
-
-
 def generate_cached(
     model,
     idx,
@@ -179,7 +162,7 @@ def generate_cached(
         with no_grad():
             logits = forward_cached(model, tokens, cache).data[:, -1, :].astype(np.float64)
             for step in range(max_new_tokens):
-                next_token = _pick(logits, temperature, top_k, rng)
+                next_token = sample_next_token(logits, temperature, top_k, rng)
                 tokens = np.concatenate([tokens, next_token[:, None]], axis=1)
                 if step + 1 < max_new_tokens:
                     logits = forward_cached(model, next_token[:, None], cache).data[:, -1, :]
