@@ -24,18 +24,22 @@ def _both(fn_ours, fn_torch, *arrays):
 
 R = np.random.default_rng(11)
 
+
+def family(expression, inputs, torch_expression=None):
+    """(tinytorch expression, PyTorch expression, inputs) of one family of ops.
+
+    tinytorch spells most operations as PyTorch does, so one expression runs on
+    both libraries; ``torch_expression`` is for the families spelled differently.
+    """
+    return expression, torch_expression or expression, inputs
+
+
 FAMILIES = {
-    "arithmetic": (
-        lambda a, b: (a * b - a / (b * b + 1)) ** 2 + 3 - b,
+    "arithmetic": family(
         lambda a, b: (a * b - a / (b * b + 1)) ** 2 + 3 - b,
         [R.standard_normal((2, 3)), R.standard_normal(3)],
     ),
-    "unary": (
-        lambda x: (
-            (x.exp() + x.abs().sqrt() + (x * x + 1).log()).sin() * x.tanh()
-            + x.sigmoid().cos()
-            + x.relu()
-        ),
+    "unary": family(
         lambda x: (
             (x.exp() + x.abs().sqrt() + (x * x + 1).log()).sin() * x.tanh()
             + x.sigmoid().cos()
@@ -43,25 +47,17 @@ FAMILIES = {
         ),
         [R.standard_normal((3, 2)) + 0.05],
     ),
-    "pow-clip-maximum": (
+    "pow-clip-maximum": family(
         lambda x, y: (
             (x.abs() + 0.5) ** 1.7 + x.clip(-0.5, 0.5) + x.maximum(y) - x.minimum(y) ** 3 + 2.0**x
         ),
-        lambda x, y: (
-            (x.abs() + 0.5) ** 1.7
-            + x.clamp(-0.5, 0.5)
-            + torch.maximum(x, y)
-            - torch.minimum(x, y) ** 3
-            + 2.0**x
-        ),
         [R.standard_normal((2, 2)), R.standard_normal(2)],
     ),
-    "matmul": (
-        lambda a, b, v: ((a @ b) @ v).tanh() + (v @ b.transpose(-1, -2)).sum(),
+    "matmul": family(
         lambda a, b, v: ((a @ b) @ v).tanh() + (v @ b.transpose(-1, -2)).sum(),
         [R.standard_normal((2, 3, 4)), R.standard_normal((4, 4)), R.standard_normal(4)],
     ),
-    "reductions": (
+    "reductions": family(
         lambda x: (
             x.sum(dim=0) * x.mean(dim=1, keepdim=True)
             + x.max(dim=1, keepdim=True)
@@ -70,7 +66,9 @@ FAMILIES = {
             + x.std()
             + x.var(dim=1, keepdim=True, correction=0)
         ),
-        lambda x: (
+        [R.standard_normal((3, 4))],
+        # torch's max(dim=...) also returns the indices; amax is the values alone
+        torch_expression=lambda x: (
             x.sum(dim=0) * x.mean(dim=1, keepdim=True)
             + x.amax(dim=1, keepdim=True)
             - x.min()
@@ -78,37 +76,30 @@ FAMILIES = {
             + x.std()
             + x.var(dim=1, keepdim=True, correction=0)
         ),
-        [R.standard_normal((3, 4))],
     ),
-    "softmax": (
-        lambda x: x.softmax(dim=-1) * x.log_softmax(dim=0),
+    "softmax": family(
         lambda x: x.softmax(dim=-1) * x.log_softmax(dim=0),
         [R.standard_normal((3, 4))],
     ),
-    "movement": (
-        lambda x: (
-            x.reshape(4, 3).T.unsqueeze(0).expand(2, 3, 4).permute(2, 0, 1).flatten(1)[1:, ::2]
-            * x.transpose(0, 1)[None, 0, :3]
-        ),
+    "movement": family(
         lambda x: (
             x.reshape(4, 3).T.unsqueeze(0).expand(2, 3, 4).permute(2, 0, 1).flatten(1)[1:, ::2]
             * x.transpose(0, 1)[None, 0, :3]
         ),
         [R.standard_normal((3, 4))],
     ),
-    "indexing": (
-        lambda x: x[[0, 0, 2]] * 2 + x[1:, [1, 1]].sum() + x[x.detach() > 0].sum(),
+    "indexing": family(
         lambda x: x[[0, 0, 2]] * 2 + x[1:, [1, 1]].sum() + x[x.detach() > 0].sum(),
         [R.standard_normal((3, 2))],
     ),
-    "cat-stack-where": (
+    "cat-stack-where": family(
         lambda a, b: where(
             a.detach() > 0, cat([a, b], dim=1)[:, :2], stack([b[:, 0], b[:, 1]], dim=1)
         ),
-        lambda a, b: torch.where(
+        [R.standard_normal((3, 2)), R.standard_normal((3, 2))],
+        torch_expression=lambda a, b: torch.where(
             a.detach() > 0, torch.cat([a, b], dim=1)[:, :2], torch.stack([b[:, 0], b[:, 1]], dim=1)
         ),
-        [R.standard_normal((3, 2)), R.standard_normal((3, 2))],
     ),
 }
 
