@@ -30,11 +30,12 @@ from __future__ import annotations
 
 import math
 import os
-import time
 
 import numpy as np
 from tinytorch.autograd import Function
 from tinytorch.tensor import Tensor
+
+from .profiler import measure_latency
 
 THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
@@ -203,15 +204,12 @@ def softmax_cross_entropy_unfused(logits: Tensor, targets: np.ndarray) -> Tensor
 
 
 def median_seconds(fn, repeats: int = 7, warmup: int = 1) -> float:
-    """The median time of ``fn()`` over ``repeats`` calls after ``warmup`` calls."""
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
+    """The median time of ``fn()`` over ``repeats`` calls after ``warmup`` calls.
+
+    The profiler's ``measure_latency`` in seconds.
+    """
+    median_ms, _, _ = measure_latency(fn, repeats, warmup)
+    return median_ms / 1e3
 
 
 def _comparison(name: str, slow_name: str, slow, fast_name: str, fast, repeats: int) -> dict:
