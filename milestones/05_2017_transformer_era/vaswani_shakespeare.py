@@ -48,11 +48,10 @@ FULL = dict(
     warmup=100,
     time_budget=290.0,
 )
+# --quick: the same width and context, half the depth, a short run at a higher rate.
 QUICK = dict(
+    FULL,
     num_layers=2,
-    embed_dim=128,
-    num_heads=4,
-    context_length=64,
     batch_size=16,
     steps=300,
     lr=2e-3,
