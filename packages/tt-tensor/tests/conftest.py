@@ -26,14 +26,28 @@ def _tt_tensor_alone():
 
 
 @pytest.fixture
-def no_autograd():
-    """The dispatcher as it is when tt-autograd is not installed; restored afterwards."""
+def install_layer():
+    """``install_layer(layer)`` puts a stand-in autograd layer (or None) in the dispatcher.
+
+    tt-tensor will not import tt-autograd over it; the dispatcher's state comes
+    back after the test. Returns ``layer``.
+    """
     saved = dispatch._layer, dispatch._import_attempted
-    dispatch.install_autograd_layer(None)
-    dispatch._import_attempted = True
-    yield
+
+    def install(layer):
+        dispatch.install_autograd_layer(layer)
+        dispatch._import_attempted = True
+        return layer
+
+    yield install
     dispatch.install_autograd_layer(saved[0])
     dispatch._import_attempted = saved[1]
+
+
+@pytest.fixture
+def no_autograd(install_layer):
+    """The dispatcher as it is when tt-autograd is not installed; restored afterwards."""
+    install_layer(None)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import inspect
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
-from tinytorch.tensor import Tensor, cat, dispatch, ops, stack, where
+from tinytorch.tensor import Tensor, cat, ops, stack, where
 from tinytorch.tensor.ops import OP_TABLE, VARIADIC
 
 REDUCE = ("axis", "keepdims")
@@ -204,14 +204,8 @@ class _Recorder:
 
 
 @pytest.fixture
-def recorder():
-    saved = dispatch._layer, dispatch._import_attempted
-    layer = _Recorder()
-    dispatch.install_autograd_layer(layer)
-    dispatch._import_attempted = True
-    yield layer
-    dispatch.install_autograd_layer(saved[0])
-    dispatch._import_attempted = saved[1]
+def recorder(install_layer):
+    return install_layer(_Recorder())
 
 
 def _exercise_tensor_api():

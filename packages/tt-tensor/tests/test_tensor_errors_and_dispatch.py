@@ -72,14 +72,8 @@ class RecordingLayer:
 
 
 @pytest.fixture
-def layer():
-    saved = dispatch._layer, dispatch._import_attempted
-    recording = RecordingLayer()
-    dispatch.install_autograd_layer(recording)
-    dispatch._import_attempted = True
-    yield recording
-    dispatch.install_autograd_layer(saved[0])
-    dispatch._import_attempted = saved[1]
+def layer(install_layer):
+    return install_layer(RecordingLayer())
 
 
 def test_every_tensor_operation_goes_through_the_dispatcher(layer):
