@@ -10,7 +10,9 @@ take a small CNN past 90% in a few epochs:
                   -> Flatten -> Linear(3136, 128) -> ReLU -> Linear(128, 10)
 
 Adam lr 1e-3 cosine-annealed over the epochs, batch 64, 4 epochs; each epoch
-prints its loss and seconds. Debian's ``dataset-fashion-mnist`` package installs
+prints its loss and seconds. Measured (seed 0, one BLAS thread, a 2-core
+machine shared with other work, load 2-6): 90.83% test accuracy, 65-94 s/epoch,
+about 5.5 minutes in all. Debian's ``dataset-fashion-mnist`` package installs
 the data in /usr/share/datasets/fashion-mnist/ (or pass --data-dir). Without
 it the script says where it looked and how to install it, and exits with
 code 2: it never substitutes other data. ``--quick`` trains one epoch on a
