@@ -250,7 +250,7 @@ def bench(session: nox.Session) -> None:
     except nox.command.CommandFailed:
         session.warn("torch==2.13.0 did not install: benchmarks run without PyTorch")
     session.run("python", "benchmarks/run.py", *options.passthrough,
-                env=install.SINGLE_THREAD)
+                env={**install.SINGLE_THREAD, **install.BENCH_MALLOC})
 
 
 # -- the class workflow ---------------------------------------------------------
