@@ -4,8 +4,10 @@ A test runs the real script in quick mode, in a subprocess, exactly as nox
 and students do, and then asserts on the results file it wrote::
 
     result = run_milestone_script(SCRIPT, tmp_path, "--quick")
-    assert result.returncode == 0, result.output
+    assert_every_bar_passed(result)
     assert result.metrics["separable_test_accuracy"] >= 0.95
+
+(``milestones/conftest.py`` offers that quick run as the ``quick_run`` fixture.)
 """
 
 from __future__ import annotations
@@ -95,3 +97,18 @@ def run_milestone_script(
     report = json.loads(reports[0].read_text()) if reports else None
     output = completed.stdout + completed.stderr
     return ScriptResult(completed.returncode, output, report, Path(results_dir))
+
+
+def assert_every_bar_passed(result: ScriptResult) -> None:
+    """The run exited 0 and its report says passed, for the run and for each of its bars."""
+    assert result.returncode == 0, result.output
+    assert result.report is not None and result.report["passed"] is True, result.output
+    failed = [bar["metric"] for bar in result.bars if not bar["passed"]]
+    assert not failed, f"bars not passed: {failed}"
+
+
+def assert_failed_its_bars(result: ScriptResult) -> None:
+    """The run reached its bars, missed some, said FAILED and exited 1 (not a crash)."""
+    assert result.returncode == 1, result.output
+    assert "FAILED" in result.output
+    assert result.report is not None and result.report["passed"] is False, result.output

@@ -1,28 +1,20 @@
-"""Learning verification for milestone 01: the bars are asserted, not printed."""
+"""Learning verification for milestone 01: the bars are asserted, not printed.
+
+``quick_run`` (milestones/conftest.py) is SCRIPT's ``--quick`` run.
+"""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-import pytest
+from common.testing import assert_every_bar_passed, assert_failed_its_bars, run_milestone_script
 
 MILESTONE = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(MILESTONE.parent))
-from common.testing import run_milestone_script  # noqa: E402
-
 SCRIPT = MILESTONE / "perceptron_trained.py"
 
 
-@pytest.fixture(scope="module")
-def quick_run(tmp_path_factory):
-    return run_milestone_script(SCRIPT, tmp_path_factory.mktemp("results"), "--quick")
-
-
 def test_quick_run_passes_every_bar(quick_run):
-    assert quick_run.returncode == 0, quick_run.output
-    assert quick_run.report["passed"] is True
-    assert all(bar["passed"] for bar in quick_run.bars)
+    assert_every_bar_passed(quick_run)
 
 
 def test_perceptron_learns_the_separable_problem(quick_run):
@@ -40,6 +32,4 @@ def test_perceptron_cannot_solve_xor(quick_run):
 def test_an_untrained_perceptron_fails_its_bars(tmp_path):
     """One step of training cannot reach the bars: the script must say FAILED and exit non-zero."""
     result = run_milestone_script(SCRIPT, tmp_path, "--quick", "--epochs", "1")
-    assert result.returncode == 1, result.output
-    assert "FAILED" in result.output
-    assert result.report["passed"] is False
+    assert_failed_its_bars(result)

@@ -1,4 +1,7 @@
-"""Learning verification for milestone 02: the bars are asserted, not printed."""
+"""Learning verification for milestone 02: the bars are asserted, not printed.
+
+``quick_run`` (milestones/conftest.py) is SCRIPT's ``--quick`` run.
+"""
 
 from __future__ import annotations
 
@@ -7,24 +10,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from common.testing import assert_every_bar_passed, assert_failed_its_bars, run_milestone_script
 
 MILESTONE = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(MILESTONE.parent))
-sys.path.insert(0, str(MILESTONE))
-import xor_solved  # noqa: E402
-from common.testing import run_milestone_script  # noqa: E402
-
 SCRIPT = MILESTONE / "xor_solved.py"
-
-
-@pytest.fixture(scope="module")
-def quick_run(tmp_path_factory):
-    return run_milestone_script(SCRIPT, tmp_path_factory.mktemp("results"), "--quick")
+sys.path.insert(0, str(MILESTONE))  # the script is also imported, to test its functions
+import xor_solved  # noqa: E402
 
 
 def test_quick_run_passes_every_bar(quick_run):
-    assert quick_run.returncode == 0, quick_run.output
-    assert quick_run.report["passed"] is True
+    assert_every_bar_passed(quick_run)
     assert {bar["metric"] for bar in quick_run.bars} == {
         "xor_seeds_solved",
         "xor_min_loss_drop",
@@ -32,7 +27,6 @@ def test_quick_run_passes_every_bar(quick_run):
         "noisy_xor_test_accuracy",
         "linear_stack_xor_accuracy",
     }
-    assert all(bar["passed"] for bar in quick_run.bars)
 
 
 def test_hidden_layer_solves_xor_for_every_seed(quick_run):
@@ -54,9 +48,7 @@ def test_the_run_prints_the_hidden_features(quick_run):
 def test_an_untrained_network_fails_its_bars(tmp_path):
     """One gradient step cannot solve XOR: the script must say FAILED and exit non-zero."""
     result = run_milestone_script(SCRIPT, tmp_path, "--quick", "--epochs", "1")
-    assert result.returncode == 1, result.output
-    assert "FAILED" in result.output
-    assert result.report["passed"] is False
+    assert_failed_its_bars(result)
 
 
 def test_gradient_reaches_every_parameter():

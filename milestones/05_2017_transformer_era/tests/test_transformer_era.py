@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
+from common.testing import assert_every_bar_passed, run_milestone_script
 
 MILESTONE = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(MILESTONE.parent))
-from common.testing import run_milestone_script  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -33,8 +31,7 @@ def shakespeare(tmp_path_factory):
 
 
 def test_attention_proof_passes_every_bar(attention_proof):
-    assert attention_proof.returncode == 0, attention_proof.output
-    assert all(bar["passed"] for bar in attention_proof.bars)
+    assert_every_bar_passed(attention_proof)
 
 
 def test_transformer_copies_and_reverses_held_out_sequences(attention_proof):

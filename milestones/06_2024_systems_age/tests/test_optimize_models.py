@@ -1,4 +1,7 @@
-"""Learning verification for milestone 06: every technique's measured result is asserted."""
+"""Learning verification for milestone 06: every technique's measured result is asserted.
+
+``quick_run`` (milestones/conftest.py) is SCRIPT's ``--quick`` run.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from common.testing import assert_every_bar_passed, assert_failed_its_bars, run_milestone_script
 
 MILESTONE = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(MILESTONE.parent))
-from common.testing import run_milestone_script  # noqa: E402
-
 SCRIPT = MILESTONE / "optimize_models.py"
-
-
-@pytest.fixture(scope="module")
-def quick_run(tmp_path_factory):
-    return run_milestone_script(SCRIPT, tmp_path_factory.mktemp("results"), "--quick")
 
 
 @pytest.fixture(scope="module")
@@ -27,9 +23,7 @@ def systems_report(quick_run):
 
 
 def test_quick_run_passes_every_bar(quick_run):
-    assert quick_run.returncode == 0, quick_run.output
-    assert quick_run.report["passed"] is True
-    assert all(bar["passed"] for bar in quick_run.bars)
+    assert_every_bar_passed(quick_run)
     assert quick_run.report["wall_seconds"] < 90
 
 
@@ -76,5 +70,4 @@ def test_profiles_cover_every_model(systems_report):
 def test_a_broken_budget_fails(tmp_path):
     """One epoch and no GPT training cannot reach the bars: the script must fail."""
     result = run_milestone_script(SCRIPT, tmp_path, "--quick", "--epochs", "1")
-    assert result.returncode == 1, result.output
-    assert "FAILED" in result.output
+    assert_failed_its_bars(result)

@@ -1,11 +1,6 @@
-"""Make ``common`` importable and offer a fake milestone folder."""
-
-import sys
-from pathlib import Path
+"""A fake milestone folder (``common`` is importable through milestones/conftest.py)."""
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 TOML = '''
 number = 1

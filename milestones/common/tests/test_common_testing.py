@@ -6,8 +6,15 @@ import json
 import os
 import sys
 
+import pytest
 from common.runner import Transcript
-from common.testing import REUSE_ENV, run_milestone_script
+from common.testing import (
+    REUSE_ENV,
+    ScriptResult,
+    assert_every_bar_passed,
+    assert_failed_its_bars,
+    run_milestone_script,
+)
 
 
 def _write_run(results, script, argv, passed=True, output="trained\nPASSED\n"):
@@ -61,3 +68,22 @@ def test_transcript_copies_stdout_and_restores_it(capsys):
     assert transcript.stop() == "epoch 1: loss 0.5\n"
     assert sys.stdout is original
     assert "epoch 1" in capsys.readouterr().out
+
+
+def _result(returncode, passed, bars, output="PASSED\n"):
+    report = {"passed": passed, "metrics": {}, "bars": bars}
+    return ScriptResult(returncode, output, report, results_dir=None)
+
+
+def test_every_bar_passed_accepts_a_clean_run_and_names_a_failed_bar():
+    assert_every_bar_passed(_result(0, True, [{"metric": "acc", "passed": True}]))
+    with pytest.raises(AssertionError, match="loss"):
+        assert_every_bar_passed(_result(0, True, [{"metric": "loss", "passed": False}]))
+    with pytest.raises(AssertionError, match="Traceback"):
+        assert_every_bar_passed(ScriptResult(1, "Traceback ...", None, results_dir=None))
+
+
+def test_failed_its_bars_wants_a_failed_report_not_a_crash():
+    assert_failed_its_bars(_result(1, False, [], output="FAILED\n"))
+    with pytest.raises(AssertionError, match="Traceback"):
+        assert_failed_its_bars(ScriptResult(1, "Traceback ... FAILED", None, results_dir=None))
