@@ -17,6 +17,7 @@ step never keeps the previous one alive.
 
 from __future__ import annotations
 
+import itertools
 import weakref
 from collections.abc import Sequence
 from typing import Any
@@ -34,6 +35,9 @@ _FREED_MESSAGE = (
 )
 
 
+_node_counter = itertools.count()
+
+
 class Node:
     """One recorded operation: how to send its outputs' gradients to its inputs.
 
@@ -43,7 +47,17 @@ class Node:
         ctx: what the backward rule needs; None once the graph is freed.
     """
 
-    __slots__ = ("name", "inputs", "ctx", "_rule", "_output_meta", "_retained", "__weakref__")
+    __slots__ = (
+        "name",
+        "inputs",
+        "ctx",
+        "num_outputs",
+        "sequence",
+        "_rule",
+        "_output_meta",
+        "_retained",
+        "__weakref__",
+    )
 
     def __init__(
         self,
@@ -58,14 +72,12 @@ class Node:
         self.ctx = ctx
         self._rule = rule
         self._output_meta = output_meta  # (shape, dtype) per output; None for a single output
+        self.num_outputs = 1 if output_meta is None else len(output_meta)
+        self.sequence = next(_node_counter)  # creation order, a topological order of the graph
         self._retained: dict[int, weakref.ref] | None = None
 
     def __repr__(self) -> str:
         return f"<Node {self.name}>"
-
-    @property
-    def num_outputs(self) -> int:
-        return 1 if self._output_meta is None else len(self._output_meta)
 
     def parents(self) -> list[Node]:
         """The nodes that produced this node's inputs."""
@@ -184,29 +196,27 @@ def _initial_gradient(tensor: Tensor, gradient: Any) -> np.ndarray:
 
 
 def topological_order(root: Node) -> list[Node]:
-    """Every node reachable from ``root``, each after all nodes that consume its outputs.
+    """Every node reachable from ``root``, each before the nodes that produced its inputs.
 
-    An iterative depth-first search: a node is appended once all its parents
-    are done, which gives inputs-before-outputs order; reversed, it lists
-    the root first and every node before the nodes that produced its inputs.
+    A node is always created after the nodes of its inputs (they had to exist
+    first), so creation order is a topological order. Collect what is
+    reachable with an explicit stack (no recursion, so any depth works; each
+    node once, so shared subgraphs cost nothing extra), then sort newest first.
     """
     # BEGIN SOLUTION
-    order: list[Node] = []
-    visited = {root}
-    stack = [(root, iter(root.parents()))]
+    reachable = {root}
+    stack = [root]
     while stack:
-        node, parents = stack[-1]
-        for parent in parents:
-            if parent not in visited:
-                visited.add(parent)
-                stack.append((parent, iter(parent.parents())))
-                break
-        else:
-            stack.pop()
-            order.append(node)
-    order.reverse()
-    return order
+        for parent in stack.pop().parents():
+            if parent not in reachable:
+                reachable.add(parent)
+                stack.append(parent)
+    return sorted(reachable, key=_creation_order, reverse=True)
     # END SOLUTION
+
+
+def _creation_order(node: Node) -> int:
+    return node.sequence
 
 
 def _owned(grad: np.ndarray, dtype: np.dtype, handed_out: set[int]) -> np.ndarray:
@@ -264,8 +274,8 @@ def backward(tensor: Tensor, gradient: Any = None, retain_graph: bool = False) -
             continue
         if node._retained:
             node.keep_retained_grads(output_grads, handed_out)
-        input_grads = node.apply(output_grads)
-        for index, (inp, grad) in enumerate(zip(node.inputs, input_grads, strict=True)):
+        input_grads = node.apply(output_grads)  # one per input: apply() checks the count
+        for index, (inp, grad) in enumerate(zip(node.inputs, input_grads, strict=False)):
             if inp is None or grad is None or not inp.requires_grad:
                 continue
             if grad.shape != inp.data.shape:

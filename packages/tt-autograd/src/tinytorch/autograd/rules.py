@@ -14,6 +14,7 @@ gradient is summed over the broadcast dims (``unbroadcast``).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -74,9 +75,9 @@ def _expand_reduced(grad: np.ndarray, shape: tuple[int, ...], axis, keepdims: bo
 def _reduced_count(shape: tuple[int, ...], axis) -> int:
     """How many elements a reduction over ``axis`` combines into each output."""
     if axis is None:
-        return int(np.prod(shape, dtype=np.int64))
+        return math.prod(shape)
     axes = (axis,) if isinstance(axis, int) else axis
-    return int(np.prod([shape[a] for a in axes], dtype=np.int64))
+    return math.prod(shape[a] for a in axes)
 
 
 # ----------------------------------------------------------------------------- binary

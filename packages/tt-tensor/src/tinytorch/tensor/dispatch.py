@@ -151,7 +151,12 @@ def apply(op_name: str, *inputs: Tensor, **params: Any) -> Tensor:
         return _apply_observed(op_name, inputs, params)
     op = OP_TABLE[op_name]
     try:
-        data = op.kernel(*[t.data for t in inputs], **params)
+        if len(inputs) == 1:  # the common arities without building a list
+            data = op.kernel(inputs[0].data, **params)
+        elif len(inputs) == 2:
+            data = op.kernel(inputs[0].data, inputs[1].data, **params)
+        else:
+            data = op.kernel(*[t.data for t in inputs], **params)
     except (ValueError, TypeError, IndexError) as error:
         raise explain_kernel_error(op_name, inputs, params, error) from error
     output = _tensor_type._from_array(data)

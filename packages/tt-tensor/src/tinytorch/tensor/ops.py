@@ -13,6 +13,7 @@ their tests, so either can be swapped for another implementation.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -249,9 +250,16 @@ def sum(x, axis=None, keepdims=False):  # noqa: A001 - the op's name in the tabl
 
 
 def mean(x, axis=None, keepdims=False):
-    """Mean over ``axis``; integer input gives float32."""
+    """Mean over ``axis``: the sum divided by the number of elements summed.
+
+    Integer input gives float32. (``np.mean`` computes the same thing, but
+    through Python code that costs several microseconds on small arrays.)
+    """
     # BEGIN SOLUTION
-    return np.mean(_float(x), axis=axis, keepdims=keepdims)
+    x = _float(x)
+    axes = range(x.ndim) if axis is None else (axis,) if isinstance(axis, int) else axis
+    count = math.prod(x.shape[a] for a in axes)
+    return np.asarray(np.sum(x, axis=axis, keepdims=keepdims) / x.dtype.type(count))
     # END SOLUTION
 
 
