@@ -4,9 +4,11 @@ Forward, every differentiable op on a tensor that requires grad leaves a
 ``Node`` on its output (``output.grad_fn``): the op's backward rule, its
 context, and the input tensors it came from. ``backward()`` is two steps:
 
-1. order the nodes reachable from the output topologically (an iterative
-   depth-first search, so a chain of any length fits in memory and never
-   hits Python's recursion limit, and a shared subgraph is visited once);
+1. order the nodes reachable from the output topologically: a node is
+   always created after the nodes of its inputs, so creation order, newest
+   first, is such an order (reachability is found with an explicit stack,
+   so a chain of any length never hits Python's recursion limit, and a
+   shared subgraph is visited once);
 2. walk them from the output back to the leaves, each node turning the
    gradient of its outputs into gradients of its inputs, which are summed
    where a tensor was used more than once.
