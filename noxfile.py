@@ -245,10 +245,7 @@ def bench(session: nox.Session) -> None:
     """Training-step benchmarks, tinytorch against PyTorch when torch==2.13.0 installs."""
     options = options_for(session)
     install.install_closure(session, list(PACKAGES), PACKAGES, options)
-    try:
-        session.install("torch==2.13.0")
-    except nox.command.CommandFailed:
-        session.warn("torch==2.13.0 did not install: benchmarks run without PyTorch")
+    install.install_cpu_torch(session)
     session.run("python", "benchmarks/run.py", *options.passthrough,
                 env={**install.SINGLE_THREAD, **install.BENCH_MALLOC})
 

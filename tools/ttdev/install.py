@@ -9,7 +9,7 @@ installer command, so the installer never asks an index for a tt-* package.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -128,3 +128,35 @@ def reinstall_flags(session, names: Sequence[str]) -> list[str]:
     if getattr(session, "venv_backend", None) != "uv":
         return []
     return [flag for name in names for flag in ("--reinstall-package", name)]
+
+
+TORCH_VERSION = "2.13.0"
+
+
+def cpu_torch_wheel(env: Mapping[str, str] = os.environ) -> Path | None:
+    """A CPU build of torch==2.13.0 among pip's local wheel folders (``PIP_FIND_LINKS``), if any.
+
+    A plain ``torch`` requirement resolved against PyPI brings several GB of
+    CUDA packages; only a local CPU wheel is ever installed by the bench.
+    """
+    for folder in env.get("PIP_FIND_LINKS", "").split():
+        folder = folder.removeprefix("file://")
+        found = sorted(Path(folder).glob(f"torch-{TORCH_VERSION}+cpu-*.whl"))
+        if found:
+            return found[-1]
+    return None
+
+
+def install_cpu_torch(session) -> bool:
+    """Install the local CPU torch wheel for PyTorch comparisons; False (with a note) if none."""
+    wheel = cpu_torch_wheel()
+    if wheel is None:
+        session.warn(
+            f"no local CPU wheel of torch=={TORCH_VERSION} (looked in $PIP_FIND_LINKS): "
+            "benchmarks run without PyTorch; `pip install torch==2.13.0` where that CPU wheel "
+            "is available, never a plain `torch` (it pulls GBs of CUDA packages)"
+        )
+        return False
+    session.install(str(wheel))
+    return True
+
