@@ -400,18 +400,12 @@ def read_script_result(json_path: Path) -> ScriptResult | None:
 def milestone_results(root: Path, milestone: Milestone) -> list[ScriptResult]:
     """The latest recorded run of each of the milestone's scripts that has one."""
     folder = root / "results" / "milestones" / milestone.dirname
+    declared = [Path(s.file).stem for s in milestone.scripts]
     results = []
-    for json_path in sorted(folder.glob("*.json")):
-        result = read_script_result(json_path)
+    for stem in declared:  # a script's report only: other JSON there (checkpoints) is not a run
+        result = read_script_result(folder / f"{stem}.json")
         if result is not None:
             results.append(result)
-    declared = [Path(s.file).stem for s in milestone.scripts]
-    results.sort(
-        key=lambda r: (
-            declared.index(r.json_path.stem) if r.json_path.stem in declared else 99,
-            r.json_path.stem,
-        )
-    )
     return results
 
 
