@@ -44,6 +44,7 @@ def write_milestone(root: Path, folder: str, number: int, unlocked_by: str, **ex
     lines = [
         f"number = {number}",
         f"year = {1950 + number}",
+        f'slug = "{folder.split("_", 2)[2]}"',
         f'title = "Milestone {number}"',
         'people = ["A. Person"]',
         'story = "A story."',
@@ -103,7 +104,7 @@ def test_api_and_changelog_pages(tree):
 def test_timeline_has_a_card_per_milestone_and_says_not_run_yet(tree):
     packages = docs_model.read_packages(tree)
     milestones = docs_model.read_milestones(tree)
-    results = {m.dirname: docs_model.milestone_results(tree, m) for m in milestones}
+    results = {m.name: docs_model.milestone_results(tree, m) for m in milestones}
     page = docs_render.timeline_page(milestones, packages, results, link, str)
     assert page.count('<article class="tt-card"') == 3
     assert page.count("not run yet") == 3
@@ -174,3 +175,11 @@ def test_package_map_links_packages_and_milestones(tree):
     assert "tt-ghost" in svg  # tt-spatial, not written yet
     words = docs_render.package_map_words(packages, milestones)
     assert "(with tt-optim)" in words and "tt-spatial" in words
+
+
+def test_milestones_are_read_by_the_runners_parser(tree):
+    """The docs and the runner share one milestone.toml schema: what one rejects, both do."""
+    toml = tree / "milestones" / "01_1951_one" / "milestone.toml"
+    toml.write_text(toml.read_text().replace('slug = "one"\n', ""))
+    with pytest.raises(ValueError, match="missing required key"):
+        docs_model.read_milestones(tree)

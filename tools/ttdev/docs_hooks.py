@@ -115,7 +115,7 @@ def on_files(files: Files, config):
         )
 
     # Milestone results: plots are copied under assets/results/<milestone>/.
-    results = {m.dirname: docs_model.milestone_results(root, m) for m in milestones}
+    results = {m.name: docs_model.milestone_results(root, m) for m in milestones}
     plot_uris: dict[Path, str] = {}
     for dirname, script_results in results.items():
         for r in script_results:

@@ -10,13 +10,13 @@ from __future__ import annotations
 import ast
 import json
 import re
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
+from graph import read_version
+from specs import MilestoneSpec as Milestone
+from specs import discover_milestones
 
 # The order in which the packages are taught; packages not listed sort after.
 TEACHING_ORDER = [
@@ -63,38 +63,9 @@ class Package:
         return self.path / "CHANGELOG.md"
 
 
-@dataclass
-class Script:
-    file: str
-    default: bool
-    args: list[str]
-    bars: list[dict]
-
-
-@dataclass
-class Milestone:
-    dirname: str  # 01_1957_perceptron
-    path: Path
-    number: int
-    year: int | str
-    slug: str
-    title: str
-    people: list[str]
-    story: str
-    solved: str
-    left_open: str
-    architecture: str
-    unlocked_by: str
-    scripts: list[Script]
-    also_requires: list[str] = field(default_factory=list)
-
-    @property
-    def nox_session(self) -> str:
-        return f"milestone_{self.number:02d}"
-
-    @property
-    def anchor(self) -> str:
-        return f"milestone-{self.number:02d}"
+def milestone_anchor(milestone: Milestone) -> str:
+    """The id of a milestone's card on the history page, e.g. ``milestone-01``."""
+    return f"milestone-{milestone.number:02d}"
 
 
 # --------------------------------------------------------------------------- packages
@@ -105,17 +76,6 @@ def _split_requirement(req: str) -> tuple[str, str]:
     if not match:
         return req.strip(), ""
     return match.group(1).lower().replace("_", "-"), match.group(2).strip()
-
-
-def _read_version(pkg_dir: Path, pyproject: dict) -> str:
-    project = pyproject.get("project", {})
-    if "version" in project:
-        return str(project["version"])
-    rel = pyproject.get("tool", {}).get("hatch", {}).get("version", {}).get("path")
-    if not rel or not (pkg_dir / rel).is_file():
-        return ""
-    match = re.search(r"__version__\s*=\s*['\"]([^'\"]+)['\"]", (pkg_dir / rel).read_text())
-    return match.group(1) if match else ""
 
 
 def read_package(pkg_dir: Path) -> Package | None:
@@ -132,7 +92,7 @@ def read_package(pkg_dir: Path) -> Package | None:
         name=project.get("name", pkg_dir.name),
         path=pkg_dir,
         description=project.get("description", ""),
-        version=_read_version(pkg_dir, pyproject),
+        version=str(read_version(pkg_dir, project, pyproject.get("tool", {}).get("hatch", {}))),
     )
     for req in project.get("dependencies", []):
         name, spec = _split_requirement(req)
@@ -247,53 +207,10 @@ def defined_in_init(pkg: Package) -> list[str]:
 # ------------------------------------------------------------------------- milestones
 
 
-def read_milestone(toml_path: Path) -> Milestone | None:
-    try:
-        data = tomllib.loads(toml_path.read_text())
-    except (OSError, tomllib.TOMLDecodeError):
-        return None
-    dirname = toml_path.parent.name
-    number = data.get("number")
-    if number is None:
-        match = re.match(r"(\d+)", dirname)
-        number = int(match.group(1)) if match else 0
-    people = data.get("people", [])
-    if isinstance(people, str):
-        people = [people]
-    scripts = [
-        Script(
-            file=s.get("file", ""),
-            default=bool(s.get("default", False)),
-            args=list(s.get("args", [])),
-            bars=list(s.get("bar", [])),
-        )
-        for s in data.get("script", [])
-    ]
-    return Milestone(
-        dirname=dirname,
-        path=toml_path.parent,
-        number=int(number),
-        year=data.get("year", ""),
-        slug=data.get("slug", dirname),
-        title=data.get("title", dirname),
-        people=list(people),
-        story=data.get("story", ""),
-        solved=data.get("solved", ""),
-        left_open=data.get("left_open", ""),
-        architecture=data.get("architecture", ""),
-        unlocked_by=data.get("unlocked_by", ""),
-        scripts=scripts,
-        also_requires=[str(n) for n in data.get("also_requires", [])],
-    )
-
-
-def milestone_files(root: Path) -> list[Path]:
-    return sorted((root / "milestones").glob("*/milestone.toml"))
-
-
 def read_milestones(root: Path) -> list[Milestone]:
-    milestones = [m for m in map(read_milestone, milestone_files(root)) if m is not None]
-    return sorted(milestones, key=lambda m: (m.number, m.dirname))
+    """Every milestone, in historical order, read by the one milestone.toml parser
+    (``milestones/common/spec.py``): a milestone the runner rejects fails the docs build too."""
+    return discover_milestones(root / "milestones")
 
 
 # ---------------------------------------------------------------------------- results
@@ -399,7 +316,7 @@ def read_script_result(json_path: Path) -> ScriptResult | None:
 
 def milestone_results(root: Path, milestone: Milestone) -> list[ScriptResult]:
     """The latest recorded run of each of the milestone's scripts that has one."""
-    folder = root / "results" / "milestones" / milestone.dirname
+    folder = root / "results" / "milestones" / milestone.name
     declared = [Path(s.file).stem for s in milestone.scripts]
     results = []
     for stem in declared:  # a script's report only: other JSON there (checkpoints) is not a run

@@ -22,6 +22,7 @@ from docs_model import (
     closure,
     defined_in_init,
     direct_edges,
+    milestone_anchor,
     milestone_packages,
     public_modules,
 )
@@ -124,7 +125,7 @@ def package_map_svg(packages: list[Package], milestones: list[Milestone], link: 
                 for i, line in enumerate(_svg_text_lines(m.title, 24))
             )
             parts.append(
-                f'<a href="{esc(link("history.md"))}#{m.anchor}">'
+                f'<a href="{esc(link("history.md"))}#{milestone_anchor(m)}">'
                 f'<rect x="{x}" y="{my}" width="{box_w}" height="{ms_h}" rx="9" class="tt-map-ms"/>'
                 f'<text x="{cx}" y="{my + 18}" class="tt-map-ms-year">'
                 f"{m.number:02d} · {esc(str(m.year))}</text>{title}</a>"
@@ -142,7 +143,7 @@ def package_map_words(packages: list[Package], milestones: list[Milestone]) -> s
         needs = ", ".join(f"`{d}`" for d in pkg.deps) or "NumPy only"
         unlocked = unlocks(pkg, milestones)
         what = "; ".join(
-            f"[{m.number:02d} · {m.year} {m.title}](history.md#{m.anchor})"
+            f"[{m.number:02d} · {m.year} {m.title}](history.md#{milestone_anchor(m)})"
             + (f" (with {', '.join(m.also_requires)})" if m.also_requires else "")
             for m in unlocked
         )
@@ -178,8 +179,8 @@ def package_facts(pkg: Package, packages: list[Package], milestones: list[Milest
     unlocked = unlocks(pkg, milestones)
     if unlocked:
         unlock_text = ", ".join(
-            f"[Milestone {m.number:02d} · {m.year} {m.title}](../history.md#{m.anchor}) "
-            f"(`nox -s {m.nox_session}`)"
+            f"[Milestone {m.number:02d} · {m.year} {m.title}](../history.md#{milestone_anchor(m)}) "
+            f"(`nox -s {m.session}`)"
             for m in unlocked
         )
     else:
@@ -187,7 +188,7 @@ def package_facts(pkg: Package, packages: list[Package], milestones: list[Milest
     used_by = [m for m in milestones if pkg.name in m.also_requires]
     if used_by:
         unlock_text += "; also needed by " + ", ".join(
-            f"[Milestone {m.number:02d}](../history.md#{m.anchor})" for m in used_by
+            f"[Milestone {m.number:02d}](../history.md#{milestone_anchor(m)})" for m in used_by
         )
     return "\n".join(
         [
@@ -463,7 +464,7 @@ def timeline_page(
                 f'<div class="tt-open"><h4>What it left open</h4><p>{esc(m.left_open)}</p></div>'
             )
         cards.append(
-            f'<article class="tt-card" id="{m.anchor}">'
+            f'<article class="tt-card" id="{milestone_anchor(m)}">'
             f'<div class="tt-card-year">{esc(str(m.year))}</div>'
             f'<div class="tt-card-body">'
             f'<header><span class="tt-card-num">Milestone {m.number:02d}</span>'
@@ -474,8 +475,8 @@ def timeline_page(
             f"{architecture_html(m.architecture)}"
             f'<div class="tt-card-run"><span class="tt-label">Unlocked by</span> {unlock}'
             '<span class="tt-label">Run</span> <code class="tt-cmd">nox -s '
-            f"{m.nox_session}</code></div>"
-            f"{result_html(results.get(m.dirname, []), plot_url)}"
+            f"{m.session}</code></div>"
+            f"{result_html(results.get(m.name, []), plot_url)}"
             f"</div></article>"
         )
     cards.append("</div>")
