@@ -2,10 +2,12 @@
 
 Layers (``nn.Linear``, ``nn.ReLU``, ``nn.CrossEntropyLoss``...) hold their
 parameters and settings and call these functions in ``forward``. Where one
-fused node is faster than a chain of tensor ops (linear, softmax,
-log-softmax, GELU, cross-entropy), the function is a
-``tinytorch.autograd.Function``: a forward on NumPy arrays and, right beside
-it, its closed-form backward. Each one is gradchecked in the tests.
+fused node is faster than a chain of tensor ops (linear, GELU, SiLU,
+cross-entropy), the function is a ``tinytorch.autograd.Function``: a forward
+on NumPy arrays and, right beside it, its closed-form backward. Each one is
+gradchecked in the tests. Softmax and log-softmax are already single ops of
+tt-tensor (with their backward rules in tt-autograd), so ``softmax`` and
+``log_softmax`` here only check ``dim`` and call ``Tensor.softmax``.
 """
 
 from __future__ import annotations
@@ -197,54 +199,6 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
     return GELUFunction.apply(input, approximate)
 
 
-class SoftmaxFunction(Function):
-    """y_i = exp(x_i - m) / sum_j exp(x_j - m), m = max_j x_j (subtracting m avoids overflow).
-
-    Backward: dL/dx = y * (g - sum_j g_j y_j).
-    """
-
-    @staticmethod
-    def forward(ctx, x, dim):
-        # BEGIN SOLUTION
-        e = np.exp(x - x.max(axis=dim, keepdims=True))
-        y = e / e.sum(axis=dim, keepdims=True)
-        ctx.save_for_backward(y)
-        ctx.dim = dim
-        return y
-        # END SOLUTION
-
-    @staticmethod
-    def backward(ctx, grad_y):
-        # BEGIN SOLUTION
-        (y,) = ctx.saved_tensors
-        return y * (grad_y - (grad_y * y).sum(axis=ctx.dim, keepdims=True)), None
-        # END SOLUTION
-
-
-class LogSoftmaxFunction(Function):
-    """y_i = x_i - m - log sum_j exp(x_j - m), m = max_j x_j.
-
-    Backward: dL/dx = g - softmax(x) * sum_j g_j.
-    """
-
-    @staticmethod
-    def forward(ctx, x, dim):
-        # BEGIN SOLUTION
-        shifted = x - x.max(axis=dim, keepdims=True)
-        y = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
-        ctx.save_for_backward(y)
-        ctx.dim = dim
-        return y
-        # END SOLUTION
-
-    @staticmethod
-    def backward(ctx, grad_y):
-        # BEGIN SOLUTION
-        (y,) = ctx.saved_tensors
-        return grad_y - np.exp(y) * grad_y.sum(axis=ctx.dim, keepdims=True), None
-        # END SOLUTION
-
-
 def _check_dim(input: Tensor, dim: int, name: str) -> int:
     if not -input.ndim <= dim < max(input.ndim, 1):
         raise IndexError(
@@ -255,12 +209,12 @@ def _check_dim(input: Tensor, dim: int, name: str) -> int:
 
 def softmax(input: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
     """softmax(x)_i = exp(x_i) / sum_j exp(x_j) along ``dim`` (values in (0, 1) summing to 1)."""
-    return SoftmaxFunction.apply(input, _check_dim(input, dim, "softmax"))
+    return input.softmax(_check_dim(input, dim, "softmax"))
 
 
 def log_softmax(input: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
     """log_softmax(x)_i = x_i - log sum_j exp(x_j) along ``dim``, computed stably."""
-    return LogSoftmaxFunction.apply(input, _check_dim(input, dim, "log_softmax"))
+    return input.log_softmax(_check_dim(input, dim, "log_softmax"))
 
 
 # ============================================================================ dropout
