@@ -14,6 +14,24 @@ def test_matmul_dtype_mismatch_names_both_dtypes():
     assert "matmul" in message and "float32" in message and "float64" in message
 
 
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda t: t.sum(dim=3),
+        lambda t: t.mean(dim=3),
+        lambda t: t.max(dim=(0, 3)),
+        lambda t: t.var(dim=3),
+        lambda t: t.argmax(dim=3),
+        lambda t: t.softmax(dim=3),
+    ],
+)
+def test_an_axis_out_of_range_names_the_op_not_getitem(call):
+    t = Tensor([[1.0, 2.0], [3.0, 4.0]])
+    with pytest.raises(IndexError, match=r"axis .*3.* out of range for shape \(2, 2\)") as info:
+        call(t)
+    assert "getitem" not in str(info.value)
+
+
 def test_shape_and_dtype_errors_are_value_and_type_errors():
     assert issubclass(ShapeError, ValueError)
     assert issubclass(DTypeError, TypeError)

@@ -42,10 +42,16 @@ def explain_kernel_error(
             f"{op_name} along axis {params.get('axis', 0)}: shapes {_shapes(inputs)} "
             f"do not fit: {error}"
         )
-    if isinstance(error, IndexError) or op_name == "getitem":
+    if op_name == "getitem":
         return IndexError(
             f"getitem: index {params.get('index')!r} does not fit shape "
             f"{tuple(inputs[0].shape)}: {error}"
+        )
+    if isinstance(error, IndexError):  # NumPy's AxisError (reductions, softmax), or shape[axis]
+        return IndexError(
+            f"{op_name}: axis {params.get('axis')!r} is out of range for shape "
+            f"{tuple(inputs[0].shape)} (expected axes from {-inputs[0].ndim} to "
+            f"{inputs[0].ndim - 1}): {error}"
         )
     if "broadcast" in str(error):
         return ShapeError(f"{op_name}: shapes {_shapes(inputs)} cannot be broadcast together")
