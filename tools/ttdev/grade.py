@@ -110,9 +110,11 @@ def prepare_student(folder: Path, name: str, reference_packages: dict[str, Packa
     started = time.monotonic()
     try:
         packages = discover_packages(folder / "packages")
-    except (GraphError, OSError, ValueError) as error:
+    except Exception as error:  # any unreadable pyproject must not stop the class
+        kind = "" if isinstance(error, GraphError) else f"{type(error).__name__}: "
         return {}, [Row(name, "tree", str(folder), "error", 0, 0, 0.0,
-                        f"the packages cannot be read: {error}")]
+                        f"the packages under {folder / 'packages'} cannot be read: "
+                        f"{kind}{error}")]
     if not packages:
         return {}, [Row(name, "tree", str(folder), "error", 0, 0, 0.0,
                         f"no packages under {folder / 'packages'}")]
