@@ -66,9 +66,14 @@ def options_for(session: nox.Session, targets=()):
         session.error(str(error))
 
 
+def missing_packages(milestone) -> list[str]:
+    """The packages a milestone needs (``unlocked_by``, ``also_requires``) not in packages/ yet."""
+    return [name for name in milestone.package_roots if name not in PACKAGES]
+
+
 def runnable(milestone) -> bool:
-    """A milestone can run once the packages it needs (``unlocked_by``, ``also_requires``) exist."""
-    return all(name in PACKAGES for name in milestone.package_roots)
+    """A milestone can run once the packages it needs exist."""
+    return not missing_packages(milestone)
 
 
 # -- packages -----------------------------------------------------------------
@@ -112,8 +117,8 @@ def define_milestone_session(milestone) -> None:
 
     def run_milestone(session: nox.Session) -> None:
         if not runnable(milestone):
-            session.skip(f"{milestone.name} needs {', '.join(milestone.package_roots)}, "
-                         f"not all of which are in packages/ yet")
+            session.skip(f"{milestone.name} waits for "
+                         f"{', '.join(missing_packages(milestone))} (not in packages/ yet)")
         options = options_for(session, targets=[milestone.unlocked_by])
         install.install_closure(session, list(milestone.package_roots), PACKAGES, options,
                                 extras=milestone.requirements,
@@ -144,7 +149,8 @@ def milestones(session: nox.Session) -> None:
     ready = [m for m in MILESTONES if runnable(m)]
     for m in MILESTONES:
         if not runnable(m):
-            session.warn(f"skipping {m.name}: {m.unlocked_by} is not in packages/ yet")
+            session.warn(f"skipping {m.name}: {', '.join(missing_packages(m))} "
+                         f"not in packages/ yet")
     if not ready:
         session.skip("no milestone has its packages yet")
     requirements, no_deps = runs.milestone_requirements(ready)
@@ -154,7 +160,8 @@ def milestones(session: nox.Session) -> None:
     results = [
         r for m in ready for r in runs.run_default_scripts(session, m, options.passthrough, ROOT)
     ]
-    waiting = [f"{m.number:02d} {m.slug} ({m.year}): waiting for {m.unlocked_by}"
+    waiting = [f"{m.number:02d} {m.slug} ({m.year}): waiting for "
+               f"{', '.join(missing_packages(m))}"
                for m in MILESTONES if not runnable(m)]
     print(summary.format_summary(results, quick="--quick" in options.passthrough,
                                  waiting=waiting))
@@ -386,7 +393,7 @@ def map_(session: nox.Session) -> None:
         print(f"{package.name:<14} {str(package.version):<8} {package.import_name:<22} "
               f"unlocks {', '.join(unlocks) or '-':<14} needs {deps}")
     for m in MILESTONES:
-        state = "ready" if runnable(m) else f"waiting for {m.unlocked_by}"
+        state = "ready" if runnable(m) else f"waiting for {', '.join(missing_packages(m))}"
         print(f"{m.session}  {m.year}  {m.title}  ({state})")
 
 
