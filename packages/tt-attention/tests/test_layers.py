@@ -103,6 +103,24 @@ def test_multihead_attention_rejects_bad_shapes():
         mha(x, x, x)
 
 
+def test_multihead_causal_cross_attention_is_top_left_aligned_with_or_without_a_mask(rng):
+    # Regression: is_causal used to be top-left aligned without attn_mask (through
+    # scaled_dot_product_attention) but bottom-right aligned with one, and in the weights.
+    mha = _mha(dtype=np.float32)
+    query = Tensor(rng.standard_normal((1, 2, 8)).astype(np.float32))
+    memory = Tensor(rng.standard_normal((1, 4, 8)).astype(np.float32))
+    out, weights = mha(query, memory, memory, is_causal=True, need_weights=True)
+    zeros = np.zeros((2, 4), dtype=np.float32)
+    masked, masked_weights = mha(
+        query, memory, memory, attn_mask=zeros, is_causal=True, need_weights=True
+    )
+    blocked = ~np.tri(2, 4, dtype=bool)  # query i sees keys j <= i
+    np.testing.assert_array_equal(weights.data[:, blocked], 0)
+    assert (weights.data[:, ~blocked] > 0).all()
+    np.testing.assert_allclose(masked.data, out.data, atol=1e-6)
+    np.testing.assert_allclose(masked_weights.data, weights.data, atol=1e-6)
+
+
 def test_multihead_attention_parameter_names_match_pytorch():
     names = [name for name, _ in MultiheadAttention(8, 2).named_parameters()]
     assert names == ["in_proj_weight", "in_proj_bias", "out_proj.weight", "out_proj.bias"]

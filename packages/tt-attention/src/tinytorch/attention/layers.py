@@ -328,29 +328,26 @@ class MultiheadAttention(Module):
         ``attn_mask`` and ``key_padding_mask`` follow PyTorch's convention *for
         this module*: a boolean True marks a position that is NOT allowed to
         attend (the opposite of ``scaled_dot_product_attention``); a float mask
-        is added to the scores.
+        is added to the scores. ``is_causal`` lets query ``i`` attend to keys
+        ``j <= i`` (top-left aligned, as ``scaled_dot_product_attention``), on
+        top of the other masks.
         """
         # BEGIN SOLUTION
         self._check_inputs(query, key, value)
         mask = _module_mask_to_sdpa(attn_mask, key_padding_mask, self.num_heads, query.dtype)
-        if is_causal and mask is not None:
-            causal = np.where(F.causal_mask(query.shape[1], key.shape[1]), 0.0, -np.inf).astype(
-                query.dtype
-            )
-            mask, is_causal = mask + causal, False
+        if is_causal:  # one additive mask, so the output and the weights see the same one
+            allowed = np.tri(query.shape[1], key.shape[1], dtype=bool)
+            causal = np.where(allowed, 0.0, -np.inf).astype(query.dtype)
+            mask = causal if mask is None else mask + causal
         q, k, v = self.project_qkv(query, key, value)
-        output = self.attend(q, k, v, attn_mask=mask, is_causal=is_causal)
-        weights = (
-            self._weights(q, k, mask, is_causal, average_attn_weights) if need_weights else None
-        )
+        output = self.attend(q, k, v, attn_mask=mask)
+        weights = self._weights(q, k, mask, average_attn_weights) if need_weights else None
         return output, weights
         # END SOLUTION
 
-    def _weights(self, q: Tensor, k: Tensor, mask, is_causal: bool, average: bool) -> Tensor:
+    def _weights(self, q: Tensor, k: Tensor, mask, average: bool) -> Tensor:
         """The attention probabilities (no gradient), for inspection."""
         scores = q.data @ k.data.swapaxes(-1, -2) / np.sqrt(np.float32(self.head_dim))
-        if is_causal:
-            scores = np.where(F.causal_mask(scores.shape[-2], scores.shape[-1]), scores, -np.inf)
         if mask is not None:
             scores = scores + mask
         probs = F.masked_softmax(scores.astype(q.dtype))
