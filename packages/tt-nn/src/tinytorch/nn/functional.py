@@ -462,11 +462,8 @@ class _ClassLoss:
         self.kept = target != ignore_index
         self.target = np.where(self.kept, target, 0)
         self.rows = np.arange(target.shape[0])
-        class_weight = np.ones(1, dtype) if weight is None else weight
-        self.row_weight = (
-            class_weight[self.target] if weight is not None else np.ones_like(target, dtype)
-        )
-        self.row_weight = self.row_weight * self.kept
+        row_weight = np.ones(target.shape, dtype) if weight is None else weight[self.target]
+        self.row_weight = row_weight * self.kept
         self.reduction = reduction
         self.dtype = dtype
 
