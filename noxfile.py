@@ -33,6 +33,7 @@ from ttdev import progress as progress_report  # noqa: E402
 from ttdev import targets as target_tools  # noqa: E402
 from ttdev.graph import closure, discover_packages  # noqa: E402
 from ttdev.options import OptionsError, parse_options, take_flag, take_number  # noqa: E402
+from ttdev.sandbox import TEST_TOOLS  # noqa: E402
 from ttdev.specs import discover_milestones  # noqa: E402
 from ttdev.starter import (  # noqa: E402
     StarterError,
@@ -50,7 +51,6 @@ nox.options.error_on_missing_interpreters = True
 
 PACKAGES = discover_packages(ROOT / "packages")
 MILESTONES = discover_milestones(ROOT / "milestones")
-TEST_TOOLS = ["pytest", "hypothesis"]
 REUSE_ENV = "TT_REUSE_MILESTONE_RESULTS"   # milestones/common/testing.py reads it
 TOOLS_TEST_DEPS = ["pytest", "packaging", "numpy", "pyyaml", "nox"]
 
@@ -300,28 +300,32 @@ def progress(session: nox.Session) -> None:
     print(progress_report.format_progress(rows, MILESTONES, PACKAGES, runs.results_root(ROOT)))
 
 
-def class_options(session: nox.Session, **numbers):
-    """The reference options plus ``--timeout``-style numbers; the remaining arguments."""
+def class_options(session: nox.Session, usage: str, texts=None, **numbers):
+    """The reference options, the session's ``--timeout``-style ``numbers`` and ``--out``-style
+    ``texts`` (name -> default); the remaining arguments. Any other ``--flag`` is an error."""
     options = options_for(session)
     args = list(options.passthrough)
     try:
         values = {name: take_number(args, f"--{name}", default, type(default))
                   for name, default in numbers.items()}
-        values["packages"] = take_flag(args, "--packages", "")
-        values["milestones"] = take_flag(args, "--milestones", "")
-        values["out"] = take_flag(args, "--out", str(ROOT / "results" / "grade"))
+        values.update({name: take_flag(args, f"--{name}", default)
+                       for name, default in (texts or {}).items()})
     except OptionsError as error:
-        session.error(str(error))
+        session.error(f"{error}\nusage: {usage}")
+    unknown = [a for a in args if a.startswith("--")]
+    if unknown:
+        session.error(f"unknown option(s) {', '.join(unknown)}\nusage: {usage}")
     return options, values, args
 
 
 @nox.session(python=False)
 def isolate(session: nox.Session) -> None:
     """Which of this tree's packages break a milestone or a package's tests (vs the wheelhouse)."""
-    options, values, args = class_options(session, timeout=900.0)
+    usage = ("nox -s isolate -- <milestone_NN | tt-package> [--timeout SECONDS] "
+             "[--reference-wheelhouse DIR]")
+    options, values, args = class_options(session, usage, timeout=900.0)
     if len(args) != 1:
-        session.error("usage: nox -s isolate -- <milestone_NN | tt-package> [--timeout SECONDS] "
-                      "[--reference-wheelhouse DIR]")
+        session.error(f"usage: {usage}")
     try:
         target = target_tools.resolve_target(args[0], PACKAGES, MILESTONES)
         names = target_tools.target_packages(target, PACKAGES)
@@ -343,11 +347,13 @@ def isolate(session: nox.Session) -> None:
 @nox.session(python=False)
 def grade(session: nox.Session) -> None:
     """Grade student trees: package tests on reference deps, milestones on their own chain."""
-    options, values, args = class_options(session, timeout=900.0, workers=2)
+    usage = ("nox -s grade -- STUDENT_DIR... [--workers N] [--timeout SECONDS] "
+             "[--packages a,b|none] [--milestones 01,02|none] "
+             "[--reference-wheelhouse DIR] [--out DIR (default results/grade)]")
+    texts = {"packages": "", "milestones": "", "out": str(ROOT / "results" / "grade")}
+    options, values, args = class_options(session, usage, texts, timeout=900.0, workers=2)
     if not args:
-        session.error("usage: nox -s grade -- STUDENT_DIR... [--workers N] [--timeout SECONDS] "
-                      "[--packages a,b|none] [--milestones 01,02|none] "
-                      "[--reference-wheelhouse DIR] [--out DIR (default results/grade)]")
+        session.error(f"usage: {usage}")
     folders = [user_path(session, a) for a in args]
     absent = [str(f) for f in folders if not f.is_dir()]
     if absent:
