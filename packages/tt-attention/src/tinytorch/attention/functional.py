@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from tinytorch.autograd import Function
+from tinytorch.autograd import Function, unbroadcast
 from tinytorch.tensor import Tensor, default_generator
 
 __all__ = [
@@ -28,16 +28,6 @@ __all__ = [
 
 def _array(x):
     return x.data if isinstance(x, Tensor) else np.asarray(x)
-
-
-def _sum_to_shape(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Undo broadcasting: sum ``grad`` over the axes that broadcasting added or stretched."""
-    if grad.shape == tuple(shape):
-        return grad
-    leading = grad.ndim - len(shape)
-    grad = grad.sum(axis=tuple(range(leading))) if leading else grad
-    stretched = tuple(i for i, size in enumerate(shape) if size == 1 and grad.shape[i] != 1)
-    return grad.sum(axis=stretched, keepdims=True) if stretched else grad
 
 
 # ---------------------------------------------------------------------------
@@ -278,7 +268,7 @@ class ScaledDotProductAttentionFunction(Function):
     def backward(ctx, grad_out):
         # BEGIN SOLUTION
         query, key, value, probs, attention, keep = ctx.saved_tensors
-        grad_value = _sum_to_shape(attention.swapaxes(-1, -2) @ grad_out, value.shape)
+        grad_value = unbroadcast(attention.swapaxes(-1, -2) @ grad_out, value.shape)
         grad_probs = grad_out @ value.swapaxes(-1, -2)
         if keep is not None:
             grad_probs *= keep
@@ -286,8 +276,8 @@ class ScaledDotProductAttentionFunction(Function):
         grad_scores -= (grad_probs * probs).sum(axis=-1, keepdims=True)
         grad_scores *= probs
         grad_scores *= ctx.scale
-        grad_query = _sum_to_shape(grad_scores @ key, query.shape)
-        grad_key = _sum_to_shape(grad_scores.swapaxes(-1, -2) @ query, key.shape)
+        grad_query = unbroadcast(grad_scores @ key, query.shape)
+        grad_key = unbroadcast(grad_scores.swapaxes(-1, -2) @ query, key.shape)
         return grad_query, grad_key, grad_value, None, None, None
         # END SOLUTION
 
