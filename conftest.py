@@ -32,13 +32,12 @@ def _load_stubs():
 _stubs = _load_stubs()
 BLOCKED = pytest.StashKey[dict]()
 ROOT = Path(__file__).resolve().parent
-STARTER_MARKER = ".tinytorch-starter"   # written by tools/ttdev/starter.py
 
 
 def _skip_hypothesis_explain_phase_in_a_starter() -> None:
     """In a starter most property tests fail at first, and hypothesis's explain phase
     (replaying ~100 examples per failure, writing patch files) would take minutes."""
-    if not (ROOT / STARTER_MARKER).is_file():
+    if not (ROOT / _stubs.STARTER_MARKER).is_file():
         return
     try:
         from hypothesis import Phase, settings

@@ -24,13 +24,12 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from .stubs import stub_source
+from .stubs import STARTER_MARKER, stub_source
 
 BEGIN_MARK = "# BEGIN SOLUTION"
 END_MARK = "# END SOLUTION"
 EXCLUDED_TOP = {".git", ".nox", "results", "dist", "build", "site", ".venv"}
 EXCLUDED_PARTS = {"__pycache__", ".pytest_cache", ".ruff_cache", ".hypothesis"}
-STARTER_MARKER = ".tinytorch-starter"
 MAX_LISTED_TESTS = 3
 RUFF_IGNORES = (
     "# The starter's stubs leave imports and variables that only the solutions used,\n"

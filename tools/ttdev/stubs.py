@@ -20,6 +20,7 @@ import re
 from pathlib import Path
 
 STUB_PREFIX = "tinytorch starter:"
+STARTER_MARKER = ".tinytorch-starter"   # the file at a starter's root (``starter.write_marker``)
 STUB_PATTERN = re.compile(
     r"tinytorch starter: (?P<package>tt-[a-z0-9-]+) (?P<function>[\w.]+) is not implemented yet"
 )
