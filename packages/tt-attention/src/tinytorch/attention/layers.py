@@ -6,11 +6,9 @@ weights can be copied in and compared.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from tinytorch.autograd import Function
-from tinytorch.nn import Linear, Module, Parameter
+from tinytorch.nn import Linear, Module, Parameter, init
 from tinytorch.nn.functional import linear
 from tinytorch.tensor import Tensor, default_generator
 
@@ -268,10 +266,8 @@ class MultiheadAttention(Module):
         self.dropout = dropout
         self.batch_first = batch_first
         rng = generator if generator is not None else default_generator()
-        bound = math.sqrt(6.0 / (embed_dim + 3 * embed_dim))
-        self.in_proj_weight = Parameter(
-            rng.uniform(-bound, bound, (3 * embed_dim, embed_dim)).astype(np.float32)
-        )
+        self.in_proj_weight = Parameter(np.empty((3 * embed_dim, embed_dim), dtype=np.float32))
+        init.xavier_uniform_(self.in_proj_weight, generator=rng)
         self.in_proj_bias = Parameter(np.zeros(3 * embed_dim, dtype=np.float32)) if bias else None
         self.out_proj = Linear(embed_dim, embed_dim, bias=bias)
         if bias:
