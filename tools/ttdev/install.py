@@ -23,7 +23,8 @@ from .wheels import build_wheel, wheel_name_version
 ROOT = Path(__file__).resolve().parents[2]
 PROVENANCE_SCRIPT = ROOT / "milestones" / "common" / "provenance.py"
 SINGLE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-# glibc keeps freed memory for reuse between steps (see tinytorch.systems.benchmark)
+# glibc keeps freed memory for reuse between steps: a copy of tinytorch.systems.benchmark
+# MALLOC_VARIABLES (nox cannot import tinytorch; test_ttdev_bench_env keeps them equal)
 BENCH_MALLOC = {"MALLOC_MMAP_THRESHOLD_": "268435456", "MALLOC_TRIM_THRESHOLD_": "1073741824"}
 
 
