@@ -176,6 +176,21 @@ def test_tensor_dataset_accepts_tensors():
     assert images.shape == (4, 2) and labels.data.dtype == np.int64
 
 
+def test_tensor_dataset_keeps_a_float64_tensor_float64():
+    """A float64 Tensor (a model in .double()) must not come back as float32 batches."""
+    ds = TensorDataset(Tensor(np.ones((4, 2)), dtype=np.float64), Tensor(np.arange(4)))
+    images, labels = next(iter(DataLoader(ds, batch_size=4)))
+    assert images.dtype == np.float64 and labels.dtype == np.int64
+    assert ds[0][0].dtype == np.float64 and ds.tensors[0].dtype == np.float64
+
+
+def test_tensor_dataset_converts_float64_arrays_to_float32_once():
+    ds = TensorDataset(np.ones((4, 2)), np.arange(4))
+    assert ds.arrays[0].dtype == np.float32
+    (images, _), sample = next(iter(DataLoader(ds, batch_size=4))), ds[0][0]
+    assert images.dtype == np.float32 and sample.dtype == np.float32
+
+
 def test_array_dataset_transforms_samples_and_batches():
     images, labels = make_arrays(6)
     ds = ArrayDataset(images, labels, transform=lambda x: x + 100, target_transform=lambda y: y * 2)

@@ -37,19 +37,22 @@ class TensorDataset(Dataset):
     """Sample i is `(t[i] for t in tensors)`: inputs and targets side by side.
 
     Each argument is a Tensor or a NumPy array; all share the first dimension.
-    Samples and batches come back as Tensors (integer labels keep their dtype).
+    Samples and batches come back as Tensors of the stored dtypes: a Tensor
+    keeps its dtype (float64 stays float64), an array is stored as `Tensor`
+    would hold it (float arrays become float32 once, here, not every batch;
+    integer labels keep their dtype).
     """
 
     def __init__(self, *tensors):
         if not tensors:
             raise ValueError("TensorDataset needs at least one tensor, got none")
-        self.arrays = tuple(as_array(t) for t in tensors)
+        self.arrays = tuple(Tensor(t).data for t in tensors)
         check_same_length(self.arrays)
 
     @property
     def tensors(self) -> tuple[Tensor, ...]:
         """The stored arrays as Tensors (PyTorch's `TensorDataset.tensors`)."""
-        return tuple(Tensor(a) for a in self.arrays)
+        return tuple(Tensor(a, dtype=a.dtype) for a in self.arrays)
 
     def __len__(self) -> int:
         return len(self.arrays[0])
@@ -57,12 +60,12 @@ class TensorDataset(Dataset):
     def __getitem__(self, index):
         """Sample `index`: one Tensor per stored array."""
         index = check_index(index, len(self))
-        return tuple(Tensor(np.asarray(a[index])) for a in self.arrays)
+        return tuple(Tensor(a[index], dtype=a.dtype) for a in self.arrays)
 
     def __getitems__(self, indices):
         """The batch at `indices` (an int array): one fancy-index per stored array."""
         indices = np.asarray(indices, dtype=np.int64)
-        return tuple(Tensor(a[indices]) for a in self.arrays)
+        return tuple(Tensor(a[indices], dtype=a.dtype) for a in self.arrays)
 
 
 class ArrayDataset(TensorDataset):
