@@ -23,6 +23,14 @@ def test_transformer_block_gradcheck(leaf):
     assert gradcheck(lambda x, *p: block(x, is_causal=True), x, *params)
 
 
+def test_transformer_block_names_the_expected_shape_of_a_batchless_input():
+    # Regression: a (T, C) input failed with "not enough values to unpack (expected 3, got 2)".
+    block = TransformerBlock(8, 2)
+    with pytest.raises(ValueError, match=r"MultiheadAttention: expected query of shape "
+                                         r"\(N, L, 8\) \(batch_first\), got \(5, 8\)"):
+        block(Tensor(np.zeros((5, 8), dtype=np.float32)))
+
+
 def test_gpt_output_shape_and_attribute_names():
     model = small_gpt()
     logits = model(np.zeros((3, 5), dtype=np.int64))

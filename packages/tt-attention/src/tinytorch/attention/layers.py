@@ -288,6 +288,7 @@ class MultiheadAttention(Module):
 
     def project_qkv(self, query: Tensor, key: Tensor, value: Tensor):
         """The per-head queries, keys and values, each ``(N, H, L or S, E/H)``."""
+        self._check_inputs(query, key, value)
         if query is key and key is value:
             return self._project(query, 0, 3)
         q = self._project(query, 0, 1)[0]
@@ -329,13 +330,12 @@ class MultiheadAttention(Module):
         top of the other masks.
         """
         # BEGIN SOLUTION
-        self._check_inputs(query, key, value)
+        q, k, v = self.project_qkv(query, key, value)  # checks the shapes
         mask = _module_mask_to_sdpa(attn_mask, key_padding_mask, self.num_heads, query.dtype)
         if is_causal:  # one additive mask, so the output and the weights see the same one
             allowed = np.tri(query.shape[1], key.shape[1], dtype=bool)
             causal = np.where(allowed, 0.0, -np.inf).astype(query.dtype)
             mask = causal if mask is None else mask + causal
-        q, k, v = self.project_qkv(query, key, value)
         output = self.attend(q, k, v, attn_mask=mask)
         weights = self._weights(q, k, mask, average_attn_weights) if need_weights else None
         return output, weights
