@@ -267,9 +267,11 @@ def sample_next_token(
 
     At temperature 0 the pick is greedy: ``argmax(logits)``. Otherwise the
     logits are divided by ``temperature``, all but the ``top_k`` largest (if
-    given) are set to :math:`-\infty`, and the token is drawn from
+    given) are set to $-\infty$, and the token is drawn from
 
-    .. math:: p = \mathrm{softmax}(\text{logits} / \text{temperature})
+    $$
+    p = \mathrm{softmax}(\text{logits} / \text{temperature})
+    $$
 
     by inverse transform sampling: one uniform draw per row, compared with the
     cumulative sum of ``p``.

@@ -16,11 +16,12 @@ from .shapes import check_ncl, check_positive, pair, resolve_padding
 class Conv2d(Module):
     r"""2-D convolution over an NCHW batch, as ``torch.nn.Conv2d``.
 
-    .. math::
-        \text{out}(N_i, C_{out_j}) = \text{bias}(C_{out_j})
-            + \sum_{k=0}^{C_{in}/G - 1} \text{weight}(C_{out_j}, k) \star \text{input}(N_i, k)
+    $$
+    \text{out}(N_i, C_{out_j}) = \text{bias}(C_{out_j})
+        + \sum_{k=0}^{C_{in}/G - 1} \text{weight}(C_{out_j}, k) \star \text{input}(N_i, k)
+    $$
 
-    where :math:`\star` is 2-D cross-correlation, computed with im2col and one
+    where $\star$ is 2-D cross-correlation, computed with im2col and one
     batched matrix multiply (see ``tinytorch.spatial.im2col``).
 
     Args:
@@ -117,9 +118,10 @@ class Conv2d(Module):
 class Conv1d(Conv2d):
     r"""1-D convolution over an NCL batch, as ``torch.nn.Conv1d``.
 
-    .. math::
-        \text{out}(N_i, C_{out_j}) = \text{bias}(C_{out_j})
-            + \sum_{k=0}^{C_{in}/G - 1} \text{weight}(C_{out_j}, k) \star \text{input}(N_i, k)
+    $$
+    \text{out}(N_i, C_{out_j}) = \text{bias}(C_{out_j})
+        + \sum_{k=0}^{C_{in}/G - 1} \text{weight}(C_{out_j}, k) \star \text{input}(N_i, k)
+    $$
 
     A Conv2d whose images have height 1: the same im2col kernels run it.
 

@@ -11,8 +11,9 @@ from .functional.dropout import dropout2d
 class Dropout2d(Module):
     r"""Zero each channel of each sample with probability p, as ``torch.nn.Dropout2d``.
 
-    .. math::
-        y_{n,c} = \frac{m_{n,c}}{1 - p} x_{n,c}, \quad m_{n,c} \sim \text{Bernoulli}(1 - p)
+    $$
+    y_{n,c} = \frac{m_{n,c}}{1 - p} x_{n,c}, \quad m_{n,c} \sim \text{Bernoulli}(1 - p)
+    $$
 
     Neighbouring pixels are strongly correlated, so dropping single pixels
     hardly regularizes a CNN; dropping whole feature maps does. In ``eval()``

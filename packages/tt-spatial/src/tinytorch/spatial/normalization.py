@@ -72,8 +72,9 @@ class _BatchNorm(Module):
 class BatchNorm2d(_BatchNorm):
     r"""Batch normalization of each channel of an NCHW batch, as ``torch.nn.BatchNorm2d``.
 
-    .. math::
-        y = \frac{x - \mathrm{E}[x]}{\sqrt{\mathrm{Var}[x] + \epsilon}} * \gamma + \beta
+    $$
+    y = \frac{x - \mathrm{E}[x]}{\sqrt{\mathrm{Var}[x] + \epsilon}} * \gamma + \beta
+    $$
 
     In training, mean and (biased) variance are taken per channel over N, H
     and W of the batch, and folded into the running statistics:
@@ -112,8 +113,9 @@ class BatchNorm2d(_BatchNorm):
 class BatchNorm1d(_BatchNorm):
     r"""Batch normalization of each feature of an (N, C) or (N, C, L) batch, as PyTorch's.
 
-    .. math::
-        y = \frac{x - \mathrm{E}[x]}{\sqrt{\mathrm{Var}[x] + \epsilon}} * \gamma + \beta
+    $$
+    y = \frac{x - \mathrm{E}[x]}{\sqrt{\mathrm{Var}[x] + \epsilon}} * \gamma + \beta
+    $$
 
     Args:
         num_features, eps, momentum, affine, track_running_stats: as BatchNorm2d.

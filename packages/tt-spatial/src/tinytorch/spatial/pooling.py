@@ -14,10 +14,11 @@ from .shapes import pair
 class MaxPool2d(Module):
     r"""The maximum of each window, as ``torch.nn.MaxPool2d`` (without ceil_mode).
 
-    .. math::
-        \text{out}(N_i, C_j, h, w) = \max_{m < kh,\, n < kw}
-            \text{input}(N_i, C_j, \text{stride}_h h + \text{dilation}_h m,
-                                   \text{stride}_w w + \text{dilation}_w n)
+    $$
+    \text{out}(N_i, C_j, h, w) = \max_{m < kh,\, n < kw}
+        \text{input}(N_i, C_j, \text{stride}_h h + \text{dilation}_h m,
+                               \text{stride}_w w + \text{dilation}_w n)
+    $$
 
     Backward sends each window's gradient to one element: the first maximum
     in scan order (row by row), so ties are broken deterministically.
@@ -56,9 +57,10 @@ class MaxPool2d(Module):
 class AvgPool2d(Module):
     r"""The mean of each window, as ``torch.nn.AvgPool2d`` (without ceil_mode).
 
-    .. math::
-        \text{out}(N_i, C_j, h, w) = \frac{1}{kh \cdot kw} \sum_{m < kh,\, n < kw}
-            \text{input}(N_i, C_j, \text{stride}_h h + m, \text{stride}_w w + n)
+    $$
+    \text{out}(N_i, C_j, h, w) = \frac{1}{kh \cdot kw} \sum_{m < kh,\, n < kw}
+        \text{input}(N_i, C_j, \text{stride}_h h + m, \text{stride}_w w + n)
+    $$
 
     Args:
         kernel_size: the window (int or pair).
@@ -94,8 +96,9 @@ class AvgPool2d(Module):
 class AdaptiveAvgPool2d(Module):
     r"""Average over bins chosen so the output has a fixed size, as ``torch.nn.AdaptiveAvgPool2d``.
 
-    .. math::
-        \text{out}(N_i, C_j) = A_h \, \text{input}(N_i, C_j) \, A_w^T
+    $$
+    \text{out}(N_i, C_j) = A_h \, \text{input}(N_i, C_j) \, A_w^T
+    $$
 
     with A_h (H_out, H) averaging rows floor(i H / H_out) to ceil((i + 1) H / H_out)
     and A_w likewise; ``AdaptiveAvgPool2d(1)`` is global average pooling.

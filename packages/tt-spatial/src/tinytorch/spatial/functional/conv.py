@@ -100,9 +100,10 @@ def conv2d(
 ) -> Tensor:
     r"""2-D convolution (cross-correlation) over an NCHW batch, as ``torch.nn.functional.conv2d``.
 
-    .. math::
-        \text{out}(N_i, C_{out_j}) = \text{bias}(C_{out_j})
-            + \sum_{k=0}^{C_{in}/G - 1} \text{weight}(C_{out_j}, k) \star \text{input}(N_i, k)
+    $$
+    \text{out}(N_i, C_{out_j}) = \text{bias}(C_{out_j})
+        + \sum_{k=0}^{C_{in}/G - 1} \text{weight}(C_{out_j}, k) \star \text{input}(N_i, k)
+    $$
 
     Args:
         input: (N, C_in, H, W).

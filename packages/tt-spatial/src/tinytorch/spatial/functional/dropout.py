@@ -17,8 +17,9 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,  # noqa: A00
               layer: str = "dropout2d") -> Tensor:
     r"""Zero whole channels at random, as ``torch.nn.functional.dropout2d``.
 
-    .. math::
-        y_{n,c} = \frac{m_{n,c}}{1 - p} x_{n,c}, \quad m_{n,c} \sim \text{Bernoulli}(1 - p)
+    $$
+    y_{n,c} = \frac{m_{n,c}}{1 - p} x_{n,c}, \quad m_{n,c} \sim \text{Bernoulli}(1 - p)
+    $$
 
     Args:
         input: (N, C, H, W).

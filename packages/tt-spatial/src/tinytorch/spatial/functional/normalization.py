@@ -114,8 +114,9 @@ def batch_norm(
 ) -> Tensor:
     r"""Batch normalization, as ``torch.nn.functional.batch_norm``.
 
-    .. math::
-        y = \frac{x - \mathrm{E}[x]}{\sqrt{\mathrm{Var}[x] + \epsilon}} * \gamma + \beta
+    $$
+    y = \frac{x - \mathrm{E}[x]}{\sqrt{\mathrm{Var}[x] + \epsilon}} * \gamma + \beta
+    $$
 
     Args:
         input: (N, C, H, W), (N, C, L) or (N, C).

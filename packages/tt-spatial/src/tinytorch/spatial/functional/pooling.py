@@ -126,10 +126,11 @@ def max_pool2d(input: Tensor, kernel_size: int | Sequence[int],  # noqa: A002
                dilation: int | Sequence[int] = 1, *, layer: str = "max_pool2d") -> Tensor:
     r"""2-D max pooling, as ``torch.nn.functional.max_pool2d`` (without ceil_mode).
 
-    .. math::
-        \text{out}(N_i, C_j, h, w) = \max_{m < kh,\, n < kw}
-            \text{input}(N_i, C_j, \text{stride}_h h + \text{dilation}_h m,
-                                   \text{stride}_w w + \text{dilation}_w n)
+    $$
+    \text{out}(N_i, C_j, h, w) = \max_{m < kh,\, n < kw}
+        \text{input}(N_i, C_j, \text{stride}_h h + \text{dilation}_h m,
+                               \text{stride}_w w + \text{dilation}_w n)
+    $$
 
     Args:
         input: (N, C, H, W).
@@ -157,9 +158,10 @@ def avg_pool2d(input: Tensor, kernel_size: int | Sequence[int],  # noqa: A002
                count_include_pad: bool = True, *, layer: str = "avg_pool2d") -> Tensor:
     r"""2-D average pooling, as ``torch.nn.functional.avg_pool2d`` (without ceil_mode).
 
-    .. math::
-        \text{out}(N_i, C_j, h, w) = \frac{1}{kh \cdot kw} \sum_{m < kh,\, n < kw}
-            \text{input}(N_i, C_j, \text{stride}_h h + m, \text{stride}_w w + n)
+    $$
+    \text{out}(N_i, C_j, h, w) = \frac{1}{kh \cdot kw} \sum_{m < kh,\, n < kw}
+        \text{input}(N_i, C_j, \text{stride}_h h + m, \text{stride}_w w + n)
+    $$
 
     Args:
         input: (N, C, H, W).
@@ -203,8 +205,9 @@ def adaptive_avg_pool2d(input: Tensor, output_size: int | Sequence[int | None], 
     Averaging bins along rows and columns are two linear maps, so with the
     averaging matrices A_h (H_out, H) and A_w (W_out, W):
 
-    .. math::
-        \text{out}(N_i, C_j) = A_h \, \text{input}(N_i, C_j) \, A_w^T
+    $$
+    \text{out}(N_i, C_j) = A_h \, \text{input}(N_i, C_j) \, A_w^T
+    $$
 
     Built from Tensor matmuls, so autograd differentiates it with no rule of its own.
 
