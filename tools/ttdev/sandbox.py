@@ -30,6 +30,7 @@ from .wheels import uv_command
 TEST_TOOLS = ("pytest", "hypothesis")
 TESTS_PREFIX = re.compile(r"^packages\.[\w-]+\.tests\.")   # junit's classname of a test file
 OUTPUT_TAIL = 15    # lines of output kept when something goes wrong
+KILL_GRACE = 5      # seconds to collect a killed command's output before giving up on it
 # The outer environment's choices must not leak into a run (TT_DATA_DIR does pass).
 DROPPED_ENV = {"VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "UV_PYTHON", "TT_REFERENCE",
                "TT_REFERENCE_WHEELHOUSE", "TT_RESULTS_DIR", "TT_REUSE_MILESTONE_RESULTS"}
@@ -90,7 +91,11 @@ def run_command(command: Sequence[str], timeout: float, cwd: Path | None = None,
         output, _ = process.communicate(timeout=max(timeout, 1))
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
-        process.communicate()
+        try:
+            process.communicate(timeout=KILL_GRACE)
+        except subprocess.TimeoutExpired:  # a process that left the group holds the pipe open
+            process.stdout.close()
+            process.wait()
         raise RunTimeout(f"{Path(str(command[0])).name} ... did not finish within "
                          f"{timeout:.0f}s and was stopped") from None
     return process.returncode, output
@@ -228,7 +233,10 @@ def script_problems(results_file: Path, exit_code: int, output: str) -> list[str
     if not results_file.is_file():
         last = output.strip().splitlines()[-1] if output.strip() else "no output"
         return [f"crashed (exit {exit_code}): {last}"]
-    report = json.loads(results_file.read_text())
+    try:
+        report = json.loads(results_file.read_text())
+    except ValueError as error:
+        return [f"wrote an unreadable {results_file.name} (exit {exit_code}): {error}"]
     problems = [f"{bar['metric']} = {bar['value']} (bar {bar['bar']})"
                 for bar in report.get("bars", []) if not bar.get("passed")]
     if exit_code != 0 and not problems:

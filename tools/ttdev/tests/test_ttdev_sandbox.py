@@ -15,6 +15,16 @@ def test_a_command_past_its_time_limit_is_stopped():
     assert time.monotonic() - started < 10
 
 
+def test_the_time_limit_holds_when_a_grandchild_leaves_the_group_with_the_output_pipe():
+    """A student's code that starts its own session (and keeps stdout) must not hang grade."""
+    escape = ("import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', "
+              "'import time; time.sleep(20)'], start_new_session=True); time.sleep(30)")
+    started = time.monotonic()
+    with pytest.raises(RunTimeout):
+        run_command([sys.executable, "-c", escape], timeout=1)
+    assert time.monotonic() - started < 15
+
+
 def test_junit_failures_are_named_by_file_and_test(tmp_path):
     report = tmp_path / "junit.xml"
     report.write_text(
@@ -35,3 +45,5 @@ def test_missed_bars_and_crashes_are_described(tmp_path):
         {"metric": "acc", "value": 0.5, "bar": ">= 0.9", "passed": False},
         {"metric": "loss", "value": 0.1, "bar": "<= 1", "passed": True}]}))
     assert script_problems(results, 1, "") == ["acc = 0.5 (bar >= 0.9)"]
+    results.write_text('{"bars": [')
+    assert script_problems(results, 1, "")[0].startswith("wrote an unreadable run.json (exit 1)")
