@@ -92,6 +92,34 @@ def test_squeeze_and_unsqueeze():
     assert Tensor(np.zeros((0, 2))).unsqueeze(1).shape == (0, 1, 2)
 
 
+@pytest.mark.parametrize(
+    "call, op",
+    [
+        (lambda t: t.squeeze(2), "squeeze"),
+        (lambda t: t.unsqueeze(3), "unsqueeze"),
+        (lambda t: t.unsqueeze(-4), "unsqueeze"),
+        (lambda t: t.transpose(0, 2), "transpose"),
+        (lambda t: t.flatten(2), "flatten"),
+    ],
+)
+def test_a_dim_out_of_range_is_an_index_error_naming_the_op(call, op):
+    """PyTorch refuses these; a silent wrap-around (unsqueeze(3) on 2 dims) hid mistakes."""
+    with pytest.raises(IndexError, match=rf"{op}: dim -?\d+ is out of range"):
+        call(Tensor(np.zeros((2, 1))))
+
+
+def test_squeeze_of_a_0d_tensor_takes_dim_0_or_minus_1():
+    assert Tensor(1.0).squeeze(0).shape == ()
+    assert Tensor(1.0).squeeze(-1).shape == ()
+    with pytest.raises(IndexError, match="squeeze"):
+        Tensor(1.0).squeeze(1)
+
+
+def test_flatten_start_after_end_is_an_error():
+    with pytest.raises(ValueError, match="flatten: start_dim 2 comes after end_dim 0"):
+        Tensor(np.zeros((2, 3, 4))).flatten(2, 0)
+
+
 def test_flatten(x):
     t = Tensor(x)
     assert t.flatten().shape == (24,)

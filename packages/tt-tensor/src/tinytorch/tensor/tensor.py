@@ -10,6 +10,7 @@ tt-tensor alone computes forward math; ``requires_grad``, ``grad`` and
 from __future__ import annotations
 
 import builtins
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -51,6 +52,15 @@ def _axis_arg(axis, dim):
     if isinstance(axis, list):
         axis = tuple(axis)
     return axis
+
+
+def _dim_index(op_name: str, dim: int, ndim: int) -> int:
+    """``dim`` counted from 0 in a tensor of ``ndim`` dims (negative counts from the end)."""
+    if not -ndim <= dim < ndim:
+        raise IndexError(
+            f"{op_name}: dim {dim} is out of range: expected a dim from {-ndim} to {ndim - 1}"
+        )
+    return dim % ndim
 
 
 def _shape_arg(shape: tuple) -> tuple[int, ...]:
@@ -477,10 +487,14 @@ class Tensor:
         """Dims ``start_dim`` to ``end_dim`` merged into one."""
         if self.ndim == 0:
             return self.reshape(1)
-        start, end = start_dim % self.ndim, end_dim % self.ndim
-        merged = int(
-            np.prod(self.shape[start : end + 1], dtype=np.int64)
-        )  # not -1: size 0 is ambiguous
+        start = _dim_index("flatten", start_dim, self.ndim)
+        end = _dim_index("flatten", end_dim, self.ndim)
+        if start > end:
+            raise ValueError(
+                f"flatten: start_dim {start_dim} comes after end_dim {end_dim} "
+                f"in shape {self.shape}"
+            )
+        merged = math.prod(self.shape[start : end + 1])  # not -1: size 0 is ambiguous
         return self.reshape(self.shape[:start] + (merged,) + self.shape[end + 1 :])
 
     def permute(self, *dims) -> Tensor:
@@ -496,6 +510,8 @@ class Tensor:
 
     def transpose(self, dim0: int = -2, dim1: int = -1) -> Tensor:
         """Swap two dims (the last two by default)."""
+        dim0 = _dim_index("transpose", dim0, self.ndim)
+        dim1 = _dim_index("transpose", dim1, self.ndim)
         dims = list(range(self.ndim))
         dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
         return self.permute(tuple(dims))
@@ -516,16 +532,15 @@ class Tensor:
     def squeeze(self, dim: int | None = None) -> Tensor:
         """Remove size-1 dims (only ``dim`` when given; a dim of another size stays, as PyTorch)."""
         if dim is None:
-            shape = tuple(s for s in self.shape if s != 1)
-        elif self.ndim and self.shape[dim] == 1:
-            shape = self.shape[: dim % self.ndim] + self.shape[dim % self.ndim + 1 :]
-        else:
+            return self.reshape(tuple(s for s in self.shape if s != 1))
+        dim = _dim_index("squeeze", dim, max(self.ndim, 1))  # a 0-d tensor takes 0 or -1
+        if self.ndim == 0 or self.shape[dim] != 1:
             return self
-        return self.reshape(shape)
+        return self.reshape(self.shape[:dim] + self.shape[dim + 1 :])
 
     def unsqueeze(self, dim: int) -> Tensor:
         """Insert a size-1 dim at ``dim`` (negative counts from the end of the new shape)."""
-        dim = dim % (self.ndim + 1)
+        dim = _dim_index("unsqueeze", dim, self.ndim + 1)
         return self.reshape(self.shape[:dim] + (1,) + self.shape[dim:])
 
     def __getitem__(self, index: Any) -> Tensor:
