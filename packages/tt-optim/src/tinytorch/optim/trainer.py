@@ -33,10 +33,10 @@ from typing import Any
 
 import numpy as np
 from tinytorch.autograd import no_grad
-from tinytorch.tensor import Tensor
 
 from .checkpoint import load_checkpoint, save_checkpoint
 from .clip import clip_grad_norm_
+from .data.dataset import as_array
 from .lr_scheduler import ReduceLROnPlateau
 
 
@@ -418,11 +418,6 @@ class RunningMeans:
     def means(self) -> dict[str, Any]:
         means = {name: total / max(self.count, 1) for name, total in self.sums.items()}
         return {**means, "samples": self.count}
-
-
-def as_array(value) -> np.ndarray:
-    """The NumPy array of a Tensor (or of anything array-like)."""
-    return value.data if isinstance(value, Tensor) else np.asarray(value)
 
 
 def named_metrics(metrics: Sequence[str | Callable]) -> dict[str, Callable]:
