@@ -8,7 +8,7 @@ extension point tt-autograd plugs into, in the way PyTorch's dispatcher puts
 an autograd layer in front of each kernel: tt-tensor itself computes forward
 math only and never imports tt-autograd at module level.
 
-An autograd layer is any object with two methods::
+An autograd layer is any object with three methods::
 
     record(op_name, inputs, params, output) -> None
         called after a differentiable op ran; may set output.requires_grad
@@ -68,7 +68,7 @@ def autograd_layer() -> AutogradLayer | None:
         try:
             importlib.import_module(AUTOGRAD_MODULE)
         except ModuleNotFoundError as error:
-            if error.name not in ("tinytorch.autograd", "tinytorch"):
+            if error.name not in (AUTOGRAD_MODULE, "tinytorch"):
                 raise
     return _layer
 
@@ -123,10 +123,8 @@ def notify_observers(
 
 
 def _apply_observed(op_name: str, inputs: tuple, params: dict) -> Tensor:
-    observers, _observers[:] = (
-        list(_observers),
-        [],
-    )  # ops run by the op itself are not counted twice
+    observers = list(_observers)
+    _observers.clear()  # ops that run inside this op are not reported on their own
     try:
         started = time.perf_counter()
         output = apply(op_name, *inputs, **params)
