@@ -57,9 +57,10 @@ def clip_grad_norm_(
             raise NonFiniteGradientError(nonfinite_message(named, total, norm_type))
         return Tensor(np.asarray(total))
     # BEGIN SOLUTION
-    scale = min(1.0, max_norm / (float(total) + 1e-6))
-    for _, grad in named:
-        grad *= scale
+    scale = max_norm / (float(total) + 1e-6)
+    if scale < 1.0:  # within the limit: leave the gradients alone (no pass over them)
+        for _, grad in named:
+            grad *= scale
     # END SOLUTION
     return Tensor(np.asarray(total))
 
