@@ -124,7 +124,7 @@ def notify_observers(
 
 def _apply_observed(op_name: str, inputs: tuple, params: dict) -> Tensor:
     observers = list(_observers)
-    _observers.clear()  # ops that run inside this op are not reported on their own
+    _observers.clear()  # so the apply() below runs the kernel, not this function again
     try:
         started = time.perf_counter()
         output = apply(op_name, *inputs, **params)
