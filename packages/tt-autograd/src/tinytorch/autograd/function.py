@@ -82,14 +82,7 @@ class Function:
         )
         wanted = _GradMode.enabled and any(ctx.needs_input_grad)
         if wanted and any(o.dtype.kind == "f" for o in outputs):
-            attach(cls.__name__, args, _call_backward(cls), ctx, outputs)
+            attach(cls.__name__, args, cls.backward, ctx, outputs)
         if dispatch._observers:
             dispatch.notify_observers(cls.__name__, args, kwargs, outputs, seconds)
         return outputs if several else outputs[0]
-
-
-def _call_backward(cls: type[Function]):
-    def rule(ctx: FunctionCtx, *grad_outputs: np.ndarray):
-        return cls.backward(ctx, *grad_outputs)
-
-    return rule
