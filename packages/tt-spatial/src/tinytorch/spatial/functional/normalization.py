@@ -46,15 +46,20 @@ class BatchNormFunction(Function):
                 momentum: float, eps: float):
         # BEGIN SOLUTION
         shape, axes = _channel_shape(x), _reduce_axes(x)
-        if training:
-            mean, var = x.mean(axis=axes), x.var(axis=axes)
+        if training:  # x is centered once; its square gives the (biased) variance
+            mean = x.mean(axis=axes, keepdims=True)
+            centered = x - mean
+            var = (centered * centered).mean(axis=axes, keepdims=True)
             if running_mean is not None:
                 count = x.size // x.shape[1]
-                _update_running(running_mean, running_var, mean, var, count, momentum)
+                _update_running(running_mean, running_var, mean.reshape(-1), var.reshape(-1),
+                                count, momentum)
         else:
-            mean, var = running_mean, running_var
+            centered = x - running_mean.reshape(shape).astype(x.dtype)
+            var = running_var.reshape(shape)
         inv_std = (1.0 / np.sqrt(var + eps)).astype(x.dtype)
-        x_hat = (x - mean.reshape(shape).astype(x.dtype)) * inv_std.reshape(shape)
+        x_hat = centered
+        x_hat *= inv_std
         y = x_hat if weight is None else x_hat * weight.reshape(shape)
         if bias is not None:
             y = y + bias.reshape(shape)
