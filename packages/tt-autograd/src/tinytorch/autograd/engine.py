@@ -91,9 +91,7 @@ class Node:
         """Gradients of the inputs from the gradients of the outputs (missing ones are zeros)."""
         if self.ctx is None:
             raise RuntimeError(_FREED_MESSAGE)
-        if (
-            self._output_meta is not None
-        ):  # several outputs: those that did not reach the loss get zeros
+        if self._output_meta is not None:  # several outputs: those not reaching the loss get zeros
             output_grads = [
                 np.zeros(shape, dtype) if g is None else g
                 for g, (shape, dtype) in zip(output_grads, self._output_meta, strict=True)
@@ -244,7 +242,7 @@ def _accumulate(tensor: Tensor, grad: np.ndarray, handed_out: set[int]) -> None:
         tensor.grad.data = np.asarray(tensor.grad.data + grad, dtype=tensor.dtype)
 
 
-def _shape_error(node: Node, index: int, tensor: Tensor, grad: np.ndarray) -> None:
+def _raise_shape_error(node: Node, index: int, tensor: Tensor, grad: np.ndarray) -> None:
     raise RuntimeError(
         f"backward of {node.name!r} returned a gradient of shape {grad.shape} for input "
         f"{index}, which has shape {tuple(tensor.shape)}; a backward rule must return one "
@@ -262,7 +260,7 @@ def backward(tensor: Tensor, gradient: Any = None, retain_graph: bool = False) -
     handed_out: set[int] = set()
     seed = _initial_gradient(tensor, gradient)
     if tensor.grad_fn is None:
-        _accumulate(tensor, seed.copy(), handed_out)
+        _accumulate(tensor, seed, handed_out)  # seed is a new array: the caller's is not kept
         return
     # BEGIN SOLUTION
     root = tensor.grad_fn
@@ -277,11 +275,11 @@ def backward(tensor: Tensor, gradient: Any = None, retain_graph: bool = False) -
         if node._retained:
             node.keep_retained_grads(output_grads, handed_out)
         input_grads = node.apply(output_grads)  # one per input: apply() checks the count
-        for index, (inp, grad) in enumerate(zip(node.inputs, input_grads, strict=False)):
+        for index, (inp, grad) in enumerate(zip(node.inputs, input_grads, strict=True)):
             if inp is None or grad is None or not inp.requires_grad:
                 continue
             if grad.shape != inp.data.shape:
-                _shape_error(node, index, inp, grad)
+                _raise_shape_error(node, index, inp, grad)
             if inp.grad_fn is None:
                 _accumulate(inp, grad, handed_out)
                 continue
