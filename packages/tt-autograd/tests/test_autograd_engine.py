@@ -280,6 +280,14 @@ def test_leaf_grad_does_not_alias_a_retained_grad_or_the_given_gradient():
     assert_allclose(given, [1.0, 1.0])
 
 
+def test_backward_on_a_leaf_keeps_a_copy_of_the_given_gradient():
+    given = np.ones(2, dtype=np.float32)
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    x.backward(given)
+    given[0] = 7.0
+    assert_allclose(x.grad.numpy(), [1.0, 1.0])
+
+
 def test_leaf_grads_own_writable_memory():
     x = Tensor([[1.0, 2.0]], requires_grad=True)
     x.expand(3, 2).sum().backward()  # the rule returns a broadcast (read-only) view
