@@ -67,6 +67,16 @@ def test_eval_uses_running_stats_and_leaves_them_alone():
     assert bn.running_mean.data.tolist() == [1.0, -1.0]
 
 
+def test_without_running_stats_eval_normalizes_with_the_batch():
+    bn = BatchNorm2d(3, track_running_stats=False)
+    assert bn.running_mean is None and bn.running_var is None
+    bn.eval()
+    data = (RNG.standard_normal((4, 3, 2, 2)) * 3 + 2).astype(np.float32)
+    out = bn(Tensor(data)).data
+    np.testing.assert_allclose(out.mean(axis=(0, 2, 3)), 0, atol=1e-5)
+    np.testing.assert_allclose(out.var(axis=(0, 2, 3)), 1, atol=1e-3)
+
+
 def test_buffers_are_in_the_state_dict_not_the_parameters():
     bn = BatchNorm2d(4)
     assert [n for n, _ in bn.named_parameters()] == ["weight", "bias"]

@@ -52,15 +52,14 @@ class _BatchNorm(Module):
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         # BEGIN SOLUTION
         self._check_input(tuple(input.shape))
-        use_batch_stats = self.training or not self.track_running_stats
         momentum = self.momentum
         if self.training and self.track_running_stats:
             self.num_batches_tracked.data += 1
             if momentum is None:  # a cumulative average over all batches seen
                 momentum = 1.0 / float(self.num_batches_tracked.data)
-        keeps_stats = self.track_running_stats and (self.training or not use_batch_stats)
-        return batch_norm(input, self.running_mean if keeps_stats else None,
-                          self.running_var if keeps_stats else None, self.weight, self.bias,
+        # Without running statistics (the buffers are None) batch statistics serve in eval too.
+        use_batch_stats = self.training or not self.track_running_stats
+        return batch_norm(input, self.running_mean, self.running_var, self.weight, self.bias,
                           use_batch_stats, momentum or 0.0, self.eps, layer=repr(self))
         # END SOLUTION
 
