@@ -316,12 +316,11 @@ def _extreme_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
     evenly, so the result does not depend on their order.
     """
     (x,) = ctx.inputs
-    axis, keepdims = ctx.params["axis"], ctx.params["keepdims"]
-    y = _expand_reduced(ctx.output, x.shape, axis, keepdims)
-    is_extreme = x == y
+    axis = ctx.params["axis"]
+    kept = _kept_shape(x.shape, axis)  # y and dL/dy with the reduced dims kept broadcast over x
+    is_extreme = x == ctx.output.reshape(kept)
     count = is_extreme.sum(axis=axis, keepdims=True)
-    share = _expand_reduced(g, x.shape, axis, keepdims) * is_extreme
-    return (share / count.astype(g.dtype),)
+    return (is_extreme * (g.reshape(kept) / count.astype(g.dtype)),)
 
 
 def var_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
