@@ -23,7 +23,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from tinytorch import nn
 from tinytorch.spatial import Conv2d, MaxPool2d
 from tinytorch.spatial import functional as F
-from tinytorch.tensor import Tensor
+from tinytorch.tensor import Tensor, manual_seed
 
 BATCH = 64
 LR = 0.01
@@ -45,7 +45,8 @@ def _tinytorch_model(spec) -> nn.Sequential:
 
 
 def _weights(spec) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(weight, bias) of every conv and of the final Linear, shared by all versions."""
+    """(weight, bias) of every conv and of the final Linear, the same at every call."""
+    manual_seed(0)  # each version calls this: without the seed each would get other weights
     model = _tinytorch_model(spec)
     learned = [m for m in model if isinstance(m, (Conv2d, nn.Linear))]
     return [(m.weight.data.copy(), m.bias.data.copy()) for m in learned]
