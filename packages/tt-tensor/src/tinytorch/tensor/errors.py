@@ -61,7 +61,7 @@ def explain_kernel_error(
     return ValueError(f"{op_name} on shapes {_shapes(inputs)}: {error}")
 
 
-def check_same_float_dtype(op_name: str, a: np.dtype, b: np.dtype) -> None:
+def check_same_dtype(op_name: str, a: np.dtype, b: np.dtype) -> None:
     """matmul needs one dtype on both sides, as in PyTorch; say which two were given."""
     if a != b:
         raise DTypeError(

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from . import dispatch
-from .errors import DTypeError, check_same_float_dtype
+from .errors import DTypeError, check_same_dtype
 
 DEFAULT_FLOAT = np.float32
 
@@ -177,7 +177,10 @@ class Tensor:
         return self.data.tolist()
 
     def to(self, dtype: Any) -> Tensor:
-        """A copy converted to ``dtype`` (differentiable between float dtypes)."""
+        """This tensor in ``dtype``: itself if it already has it, else a converted copy.
+
+        The conversion is differentiable between float dtypes.
+        """
         return (
             self
             if np.dtype(dtype) == self.dtype
@@ -355,7 +358,7 @@ class Tensor:
                 "matmul: both operands need at least 1 dim, "
                 f"got shapes {self.shape} and {other.shape}"
             )
-        check_same_float_dtype("matmul", self.dtype, other.dtype)
+        check_same_dtype("matmul", self.dtype, other.dtype)
         return dispatch.apply("matmul", self, other)
 
     # comparisons give boolean tensors
