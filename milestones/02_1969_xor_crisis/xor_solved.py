@@ -92,20 +92,23 @@ def accuracy(model: nn.Module, x: np.ndarray, y: np.ndarray) -> float:
     return float((predictions == (y > 0.5)).mean())
 
 
-def show_hidden_features(model: nn.Sequential, x: np.ndarray, y: np.ndarray) -> None:
-    """Print the hidden layer's view of the four points: there, one line separates the classes."""
+def show_hidden_features(model: nn.Sequential, x: np.ndarray, y: np.ndarray) -> bool:
+    """Print the hidden layer's view of the four points; True if one line there separates them."""
     hidden = model[1](model[0](Tensor(x))).data
     w, b = model[2].weight.data[0], model[2].bias.data[0]
+    scores = hidden @ w + b
     print("  hidden features h = tanh(W1 x + b1) and the output layer's score w2 . h + b2:")
-    for point, label, h in zip(x, y[:, 0], hidden, strict=True):
+    for point, label, h, score in zip(x, y[:, 0], hidden, scores, strict=True):
         features = np.array2string(h, precision=2, sign=" ")
         print(
-            f"    x = {point.astype(int)}  y = {int(label)}  h = {features}"
-            f"  score = {h @ w + b:+.2f}"
+            f"    x = {point.astype(int)}  y = {int(label)}  h = {features}  score = {score:+.2f}"
         )
-    print(
-        "  Positive scores are exactly the XOR-true points: in h-space one line splits the classes."
-    )
+    separated = bool(np.array_equal(scores > 0, y[:, 0] > 0.5))
+    if separated:
+        print("  Positive scores are exactly the XOR-true points: in h-space one line splits them.")
+    else:
+        print("  The scores do not split the classes yet: this network has not solved XOR.")
+    return separated
 
 
 def part_xor(ms: Milestone, steps: int) -> None:

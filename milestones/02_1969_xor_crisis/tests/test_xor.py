@@ -78,3 +78,13 @@ def test_stacked_linear_layers_are_one_linear_map():
     model = xor_solved.mlp(activation=False)
     logit = model[2](model[1](model[0](Tensor(xor_solved.xor_points()[0])))).data[:, 0]
     assert logit[0] + logit[3] == pytest.approx(logit[1] + logit[2], abs=1e-5)
+
+
+def test_hidden_features_claim_separation_only_when_measured(capsys):
+    """An untrained network's scores do not split XOR, and the printout must not say they do."""
+    from tinytorch.tensor import manual_seed
+
+    manual_seed(0)
+    x, y = xor_solved.xor_points()
+    assert xor_solved.show_hidden_features(xor_solved.mlp(), x, y) is False
+    assert "exactly the XOR-true points" not in capsys.readouterr().out
