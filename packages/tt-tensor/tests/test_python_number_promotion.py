@@ -16,6 +16,8 @@ from tinytorch.tensor import Tensor
         lambda t: 1.5 * t,
         lambda t: t / 2.0,
         lambda t: 2.0 / t,
+        lambda t: t.maximum(1.5) if isinstance(t, Tensor) else np.maximum(t, 1.5),
+        lambda t: t.minimum(1.5) if isinstance(t, Tensor) else np.minimum(t, 1.5),
     ],
 )
 def test_integer_tensor_with_python_float_gives_float32(expression):

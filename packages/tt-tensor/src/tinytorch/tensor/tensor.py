@@ -413,10 +413,10 @@ class Tensor:
         return self**exponent
 
     def maximum(self, other) -> Tensor:
-        return dispatch.apply("maximum", self, self._operand(other))
+        return dispatch.apply("maximum", *self._pair(other))
 
     def minimum(self, other) -> Tensor:
-        return dispatch.apply("minimum", self, self._operand(other))
+        return dispatch.apply("minimum", *self._pair(other))
 
     def clip(self, min=None, max=None) -> Tensor:  # noqa: A002 - PyTorch's names
         """Clamp into [min, max]; alias ``clamp``."""
