@@ -35,20 +35,20 @@ import numpy as np
 from tinytorch.autograd import Function
 from tinytorch.tensor import Tensor
 
+from .benchmark import THREAD_VARIABLES
 from .profiler import measure_latency
-
-THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def blas_note() -> dict:
-    """The BLAS thread settings in force and the default float dtype, with a one-line advice."""
+    """The BLAS thread settings in force and the float dtype a new Tensor gets, with advice."""
     threads = {name: os.environ.get(name, "unset") for name in THREAD_VARIABLES}
     advice = (
         "one BLAS thread: timings are stable"
         if threads["OPENBLAS_NUM_THREADS"] == "1"
         else "set OPENBLAS_NUM_THREADS=1 before starting Python for stable timings on shared cores"
     )
-    return {"threads": threads, "cores": os.cpu_count(), "float": "float32", "advice": advice}
+    default_float = str(Tensor(0.0).dtype)  # asked of tt-tensor, not assumed
+    return {"threads": threads, "cores": os.cpu_count(), "float": default_float, "advice": advice}
 
 
 # ----------------------------------------------------------------------------- attention
