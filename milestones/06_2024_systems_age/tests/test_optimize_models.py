@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -47,11 +46,8 @@ def test_kv_cache_same_tokens_and_faster(quick_run, systems_report):
     assert systems_report["kv_cache"]["cache_bytes"] > 0
 
 
-def test_report_is_a_leaderboard_entry(systems_report, capsys):
-    sys.path.insert(
-        0, str(MILESTONE.parents[1] / "packages" / "tt-systems" / "src" / "tinytorch" / "systems")
-    )
-    import leaderboard
+def test_report_is_a_leaderboard_entry(systems_report):
+    from tinytorch.systems import leaderboard
 
     scored = leaderboard.entry_score(systems_report)
     assert set(scored["models"]) == {"mlp", "cnn", "gpt"}
