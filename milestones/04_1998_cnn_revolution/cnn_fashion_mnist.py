@@ -72,7 +72,7 @@ def main() -> int:
     manual_seed(ms.args.seed)
     model = fashion_cnn()
     print(f"Fashion-MNIST: {len(train[0]):,} train / {len(test[0]):,} test, "
-          f"{sum(p.data.size for p in model.parameters()):,} parameters, Adam lr {LR} "
+          f"{model.num_parameters():,} parameters, Adam lr {LR} "
           f"cosine over {epochs} epochs, batch {BATCH}", flush=True)
     started = time.perf_counter()
     result = fit(model, lambda params: optim.Adam(params, lr=LR), train, test, epochs, BATCH,

@@ -43,11 +43,6 @@ class TrainResult:
         return float(np.mean(self.epoch_seconds)) if self.epoch_seconds else 0.0
 
 
-def count_parameters(model: nn.Module) -> int:
-    """The number of scalars the model learns."""
-    return sum(p.data.size for p in model.parameters())
-
-
 def accuracy(model: nn.Module, images: np.ndarray, labels: np.ndarray, batch: int = 500) -> float:
     """Fraction of ``images`` classified as ``labels``, in evaluation mode and without a graph."""
     model.eval()
@@ -91,7 +86,7 @@ def fit(model: nn.Module, make_optimizer, train, test, epochs: int, batch_size: 
                         seed=seed)
     optimizer, loss_fn = make_optimizer(model.parameters()), nn.CrossEntropyLoss()
     scheduler = make_scheduler(optimizer) if make_scheduler else None
-    result = TrainResult(parameters=count_parameters(model))
+    result = TrainResult(parameters=model.num_parameters())
     for epoch in range(epochs):
         started = time.perf_counter()
         desc = f"{name} epoch {epoch + 1}/{epochs}"

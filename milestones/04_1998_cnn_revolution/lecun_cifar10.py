@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from cnn_training import accuracy, count_parameters, train_epoch  # noqa: E402
+from cnn_training import accuracy, train_epoch  # noqa: E402
 from common import Milestone  # noqa: E402
 from tinytorch import nn, optim  # noqa: E402
 from tinytorch.optim import ArrayDataset, DataLoader  # noqa: E402
@@ -68,7 +68,7 @@ def main() -> int:
     schedule = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(epochs, 1))
     loss_fn = nn.CrossEntropyLoss()
     print(f"CIFAR-10: {len(x_train)} train / {len(x_test)} test, {epochs} epochs, "
-          f"{count_parameters(model):,} parameters")
+          f"{model.num_parameters():,} parameters")
     losses, seconds = [], []
     for epoch in range(epochs):
         started = time.perf_counter()
