@@ -154,3 +154,5 @@ def test_cifar_script_says_where_it_looked_when_data_is_absent(tmp_path):
     assert result.returncode != 0
     assert "CIFAR-10 is not available" in result.output
     assert "cifar-10-batches-py" in result.output
+    assert result.returncode == 2 and result.report is None  # like the other data scripts
+    assert str(tmp_path / "nowhere") in result.output
