@@ -22,7 +22,6 @@ import argparse
 import datetime as dt
 import io
 import json
-import math
 import os
 import platform
 import sys
@@ -304,9 +303,6 @@ def _numpy_version() -> str | None:
 
 
 def _jsonable(value):
-    """JSON fallback: NumPy scalars become Python numbers; NaN stays readable as a string."""
-    if hasattr(value, "item"):
-        return value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    return str(value)
+    """JSON fallback for what ``json`` cannot write: NumPy scalars become Python numbers,
+    anything else its text (``json`` itself writes float NaN as ``NaN``)."""
+    return value.item() if hasattr(value, "item") else str(value)
