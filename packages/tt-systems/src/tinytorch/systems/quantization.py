@@ -24,7 +24,7 @@ float rescale. Its result equals the float computation on the dequantized
 values up to float32 rounding of the rescale: the integer part is exact.
 
 Weights are stored as ``np.int8`` arrays (a quarter of float32's bytes) with
-float32 scales and int32 zero-points, as buffers of the layer.
+float32 scales and int8 zero-points, as buffers of the layer.
 """
 
 from __future__ import annotations
@@ -193,9 +193,7 @@ class _QuantizedLayer(Module):
         w_qparams = calculate_qparams(flat, symmetric=symmetric, per_channel=per_channel, axis=0)
         self.register_buffer("weight_int8", Tensor(quantize(flat, w_qparams).astype(np.int8)))
         self.register_buffer("weight_scale", Tensor(np.atleast_1d(w_qparams.scale)))
-        zero_point = np.atleast_1d(w_qparams.zero_point).astype(
-            np.int8
-        )
+        zero_point = np.atleast_1d(w_qparams.zero_point).astype(np.int8)
         self.register_buffer("weight_zero_point", Tensor(zero_point))
         self.register_buffer("bias", None if bias is None else Tensor(np.asarray(bias, np.float32)))
         self.input_qparams = input_qparams
