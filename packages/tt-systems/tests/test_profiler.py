@@ -109,3 +109,12 @@ def test_to_dict_is_plain_data():
     data = json.loads(json.dumps(result.to_dict()))
     assert data["forward_flops"] == result.forward_flops
     assert data["layers"][0]["name"] == "0"
+
+
+def test_softmax_op_counts_its_formula_not_one_flop_per_element():
+    """nn.Softmax runs as the tensor op softmax: SOFTMAX_FLOPS forward, 4 (3 for log) backward."""
+    x = Tensor(np.ones((2, 3)), requires_grad=True)
+    out = x.softmax(dim=1)
+    per = flops.SOFTMAX_FLOPS
+    assert flops.op_flops("softmax", (x,), {"axis": 1}, (out,)) == (per * 6, 4 * 6)
+    assert flops.op_flops("log_softmax", (x,), {"axis": 1}, (out,)) == (per * 6, 3 * 6)

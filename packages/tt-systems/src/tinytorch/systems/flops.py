@@ -42,13 +42,13 @@ MOVEMENT_OPS = frozenset(
         "Pad2dFunction",
     }
 )
+# softmax: y (g - sum(g y)), 4 per element; log_softmax: g - e^y sum(g), 3 per element
+SOFTMAX_BACKWARD_FLOPS = {"softmax": 4, "log_softmax": 3}
 REDUCTION_OPS = frozenset({"sum", "mean", "max", "min", "var", "argmax", "argmin"})
 # Fused Functions: FLOPs per output element (forward, backward), from their formulas.
 PER_ELEMENT_FUNCTIONS = {
     "LayerNormFunction": (8, 10),  # mean, center, square, mean, rsqrt, scale, affine
     "GELUFunction": (10, 12),  # erf / tanh polynomial and the product
-    "SoftmaxFunction": (SOFTMAX_FLOPS, 4),
-    "LogSoftmaxFunction": (SOFTMAX_FLOPS, 3),
     "BatchNormFunction": (6, 10),
     "SiLUFunction": (5, 5),
     "LeakyReLUFunction": (1, 1),
@@ -146,8 +146,8 @@ def op_flops(op_name: str, inputs: tuple, params: dict, outputs: tuple) -> tuple
     if op_name in LOSS_FUNCTIONS:
         logits = _numel(inputs[0])
         return (SOFTMAX_FLOPS + 1) * logits, 2 * logits * needs[0]
-    if op_name in ("softmax", "log_softmax"):
-        return SOFTMAX_FLOPS * out_numel, 3 * out_numel * needs[0]
+    if op_name in SOFTMAX_BACKWARD_FLOPS:
+        return SOFTMAX_FLOPS * out_numel, SOFTMAX_BACKWARD_FLOPS[op_name] * out_numel * needs[0]
     if op_name in REDUCTION_OPS:
         return _numel(inputs[0]), _numel(inputs[0]) * needs[0]
     return out_numel, out_numel * sum(needs)  # elementwise ops and unknown Functions
