@@ -144,6 +144,12 @@ def main() -> int:
         "--steps", type=int, default=None, help="training steps (default 2000, quick 300)"
     )
     ms.parser.add_argument(
+        "--time-budget",
+        type=float,
+        default=None,
+        help="stop training after this many seconds (default 290, quick 50; none with --steps)",
+    )
+    ms.parser.add_argument(
         "--plays-dir",
         type=Path,
         default=None,
@@ -167,6 +173,10 @@ def main() -> int:
 
     config = dict(QUICK if args.quick else FULL, seed=args.seed)
     config["steps"] = args.steps or args.epochs or config["steps"]
+    if args.time_budget is not None:
+        config["time_budget"] = args.time_budget
+    elif args.steps or args.epochs:  # a longer run asked for by steps runs them all
+        config["time_budget"] = None
     text = load_shakespeare(args.plays_dir)
     tokenizer = CharTokenizer.from_text(text)
     train_tokens, val_tokens = train_val_split(
@@ -204,7 +214,8 @@ def main() -> int:
             ms.log("train loss", step, loss.item())
             if hasattr(bar, "set_postfix"):
                 bar.set_postfix(loss=f"{loss.item():.3f}")
-        if time.perf_counter() - start > config["time_budget"]:
+        budget = config["time_budget"]
+        if budget is not None and time.perf_counter() - start > budget:
             print(f"time budget of {config['time_budget']:.0f}s reached after {steps_done} steps")
             break
     train_seconds = time.perf_counter() - start
@@ -221,12 +232,12 @@ def main() -> int:
 
     ms.log("val loss", steps_done, val_loss)
     ms.record("val_loss", val_loss)
-    ms.record("train_minutes", train_seconds / 60)
     ms.facts(
         model_or_params=model,
         train_seconds=train_seconds,
         samples=steps_done * config["batch_size"] * config["context_length"],
         steps=steps_done,
+        train_minutes=train_seconds / 60,
     )
     return ms.finish()
 
