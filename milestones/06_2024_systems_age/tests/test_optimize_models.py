@@ -56,6 +56,13 @@ def test_report_is_a_leaderboard_entry(systems_report):
         assert model["baseline"]["size_bytes"] > 0 and model["baseline"]["latency_ms"] > 0
 
 
+def test_the_student_trained_alone_is_a_control_not_a_technique(systems_report):
+    mlp = systems_report["models"]["mlp"]
+    assert "alone_64_32_10" in mlp["controls"]
+    assert "alone_64_32_10" not in mlp["techniques"]
+    assert "distilled_64_32_10" in mlp["techniques"]
+
+
 def test_profiles_cover_every_model(systems_report):
     profiles = systems_report["profiles"]
     assert set(profiles) == {"mlp", "cnn", "gpt"}

@@ -54,3 +54,12 @@ def test_rank_and_table(tmp_path, capsys):
     out = capsys.readouterr().out
     assert out.index("small") < out.index("large")
     assert "score" in out and "int8" in out
+
+
+def test_controls_are_shown_but_never_scored():
+    """A model trained another way for comparison is not a technique that shrinks this one."""
+    report = _report("a", 4000, 1.0, 0.96)  # int8 entry with no gain
+    report["models"]["mlp"]["controls"] = {
+        "small_alone": {"accuracy": 0.96, "latency_ms": 0.1, "size_bytes": 100}
+    }
+    assert L.entry_score(report)["score"] == 0.0
