@@ -57,7 +57,10 @@ def milestone_state(milestone, packages: dict[str, Package], left: dict[str, int
                for script in milestone.default_scripts()]
     if not all(r.is_file() for r in reports):
         return f"unlocked, not run yet: nox -s {milestone.session}"
-    runs = [json.loads(r.read_text()) for r in reports]
+    try:
+        runs = [json.loads(r.read_text()) for r in reports]
+    except (OSError, ValueError) as error:
+        return f"unlocked, results unreadable ({error}): run nox -s {milestone.session} again"
     mode = " (quick)" if any(run.get("quick") for run in runs) else ""
     return f"unlocked, passed{mode}" if all(run.get("passed") for run in runs) \
         else f"unlocked, last run failed{mode}"
