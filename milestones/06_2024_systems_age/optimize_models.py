@@ -220,18 +220,26 @@ def gpt_val_loss(model: GPT, val_tokens, window: int, seed: int) -> float:
     return float(np.mean(losses))
 
 
-def kv_cache_run(model: GPT, prompt: np.ndarray) -> dict:
-    """256 greedy tokens uncached and cached: equality, times, cache bytes."""
-    generate_cached(model, prompt, 8)  # warm-up
-    started = time.perf_counter()
-    uncached = model.generate(prompt, GENERATED_TOKENS, temperature=0)
-    uncached_s = time.perf_counter() - started
+def _median_seconds(generate, repeats: int = 3):
+    """(the last result, the median wall time) of ``repeats`` calls of ``generate``."""
     times = []
-    for _ in range(3):
+    for _ in range(repeats):
         started = time.perf_counter()
-        cached, cache = generate_cached(model, prompt, GENERATED_TOKENS, return_cache=True)
+        result = generate()
         times.append(time.perf_counter() - started)
-    cached_s = float(np.median(times))
+    return result, float(np.median(times))
+
+
+def kv_cache_run(model: GPT, prompt: np.ndarray) -> dict:
+    """256 greedy tokens uncached and cached, timed alike: equality, times, cache bytes."""
+    model.generate(prompt, 8, temperature=0)  # warm-up of both paths
+    generate_cached(model, prompt, 8)
+    uncached, uncached_s = _median_seconds(
+        lambda: model.generate(prompt, GENERATED_TOKENS, temperature=0)
+    )
+    (cached, cache), cached_s = _median_seconds(
+        lambda: generate_cached(model, prompt, GENERATED_TOKENS, return_cache=True)
+    )
     return {
         "identical": bool(np.array_equal(uncached, cached)),
         "uncached_s": uncached_s,
