@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import itertools
 import weakref
+from operator import attrgetter
 from collections.abc import Sequence
 from typing import Any
 
@@ -91,14 +92,18 @@ class Node:
         """Gradients of the inputs from the gradients of the outputs (missing ones are zeros)."""
         if self.ctx is None:
             raise RuntimeError(_FREED_MESSAGE)
-        if self._output_meta is not None:  # several outputs: those not reaching the loss get zeros
-            output_grads = [
-                np.zeros(shape, dtype) if g is None else g
-                for g, (shape, dtype) in zip(output_grads, self._output_meta, strict=True)
-            ]
-        input_grads = self._rule(self.ctx, *output_grads)
-        if not isinstance(input_grads, (tuple, list)):
-            input_grads = (input_grads,)
+        if self._output_meta is None:
+            input_grads = self._rule(self.ctx, output_grads[0])
+        else:  # several outputs: those that did not reach the loss get zeros
+            input_grads = self._rule(
+                self.ctx,
+                *[
+                    np.zeros(shape, dtype) if g is None else g
+                    for g, (shape, dtype) in zip(output_grads, self._output_meta, strict=True)
+                ],
+            )
+        if type(input_grads) is not tuple:
+            input_grads = tuple(input_grads) if isinstance(input_grads, list) else (input_grads,)
         if len(input_grads) != len(self.inputs):
             raise RuntimeError(
                 f"backward of {self.name!r} returned {len(input_grads)} gradients, "
@@ -151,7 +156,16 @@ class AutogradLayer:
         """Record a node for ``output`` when grad mode is on and an input requires grad."""
         if not _GradMode.enabled or output.data.dtype.kind != "f":
             return
-        needs = tuple([t.requires_grad for t in inputs])
+        if len(inputs) == 2:
+            a, b = inputs
+            needs = (a.requires_grad, b.requires_grad)
+            arrays = (a.data, b.data)
+        elif len(inputs) == 1:
+            needs = (inputs[0].requires_grad,)
+            arrays = (inputs[0].data,)
+        else:
+            needs = tuple([t.requires_grad for t in inputs])
+            arrays = tuple([t.data for t in inputs])
         if True not in needs:
             return
         rule = RULES.get(op_name)
@@ -160,7 +174,7 @@ class AutogradLayer:
                 f"tt-autograd has no backward rule for op {op_name!r} of tt-tensor's op table; "
                 "the two packages disagree on the op table (see tinytorch.tensor.ops.OP_TABLE)"
             )
-        ctx = OpContext(tuple([t.data for t in inputs]), params, output.data, needs)
+        ctx = OpContext(arrays, params, output.data, needs)
         output.requires_grad = True
         output.grad_fn = Node(op_name, inputs, rule, ctx)
 
@@ -207,16 +221,19 @@ def topological_order(root: Node) -> list[Node]:
     reachable = {root}
     stack = [root]
     while stack:
-        for parent in stack.pop().parents():
-            if parent not in reachable:
+        inputs = stack.pop().inputs
+        if inputs is None:
+            raise RuntimeError(_FREED_MESSAGE)
+        for tensor in inputs:
+            parent = None if tensor is None else tensor.grad_fn
+            if parent is not None and parent not in reachable:
                 reachable.add(parent)
                 stack.append(parent)
     return sorted(reachable, key=_creation_order, reverse=True)
     # END SOLUTION
 
 
-def _creation_order(node: Node) -> int:
-    return node.sequence
+_creation_order = attrgetter("sequence")
 
 
 def _owned(grad: np.ndarray, dtype: np.dtype, handed_out: set[int]) -> np.ndarray:
@@ -228,7 +245,7 @@ def _owned(grad: np.ndarray, dtype: np.dtype, handed_out: set[int]) -> np.ndarra
     """
     if grad.dtype != dtype:
         return grad.astype(dtype)
-    if grad.base is not None or not grad.flags.writeable or id(grad) in handed_out:
+    if grad.base is not None or id(grad) in handed_out or not grad.flags.writeable:
         return grad.copy()
     handed_out.add(id(grad))
     return grad
@@ -237,12 +254,13 @@ def _owned(grad: np.ndarray, dtype: np.dtype, handed_out: set[int]) -> np.ndarra
 def _accumulate(tensor: Tensor, grad: np.ndarray, handed_out: set[int]) -> None:
     """Add ``grad`` into ``tensor.grad`` (gradients accumulate across backward calls)."""
     if tensor.grad is None:
-        tensor.grad = Tensor._from_array(_owned(grad, tensor.dtype, handed_out))
+        tensor.grad = Tensor._from_array(_owned(grad, tensor.data.dtype, handed_out))
     else:  # a new array in the leaf's dtype (NumPy turns 0-d sums into scalars)
-        tensor.grad.data = np.asarray(tensor.grad.data + grad, dtype=tensor.dtype)
+        tensor.grad.data = np.asarray(tensor.grad.data + grad, dtype=tensor.data.dtype)
 
 
-def _raise_shape_error(node: Node, index: int, tensor: Tensor, grad: np.ndarray) -> None:
+def _raise_shape_error(node: Node, tensor: Tensor, grad: np.ndarray) -> None:
+    index = next(i for i, t in enumerate(node.inputs) if t is tensor)
     raise RuntimeError(
         f"backward of {node.name!r} returned a gradient of shape {grad.shape} for input "
         f"{index}, which has shape {tuple(tensor.shape)}; a backward rule must return one "
@@ -268,24 +286,107 @@ def backward(tensor: Tensor, gradient: Any = None, retain_graph: bool = False) -
     pending[root][tensor._output_nr] = seed
     for node in topological_order(root):
         output_grads = pending.pop(node, None)
-        if output_grads is None:  # no gradient reached this node (its consumers returned None)
-            if not retain_graph:
-                node.release()
-            continue
-        if node._retained:
-            node.keep_retained_grads(output_grads, handed_out)
-        input_grads = node.apply(output_grads)  # one per input: apply() checks the count
-        for index, (inp, grad) in enumerate(zip(node.inputs, input_grads, strict=True)):
-            if inp is None or grad is None or not inp.requires_grad:
-                continue
-            if grad.shape != inp.data.shape:
-                _raise_shape_error(node, index, inp, grad)
-            if inp.grad_fn is None:
-                _accumulate(inp, grad, handed_out)
-                continue
-            slots = pending.setdefault(inp.grad_fn, [None] * inp.grad_fn.num_outputs)
-            previous = slots[inp._output_nr]
-            slots[inp._output_nr] = grad if previous is None else previous + grad
+        if output_grads is not None:  # None: no gradient reached this node
+            if node._retained:
+                node.keep_retained_grads(output_grads, handed_out)
+            input_grads = node.apply(output_grads)  # one per input: apply() checks the count
+            for inp, grad in zip(node.inputs, input_grads):
+                if grad is None or inp is None or not inp.requires_grad:
+                    continue
+                if grad.shape != inp.data.shape:
+                    _raise_shape_error(node, inp, grad)
+                producer = inp.grad_fn
+                if producer is None:  # a leaf: its .grad
+                    _accumulate(inp, grad, handed_out)
+                    continue
+                slots = pending.get(producer)
+                if slots is None:
+                    slots = pending[producer] = [None] * producer.num_outputs
+                previous = slots[inp._output_nr]
+                slots[inp._output_nr] = grad if previous is None else previous + grad
         if not retain_graph:
             node.release()
     # END SOLUTION
+
+
+def _owned(grad: np.ndarray, dtype: np.dtype, handed_out: set[int]) -> np.ndarray:
+    """A gradient array that no other tensor shares, in the leaf's dtype.
+
+    Rules may pass one array to several inputs (``a + b``) or return a
+    read-only broadcast view; a leaf's ``.grad`` must own its memory, since
+    optimizers and gradient clipping update it in place.
+    """
+    if grad.dtype != dtype:
+        return grad.astype(dtype)
+    if grad.base is not None or id(grad) in handed_out or not grad.flags.writeable:
+        return grad.copy()
+    handed_out.add(id(grad))
+    return grad
+
+
+def _accumulate(tensor: Tensor, grad: np.ndarray, handed_out: set[int]) -> None:
+    """Add ``grad`` into ``tensor.grad`` (gradients accumulate across backward calls)."""
+    if tensor.grad is None:
+        tensor.grad = Tensor._from_array(_owned(grad, tensor.data.dtype, handed_out))
+    else:  # a new array in the leaf's dtype (NumPy turns 0-d sums into scalars)
+        tensor.grad.data = np.asarray(tensor.grad.data + grad, dtype=tensor.data.dtype)
+
+
+def _raise_shape_error(node: Node, tensor: Tensor, grad: np.ndarray) -> None:
+    index = next(i for i, t in enumerate(node.inputs) if t is tensor)
+    raise RuntimeError(
+        f"backward of {node.name!r} returned a gradient of shape {grad.shape} for input "
+        f"{index}, which has shape {tuple(tensor.shape)}; a backward rule must return one "
+        "gradient of each input's shape (sum over broadcast dims)"
+    )
+
+
+def backward(tensor: Tensor, gradient: Any = None, retain_graph: bool = False) -> None:
+    """Accumulate d(tensor)/d(leaf) into ``.grad`` of every leaf that requires grad."""
+    if not tensor.requires_grad:
+        raise RuntimeError(
+            "backward(): this tensor does not require grad and has no grad_fn; did you create "
+            "the inputs with requires_grad=True, and compute it outside no_grad()?"
+        )
+    handed_out: set[int] = set()
+    seed = _initial_gradient(tensor, gradient)
+    if tensor.grad_fn is None:
+        _accumulate(tensor, seed, handed_out)  # seed is a new array: the caller's is not kept
+        return
+    # BEGIN SOLUTION
+    root = tensor.grad_fn
+    pending: dict[Node, list[np.ndarray | None]] = {root: [None] * root.num_outputs}
+    pending[root][tensor._output_nr] = seed
+    for node in topological_order(root):
+        output_grads = pending.pop(node, None)
+        if output_grads is not None:  # None: no gradient reached this node
+            if node._retained:
+                node.keep_retained_grads(output_grads, handed_out)
+            input_grads = node.apply(output_grads)  # one per input: apply() checks the count
+            for inp, grad in zip(node.inputs, input_grads):
+                if grad is not None and inp is not None and inp.requires_grad:
+                    _send(node, inp, grad, pending, handed_out)
+        if not retain_graph:
+            node.release()
+    # END SOLUTION
+
+
+def _send(
+    node: Node,
+    inp: Tensor,
+    grad: np.ndarray,
+    pending: dict[Node, list[np.ndarray | None]],
+    handed_out: set[int],
+) -> None:
+    """Pass ``grad`` on to input ``inp`` of ``node``: into a leaf's ``.grad``, or to its producer."""
+    if grad.shape != inp.data.shape:
+        _raise_shape_error(node, inp, grad)
+    producer = inp.grad_fn
+    if producer is None:
+        _accumulate(inp, grad, handed_out)
+        return
+    slots = pending.get(producer)
+    if slots is None:
+        slots = pending[producer] = [None] * producer.num_outputs
+    previous = slots[inp._output_nr]
+    slots[inp._output_nr] = grad if previous is None else previous + grad

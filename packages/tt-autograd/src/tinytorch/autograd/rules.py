@@ -65,7 +65,7 @@ def _kept_shape(shape: tuple[int, ...], axis) -> tuple[int, ...]:
 
 def _expand_reduced(grad: np.ndarray, shape: tuple[int, ...], axis, keepdims: bool) -> np.ndarray:
     """Copy the gradient of a reduction back over the input's shape (a new array)."""
-    if not keepdims:
+    if not keepdims and axis is not None:  # put the reduced dims back as size 1
         grad = grad.reshape(_kept_shape(shape, axis))
     expanded = np.empty(shape, dtype=grad.dtype)
     expanded[...] = grad
@@ -164,19 +164,21 @@ def matmul_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, Grad]:
     # BEGIN SOLUTION
     a, b = ctx.inputs
     need_a, need_b = ctx.needs_input_grad
+    if a.ndim == 2 and b.ndim == 2:  # the common case: plain matrices
+        return (g @ b.T if need_a else None, a.T @ g if need_b else None)
     a2 = a[None, :] if a.ndim == 1 else a
     b2 = b[:, None] if b.ndim == 1 else b
     g2 = g  # the column dim first, so that 1-D @ 1-D (a 0-d g) becomes 1x1
     if b.ndim == 1:
-        g2 = np.expand_dims(g2, -1)
+        g2 = g2[..., None]
     if a.ndim == 1:
-        g2 = np.expand_dims(g2, -2)
+        g2 = g2[..., None, :]
     grad_a = grad_b = None
     if need_a:
-        grad_a = unbroadcast(g2 @ np.swapaxes(b2, -1, -2), a2.shape)
+        grad_a = unbroadcast(g2 @ b2.swapaxes(-1, -2), a2.shape)
         grad_a = grad_a.reshape(a.shape) if a.ndim == 1 else grad_a
     if need_b:
-        grad_b = unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2.shape)
+        grad_b = unbroadcast(a2.swapaxes(-1, -2) @ g2, b2.shape)
         grad_b = grad_b.reshape(b.shape) if b.ndim == 1 else grad_b
     return grad_a, grad_b
     # END SOLUTION
@@ -364,7 +366,7 @@ def reshape_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
 
 def permute_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
     """The gradient is permuted back with the inverse permutation."""
-    return (np.transpose(g, np.argsort(ctx.params["dims"])),)
+    return (g.transpose(np.argsort(ctx.params["dims"])),)
 
 
 def expand_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
@@ -372,10 +374,14 @@ def expand_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
     return (unbroadcast(g, ctx.inputs[0].shape),)
 
 
+_BASIC_INDEX_TYPES = (int, np.integer, slice, type(None), type(Ellipsis))
+
+
 def _is_basic_index(index) -> bool:
     """True when ``x[index]`` selects each element at most once (ints, slices, None, ...)."""
-    parts = index if isinstance(index, tuple) else (index,)
-    return all(p is None or p is Ellipsis or isinstance(p, (int, np.integer, slice)) for p in parts)
+    if isinstance(index, tuple):
+        return all([isinstance(part, _BASIC_INDEX_TYPES) for part in index])
+    return isinstance(index, _BASIC_INDEX_TYPES)
 
 
 def getitem_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:

@@ -243,9 +243,13 @@ def ge(a, b):
 
 
 def sum(x, axis=None, keepdims=False):  # noqa: A001 - the op's name in the table
-    """Sum over ``axis`` (all axes when None)."""
+    """Sum over ``axis`` (all axes when None).
+
+    NOTE: the array methods (``x.sum``, ``x.max``, ...) skip the Python layer
+    that ``np.sum`` and friends go through first, about 1 µs per call.
+    """
     # BEGIN SOLUTION
-    return np.sum(x, axis=axis, keepdims=keepdims)
+    return x.sum(axis=axis, keepdims=keepdims)
     # END SOLUTION
 
 
@@ -257,23 +261,25 @@ def mean(x, axis=None, keepdims=False):
     """
     # BEGIN SOLUTION
     x = _float(x)
-    axes = range(x.ndim) if axis is None else (axis,) if isinstance(axis, int) else axis
-    count = math.prod(x.shape[a] for a in axes)
-    return np.asarray(np.sum(x, axis=axis, keepdims=keepdims) / x.dtype.type(count))
+    if axis is None:
+        count = x.size
+    else:
+        count = math.prod(x.shape[a] for a in ((axis,) if isinstance(axis, int) else axis))
+    return np.asarray(x.sum(axis=axis, keepdims=keepdims) / x.dtype.type(count))
     # END SOLUTION
 
 
 def max(x, axis=None, keepdims=False):  # noqa: A001 - the op's name in the table
     """Largest element over ``axis``."""
     # BEGIN SOLUTION
-    return np.max(x, axis=axis, keepdims=keepdims)
+    return x.max(axis=axis, keepdims=keepdims)
     # END SOLUTION
 
 
 def min(x, axis=None, keepdims=False):  # noqa: A001 - the op's name in the table
     """Smallest element over ``axis``."""
     # BEGIN SOLUTION
-    return np.min(x, axis=axis, keepdims=keepdims)
+    return x.min(axis=axis, keepdims=keepdims)
     # END SOLUTION
 
 
@@ -285,11 +291,11 @@ def var(x, axis=None, keepdims=False, correction=1):
 
 
 def argmax(x, axis=None, keepdims=False):
-    return np.argmax(x, axis=axis, keepdims=keepdims)
+    return x.argmax(axis=axis, keepdims=keepdims)
 
 
 def argmin(x, axis=None, keepdims=False):
-    return np.argmin(x, axis=axis, keepdims=keepdims)
+    return x.argmin(axis=axis, keepdims=keepdims)
 
 
 def softmax(x, axis=-1):
@@ -319,12 +325,12 @@ def log_softmax(x, axis=-1):
 
 def reshape(x, shape):
     """The same elements in a new shape (a view where NumPy can make one)."""
-    return np.reshape(x, shape)
+    return x.reshape(shape)
 
 
 def permute(x, dims):
     """Axes reordered: output axis i is input axis dims[i]."""
-    return np.transpose(x, dims)
+    return x.transpose(dims)
 
 
 def expand(x, shape):

@@ -296,6 +296,8 @@ class Tensor:
         A float number with an integer or boolean tensor gives float32 (the
         default dtype), not NumPy's float64.
         """
+        if isinstance(other, Tensor):
+            return self, other
         if isinstance(other, (float, np.floating)) and self.dtype.kind in "iub":
             return self.float(), Tensor._from_array(np.asarray(other, dtype=DEFAULT_FLOAT))
         return self, self._operand(other)
@@ -344,22 +346,21 @@ class Tensor:
         # base ** x = exp(x * log(base)), defined for base > 0
         return (self * self._operand(base).log()).exp()
 
-    def __matmul__(self, other):
-        return self.matmul(other)
-
-    def __rmatmul__(self, other):
-        return self._operand(other).matmul(self)
-
     def matmul(self, other: Any) -> Tensor:
         """Matrix product; leading dims broadcast as batch dims."""
         other = self._operand(other)
-        if self.ndim == 0 or other.ndim == 0:
+        a, b = self.data, other.data
+        if a.ndim == 0 or b.ndim == 0:
             raise ValueError(
-                "matmul: both operands need at least 1 dim, "
-                f"got shapes {self.shape} and {other.shape}"
+                f"matmul: both operands need at least 1 dim, got shapes {a.shape} and {b.shape}"
             )
-        check_same_dtype("matmul", self.dtype, other.dtype)
+        check_same_dtype("matmul", a.dtype, b.dtype)
         return dispatch.apply("matmul", self, other)
+
+    __matmul__ = matmul
+
+    def __rmatmul__(self, other):
+        return self._operand(other).matmul(self)
 
     # comparisons give boolean tensors
     def __eq__(self, other):  # type: ignore[override]
@@ -572,7 +573,7 @@ def _index_arg(index: Any) -> Any:
     if isinstance(index, Tensor):
         return index.data
     if isinstance(index, tuple):
-        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+        return tuple([i.data if isinstance(i, Tensor) else i for i in index])
     if isinstance(index, list):
         return np.asarray(index, dtype=np.int64) if len(index) == 0 else np.asarray(index)
     return index
