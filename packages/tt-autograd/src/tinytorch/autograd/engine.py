@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import itertools
 import weakref
-from operator import attrgetter
 from collections.abc import Sequence
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -196,7 +196,7 @@ def _initial_gradient(tensor: Tensor, gradient: Any) -> np.ndarray:
                 f"tensor has shape {tuple(tensor.shape)}; pass gradient=<tensor of that shape> "
                 "(for example a loss reduced with .sum() or .mean() needs none)"
             )
-        return np.ones(tensor.shape, dtype=tensor.dtype)
+        return np.ones(tensor.data.shape, dtype=tensor.data.dtype)
     # a copy: the caller's array must not become (or alias) a leaf's .grad
     array = np.array(
         gradient.data if isinstance(gradient, Tensor) else gradient, dtype=tensor.dtype
@@ -236,27 +236,24 @@ def topological_order(root: Node) -> list[Node]:
 _creation_order = attrgetter("sequence")
 
 
-def _owned(grad: np.ndarray, dtype: np.dtype, handed_out: set[int]) -> np.ndarray:
-    """A gradient array that no other tensor shares, in the leaf's dtype.
-
-    Rules may pass one array to several inputs (``a + b``) or return a
-    read-only broadcast view; a leaf's ``.grad`` must own its memory, since
-    optimizers and gradient clipping update it in place.
-    """
-    if grad.dtype != dtype:
-        return grad.astype(dtype)
-    if grad.base is not None or id(grad) in handed_out or not grad.flags.writeable:
-        return grad.copy()
-    handed_out.add(id(grad))
-    return grad
-
-
 def _accumulate(tensor: Tensor, grad: np.ndarray, handed_out: set[int]) -> None:
-    """Add ``grad`` into ``tensor.grad`` (gradients accumulate across backward calls)."""
-    if tensor.grad is None:
-        tensor.grad = Tensor._from_array(_owned(grad, tensor.data.dtype, handed_out))
-    else:  # a new array in the leaf's dtype (NumPy turns 0-d sums into scalars)
-        tensor.grad.data = np.asarray(tensor.grad.data + grad, dtype=tensor.data.dtype)
+    """Add ``grad`` into ``tensor.grad`` (gradients accumulate across backward calls).
+
+    A first gradient becomes ``.grad`` as it is when nothing else can see it.
+    But rules may pass one array to several inputs (``a + b``) or return a
+    read-only broadcast view, and a leaf's ``.grad`` must own its memory, since
+    optimizers and gradient clipping update it in place: those are copied.
+    """
+    dtype = tensor.data.dtype
+    if tensor.grad is not None:  # a new array in the leaf's dtype (NumPy makes 0-d sums scalars)
+        tensor.grad.data = np.asarray(tensor.grad.data + grad, dtype=dtype)
+    elif grad.dtype != dtype:
+        tensor.grad = Tensor._from_array(grad.astype(dtype))
+    elif grad.base is not None or id(grad) in handed_out or not grad.flags.writeable:
+        tensor.grad = Tensor._from_array(grad.copy())
+    else:
+        handed_out.add(id(grad))
+        tensor.grad = Tensor._from_array(grad)
 
 
 def _raise_shape_error(node: Node, tensor: Tensor, grad: np.ndarray) -> None:
@@ -290,7 +287,7 @@ def backward(tensor: Tensor, gradient: Any = None, retain_graph: bool = False) -
             if node._retained:
                 node.keep_retained_grads(output_grads, handed_out)
             input_grads = node.apply(output_grads)  # one per input: apply() checks the count
-            for inp, grad in zip(node.inputs, input_grads):
+            for inp, grad in zip(node.inputs, input_grads, strict=True):
                 if grad is None or inp is None or not inp.requires_grad:
                     continue
                 if grad.shape != inp.data.shape:
@@ -307,86 +304,3 @@ def backward(tensor: Tensor, gradient: Any = None, retain_graph: bool = False) -
         if not retain_graph:
             node.release()
     # END SOLUTION
-
-
-def _owned(grad: np.ndarray, dtype: np.dtype, handed_out: set[int]) -> np.ndarray:
-    """A gradient array that no other tensor shares, in the leaf's dtype.
-
-    Rules may pass one array to several inputs (``a + b``) or return a
-    read-only broadcast view; a leaf's ``.grad`` must own its memory, since
-    optimizers and gradient clipping update it in place.
-    """
-    if grad.dtype != dtype:
-        return grad.astype(dtype)
-    if grad.base is not None or id(grad) in handed_out or not grad.flags.writeable:
-        return grad.copy()
-    handed_out.add(id(grad))
-    return grad
-
-
-def _accumulate(tensor: Tensor, grad: np.ndarray, handed_out: set[int]) -> None:
-    """Add ``grad`` into ``tensor.grad`` (gradients accumulate across backward calls)."""
-    if tensor.grad is None:
-        tensor.grad = Tensor._from_array(_owned(grad, tensor.data.dtype, handed_out))
-    else:  # a new array in the leaf's dtype (NumPy turns 0-d sums into scalars)
-        tensor.grad.data = np.asarray(tensor.grad.data + grad, dtype=tensor.data.dtype)
-
-
-def _raise_shape_error(node: Node, tensor: Tensor, grad: np.ndarray) -> None:
-    index = next(i for i, t in enumerate(node.inputs) if t is tensor)
-    raise RuntimeError(
-        f"backward of {node.name!r} returned a gradient of shape {grad.shape} for input "
-        f"{index}, which has shape {tuple(tensor.shape)}; a backward rule must return one "
-        "gradient of each input's shape (sum over broadcast dims)"
-    )
-
-
-def backward(tensor: Tensor, gradient: Any = None, retain_graph: bool = False) -> None:
-    """Accumulate d(tensor)/d(leaf) into ``.grad`` of every leaf that requires grad."""
-    if not tensor.requires_grad:
-        raise RuntimeError(
-            "backward(): this tensor does not require grad and has no grad_fn; did you create "
-            "the inputs with requires_grad=True, and compute it outside no_grad()?"
-        )
-    handed_out: set[int] = set()
-    seed = _initial_gradient(tensor, gradient)
-    if tensor.grad_fn is None:
-        _accumulate(tensor, seed, handed_out)  # seed is a new array: the caller's is not kept
-        return
-    # BEGIN SOLUTION
-    root = tensor.grad_fn
-    pending: dict[Node, list[np.ndarray | None]] = {root: [None] * root.num_outputs}
-    pending[root][tensor._output_nr] = seed
-    for node in topological_order(root):
-        output_grads = pending.pop(node, None)
-        if output_grads is not None:  # None: no gradient reached this node
-            if node._retained:
-                node.keep_retained_grads(output_grads, handed_out)
-            input_grads = node.apply(output_grads)  # one per input: apply() checks the count
-            for inp, grad in zip(node.inputs, input_grads):
-                if grad is not None and inp is not None and inp.requires_grad:
-                    _send(node, inp, grad, pending, handed_out)
-        if not retain_graph:
-            node.release()
-    # END SOLUTION
-
-
-def _send(
-    node: Node,
-    inp: Tensor,
-    grad: np.ndarray,
-    pending: dict[Node, list[np.ndarray | None]],
-    handed_out: set[int],
-) -> None:
-    """Pass ``grad`` on to input ``inp`` of ``node``: into a leaf's ``.grad``, or to its producer."""
-    if grad.shape != inp.data.shape:
-        _raise_shape_error(node, inp, grad)
-    producer = inp.grad_fn
-    if producer is None:
-        _accumulate(inp, grad, handed_out)
-        return
-    slots = pending.get(producer)
-    if slots is None:
-        slots = pending[producer] = [None] * producer.num_outputs
-    previous = slots[inp._output_nr]
-    slots[inp._output_nr] = grad if previous is None else previous + grad
