@@ -74,6 +74,7 @@ EXAMPLES = {
     "maximum": ((A, B), {}),
     "minimum": ((A, B), {}),
     "matmul": ((A, _R.standard_normal((3, 4))), {}),
+    "addmm": ((B, A.T, A), {"beta": 0.5, "alpha": 2.0}),
     "neg": ((A,), {}),
     "pow": ((P,), {"exponent": 1.7}),
     "exp": ((A,), {}),

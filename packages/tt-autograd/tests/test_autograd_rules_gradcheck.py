@@ -130,6 +130,21 @@ CASES: dict[str, list] = {
         ("strided", lambda a, b: a @ b, [strided(r(2, 3)), strided(r(3, 2))]),
         ("same-tensor", lambda a: a @ a, [r(3, 3)]),
     ],
+    "addmm": [
+        ("bias-row", lambda c, a, b: c.addmm(a, b), [r(4), r(2, 3), r(3, 4)]),
+        ("bias-column", lambda c, a, b: c.addmm(a, b), [r(2, 1), r(2, 3), r(3, 4)]),
+        ("bias-full", lambda c, a, b: c.addmm(a, b), [r(2, 4), r(2, 3), r(3, 4)]),
+        ("bias-scalar", lambda c, a, b: c.addmm(a, b), [r(), r(2, 3), r(3, 4)]),
+        (
+            "beta-alpha",
+            lambda c, a, b: c.addmm(a, b, beta=0.5, alpha=-2.0),
+            [r(4), r(2, 3), r(3, 4)],
+        ),
+        ("beta-zero", lambda c, a, b: c.addmm(a, b, beta=0), [r(4), r(2, 3), r(3, 4)]),
+        ("transposed", lambda c, a, b: c.addmm(a.T, b.T), [r(4), r(3, 2), r(4, 3)]),
+        ("empty-inner", lambda c, a, b: c.addmm(a, b), [r(4), r(2, 0), r(0, 4)]),
+        ("same-tensor", lambda c, a: c.addmm(a, a), [r(3), r(3, 3)]),
+    ],
     "neg": _unary_cases(lambda x: -x),
     "pow": [(f"p={p}", _power(p), [pos(2, 3)]) for p in (2, 3, 0.5, -1, 1.7, 1, 0)]
     + [(f"negative-base-p={p}", _power(p), [r(2, 3)]) for p in (2, 3, -1)]

@@ -57,6 +57,10 @@ FAMILIES = {
         lambda a, b, v: ((a @ b) @ v).tanh() + (v @ b.transpose(-1, -2)).sum(),
         [R.standard_normal((2, 3, 4)), R.standard_normal((4, 4)), R.standard_normal(4)],
     ),
+    "addmm": family(
+        lambda c, a, b: c.addmm(a, b).tanh() + c.addmm(a, b, beta=0.5, alpha=-2.0),
+        [R.standard_normal(4), R.standard_normal((2, 3)), R.standard_normal((3, 4))],
+    ),
     "reductions": family(
         lambda x: (
             x.sum(dim=0) * x.mean(dim=1, keepdim=True)

@@ -38,6 +38,16 @@ def test_hidden_linear_backward_is_twice_its_matmul():
     assert result.forward_flops == sum(r.forward_flops for r in result.layers)
 
 
+def test_addmm_flops_count_the_product_and_the_bias():
+    x, w = Tensor(np.ones((10, 8))), Tensor(np.ones((8, 4)), requires_grad=True)
+    b = Tensor(np.zeros(4), requires_grad=True)
+    with profile() as prof:
+        b.addmm(x, w)
+    assert prof.ops["addmm"].forward_flops == 2 * 10 * 8 * 4 + 10 * 4
+    _, backward = flops.op_flops("addmm", (b, x, w), {}, (Tensor(np.ones((10, 4))),))
+    assert backward == 2 * 10 * 8 * 4 + 10 * 4  # dW and db; x needs no gradient
+
+
 def test_conv2d_flops_by_hand():
     spatial = pytest.importorskip("tinytorch.spatial")
     conv = spatial.Conv2d(3, 8, kernel_size=3, padding=1)

@@ -27,6 +27,7 @@ CONTRACT = {
     "maximum": (2, (), True),
     "minimum": (2, (), True),
     "matmul": (2, (), True),
+    "addmm": (3, ("beta", "alpha"), True),
     "neg": (1, (), True),
     "pow": (1, ("exponent",), True),
     "exp": (1, (), True),
@@ -118,6 +119,7 @@ EXAMPLES = {
     "maximum": ((A, B), {}, np.maximum(A, B)),
     "minimum": ((A, B), {}, np.minimum(A, B)),
     "matmul": ((A, M[:3]), {}, A @ M[:3]),
+    "addmm": ((M[0], A, M[:3]), {"beta": 0.5, "alpha": 2.0}, 0.5 * M[0] + 2.0 * (A @ M[:3])),
     "neg": ((A,), {}, -A),
     "pow": ((P,), {"exponent": 1.7}, P**1.7),
     "exp": ((A,), {}, np.exp(A)),
@@ -220,6 +222,7 @@ def _exercise_tensor_api():
     x.softmax(dim=0), x.log_softmax()
     x.reshape(3, 2), x.permute(1, 0), b.expand(2, 3), x[:, 1], cat([x, x], dim=1)
     stack([b, b]), where(x > 0, x, b), x.clone()
+    Tensor(M[0], dtype=np.float64).addmm(x, Tensor(M[:3], dtype=np.float64))
 
 
 def test_tensor_api_passes_exactly_the_declared_params(recorder):

@@ -7,7 +7,7 @@ import operator
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
-from tinytorch.tensor import ShapeError, Tensor
+from tinytorch.tensor import DTypeError, ShapeError, Tensor, addmm
 
 # (shape of a, shape of b): scalars, size-1 dims, empty arrays, rank growth
 BROADCAST_SHAPES = [
@@ -290,6 +290,52 @@ def test_matmul_shape_mismatch_names_the_op_and_both_shapes():
 def test_matmul_of_a_scalar_is_an_error_naming_shapes():
     with pytest.raises(ValueError, match=r"matmul.*\(\).*\(3,\)"):
         Tensor(2.0) @ Tensor([1.0, 2.0, 3.0])
+
+
+# ----------------------------------------------------------------------------- addmm
+
+
+@pytest.mark.parametrize("bias_shape", [(4,), (2, 1), (2, 4), (), (1, 4)], ids=str)
+@pytest.mark.parametrize(("beta", "alpha"), [(1, 1), (0.5, -2.0), (2, 1)])
+def test_addmm_like_numpy(bias_shape, beta, alpha, rng):
+    bias, a, b = (_values(rng, s) for s in (bias_shape, (2, 3), (3, 4)))
+    out = Tensor(bias).addmm(Tensor(a), Tensor(b), beta=beta, alpha=alpha)
+    expected = beta * bias + alpha * (a @ b)
+    assert out.shape == (2, 4) and out.dtype == np.float32
+    assert_allclose(out.numpy(), expected, rtol=1e-5, atol=1e-6)
+    assert_allclose(
+        addmm(bias, a, b, beta=beta, alpha=alpha).numpy(), expected, rtol=1e-5, atol=1e-6
+    )
+
+
+def test_addmm_leaves_its_inputs_unchanged(rng):
+    bias, a, b = (_values(rng, s) for s in ((2, 4), (2, 3), (3, 4)))
+    copies = [bias.copy(), a.copy(), b.copy()]
+    Tensor(bias).addmm(Tensor(a), Tensor(b), alpha=3.0)
+    for before, after in zip(copies, (bias, a, b), strict=True):
+        assert_array_equal(before, after)
+
+
+def test_addmm_with_beta_zero_ignores_nan_in_the_bias(rng):
+    a, b = _values(rng, (2, 3)), _values(rng, (3, 4))
+    out = Tensor(np.full(4, np.nan, np.float32)).addmm(Tensor(a), Tensor(b), beta=0)
+    assert_allclose(out.numpy(), a @ b, rtol=1e-5)
+
+
+def test_addmm_errors_name_the_op_and_the_shapes():
+    bias, a = Tensor(np.ones(4)), Tensor(np.ones((2, 3)))
+    with pytest.raises(
+        ShapeError, match=r"addmm: mat1 of shape \(2, 3\) and mat2 of shape \(5, 4\)"
+    ):
+        bias.addmm(a, Tensor(np.ones((5, 4))))
+    with pytest.raises(ShapeError, match=r"addmm: the bias of shape \(3,\).*\(2, 4\)"):
+        Tensor(np.ones(3)).addmm(a, Tensor(np.ones((3, 4))))
+    with pytest.raises(ValueError, match=r"addmm: mat1 and mat2 must be matrices.*\(3,\)"):
+        bias.addmm(Tensor(np.ones(3)), Tensor(np.ones((3, 4))))
+    with pytest.raises(DTypeError, match="addmm.*float32.*float64"):
+        bias.addmm(a, Tensor(np.ones((3, 4)), dtype=np.float64))
+    with pytest.raises(DTypeError, match="addmm.*float64.*float32"):
+        Tensor(np.ones(4), dtype=np.float64).addmm(a, Tensor(np.ones((3, 4))))
 
 
 def test_broadcast_mismatch_names_the_op_and_both_shapes():

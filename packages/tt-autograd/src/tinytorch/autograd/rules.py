@@ -184,6 +184,22 @@ def matmul_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, Grad]:
     # END SOLUTION
 
 
+def addmm_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, Grad, Grad]:
+    """Y = beta C + alpha A @ B:  dL/dC = beta dL/dY (summed over broadcast dims),
+    dL/dA = alpha dL/dY @ B^T,  dL/dB = alpha A^T @ dL/dY."""
+    # BEGIN SOLUTION
+    bias, a, b = ctx.inputs
+    need_bias, need_a, need_b = ctx.needs_input_grad
+    beta, alpha = ctx.params["beta"], ctx.params["alpha"]
+    g_product = g if alpha == 1 else alpha * g
+    return (
+        unbroadcast(g if beta == 1 else beta * g, bias.shape) if need_bias else None,
+        g_product @ b.T if need_a else None,
+        a.T @ g_product if need_b else None,
+    )
+    # END SOLUTION
+
+
 # ----------------------------------------------------------------------------- unary
 
 
@@ -435,6 +451,7 @@ RULES: dict[str, Callable[[OpContext, np.ndarray], tuple[Grad, ...]]] = {
     "maximum": maximum_backward,
     "minimum": minimum_backward,
     "matmul": matmul_backward,
+    "addmm": addmm_backward,
     "neg": neg_backward,
     "pow": pow_backward,
     "exp": exp_backward,

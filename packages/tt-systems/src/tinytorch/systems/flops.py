@@ -124,6 +124,10 @@ def op_flops(op_name: str, inputs: tuple, params: dict, outputs: tuple) -> tuple
     if op_name == "matmul":
         forward = matmul_flops(_shape(inputs[0]), _shape(inputs[1]))
         return forward, forward * sum(needs)
+    if op_name == "addmm":  # bias + mat1 @ mat2: the product, then one add per output
+        bias, mat1, mat2 = inputs
+        matmul = matmul_flops(_shape(mat1), _shape(mat2))
+        return matmul + out_numel, matmul * (needs[1] + needs[2]) + out_numel * needs[0]
     if op_name == "LinearFunction":
         x, weight, bias = inputs
         matmul = linear_flops(_shape(x), _shape(weight), False)

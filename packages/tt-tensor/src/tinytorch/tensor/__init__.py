@@ -25,7 +25,7 @@ from .creation import (
     zeros_like,
 )
 from .errors import DTypeError, ShapeError
-from .tensor import Tensor, cat, stack, where
+from .tensor import Tensor, addmm, cat, stack, where
 
 float32 = "float32"
 float64 = "float64"
@@ -36,6 +36,7 @@ __all__ = [
     "ShapeError",
     "Tensor",
     "__version__",
+    "addmm",
     "arange",
     "cat",
     "default_generator",

@@ -32,6 +32,19 @@ def explain_kernel_error(
             f"{'second-to-last' if b.ndim >= 2 else 'only'} dim of the second ({inner_b}), "
             "and leading (batch) dims must broadcast"
         )
+    if op_name == "addmm" and len(inputs) == 3:
+        bias, a, b = inputs
+        if a.shape[1] != b.shape[0]:
+            return ShapeError(
+                f"addmm: mat1 of shape {tuple(a.shape)} and mat2 of shape {tuple(b.shape)} do "
+                f"not fit: mat1's columns ({a.shape[1]}) must equal mat2's rows ({b.shape[0]})"
+            )
+        return ShapeError(
+            f"addmm: the bias of shape {tuple(bias.shape)} cannot be broadcast to the "
+            f"product's shape {(a.shape[0], b.shape[1])} (mat1 {tuple(a.shape)} @ mat2 "
+            f"{tuple(b.shape)}); expected a bias of shape ({b.shape[1]},) or "
+            f"{(a.shape[0], b.shape[1])}"
+        )
     if op_name in ("reshape", "expand"):
         return ShapeError(
             f"{op_name}: cannot turn shape {tuple(inputs[0].shape)} "

@@ -99,6 +99,23 @@ def matmul(a, b):
     # END SOLUTION
 
 
+def addmm(bias, a, b, beta=1, alpha=1):
+    """beta * bias + alpha * (a @ b) for matrices a (n, k) and b (k, m), as ``torch.addmm``.
+
+    A linear layer in one op: the product is written into a new array and the
+    bias (broadcast to (n, m)) is added to it in place, so no second (n, m)
+    array is made.
+    """
+    # BEGIN SOLUTION
+    out = np.matmul(a, b)
+    if alpha != 1:
+        out *= alpha
+    if beta != 0:  # beta = 0 ignores the bias, NaN and inf included (as PyTorch)
+        out += bias if beta == 1 else beta * bias
+    return out
+    # END SOLUTION
+
+
 # ----------------------------------------------------------------------------- unary, elementwise
 
 
@@ -381,6 +398,7 @@ OP_TABLE: dict[str, OpDef] = _table(
     OpDef("maximum", maximum, 2),
     OpDef("minimum", minimum, 2),
     OpDef("matmul", matmul, 2),
+    OpDef("addmm", addmm, 3, ("beta", "alpha")),
     # unary elementwise
     OpDef("neg", neg, 1),
     OpDef("pow", pow, 1, ("exponent",)),

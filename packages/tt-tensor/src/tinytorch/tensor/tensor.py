@@ -359,6 +359,24 @@ class Tensor:
 
     __matmul__ = matmul
 
+    def addmm(self, mat1: Any, mat2: Any, *, beta: float = 1, alpha: float = 1) -> Tensor:
+        """``beta * self + alpha * (mat1 @ mat2)`` for matrices, as ``torch.addmm``.
+
+        ``b.addmm(x, W)`` is a linear layer's ``x @ W + b`` as one op: one
+        graph node and one output array instead of two. ``self`` (the bias)
+        broadcasts to the product's shape (n, m); all three share one dtype.
+        """
+        mat1, mat2 = self._operand(mat1), self._operand(mat2)
+        a, b = mat1.data, mat2.data
+        if a.ndim != 2 or b.ndim != 2:
+            raise ValueError(
+                f"addmm: mat1 and mat2 must be matrices (2 dims), got shapes {a.shape} and "
+                f"{b.shape}; use matmul (@) for vectors and batches"
+            )
+        check_same_dtype("addmm", a.dtype, b.dtype)
+        check_same_dtype("addmm", self.data.dtype, a.dtype)
+        return dispatch.apply("addmm", self, mat1, mat2, beta=beta, alpha=alpha)
+
     def __rmatmul__(self, other):
         return self._operand(other).matmul(self)
 
@@ -577,6 +595,12 @@ def _index_arg(index: Any) -> Any:
     if isinstance(index, list):
         return np.asarray(index, dtype=np.int64) if len(index) == 0 else np.asarray(index)
     return index
+
+
+def addmm(input: Any, mat1: Any, mat2: Any, *, beta: float = 1, alpha: float = 1) -> Tensor:  # noqa: A002
+    """``beta * input + alpha * (mat1 @ mat2)`` (``torch.addmm``); see ``Tensor.addmm``."""
+    bias = input if isinstance(input, Tensor) else Tensor(input)
+    return bias.addmm(mat1, mat2, beta=beta, alpha=alpha)
 
 
 def _tensors(values: Sequence[Any]) -> list[Tensor]:
