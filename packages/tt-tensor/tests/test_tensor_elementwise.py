@@ -336,6 +336,10 @@ def test_addmm_errors_name_the_op_and_the_shapes():
         bias.addmm(a, Tensor(np.ones((3, 4)), dtype=np.float64))
     with pytest.raises(DTypeError, match="addmm.*float64.*float32"):
         Tensor(np.ones(4), dtype=np.float64).addmm(a, Tensor(np.ones((3, 4))))
+    ints = [Tensor(np.ones(s, dtype=np.int64)) for s in ((4,), (2, 3), (3, 4))]
+    assert_array_equal(ints[0].addmm(ints[1], ints[2]).numpy(), np.full((2, 4), 4))
+    with pytest.raises(DTypeError, match="addmm: unsupported dtypes int64 and int64 and int64"):
+        ints[0].addmm(ints[1], ints[2], alpha=0.5)
 
 
 def test_broadcast_mismatch_names_the_op_and_both_shapes():

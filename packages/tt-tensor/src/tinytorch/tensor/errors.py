@@ -19,6 +19,10 @@ def _shapes(inputs) -> str:
     return " and ".join(str(tuple(t.shape)) for t in inputs)
 
 
+def _are_matrices(inputs) -> bool:
+    return len(inputs) == 2 and all(t.ndim == 2 for t in inputs)
+
+
 def explain_kernel_error(
     op_name: str, inputs, params: dict[str, Any], error: Exception
 ) -> Exception:
@@ -32,7 +36,7 @@ def explain_kernel_error(
             f"{'second-to-last' if b.ndim >= 2 else 'only'} dim of the second ({inner_b}), "
             "and leading (batch) dims must broadcast"
         )
-    if op_name == "addmm" and len(inputs) == 3:
+    if op_name == "addmm" and isinstance(error, ValueError) and _are_matrices(inputs[1:]):
         bias, a, b = inputs
         if a.shape[1] != b.shape[0]:
             return ShapeError(
