@@ -308,6 +308,13 @@ def test_addmm_like_numpy(bias_shape, beta, alpha, rng):
     )
 
 
+def test_addmm_with_a_python_number_bias_keeps_the_matrices_dtype(rng):
+    a, b = (Tensor(_values(rng, s), dtype=np.float64) for s in ((2, 3), (3, 4)))
+    out = addmm(0.5, a, b)
+    assert out.dtype == np.float64
+    assert_allclose(out.numpy(), 0.5 + a.numpy() @ b.numpy())
+
+
 def test_addmm_leaves_its_inputs_unchanged(rng):
     bias, a, b = (_values(rng, s) for s in ((2, 4), (2, 3), (3, 4)))
     copies = [bias.copy(), a.copy(), b.copy()]

@@ -598,9 +598,12 @@ def _index_arg(index: Any) -> Any:
 
 
 def addmm(input: Any, mat1: Any, mat2: Any, *, beta: float = 1, alpha: float = 1) -> Tensor:  # noqa: A002
-    """``beta * input + alpha * (mat1 @ mat2)`` (``torch.addmm``); see ``Tensor.addmm``."""
-    bias = input if isinstance(input, Tensor) else Tensor(input)
-    return bias.addmm(mat1, mat2, beta=beta, alpha=alpha)
+    """``beta * input + alpha * (mat1 @ mat2)`` (``torch.addmm``); see ``Tensor.addmm``.
+
+    A Python number as ``input`` takes mat1's float dtype, as in ``mat1 + number``.
+    """
+    mat1 = mat1 if isinstance(mat1, Tensor) else Tensor(mat1)
+    return mat1._operand(input).addmm(mat1, mat2, beta=beta, alpha=alpha)
 
 
 def _tensors(values: Sequence[Any]) -> list[Tensor]:
