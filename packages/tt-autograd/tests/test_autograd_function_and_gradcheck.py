@@ -161,6 +161,23 @@ def test_function_returning_a_wrongly_shaped_gradient_is_a_clear_error(leaf):
         WrongShape.apply(leaf([1.0, 2.0, 3.0])).sum().backward()
 
 
+def test_a_wrongly_shaped_gradient_names_the_input_by_position(leaf):
+    """The same tensor given twice: the message names the position whose gradient is wrong."""
+
+    class SecondWrong(Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            return a * b
+
+        @staticmethod
+        def backward(ctx, g):
+            return g, g.sum()
+
+    x = leaf([1.0, 2.0, 3.0])
+    with pytest.raises(RuntimeError, match=r"SecondWrong.*shape \(\) for input 1, .*\(3,\)"):
+        SecondWrong.apply(x, x).sum().backward()
+
+
 # ----------------------------------------------------------------------------- gradcheck itself
 
 

@@ -156,6 +156,7 @@ class AutogradLayer:
         """Record a node for ``output`` when grad mode is on and an input requires grad."""
         if not _GradMode.enabled or output.data.dtype.kind != "f":
             return
+        # This runs once per op: the common arities build their tuples without a loop.
         if len(inputs) == 2:
             a, b = inputs
             needs = (a.requires_grad, b.requires_grad)
@@ -256,8 +257,7 @@ def _accumulate(tensor: Tensor, grad: np.ndarray, handed_out: set[int]) -> None:
         tensor.grad = Tensor._from_array(grad)
 
 
-def _raise_shape_error(node: Node, tensor: Tensor, grad: np.ndarray) -> None:
-    index = next(i for i, t in enumerate(node.inputs) if t is tensor)
+def _raise_shape_error(node: Node, index: int, tensor: Tensor, grad: np.ndarray) -> None:
     raise RuntimeError(
         f"backward of {node.name!r} returned a gradient of shape {grad.shape} for input "
         f"{index}, which has shape {tuple(tensor.shape)}; a backward rule must return one "
@@ -287,11 +287,11 @@ def backward(tensor: Tensor, gradient: Any = None, retain_graph: bool = False) -
             if node._retained:
                 node.keep_retained_grads(output_grads, handed_out)
             input_grads = node.apply(output_grads)  # one per input: apply() checks the count
-            for inp, grad in zip(node.inputs, input_grads, strict=True):
+            for index, (inp, grad) in enumerate(zip(node.inputs, input_grads, strict=True)):
                 if grad is None or inp is None or not inp.requires_grad:
                     continue
                 if grad.shape != inp.data.shape:
-                    _raise_shape_error(node, inp, grad)
+                    _raise_shape_error(node, index, inp, grad)
                 producer = inp.grad_fn
                 if producer is None:  # a leaf: its .grad
                     _accumulate(inp, grad, handed_out)
