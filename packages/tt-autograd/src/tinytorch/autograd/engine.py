@@ -90,13 +90,14 @@ class Node:
 
     def apply(self, output_grads: list[np.ndarray | None]) -> Sequence[np.ndarray | None]:
         """Gradients of the inputs from the gradients of the outputs (missing ones are zeros)."""
-        if self.ctx is None:
+        ctx = self.ctx
+        if ctx is None:
             raise RuntimeError(_FREED_MESSAGE)
         if self._output_meta is None:
-            input_grads = self._rule(self.ctx, output_grads[0])
+            input_grads = self._rule(ctx, output_grads[0])
         else:  # several outputs: those that did not reach the loss get zeros
             input_grads = self._rule(
-                self.ctx,
+                ctx,
                 *[
                     np.zeros(shape, dtype) if g is None else g
                     for g, (shape, dtype) in zip(output_grads, self._output_meta, strict=True)
@@ -154,30 +155,35 @@ class AutogradLayer:
         self, op_name: str, inputs: tuple[Tensor, ...], params: dict, output: Tensor
     ) -> None:
         """Record a node for ``output`` when grad mode is on and an input requires grad."""
-        if not _GradMode.enabled or output.data.dtype.kind != "f":
-            return
         # This runs once per op: the common arities build their tuples without a loop.
         if len(inputs) == 2:
             a, b = inputs
+            if not (a.requires_grad or b.requires_grad):
+                return
             needs = (a.requires_grad, b.requires_grad)
             arrays = (a.data, b.data)
         elif len(inputs) == 1:
-            needs = (inputs[0].requires_grad,)
+            if not inputs[0].requires_grad:
+                return
+            needs = (True,)
             arrays = (inputs[0].data,)
         else:
             needs = tuple([t.requires_grad for t in inputs])
+            if True not in needs:
+                return
             arrays = tuple([t.data for t in inputs])
-        if True not in needs:
+        data = output.data
+        if not _GradMode.enabled or data.dtype.kind != "f":
             return
-        rule = RULES.get(op_name)
-        if rule is None:
+        try:
+            rule = RULES[op_name]
+        except KeyError:
             raise NotImplementedError(
                 f"tt-autograd has no backward rule for op {op_name!r} of tt-tensor's op table; "
                 "the two packages disagree on the op table (see tinytorch.tensor.ops.OP_TABLE)"
-            )
-        ctx = OpContext(arrays, params, output.data, needs)
+            ) from None
         output.requires_grad = True
-        output.grad_fn = Node(op_name, inputs, rule, ctx)
+        output.grad_fn = Node(op_name, inputs, rule, OpContext(arrays, params, data, needs))
 
     def backward(self, tensor: Tensor, gradient: Any, retain_graph: bool) -> None:
         backward(tensor, gradient, retain_graph=retain_graph)
@@ -197,7 +203,9 @@ def _initial_gradient(tensor: Tensor, gradient: Any) -> np.ndarray:
                 f"tensor has shape {tuple(tensor.shape)}; pass gradient=<tensor of that shape> "
                 "(for example a loss reduced with .sum() or .mean() needs none)"
             )
-        return np.ones(tensor.data.shape, dtype=tensor.data.dtype)
+        seed = np.empty(tensor.data.shape, dtype=tensor.data.dtype)
+        seed[...] = 1  # (np.ones does the same in Python code that costs more than the fill)
+        return seed
     # a copy: the caller's array must not become (or alias) a leaf's .grad
     array = np.array(
         gradient.data if isinstance(gradient, Tensor) else gradient, dtype=tensor.dtype
@@ -245,16 +253,15 @@ def _accumulate(tensor: Tensor, grad: np.ndarray, handed_out: set[int]) -> None:
     read-only broadcast view, and a leaf's ``.grad`` must own its memory, since
     optimizers and gradient clipping update it in place: those are copied.
     """
-    dtype = tensor.data.dtype
     if tensor.grad is not None:  # a new array in the leaf's dtype (NumPy makes 0-d sums scalars)
-        tensor.grad.data = np.asarray(tensor.grad.data + grad, dtype=dtype)
-    elif grad.dtype != dtype:
-        tensor.grad = Tensor._from_array(grad.astype(dtype))
-    elif grad.base is not None or id(grad) in handed_out or not grad.flags.writeable:
-        tensor.grad = Tensor._from_array(grad.copy())
-    else:
+        tensor.grad.data = np.asarray(tensor.grad.data + grad, dtype=tensor.data.dtype)
+    elif grad.dtype != tensor.data.dtype:
+        tensor.grad = Tensor._from_array(grad.astype(tensor.data.dtype))
+    elif grad.base is None and id(grad) not in handed_out and grad.flags.writeable:
         handed_out.add(id(grad))
         tensor.grad = Tensor._from_array(grad)
+    else:
+        tensor.grad = Tensor._from_array(grad.copy())
 
 
 def _raise_shape_error(node: Node, index: int, tensor: Tensor, grad: np.ndarray) -> None:
@@ -286,9 +293,14 @@ def backward(tensor: Tensor, gradient: Any = None, retain_graph: bool = False) -
         if output_grads is not None:  # None: no gradient reached this node
             if node._retained:
                 node.keep_retained_grads(output_grads, handed_out)
+            inputs = node.inputs
             input_grads = node.apply(output_grads)  # one per input: apply() checks the count
-            for index, (inp, grad) in enumerate(zip(node.inputs, input_grads, strict=True)):
-                if grad is None or inp is None or not inp.requires_grad:
+            for index in range(len(inputs)):
+                grad = input_grads[index]
+                if grad is None:
+                    continue
+                inp = inputs[index]
+                if inp is None or not inp.requires_grad:
                     continue
                 if grad.shape != inp.data.shape:
                     _raise_shape_error(node, index, inp, grad)
