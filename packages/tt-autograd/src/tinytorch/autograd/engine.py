@@ -88,14 +88,19 @@ class Node:
             raise RuntimeError(_FREED_MESSAGE)
         return [t.grad_fn for t in self.inputs if t is not None and t.grad_fn is not None]
 
-    def apply(self, output_grads: list[np.ndarray | None]) -> Sequence[np.ndarray | None]:
-        """Gradients of the inputs from the gradients of the outputs (missing ones are zeros)."""
+    def apply(self, output_grads: Any) -> Sequence[np.ndarray | None]:
+        """Gradients of the inputs from the gradients of the outputs.
+
+        ``output_grads`` is the one output's gradient for a node with one
+        output; for several outputs it is a list, with None for outputs that
+        did not reach the loss (the rule receives zeros for those).
+        """
         ctx = self.ctx
         if ctx is None:
             raise RuntimeError(_FREED_MESSAGE)
         if self._output_meta is None:
-            input_grads = self._rule(ctx, output_grads[0])
-        else:  # several outputs: those that did not reach the loss get zeros
+            input_grads = self._rule(ctx, output_grads)
+        else:
             input_grads = self._rule(
                 ctx,
                 *[
@@ -118,10 +123,10 @@ class Node:
             self._retained = {}
         self._retained[tensor._output_nr] = weakref.ref(tensor)
 
-    def keep_retained_grads(
-        self, output_grads: list[np.ndarray | None], handed_out: set[int]
-    ) -> None:
+    def keep_retained_grads(self, output_grads: Any, handed_out: set[int]) -> None:
         """Store the gradient on outputs that asked for it with ``retain_grad()``."""
+        if self.num_outputs == 1:
+            output_grads = [output_grads]
         for index, ref in self._retained.items():
             tensor, grad = ref(), output_grads[index]
             if tensor is not None and grad is not None:
@@ -264,6 +269,23 @@ def _accumulate(tensor: Tensor, grad: np.ndarray, handed_out: set[int]) -> None:
         tensor.grad = Tensor._from_array(grad.copy())
 
 
+def _add_output_grad(pending: dict[Node, Any], node: Node, output_nr: int, grad: np.ndarray) -> None:
+    """Sum ``grad`` into what output ``output_nr`` of ``node`` has received so far.
+
+    A node with one output (every op of the op table) keeps one array; a node
+    with several keeps a list with one entry per output.
+    """
+    if node.num_outputs == 1:
+        previous = pending.get(node)
+        pending[node] = grad if previous is None else previous + grad
+        return
+    slots = pending.get(node)
+    if slots is None:
+        slots = pending[node] = [None] * node.num_outputs
+    previous = slots[output_nr]
+    slots[output_nr] = grad if previous is None else previous + grad
+
+
 def _raise_shape_error(node: Node, index: int, tensor: Tensor, grad: np.ndarray) -> None:
     raise RuntimeError(
         f"backward of {node.name!r} returned a gradient of shape {grad.shape} for input "
@@ -286,8 +308,8 @@ def backward(tensor: Tensor, gradient: Any = None, retain_graph: bool = False) -
         return
     # BEGIN SOLUTION
     root = tensor.grad_fn
-    pending: dict[Node, list[np.ndarray | None]] = {root: [None] * root.num_outputs}
-    pending[root][tensor._output_nr] = seed
+    pending: dict[Node, Any] = {}  # the gradients each node's outputs have received so far
+    _add_output_grad(pending, root, tensor._output_nr, seed)
     for node in topological_order(root):
         output_grads = pending.pop(node, None)
         if output_grads is not None:  # None: no gradient reached this node
@@ -304,15 +326,10 @@ def backward(tensor: Tensor, gradient: Any = None, retain_graph: bool = False) -
                     continue
                 if grad.shape != inp.data.shape:
                     _raise_shape_error(node, index, inp, grad)
-                producer = inp.grad_fn
-                if producer is None:  # a leaf: its .grad
+                if inp.grad_fn is None:  # a leaf: its .grad
                     _accumulate(inp, grad, handed_out)
-                    continue
-                slots = pending.get(producer)
-                if slots is None:
-                    slots = pending[producer] = [None] * producer.num_outputs
-                previous = slots[inp._output_nr]
-                slots[inp._output_nr] = grad if previous is None else previous + grad
+                else:
+                    _add_output_grad(pending, inp.grad_fn, inp._output_nr, grad)
         if not retain_graph:
             node.release()
     # END SOLUTION
