@@ -100,6 +100,16 @@ def test_function_with_multiple_outputs(leaf):
     assert_allclose(x.grad.numpy(), [[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
 
 
+def test_retain_grad_on_one_output_of_several(leaf):
+    x = leaf([[1.0, 4.0, 2.0], [0.0, -1.0, 3.0]])
+    total, largest = SplitSum.apply(x)
+    largest.retain_grad()
+    (total * 3 + largest * 2).sum().backward()
+    assert_allclose(largest.grad.numpy(), [2.0, 2.0])
+    assert total.grad is None
+    assert_allclose(x.grad.numpy(), [[3.0, 5.0, 3.0], [3.0, 3.0, 5.0]])
+
+
 class ValuesAndIndices(Function):
     """A float output and an integer output, like max-pooling with indices."""
 
