@@ -11,7 +11,14 @@ All three start from the same weights, in float32. Target: tinytorch within
 from __future__ import annotations
 
 from harness import Case
-from mlp_reference import LR, SIZES, data, initial_weights, reference_steps
+from mlp_reference import (
+    LR,
+    SIZES,
+    check_same_losses,
+    data,
+    initial_weights,
+    reference_steps,
+)
 from tinytorch import nn
 from tinytorch.tensor import Tensor
 
@@ -42,12 +49,14 @@ def tinytorch_step():
         loss.backward()
         for p in params:
             p.data -= LR * p.grad.data
+        return loss
 
     return step
 
 
 def cases() -> list[Case]:
     steps = {"tinytorch": tinytorch_step(), **reference_steps()}
+    check_same_losses(steps)
     return [
         Case(
             "nn MLP 784-128-64-10 step, batch 64",

@@ -3,7 +3,8 @@
 Both benchmarks time tinytorch against the same two references: plain NumPy
 with a hand-written backward, and ``torch.nn`` when PyTorch is installed. A
 step is forward, softmax cross-entropy, backward and an SGD update, in float32,
-from the batch of ``data()`` and the weights of ``initial_weights()``.
+from the batch of ``data()`` and the weights of ``initial_weights()``; it
+returns the loss, which ``check_same_losses`` compares across the steps.
 """
 
 from __future__ import annotations
@@ -36,7 +37,10 @@ def initial_weights() -> list[tuple[np.ndarray, np.ndarray]]:
 
 
 def numpy_step():
-    """The step in plain NumPy: y = x W^T + b per layer, backward written by hand."""
+    """The step in plain NumPy: y = x W^T + b per layer, backward written by hand.
+
+    Like the others, it computes the loss (and returns it), not only its gradient.
+    """
     x, y = data()
     weights = initial_weights()
     rows = np.arange(BATCH)
@@ -50,7 +54,9 @@ def numpy_step():
             activations.append(h)
         shifted = h - h.max(axis=1, keepdims=True)
         exp = np.exp(shifted)
-        grad = exp / exp.sum(axis=1, keepdims=True)  # d(mean cross-entropy)/d(logits) ...
+        total = exp.sum(axis=1, keepdims=True)
+        loss = (np.log(total[:, 0]) - shifted[rows, y]).sum() / BATCH  # (.mean() costs more)
+        grad = exp / total  # d(mean cross-entropy)/d(logits) ...
         grad[rows, y] -= 1  # ... is (softmax - one_hot) / BATCH
         grad /= BATCH
         for i in reversed(range(len(weights))):
@@ -61,6 +67,7 @@ def numpy_step():
                 grad = (grad @ w) * (inputs > 0)
             w -= LR * grad_w
             b -= LR * grad_b
+        return loss
 
     return step
 
@@ -93,8 +100,24 @@ def torch_step():
         with torch.no_grad():
             for p in params:
                 p -= LR * p.grad
+        return loss.detach()
 
     return step
+
+
+def check_same_losses(steps: dict, count: int = 3, rtol: float = 1e-5) -> None:
+    """Run each step ``count`` times and raise unless they all report the same losses.
+
+    Every step starts from ``initial_weights()`` on ``data()``, so the first
+    loss checks the forward pass and each later one the gradients and update
+    before it (a step changes the loss by about 2%). A benchmark whose
+    implementations compute different things fails here instead of printing
+    a ratio.
+    """
+    losses = {name: [float(step()) for _ in range(count)] for name, step in steps.items()}
+    expected = losses["numpy"]
+    if not all(np.allclose(got, expected, rtol=rtol, atol=0) for got in losses.values()):
+        raise RuntimeError(f"the steps disagree on their first {count} losses: {losses}")
 
 
 def reference_steps() -> dict:
