@@ -73,9 +73,10 @@ class Function:
         ctx = FunctionCtx()
         ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
         arrays = [a.data if isinstance(a, Tensor) else a for a in args]
-        started = time.perf_counter()
+        observed = bool(dispatch._observers)  # a profiler is listening: time the forward
+        started = time.perf_counter() if observed else 0.0
         result = cls.forward(ctx, *arrays, **kwargs)
-        seconds = time.perf_counter() - started
+        seconds = time.perf_counter() - started if observed else 0.0
         several = isinstance(result, tuple)
         outputs = tuple(
             Tensor._from_array(np.asarray(r)) for r in (result if several else (result,))
@@ -83,6 +84,6 @@ class Function:
         wanted = _GradMode.enabled and any(ctx.needs_input_grad)
         if wanted and any(o.dtype.kind == "f" for o in outputs):
             attach(cls.__name__, args, cls.backward, ctx, outputs)
-        if dispatch._observers:
+        if observed:
             dispatch.notify_observers(cls.__name__, args, kwargs, outputs, seconds)
         return outputs if several else outputs[0]
