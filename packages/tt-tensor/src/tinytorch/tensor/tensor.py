@@ -92,7 +92,6 @@ class Tensor:
         "grad",
         "grad_fn",
         "_output_nr",
-        "_retains_grad",
         "__weakref__",
     )
     __array_priority__ = 1000  # ndarray <op> Tensor defers to Tensor's reflected method
@@ -102,7 +101,6 @@ class Tensor:
         self.grad: Tensor | None = None
         self.grad_fn: Any = None
         self._output_nr = 0
-        self._retains_grad = False
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -115,7 +113,6 @@ class Tensor:
         tensor.grad = None
         tensor.grad_fn = None
         tensor._output_nr = 0
-        tensor._retains_grad = False
         tensor.requires_grad = False
         return tensor
 
@@ -267,7 +264,6 @@ class Tensor:
 
     def retain_grad(self) -> None:
         """Keep ``.grad`` on this non-leaf tensor after backward (a leaf keeps it anyway)."""
-        self._retains_grad = True
         if self.grad_fn is not None:
             dispatch.require_autograd_layer("retain_grad()").retain_grad(self)
 
