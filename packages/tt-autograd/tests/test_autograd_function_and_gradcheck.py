@@ -257,6 +257,37 @@ def test_gradcheck_restores_grad(leaf):
     assert_allclose(x.numpy(), [1.0, 2.0])  # and the input's values
 
 
+class FailingBackward(Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x * x
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        raise ArithmeticError("a broken backward")
+
+
+def test_gradcheck_restores_grad_and_values_when_fn_or_backward_raises(leaf):
+    x = leaf([1.0, 2.0])
+    previous = Tensor([5.0, 6.0], dtype=np.float64)
+    x.grad = previous
+    with pytest.raises(ArithmeticError, match="a broken backward"):
+        gradcheck(FailingBackward.apply, x)
+    assert x.grad is previous
+    calls = []
+
+    def fails_on_a_perturbed_input(t):
+        calls.append(1)
+        if len(calls) > 1:  # the first call is gradcheck's forward; later ones perturb x
+            raise FloatingPointError("fn failed")
+        return t * t
+
+    with pytest.raises(FloatingPointError):
+        gradcheck(fails_on_a_perturbed_input, x)
+    assert x.grad is previous
+    assert_allclose(x.numpy(), [1.0, 2.0], rtol=0, atol=0)  # not left at 1 + eps
+
+
 def test_gradcheck_handles_views_empty_inputs_and_passthrough_args(leaf):
     base = np.arange(12.0).reshape(3, 4)
     strided = Tensor(base.T, dtype=np.float64, requires_grad=True)

@@ -269,7 +269,9 @@ def _accumulate(tensor: Tensor, grad: np.ndarray, handed_out: set[int]) -> None:
         tensor.grad = Tensor._from_array(grad.copy())
 
 
-def _add_output_grad(pending: dict[Node, Any], node: Node, output_nr: int, grad: np.ndarray) -> None:
+def _add_output_grad(
+    pending: dict[Node, Any], node: Node, output_nr: int, grad: np.ndarray
+) -> None:
     """Sum ``grad`` into what output ``output_nr`` of ``node`` has received so far.
 
     A node with one output (every op of the op table) keeps one array; a node

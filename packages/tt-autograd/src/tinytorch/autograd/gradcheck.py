@@ -103,27 +103,34 @@ def gradcheck(
     rng = np.random.default_rng(seed)
     outputs = _outputs(fn(*inputs))
     directions = [rng.standard_normal(o.shape) for o in outputs]
-    saved_grads = {i: inputs[i].grad for i in checked}
-    for i in checked:
-        inputs[i].grad = None
     differentiable = [(o, v) for o, v in zip(outputs, directions, strict=True) if o.requires_grad]
     if not differentiable:
         raise GradcheckError("gradcheck: no output of fn requires grad, so backward() cannot run")
-    total = sum((o * Tensor(v, dtype=o.dtype)).sum() for o, v in differentiable)
-    total.backward()
+    saved_grads = {i: inputs[i].grad for i in checked}
+    try:  # the inputs' own .grad comes back whatever fn or backward() raise
+        for i in checked:
+            inputs[i].grad = None
+        total = sum((o * Tensor(v, dtype=o.dtype)).sum() for o, v in differentiable)
+        total.backward()
+        analytic = {i: _gradient_or_zeros(inputs[i]) for i in checked}
+    finally:
+        for i in checked:
+            inputs[i].grad = saved_grads[i]
 
     problems = []
     for i in checked:
-        x = inputs[i]
-        analytic = np.zeros(x.shape) if x.grad is None else x.grad.data.astype(np.float64)
         numeric = _numeric_gradient(fn, inputs, i, directions, eps)
-        bad = ~np.isclose(analytic, numeric, atol=atol, rtol=rtol)
+        bad = ~np.isclose(analytic[i], numeric, atol=atol, rtol=rtol)
         if bad.any():
-            problems.append(_report(i, analytic, numeric, bad))
-        x.grad = saved_grads[i]
+            problems.append(_report(i, analytic[i], numeric, bad))
     if problems and raise_exception:
         raise GradcheckError("gradcheck failed:\n" + "\n".join(problems))
     return not problems
+
+
+def _gradient_or_zeros(x: Tensor) -> np.ndarray:
+    """x.grad in float64; zeros when no gradient reached x."""
+    return np.zeros(x.shape) if x.grad is None else x.grad.data.astype(np.float64)
 
 
 def _numeric_gradient(fn, inputs: tuple, index: int, directions, eps: float) -> np.ndarray:
@@ -136,10 +143,12 @@ def _numeric_gradient(fn, inputs: tuple, index: int, directions, eps: float) -> 
     numeric = np.zeros(x.shape, dtype=np.float64)
     for k in np.ndindex(x.shape):  # any strides: non-contiguous views and empty arrays too
         original = x[k]
-        x[k] = original + eps
-        plus = _projected_loss(fn, inputs, directions)
-        x[k] = original - eps
-        minus = _projected_loss(fn, inputs, directions)
-        x[k] = original
+        try:
+            x[k] = original + eps
+            plus = _projected_loss(fn, inputs, directions)
+            x[k] = original - eps
+            minus = _projected_loss(fn, inputs, directions)
+        finally:  # the input's data is never left perturbed, even when fn raises
+            x[k] = original
         numeric[k] = (plus - minus) / (2 * eps)
     return numeric
