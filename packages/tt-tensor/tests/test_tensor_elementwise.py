@@ -210,6 +210,16 @@ def test_clip_and_clamp():
         x.clip()
 
 
+def test_a_float_bound_clips_an_integer_tensor_in_float32():
+    ints = Tensor([1, 2, 3])
+    clipped = ints.clip(0.5, 1.5)  # not [1, 1, 1]: the bounds are not truncated to ints
+    assert clipped.dtype == np.float32
+    assert_allclose(clipped.numpy(), [1.0, 1.5, 1.5])
+    assert_allclose(ints.clamp(max=2.5).numpy(), [1.0, 2.0, 2.5])
+    assert Tensor([True, False]).clip(min=0.25).dtype == np.float32
+
+
+
 # ----------------------------------------------------------------------------- comparisons
 
 

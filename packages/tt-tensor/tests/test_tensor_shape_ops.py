@@ -270,6 +270,11 @@ def test_where_broadcasts_like_numpy(rng):
     assert_array_equal(where(condition, Tensor(a), 0.0).numpy(), np.where(condition, a, 0.0))
     assert where(condition, Tensor(a), 0.0).dtype == np.float32
     assert where(condition, 1.0, Tensor(a, dtype=np.float64)).dtype == np.float64
+    ints = Tensor(np.arange(6).reshape(2, 3))
+    assert where(condition, ints, 0.5).dtype == np.float32  # as in PyTorch, not float64
+    assert where(condition, Tensor(a), ints).dtype == np.float32
+    assert_array_equal(where(condition, ints, 0.5).numpy(), np.where(condition, ints.numpy(), 0.5))
+    assert where(condition, ints, 0).dtype == np.int64
     assert_array_equal(where(Tensor(a) > 0, 1.0, -1.0).numpy(), np.where(a > 0, 1.0, -1.0))
 
 

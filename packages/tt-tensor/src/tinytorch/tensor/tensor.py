@@ -290,10 +290,14 @@ class Tensor:
         """(self, other) ready for a binary op, promoted as PyTorch does for Python numbers.
 
         A float number with an integer or boolean tensor gives float32 (the
-        default dtype), not NumPy's float64.
+        default dtype), not NumPy's float64; an integer or boolean tensor with a
+        float tensor takes the float tensor's dtype (NumPy would make int64 with
+        float32 float64).
         """
         if isinstance(other, Tensor):
-            return self, other
+            if self.data.dtype is other.data.dtype:  # the usual case, decided at once
+                return self, other
+            return _float_category_wins(self, other)
         if isinstance(other, (float, np.floating)) and self.dtype.kind in "iub":
             return self.float(), Tensor._from_array(np.asarray(other, dtype=DEFAULT_FLOAT))
         return self, self._operand(other)
@@ -434,7 +438,13 @@ class Tensor:
         return dispatch.apply("minimum", *self._pair(other))
 
     def clip(self, min=None, max=None) -> Tensor:  # noqa: A002 - PyTorch's names
-        """Clamp into [min, max]; alias ``clamp``."""
+        """Clamp into [min, max]; alias ``clamp``.
+
+        A float bound on an integer or boolean tensor gives float32, as in
+        PyTorch (clipping [1, 2, 3] to [0.5, 1.5] is [1.0, 1.5, 1.5]).
+        """
+        if self.data.dtype.kind in "iub" and any(_is_float(b) for b in (min, max)):
+            return self.float().clip(min, max)
         return dispatch.apply("clip", self, min=min, max=max)
 
     clamp = clip
@@ -582,6 +592,24 @@ class _SizeProxy(int):
         return self._shape if dim is None else self._shape[dim]
 
 
+def _is_float(value: Any) -> bool:
+    return isinstance(value, (float, np.floating))
+
+
+def _float_category_wins(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
+    """PyTorch's promotion across categories: with one float and one integer or
+    boolean tensor, the integer one takes the float one's dtype. Otherwise
+    (same category) NumPy's promotion applies, as in PyTorch for dimensioned
+    tensors: float32 with float64 gives float64.
+    """
+    a_float, b_float = a.data.dtype.kind == "f", b.data.dtype.kind == "f"
+    if a_float and not b_float:
+        return a, b.to(a.data.dtype)
+    if b_float and not a_float:
+        return a.to(b.data.dtype), b
+    return a, b
+
+
 def _index_arg(index: Any) -> Any:
     """Replace Tensors inside an index by their arrays."""
     if isinstance(index, Tensor):
@@ -628,7 +656,10 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
     if condition.dtype != np.bool_:
         raise DTypeError(f"where: condition must be a boolean tensor, got dtype {condition.dtype}")
     like = a if isinstance(a, Tensor) else b if isinstance(b, Tensor) else Tensor(a)
-    return dispatch.apply("where", condition, like._operand(a), like._operand(b))
+    a, b = like._operand(a), like._operand(b)
+    if a.data.dtype is not b.data.dtype:
+        a, b = _float_category_wins(a, b)
+    return dispatch.apply("where", condition, a, b)
 
 
 dispatch.register_tensor_type(Tensor)
