@@ -298,7 +298,7 @@ class Tensor:
             if self.data.dtype is other.data.dtype:  # the usual case, decided at once
                 return self, other
             return _float_category_wins(self, other)
-        if isinstance(other, (float, np.floating)) and self.dtype.kind in "iub":
+        if _is_float(other) and self.dtype.kind in "iub":
             return self.float(), Tensor._from_array(np.asarray(other, dtype=DEFAULT_FLOAT))
         return self, self._operand(other)
 
@@ -597,10 +597,11 @@ def _is_float(value: Any) -> bool:
 
 
 def _float_category_wins(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
-    """PyTorch's promotion across categories: with one float and one integer or
-    boolean tensor, the integer one takes the float one's dtype. Otherwise
-    (same category) NumPy's promotion applies, as in PyTorch for dimensioned
-    tensors: float32 with float64 gives float64.
+    """(a, b) promoted across categories as PyTorch does.
+
+    With one float and one integer or boolean tensor, the other takes the
+    float one's dtype. Within a category NumPy's promotion applies, as in
+    PyTorch for tensors with dims: float32 with float64 gives float64.
     """
     a_float, b_float = a.data.dtype.kind == "f", b.data.dtype.kind == "f"
     if a_float and not b_float:
