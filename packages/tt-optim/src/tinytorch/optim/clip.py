@@ -7,7 +7,7 @@ of the update, between ``backward()`` and ``optimizer.step()``.
 
 One deliberate difference from PyTorch: a non-finite gradient norm (an
 ``inf`` or ``nan`` somewhere in the gradients) raises
-:class:`NonFiniteGradientError` by default, naming the parameters at fault,
+``NonFiniteGradientError`` by default, naming the parameters at fault,
 instead of scaling every gradient by ``nan``. With ``error_if_nonfinite=False``
 the gradients are left untouched and the non-finite norm is returned, so the
 caller can skip the step.

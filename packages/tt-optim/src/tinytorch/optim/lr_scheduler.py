@@ -23,7 +23,7 @@ from typing import Any
 class LRScheduler:
     """Base class: keeps ``base_lrs`` and ``last_epoch`` and writes the lr of every group.
 
-    Subclasses define :meth:`lr_at`. Building a scheduler performs its first
+    Subclasses define ``lr_at``. Building a scheduler performs its first
     step (``last_epoch`` becomes 0), so the optimizer's lr already holds the
     schedule's value at step 0.
     """
@@ -75,7 +75,7 @@ class LRScheduler:
         }
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore what :meth:`state_dict` saved (lists come back as lists)."""
+        """Restore what ``state_dict`` saved (lists come back as lists)."""
         self.__dict__.update(state_dict)
 
 

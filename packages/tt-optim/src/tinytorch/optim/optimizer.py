@@ -33,8 +33,8 @@ class Optimizer:
             defaults for their parameters.
         defaults: the hyper-parameters every group starts from.
 
-    Subclasses implement :meth:`update` (the rule for one parameter) and
-    :meth:`init_state` (the buffers it keeps).
+    Subclasses implement ``update`` (the rule for one parameter) and
+    ``init_state`` (the buffers it keeps).
     """
 
     def __init__(self, params: Iterable, defaults: dict[str, Any]) -> None:
@@ -162,7 +162,7 @@ class Optimizer:
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore groups' options and per-parameter state saved by :meth:`state_dict`.
+        """Restore groups' options and per-parameter state saved by ``state_dict``.
 
         The optimizer must have been built on parameters of the same shapes, in
         the same groups and order. Index keys may be ints or strings (from JSON).

@@ -12,13 +12,13 @@ what is easy to get wrong by hand:
 
 - gradient accumulation (``accumulation_steps=k``: k mini-batches, each
   loss divided by k, add up to one step on a k times larger batch);
-- gradient clipping (``grad_clip=max_norm``, via :func:`clip_grad_norm_`);
+- gradient clipping (``grad_clip=max_norm``, via ``clip_grad_norm_``);
 - scheduler stepping per epoch or per optimizer step (``scheduler_interval``),
   and ReduceLROnPlateau fed with a monitored metric;
 - evaluation in ``eval()`` mode under ``no_grad``;
 - a per-epoch ``history`` (losses, metrics, lr, time, throughput) for plots;
-- early stopping on any history metric (:class:`EarlyStopping`);
-- a clear stop, :class:`NonFiniteLossError`, the moment the loss is nan or inf,
+- early stopping on any history metric (``EarlyStopping``);
+- a clear stop, ``NonFiniteLossError``, the moment the loss is nan or inf,
   before the bad gradients reach the weights;
 - a progress bar (tqdm when installed; otherwise one printed line per epoch).
 """
@@ -123,7 +123,7 @@ class Trainer:
         scheduler_interval: ``"epoch"`` or ``"step"`` (after each optimizer step).
         scheduler_monitor: the history key fed to ReduceLROnPlateau
             (default ``"val_loss"``, or ``"train_loss"`` without validation data).
-        early_stopping: an :class:`EarlyStopping`, checked after every epoch.
+        early_stopping: an ``EarlyStopping``, checked after every epoch.
         progress: show a progress bar / per-epoch lines (False: silent).
     """
 
@@ -360,7 +360,7 @@ class Trainer:
         )
 
     def load_checkpoint(self, path) -> None:
-        """Resume from :meth:`save_checkpoint`: the next ``fit`` continues from the saved epoch."""
+        """Resume from ``save_checkpoint``: the next ``fit`` continues from the saved epoch."""
         state = load_checkpoint(path, self.model, self.optimizer, self.scheduler)
         self.epoch = state["epoch"] or 0
         self.global_step = state["extra"]["global_step"]
