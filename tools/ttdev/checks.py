@@ -4,10 +4,13 @@
   namespace shared by every package, and one such file shadows the others.
 - Every declared range on another tt-* package admits that package's local version.
 - Every milestone's declared scripts exist, and its ``also_requires`` names packages.
+- No package source uses Sphinx roles (``:class:`X` ``): the API reference is
+  rendered by mkdocstrings as Markdown, which would print them as they are.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -15,6 +18,7 @@ from .graph import Package, range_problems
 from .wheels import wheel_members
 
 NAMESPACE_INIT = "tinytorch/__init__.py"
+SPHINX_ROLE = re.compile(r":(?:func|class|meth|mod|attr|obj|data|exc):`")
 
 
 def namespace_problems_in_tree(packages: Iterable[Package]) -> list[str]:
@@ -24,6 +28,20 @@ def namespace_problems_in_tree(packages: Iterable[Package]) -> list[str]:
         for p in packages
         if (p.path / "src" / NAMESPACE_INIT).exists()
     ]
+
+
+def sphinx_role_problems(packages: Iterable[Package]) -> list[str]:
+    """Lines of package sources with a Sphinx role, which the Markdown API pages show raw."""
+    problems = []
+    for package in packages:
+        for source in sorted((package.path / "src").rglob("*.py")):
+            for number, line in enumerate(source.read_text().splitlines(), start=1):
+                if SPHINX_ROLE.search(line):
+                    problems.append(
+                        f"{source}:{number}: a Sphinx role, shown raw in the API reference; "
+                        "write ``name`` instead"
+                    )
+    return problems
 
 
 def namespace_problems_in_wheel(wheel: Path) -> list[str]:

@@ -1,4 +1,5 @@
-"""The lint checks: namespace __init__.py in trees and wheels, missing milestone scripts."""
+"""The lint checks: namespace __init__.py in trees and wheels, missing milestone scripts,
+Sphinx roles in docstrings."""
 
 import zipfile
 
@@ -6,6 +7,7 @@ from ttdev.checks import (
     milestone_problems,
     namespace_problems_in_tree,
     namespace_problems_in_wheel,
+    sphinx_role_problems,
 )
 from ttdev.graph import discover_packages
 from ttdev.specs import discover_milestones
@@ -55,3 +57,15 @@ def test_also_requires_must_name_a_package(tmp_path):
     assert milestones[0].package_roots == ("tt-attention", "tt-optim", "tt-optimm")
     problems = milestone_problems(milestones, packages)
     assert len(problems) == 1 and "'tt-optimm'" in problems[0]
+
+
+def test_a_sphinx_role_in_a_docstring_is_reported_with_its_line(tmp_path):
+    write_package(tmp_path, "tt-tensor")
+    write_package(tmp_path, "tt-nn")
+    packages = discover_packages(tmp_path / "packages")
+    assert sphinx_role_problems(packages.values()) == []
+    module = packages["tt-nn"].path / "src" / "tinytorch" / "nn" / "layers.py"
+    module.parent.mkdir(parents=True, exist_ok=True)
+    module.write_text('"""Layers.\n\nSee :class:`Linear` and ``Conv2d``."""\n')
+    problems = sphinx_role_problems(packages.values())
+    assert len(problems) == 1 and problems[0].startswith(f"{module}:3:")
