@@ -71,7 +71,8 @@ class Function:
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
         """Run forward on the arrays of ``args``; record a node when a gradient will be needed."""
         ctx = FunctionCtx()
-        ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+        # (list comprehensions: cheaper than generator expressions on this per-call path)
+        ctx.needs_input_grad = tuple([isinstance(a, Tensor) and a.requires_grad for a in args])
         arrays = [a.data if isinstance(a, Tensor) else a for a in args]
         observed = bool(dispatch._observers)  # a profiler is listening: time the forward
         started = time.perf_counter() if observed else 0.0
@@ -79,10 +80,10 @@ class Function:
         seconds = time.perf_counter() - started if observed else 0.0
         several = isinstance(result, tuple)
         outputs = tuple(
-            Tensor._from_array(np.asarray(r)) for r in (result if several else (result,))
+            [Tensor._from_array(np.asarray(r)) for r in (result if several else (result,))]
         )
-        wanted = _GradMode.enabled and any(ctx.needs_input_grad)
-        if wanted and any(o.dtype.kind == "f" for o in outputs):
+        wanted = _GradMode.enabled and True in ctx.needs_input_grad
+        if wanted and True in [o.data.dtype.kind == "f" for o in outputs]:
             attach(cls.__name__, args, cls.backward, ctx, outputs)
         if observed:
             dispatch.notify_observers(cls.__name__, args, kwargs, outputs, seconds)
