@@ -21,6 +21,7 @@ from mlp_reference import (
     initial_weights,
     reference_steps,
 )
+from sgd_step import backward_and_update
 from tinytorch.tensor import Tensor
 
 
@@ -44,11 +45,7 @@ def tinytorch_step(fused: bool = False):
             h = bias.addmm(h, weight) if fused else h @ weight + bias
             if i < len(params) - 2:
                 h = h.relu()
-        loss = -h.log_softmax(dim=1)[rows, y].mean()
-        loss.backward()
-        for p in params:
-            p.data -= LR * p.grad.data
-        return loss
+        return backward_and_update(-h.log_softmax(dim=1)[rows, y].mean(), params, LR)
 
     return step
 

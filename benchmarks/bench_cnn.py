@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 from harness import Case
 from numpy.lib.stride_tricks import sliding_window_view
+from sgd_step import module_step
 from tinytorch import nn
 from tinytorch.spatial import Conv2d, MaxPool2d
 from tinytorch.spatial import functional as F
@@ -58,16 +59,7 @@ def tinytorch_step(spec):
     learned = [m for m in model if isinstance(m, (Conv2d, nn.Linear))]
     for layer, (w, b) in zip(learned, _weights(spec), strict=True):
         layer.weight.data[...], layer.bias.data[...] = w, b
-    params = list(model.parameters())
-
-    def step():
-        model.zero_grad()
-        loss = loss_fn(model(x), y)
-        loss.backward()
-        for p in params:
-            p.data -= LR * p.grad.data
-
-    return step
+    return module_step(model, loss_fn, x, y, LR)
 
 
 # ---------------------------------------------------------------- plain NumPy

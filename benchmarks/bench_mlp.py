@@ -19,6 +19,7 @@ from mlp_reference import (
     initial_weights,
     reference_steps,
 )
+from sgd_step import module_step
 from tinytorch import nn
 from tinytorch.tensor import Tensor
 
@@ -40,18 +41,7 @@ def tinytorch_step():
             for name, a in zip(("weight", "bias"), pair, strict=True)
         }
     )
-    loss_fn = nn.CrossEntropyLoss()
-    params = list(model.parameters())
-
-    def step():
-        model.zero_grad()
-        loss = loss_fn(model(x), y)
-        loss.backward()
-        for p in params:
-            p.data -= LR * p.grad.data
-        return loss
-
-    return step
+    return module_step(model, nn.CrossEntropyLoss(), x, y, LR)
 
 
 def cases() -> list[Case]:
