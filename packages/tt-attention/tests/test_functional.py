@@ -204,3 +204,37 @@ def test_layer_norm_matches_pytorch(rng):
     np.testing.assert_allclose(out.data, expected.detach().numpy(), atol=1e-5)
     for mine, reference in [(X, tx), (W, tw), (B, tb)]:
         np.testing.assert_allclose(mine.grad.data, reference.grad.numpy(), rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("shape", [(3, 4), (3, 5, 3), (3, 4, 5)])
+def test_attention_mask_of_the_wrong_shape_names_the_expected_shape(shape, rng):
+    q = Tensor(rng.standard_normal((2, 5, 4)))
+    k = v = Tensor(rng.standard_normal((2, 3, 4)))
+    with pytest.raises(ValueError, match=r"attn_mask of shape .* expected a mask of shape \(5, 3"):
+        F.scaled_dot_product_attention(q, k, v, attn_mask=np.ones(shape, dtype=bool))
+
+
+@pytest.mark.parametrize("p", [-0.1, 1.5, float("nan")])
+def test_attention_dropout_outside_zero_one_is_refused(p, rng):
+    x = Tensor(rng.standard_normal((2, 3, 4)))
+    with pytest.raises(ValueError, match=r"scaled_dot_product_attention: dropout probability "
+                                         r"has to be between 0 and 1, but got"):
+        F.scaled_dot_product_attention(x, x, x, dropout_p=p)
+
+
+def test_attention_dropout_one_gives_zeros_and_zero_gradient(leaf):
+    # Regression: dropout_p=1.0 raised ZeroDivisionError; PyTorch returns zeros.
+    q = leaf(2, 3, 4)
+    out = F.scaled_dot_product_attention(q, q, q, dropout_p=1.0)
+    np.testing.assert_array_equal(out.data, 0)
+    out.sum().backward()
+    np.testing.assert_array_equal(q.grad.data, 0)
+
+
+def test_attention_with_weights_returns_the_weights_the_output_was_made_of(rng):
+    q = Tensor(rng.standard_normal((2, 3, 4)))
+    k = v = Tensor(rng.standard_normal((2, 5, 4)))
+    generator = np.random.default_rng(3)
+    out, weights = F.attention_with_weights(q, k, v, dropout_p=0.5, generator=generator)
+    np.testing.assert_allclose(out.data, weights.data @ v.data, atol=1e-12)
+    assert (weights.data == 0).any()  # dropped weights are zero in what is returned

@@ -27,7 +27,7 @@ def test_transformer_block_names_the_expected_shape_of_a_batchless_input():
     # Regression: a (T, C) input failed with "not enough values to unpack (expected 3, got 2)".
     block = TransformerBlock(8, 2)
     with pytest.raises(ValueError, match=r"MultiheadAttention: expected query of shape "
-                                         r"\(N, L, 8\) \(batch_first\), got \(5, 8\)"):
+                                         r"\(N, L, 8\) \(batch_first=True\), got \(5, 8\)"):
         block(Tensor(np.zeros((5, 8), dtype=np.float32)))
 
 

@@ -198,18 +198,17 @@ def causal_mask(target_length: int, source_length: int | None = None) -> np.ndar
     # END SOLUTION
 
 
-def _additive_mask(
-    attn_mask, is_causal: bool, target_length: int, source_length: int, dtype
-) -> np.ndarray | None:
+def _additive_mask(attn_mask, is_causal: bool, scores_shape: tuple[int, ...], dtype):
     """The mask as numbers to add to the scores: 0 where attention is allowed, -inf where not."""
     if is_causal and attn_mask is not None:
         raise ValueError("scaled_dot_product_attention: give attn_mask or is_causal=True, not both")
     if is_causal:
         # PyTorch aligns is_causal to the top-left corner: query i sees keys j <= i.
-        attn_mask = np.tri(target_length, source_length, dtype=bool)
+        attn_mask = np.tri(*scores_shape[-2:], dtype=bool)
     if attn_mask is None:
         return None
     mask = _array(attn_mask)
+    _check_mask_shape(mask.shape, scores_shape)
     if mask.dtype == np.bool_:
         return np.where(mask, np.asarray(0.0, dtype), np.asarray(-np.inf, dtype))
     if mask.dtype.kind != "f":
@@ -218,6 +217,20 @@ def _additive_mask(
             f"or floating point (added to the scores), got dtype {mask.dtype}"
         )
     return mask.astype(dtype, copy=False)
+
+
+def _check_mask_shape(shape: tuple[int, ...], scores_shape: tuple[int, ...]) -> None:
+    """Raise unless a mask of ``shape`` broadcasts to the scores ``(..., L, S)``."""
+    try:
+        fits = np.broadcast_shapes(shape, scores_shape) == scores_shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(
+            f"scaled_dot_product_attention: attn_mask of shape {tuple(shape)} does not "
+            f"broadcast to the attention scores {scores_shape} (..., L, S); expected a mask "
+            f"of shape {scores_shape[-2:]} or one that broadcasts to {scores_shape}"
+        )
 
 
 def masked_softmax(scores: np.ndarray) -> np.ndarray:
@@ -245,13 +258,16 @@ class ScaledDotProductAttentionFunction(Function):
 
     With P the attention probabilities, A = P * keep (dropout) and G = dL/dout:
 
-        dL/dv = A^T G,   dL/dA = G v^T,   dL/dP = dL/dA * keep,
-        dL/dS = P * (dL/dP - rowsum(dL/dP * P)),
+        dL/dv = A^T G,   dL/dA = G v^T (+ the gradient of A itself when it is returned),
+        dL/dP = dL/dA * keep,   dL/dS = P * (dL/dP - rowsum(dL/dP * P)),
         dL/dq = dL/dS k * scale,   dL/dk = dL/dS^T q * scale.
+
+    With ``return_weights=True`` the outputs are ``(out, A)``, so the weights
+    that ``MultiheadAttention`` returns are the ones the output was made of.
     """
 
     @staticmethod
-    def forward(ctx, query, key, value, additive_mask, keep, scale):
+    def forward(ctx, query, key, value, additive_mask, keep, scale, return_weights=False):
         # BEGIN SOLUTION
         scores = query @ key.swapaxes(-1, -2)
         scores *= scale
@@ -261,15 +277,18 @@ class ScaledDotProductAttentionFunction(Function):
         attention = probs * keep if keep is not None else probs
         ctx.save_for_backward(query, key, value, probs, attention, keep)
         ctx.scale = scale
-        return attention @ value
+        output = attention @ value
+        return (output, attention.copy()) if return_weights else output
         # END SOLUTION
 
     @staticmethod
-    def backward(ctx, grad_out):
+    def backward(ctx, grad_out, grad_attention=None):
         # BEGIN SOLUTION
         query, key, value, probs, attention, keep = ctx.saved_tensors
         grad_value = unbroadcast(attention.swapaxes(-1, -2) @ grad_out, value.shape)
         grad_probs = grad_out @ value.swapaxes(-1, -2)
+        if grad_attention is not None:
+            grad_probs += grad_attention
         if keep is not None:
             grad_probs *= keep
         grad_scores = grad_probs
@@ -280,6 +299,68 @@ class ScaledDotProductAttentionFunction(Function):
         grad_key = unbroadcast(grad_scores.swapaxes(-1, -2) @ query, key.shape)
         return grad_query, grad_key, grad_value, None, None, None
         # END SOLUTION
+
+
+def check_dropout_p(p: float, layer: str) -> None:
+    """Raise a ValueError naming ``layer`` unless ``0 <= p <= 1`` (NaN is refused too).
+
+    A bool is refused as well: ``MultiheadAttention(E, H, True)`` meant ``bias=True``
+    before the arguments took PyTorch's order, and would now be a dropout of 1.
+    """
+    if isinstance(p, (bool, np.bool_)):
+        raise TypeError(f"{layer}: the dropout probability must be a number, got {p!r}")
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"{layer}: dropout probability has to be between 0 and 1, but got {p}")
+
+
+def _dropout_keep(shape, dropout_p: float, dtype, generator) -> np.ndarray | None:
+    """The inverted-dropout factors: 0 (dropped) or 1 / (1 - p); zeros everywhere at p = 1."""
+    if dropout_p == 0.0:
+        return None
+    if dropout_p == 1.0:
+        return np.zeros(shape, dtype)
+    rng = generator if generator is not None else default_generator()
+    keep = (rng.random(shape, dtype=np.float32) >= dropout_p).astype(dtype)
+    keep *= np.asarray(1.0 / (1.0 - dropout_p), dtype)
+    return keep
+
+
+def attention_with_weights(
+    query: Tensor,
+    key: Tensor,
+    value: Tensor,
+    attn_mask=None,
+    dropout_p: float = 0.0,
+    is_causal: bool = False,
+    scale: float | None = None,
+    generator: np.random.Generator | None = None,
+    need_weights: bool = True,
+):
+    """``scaled_dot_product_attention`` that also returns its weights ``(..., L, S)``.
+
+    The arguments are those of ``scaled_dot_product_attention``. Returns
+    ``(output, weights)``: the weights are the (dropped-out) attention
+    probabilities the output was computed from, with a gradient; ``None`` when
+    ``need_weights`` is False.
+    """
+    check_dropout_p(dropout_p, "scaled_dot_product_attention")
+    if query.shape[-1] != key.shape[-1] or key.shape[-2] != value.shape[-2]:
+        raise ValueError(
+            "scaled_dot_product_attention: expected query (..., L, E), key (..., S, E) and "
+            f"value (..., S, Ev), got {tuple(query.shape)}, {tuple(key.shape)} "
+            f"and {tuple(value.shape)}"
+        )
+    dtype = query.dtype
+    target_length, source_length = query.shape[-2], key.shape[-2]
+    batch_shape = np.broadcast_shapes(query.shape[:-2], key.shape[:-2])
+    scores_shape = (*batch_shape, target_length, source_length)
+    mask = _additive_mask(attn_mask, is_causal, scores_shape, dtype)
+    scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
+    keep = _dropout_keep(scores_shape, dropout_p, dtype, generator)
+    result = ScaledDotProductAttentionFunction.apply(
+        query, key, value, mask, keep, np.asarray(scale, dtype), return_weights=need_weights
+    )
+    return result if need_weights else (result, None)
 
 
 def scaled_dot_product_attention(
@@ -322,26 +403,10 @@ def scaled_dot_product_attention(
         >>> scaled_dot_product_attention(q, k, v, is_causal=True).shape
         (2, 4, 8, 16)
     """
-    if query.shape[-1] != key.shape[-1] or key.shape[-2] != value.shape[-2]:
-        raise ValueError(
-            "scaled_dot_product_attention: expected query (..., L, E), key (..., S, E) and "
-            f"value (..., S, Ev), got {tuple(query.shape)}, {tuple(key.shape)} "
-            f"and {tuple(value.shape)}"
-        )
-    dtype = query.dtype
-    target_length, source_length = query.shape[-2], key.shape[-2]
-    mask = _additive_mask(attn_mask, is_causal, target_length, source_length, dtype)
-    scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
-    keep = None
-    if dropout_p > 0.0:
-        rng = generator if generator is not None else default_generator()
-        batch_shape = np.broadcast_shapes(query.shape[:-2], key.shape[:-2])
-        shape = (*batch_shape, target_length, source_length)
-        keep = (rng.random(shape, dtype=np.float32) >= dropout_p).astype(dtype)
-        keep *= np.asarray(1.0 / (1.0 - dropout_p), dtype)
-    return ScaledDotProductAttentionFunction.apply(
-        query, key, value, mask, keep, np.asarray(scale, dtype)
+    output, _ = attention_with_weights(
+        query, key, value, attn_mask, dropout_p, is_causal, scale, generator, need_weights=False
     )
+    return output
 
 
 # ---------------------------------------------------------------------------

@@ -214,21 +214,29 @@ class MultiheadAttention(Module):
     r"""MultiHead(Q, K, V) = Concat(head_1, ..., head_h) W_O^T + b_O,
     head_i = Attention(Q W_Q,i^T, K W_K,i^T, V W_V,i^T)  (Vaswani et al., 2017).
 
-    The query, key and value projections of all heads are one matrix,
-    ``in_proj_weight`` (3E x E, rows q, k, v), as in ``torch.nn.MultiheadAttention``,
-    so a self-attention projection is one matmul; the heads then attend in one
-    batched ``scaled_dot_product_attention``.
+    As ``torch.nn.MultiheadAttention``: the same arguments in the same order
+    and with the same defaults (``batch_first=False``: inputs are
+    ``(L, N, E)``; ``need_weights=True`` returns the weights averaged over the
+    heads). The query, key and value projections of all heads are one matrix,
+    ``in_proj_weight`` (3E x E, rows q, k, v), so a self-attention projection
+    is one matmul; the heads then attend in one batched fused attention.
 
     Args:
         embed_dim: E, the model width.
         num_heads: H; each head has E / H dims.
+        dropout: dropout probability on the attention weights (training mode only).
         bias: learn ``in_proj_bias`` and ``out_proj.bias``.
-        dropout: dropout on the attention weights (only in training mode).
-        batch_first: inputs are ``(N, L, E)`` (only True is supported).
+        add_bias_kv, add_zero_attn: only False is supported.
+        kdim, vdim: the key and value widths; only None or ``embed_dim`` is supported.
+        batch_first: inputs and output are ``(N, L, E)`` instead of ``(L, N, E)``.
+        device: only None or ``"cpu"``.
+        dtype: the parameters' dtype (default float32).
+        generator: NumPy generator for the initial weights and the dropout masks.
 
     Shape:
-        query ``(N, L, E)``, key and value ``(N, S, E)``, output ``(N, L, E)``;
-        attention weights ``(N, L, S)`` averaged over heads when asked for.
+        query ``(L, N, E)``, key and value ``(S, N, E)``, output ``(L, N, E)``
+        (``(N, L, E)``, ``(N, S, E)`` with ``batch_first=True``); attention
+        weights ``(N, L, S)`` averaged over heads, ``(N, H, L, S)`` otherwise.
 
     Attributes:
         in_proj_weight: ``(3E, E)``, Xavier-uniform. in_proj_bias: ``(3E,)``, zeros.
@@ -236,18 +244,26 @@ class MultiheadAttention(Module):
 
     Examples::
 
-        >>> mha = MultiheadAttention(128, 4)
+        >>> mha = MultiheadAttention(128, 4, batch_first=True)
         >>> x = tinytorch.tensor.randn(2, 10, 128)
-        >>> out, _ = mha(x, x, x, is_causal=True)
+        >>> out, weights = mha(x, x, x)
+        >>> out.shape, weights.shape
+        ((2, 10, 128), (2, 10, 10))
     """
 
     def __init__(
         self,
         embed_dim: int,
         num_heads: int,
-        bias: bool = True,
         dropout: float = 0.0,
-        batch_first: bool = True,
+        bias: bool = True,
+        add_bias_kv: bool = False,
+        add_zero_attn: bool = False,
+        kdim: int | None = None,
+        vdim: int | None = None,
+        batch_first: bool = False,
+        device=None,
+        dtype=None,
         generator: np.random.Generator | None = None,
     ):
         super().__init__()
@@ -256,15 +272,20 @@ class MultiheadAttention(Module):
                 f"MultiheadAttention: embed_dim={embed_dim} must be divisible by "
                 f"num_heads={num_heads}"
             )
-        if not batch_first:
-            raise ValueError(
-                "MultiheadAttention: only batch_first=True inputs (N, L, E) are supported"
-            )
+        F.check_dropout_p(dropout, "MultiheadAttention")
+        _refuse_unsupported(
+            add_bias_kv=(add_bias_kv, False),
+            add_zero_attn=(add_zero_attn, False),
+            kdim=(kdim, (None, embed_dim)),
+            vdim=(vdim, (None, embed_dim)),
+            device=(device, (None, "cpu")),
+        )
         self.embed_dim = embed_dim
         self.num_heads = num_heads
         self.head_dim = embed_dim // num_heads
         self.dropout = dropout
         self.batch_first = batch_first
+        self.generator = generator
         rng = generator if generator is not None else default_generator()
         self.in_proj_weight = Parameter(np.empty((3 * embed_dim, embed_dim), dtype=np.float32))
         init.xavier_uniform_(self.in_proj_weight, generator=rng)
@@ -272,6 +293,8 @@ class MultiheadAttention(Module):
         self.out_proj = Linear(embed_dim, embed_dim, bias=bias)
         if bias:
             self.out_proj.bias.data[...] = 0
+        if dtype is not None:
+            self.to(dtype)
 
     def _project(self, x: Tensor, first_row: int, parts: int) -> tuple[Tensor, ...]:
         """Project ``x`` (N, L, E) with in_proj rows from ``first_row``, ``parts`` x E of them."""
@@ -287,8 +310,12 @@ class MultiheadAttention(Module):
         return heads if isinstance(heads, tuple) else (heads,)
 
     def project_qkv(self, query: Tensor, key: Tensor, value: Tensor):
-        """The per-head queries, keys and values, each ``(N, H, L or S, E/H)``."""
-        self._check_inputs(query, key, value)
+        """The per-head queries, keys and values, each ``(N, H, L or S, E/H)``.
+
+        The inputs are batch first, ``(N, L, E)`` and ``(N, S, E)``, whatever
+        ``batch_first`` says (``forward`` transposes before it calls this).
+        """
+        self._check_inputs(query, key, value, batch_first=True)
         if query is key and key is value:
             return self._project(query, 0, 3)
         q = self._project(query, 0, 1)[0]
@@ -302,10 +329,14 @@ class MultiheadAttention(Module):
     def attend(
         self, q: Tensor, k: Tensor, v: Tensor, attn_mask=None, is_causal: bool = False
     ) -> Tensor:
-        """Attention of projected heads, then the output projection: ``(N, L, E)``."""
+        """Attention of projected heads, then the output projection: ``(N, L, E)``.
+
+        ``attn_mask`` follows ``scaled_dot_product_attention`` (boolean True = may attend).
+        """
         dropout_p = self.dropout if self.training else 0.0
         heads = F.scaled_dot_product_attention(
-            q, k, v, attn_mask=attn_mask, dropout_p=dropout_p, is_causal=is_causal
+            q, k, v, attn_mask=attn_mask, dropout_p=dropout_p, is_causal=is_causal,
+            generator=self.generator,
         )
         return self.out_proj(merge_heads(heads))
 
@@ -315,83 +346,138 @@ class MultiheadAttention(Module):
         key: Tensor,
         value: Tensor,
         key_padding_mask=None,
-        need_weights: bool = False,
+        need_weights: bool = True,
         attn_mask=None,
         average_attn_weights: bool = True,
         is_causal: bool = False,
     ):
         """Returns ``(attn_output, attn_weights)``; the weights are None unless ``need_weights``.
 
-        ``attn_mask`` and ``key_padding_mask`` follow PyTorch's convention *for
-        this module*: a boolean True marks a position that is NOT allowed to
-        attend (the opposite of ``scaled_dot_product_attention``); a float mask
-        is added to the scores. ``is_causal`` lets query ``i`` attend to keys
-        ``j <= i`` (top-left aligned, as ``scaled_dot_product_attention``), on
-        top of the other masks.
+        The masks follow ``torch.nn.MultiheadAttention``: boolean (True marks
+        a key that may NOT be attended to, the opposite of
+        ``scaled_dot_product_attention``) or floating point (added to the
+        scores); integer masks are refused. ``key_padding_mask`` is ``(N, S)``,
+        ``attn_mask`` ``(L, S)`` or ``(N * H, L, S)``. ``is_causal`` lets query
+        ``i`` attend to keys ``j <= i`` (top-left aligned), on top of the
+        other masks; unlike PyTorch, it needs no ``attn_mask``.
+
+        The weights are the (dropped-out) attention probabilities the output
+        was made of, with a gradient: ``(N, L, S)`` averaged over the heads
+        when ``average_attn_weights``, else ``(N, H, L, S)``.
         """
         # BEGIN SOLUTION
-        q, k, v = self.project_qkv(query, key, value)  # checks the shapes
-        mask = _module_mask_to_sdpa(attn_mask, key_padding_mask, self.num_heads, query.dtype)
+        self._check_inputs(query, key, value, self.batch_first)
+        if not self.batch_first:  # (L, N, E) -> (N, L, E), keeping self-attention's identity
+            query, key, value = _swap_batch_and_length(query, key, value)
+        batch, target_length, source_length = query.shape[0], query.shape[1], key.shape[1]
+        mask = self._additive_mask(
+            attn_mask, key_padding_mask, batch, target_length, source_length, query.dtype
+        )
         if is_causal:  # one additive mask, so the output and the weights see the same one
-            allowed = np.tri(query.shape[1], key.shape[1], dtype=bool)
+            allowed = np.tri(target_length, source_length, dtype=bool)
             causal = np.where(allowed, 0.0, -np.inf).astype(query.dtype)
             mask = causal if mask is None else mask + causal
-        output = self.attend(q, k, v, attn_mask=mask)
-        weights = self._weights(q, k, mask, average_attn_weights) if need_weights else None
+        q, k, v = self.project_qkv(query, key, value)
+        dropout_p = self.dropout if self.training else 0.0
+        heads, weights = F.attention_with_weights(
+            q, k, v, attn_mask=mask, dropout_p=dropout_p, generator=self.generator,
+            need_weights=need_weights,
+        )
+        output = self.out_proj(merge_heads(heads))
+        if not self.batch_first:
+            output = output.transpose(0, 1)
+        if weights is not None and average_attn_weights:
+            weights = weights.mean(axis=1)
         return output, weights
         # END SOLUTION
 
-    def _weights(self, q: Tensor, k: Tensor, mask, average: bool) -> Tensor:
-        """The attention probabilities (no gradient), for inspection."""
-        scores = q.data @ k.data.swapaxes(-1, -2) / np.sqrt(np.float32(self.head_dim))
-        if mask is not None:
-            scores = scores + mask
-        probs = F.masked_softmax(scores.astype(q.dtype))
-        return Tensor(probs.mean(axis=1) if average else probs)
-
-    def _check_inputs(self, query: Tensor, key: Tensor, value: Tensor) -> None:
+    def _check_inputs(self, query: Tensor, key: Tensor, value: Tensor, batch_first: bool) -> None:
+        layout = "(N, L, E)" if batch_first else "(L, N, E)"
         for name, x in (("query", query), ("key", key), ("value", value)):
             if x.ndim != 3 or x.shape[-1] != self.embed_dim:
+                expected = layout.replace("E", str(self.embed_dim))
                 raise ValueError(
-                    f"MultiheadAttention: expected {name} of shape (N, L, {self.embed_dim}) "
-                    f"(batch_first), got {tuple(x.shape)}"
+                    f"MultiheadAttention: expected {name} of shape {expected} "
+                    f"(batch_first={batch_first}), got {tuple(x.shape)}"
                 )
-        if key.shape[:2] != value.shape[:2] or query.shape[0] != key.shape[0]:
+        batch_axis, length_axis = (0, 1) if batch_first else (1, 0)
+        same_source = key.shape[length_axis] == value.shape[length_axis]
+        same_batch = query.shape[batch_axis] == key.shape[batch_axis] == value.shape[batch_axis]
+        if not (same_source and same_batch):
             raise ValueError(
-                "MultiheadAttention: key and value need the same (N, S) and query the same N, got "
-                f"query {tuple(query.shape)}, key {tuple(key.shape)}, value {tuple(value.shape)}"
+                f"MultiheadAttention: key and value need the same S and all three the same N "
+                f"(layout {layout}, batch_first={batch_first}), got query {tuple(query.shape)}, "
+                f"key {tuple(key.shape)}, value {tuple(value.shape)}"
             )
 
+    def _additive_mask(
+        self, attn_mask, key_padding_mask, batch: int, target_length: int, source_length: int,
+        dtype,
+    ) -> np.ndarray | None:
+        """The module's masks (True = blocked) as one additive mask (0 or -inf).
+
+        The result broadcasts against the scores ``(N, H, L, S)``.
+        """
+        heads = self.num_heads
+        total = None
+        if attn_mask is not None:
+            expected = [
+                (target_length, source_length),
+                (batch * heads, target_length, source_length),
+            ]
+            total = _mask_as_scores("attn_mask", attn_mask, expected, dtype)
+            if total.ndim == 3:
+                total = total.reshape(batch, heads, target_length, source_length)
+        if key_padding_mask is not None:
+            expected = [(batch, source_length)]
+            padding = _mask_as_scores("key_padding_mask", key_padding_mask, expected, dtype)
+            padding = padding[:, None, None, :]  # (N, 1, 1, S)
+            total = padding if total is None else total + padding
+        return total
+
     def extra_repr(self) -> str:
-        return f"embed_dim={self.embed_dim}, num_heads={self.num_heads}, dropout={self.dropout}"
+        return (
+            f"embed_dim={self.embed_dim}, num_heads={self.num_heads}, dropout={self.dropout}, "
+            f"batch_first={self.batch_first}"
+        )
 
 
 MultiHeadAttention = MultiheadAttention
 
 
-def _module_mask_to_sdpa(attn_mask, key_padding_mask, num_heads: int, dtype) -> np.ndarray | None:
-    """nn.MultiheadAttention's masks (True = blocked) as one additive mask (0 or -inf).
+def _swap_batch_and_length(query: Tensor, key: Tensor, value: Tensor):
+    """Transpose the first two axes of each input, once per distinct tensor."""
+    swapped = {}
+    for x in (query, key, value):
+        if id(x) not in swapped:
+            swapped[id(x)] = x.transpose(0, 1)
+    return swapped[id(query)], swapped[id(key)], swapped[id(value)]
 
-    ``attn_mask`` is ``(L, S)`` or ``(N * H, L, S)``; ``key_padding_mask`` is ``(N, S)``.
-    The result broadcasts against the scores ``(N, H, L, S)``.
-    """
-    total = None
-    if attn_mask is not None:
-        mask = attn_mask.data if isinstance(attn_mask, Tensor) else np.asarray(attn_mask)
-        total = (
-            np.where(mask, -np.inf, 0.0).astype(dtype)
-            if mask.dtype == np.bool_
-            else mask.astype(dtype)
+
+def _mask_as_scores(name: str, mask, expected_shapes, dtype) -> np.ndarray:
+    """A MultiheadAttention mask as numbers added to the scores: bool True -> -inf, float as is."""
+    mask = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    if mask.dtype != np.bool_ and mask.dtype.kind != "f":
+        raise TypeError(
+            f"MultiheadAttention: only bool and floating point {name} are supported "
+            f"(True or -inf marks a key that may not be attended to), got dtype {mask.dtype}"
         )
-        if total.ndim == 3:
-            total = total.reshape(-1, num_heads, *total.shape[1:])
-    if key_padding_mask is not None:
-        padding = (
-            key_padding_mask.data
-            if isinstance(key_padding_mask, Tensor)
-            else np.asarray(key_padding_mask)
+    if tuple(mask.shape) not in expected_shapes:
+        shapes = " or ".join(str(shape) for shape in expected_shapes)
+        raise ValueError(
+            f"MultiheadAttention: expected {name} of shape {shapes}, got {tuple(mask.shape)}"
         )
-        padding = np.where(padding, -np.inf, 0.0) if padding.dtype == np.bool_ else padding
-        padding = padding.astype(dtype)[:, None, None, :]  # (N, 1, 1, S)
-        total = padding if total is None else total + padding
-    return total
+    if mask.dtype == np.bool_:
+        return np.where(mask, -np.inf, 0.0).astype(dtype)
+    return mask.astype(dtype)
+
+
+def _refuse_unsupported(**arguments) -> None:
+    """Raise NotImplementedError for an argument PyTorch has but tinytorch does not implement."""
+    for name, (value, allowed) in arguments.items():
+        allowed = allowed if isinstance(allowed, tuple) else (allowed,)
+        if value not in allowed:
+            raise NotImplementedError(
+                f"MultiheadAttention: {name}={value!r} is not supported by tinytorch "
+                f"(only {' or '.join(repr(a) for a in allowed)})"
+            )

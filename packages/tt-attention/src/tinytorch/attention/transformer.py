@@ -86,7 +86,7 @@ class TransformerBlock(Module):
     def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, mlp_ratio: int = 4):
         super().__init__()
         self.ln1 = LayerNorm(embed_dim)
-        self.attn = MultiheadAttention(embed_dim, num_heads, dropout=dropout)
+        self.attn = MultiheadAttention(embed_dim, num_heads, dropout=dropout, batch_first=True)
         self.attn_dropout = Dropout(dropout)
         self.ln2 = LayerNorm(embed_dim)
         self.mlp = MLP(embed_dim, mlp_ratio * embed_dim, dropout=dropout)
