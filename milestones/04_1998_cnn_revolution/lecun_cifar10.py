@@ -51,7 +51,7 @@ def lenet_cifar() -> nn.Sequential:
 def main() -> int:
     ms = Milestone.from_script(__file__, description=__doc__.splitlines()[0])
     try:
-        (x_train, y_train), (x_test, y_test) = load_cifar10(ms.args.data_dir)
+        (x_train, y_train), (x_test, y_test) = load_cifar10(ms.args.data_dir, images_per_batch=None)
     except DatasetNotFoundError as missing:
         print(f"CIFAR-10 is not available, so nothing was trained:\n{missing}", file=sys.stderr)
         return 2  # as the other scripts that need data: no results file for a run that never ran

@@ -28,6 +28,7 @@ def official_batch(n, seed):
 
 
 def write_cifar_folder(root, n_per_batch=4):
+    """The six official file names holding batches of `n_per_batch` images each."""
     folder = root / "cifar-10-batches-py"
     folder.mkdir(parents=True)
     batches = {}
@@ -40,7 +41,7 @@ def write_cifar_folder(root, n_per_batch=4):
 
 def test_load_cifar10_shapes_values_and_channel_order(tmp_path):
     _, batches = write_cifar_folder(tmp_path)
-    (x_train, y_train), (x_test, y_test) = load_cifar10(tmp_path)
+    (x_train, y_train), (x_test, y_test) = load_cifar10(tmp_path, images_per_batch=None)
     assert x_train.shape == (20, 3, 32, 32) and x_test.shape == (4, 3, 32, 32)
     assert x_train.dtype == np.float32 and y_train.dtype == np.int64
     first = batches["data_batch_1"][b"data"][0]
@@ -54,7 +55,7 @@ def test_load_cifar10_shapes_values_and_channel_order(tmp_path):
 
 def test_load_cifar10_accepts_the_batches_folder_itself(tmp_path):
     folder, _ = write_cifar_folder(tmp_path)
-    (x_train, _), _ = load_cifar10(folder)
+    (x_train, _), _ = load_cifar10(folder, images_per_batch=None)
     assert x_train.shape == (20, 3, 32, 32)
 
 
@@ -92,7 +93,7 @@ def test_malicious_pickle_is_refused_and_never_run(tmp_path):
     with open(folder / "data_batch_3", "wb") as file:
         pickle.dump(payload, file, protocol=2)
     with pytest.raises(UnsafePickleError, match=r"refusing to load (posix|os|nt)\.system") as info:
-        load_cifar10(tmp_path)
+        load_cifar10(tmp_path, images_per_batch=None)
     assert "data_batch_3" in str(info.value)
     assert isinstance(info.value, pickle.UnpicklingError)
     assert not marker.exists()
@@ -116,17 +117,81 @@ def test_wrong_contents_are_a_format_error(tmp_path):
     with pytest.raises(
         DatasetFormatError, match=r"test_batch: expected b'data' uint8 of shape \(N, 3072\)"
     ):
-        load_cifar10(tmp_path)
+        load_cifar10(tmp_path, images_per_batch=None)
     with open(folder / "test_batch", "wb") as file:
         pickle.dump([1, 2, 3], file, protocol=2)
     with pytest.raises(DatasetFormatError, match="expected a dict"):
-        load_cifar10(tmp_path)
+        load_cifar10(tmp_path, images_per_batch=None)
 
 
 def test_missing_cifar10_names_places_and_remedy(tmp_path):
     with pytest.raises(DatasetNotFoundError) as info:
-        load_cifar10(tmp_path)
+        load_cifar10(tmp_path, images_per_batch=None)
     message = str(info.value)
     assert "CIFAR-10" in message
     assert str(tmp_path / "cifar-10-batches-py") in message and "data_dir" in message
     assert isinstance(info.value, FileNotFoundError)
+
+
+def test_official_loading_wants_10000_images_in_every_batch(tmp_path):
+    write_cifar_folder(tmp_path, n_per_batch=4)
+    with pytest.raises(DatasetFormatError,
+                       match=r"data_batch_1: expected 10,000 images, .* got 4 "
+                             r"\(images_per_batch=None reads a batch of any size\)"):
+        load_cifar10(tmp_path)
+    with pytest.raises(DatasetFormatError, match="data_batch_1: expected 3 images.* got 4"):
+        load_cifar10(tmp_path, images_per_batch=3)
+    (x_train, _), (x_test, _) = load_cifar10(tmp_path, images_per_batch=4)
+    assert (len(x_train), len(x_test)) == (20, 4)
+
+
+def test_one_short_batch_is_named(tmp_path):
+    folder, _ = write_cifar_folder(tmp_path, n_per_batch=4)
+    with open(folder / "data_batch_4", "wb") as file:
+        pickle.dump(official_batch(3, 9), file, protocol=2)
+    with pytest.raises(DatasetFormatError, match="data_batch_4: expected 4 images.* got 3"):
+        load_cifar10(tmp_path, images_per_batch=4)
+
+
+def test_labels_that_do_not_match_the_images_are_named(tmp_path):
+    folder, _ = write_cifar_folder(tmp_path)
+    batch = official_batch(4, 0)
+    batch[b"labels"] = batch[b"labels"][:3]
+    with open(folder / "data_batch_2", "wb") as file:
+        pickle.dump(batch, file, protocol=2)
+    with pytest.raises(DatasetFormatError, match=r"data_batch_2: expected 4 labels in 0..9"):
+        load_cifar10(tmp_path, images_per_batch=None)
+
+
+@pytest.mark.parametrize("keep", [0.0, 0.1, 0.5, 0.99])
+def test_a_truncated_batch_names_the_file_and_the_damage(tmp_path, keep):
+    folder, _ = write_cifar_folder(tmp_path)
+    raw = (folder / "data_batch_5").read_bytes()
+    (folder / "data_batch_5").write_bytes(raw[: int(len(raw) * keep)])
+    with pytest.raises(DatasetFormatError, match=r"data_batch_5: damaged or truncated") as info:
+        load_cifar10(tmp_path, images_per_batch=None)
+    assert f"{int(len(raw) * keep):,} bytes" in str(info.value)
+    assert not isinstance(info.value, pickle.UnpicklingError)  # not the bare pickle error
+
+
+def test_a_corrupted_batch_names_the_file(tmp_path):
+    folder, _ = write_cifar_folder(tmp_path)
+    raw = bytearray((folder / "test_batch").read_bytes())
+    raw[:4] = b"\x00junk"[:4]
+    (folder / "test_batch").write_bytes(bytes(raw))
+    with pytest.raises(DatasetFormatError, match=r"test_batch: damaged or truncated"):
+        load_cifar10(tmp_path, images_per_batch=None)
+
+
+def test_array_bytes_that_do_not_fit_its_shape_are_damage(tmp_path):
+    """A batch whose pixel bytes were cut inside the pickle (the shape says more)."""
+    raw = pickle.dumps(official_batch(2, 0), protocol=4)  # bytes stored as BINBYTES
+    pixels = official_batch(2, 0)[b"data"].tobytes()
+    whole = b"B" + len(pixels).to_bytes(4, "little") + pixels
+    cut = b"B" + (len(pixels) - 10).to_bytes(4, "little") + pixels[:-10]
+    damaged = raw.replace(whole, cut)
+    assert damaged != raw
+    path = tmp_path / "data_batch_1"
+    path.write_bytes(damaged)
+    with pytest.raises(DatasetFormatError, match="data_batch_1: damaged or truncated"):
+        restricted_load(path)

@@ -12,10 +12,12 @@ random data.
     load_fashion_mnist(data_dir)   IDX files in data_dir or        official 60,000 / 10,000
                                    /usr/share/datasets/fashion-mnist (Debian)
     load_cifar10(data_dir)         official cifar-10-batches-py    official 50,000 / 10,000
+                                   (images_per_batch=None: a subset in the same layout)
 """
 
 from .cifar import (
     CIFAR10_CLASSES,
+    CIFAR10_IMAGES_PER_BATCH,
     RestrictedUnpickler,
     UnsafePickleError,
     load_cifar10,
@@ -29,6 +31,7 @@ from .splits import stratified_split
 
 __all__ = [
     "CIFAR10_CLASSES",
+    "CIFAR10_IMAGES_PER_BATCH",
     "DatasetFormatError",
     "DatasetNotFoundError",
     "FASHION_MNIST_CLASSES",
