@@ -52,7 +52,7 @@ nox.options.error_on_missing_interpreters = True
 PACKAGES = discover_packages(ROOT / "packages")
 MILESTONES = discover_milestones(ROOT / "milestones")
 REUSE_ENV = "TT_REUSE_MILESTONE_RESULTS"   # milestones/common/testing.py reads it
-TOOLS_TEST_DEPS = ["pytest", "packaging", "numpy", "pyyaml", "nox"]
+TOOLS_TEST_DEPS = ["pytest", "packaging", "numpy", "pyyaml", "nox", "matplotlib"]
 
 
 def options_for(session: nox.Session, targets=()):

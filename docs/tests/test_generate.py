@@ -147,6 +147,20 @@ def test_a_recorded_run_shows_its_bars_verdict_and_plot(tree):
     assert "tt-badge-fail" in html and "12.5 s" in html and 'src="plots/train.png"' in html
 
 
+def test_a_run_s_declared_figures_are_its_plots(tree):
+    folder = tree / "results" / "milestones" / "01_1951_one"
+    folder.mkdir(parents=True)
+    figures = [{"name": n, "file": f"train_{n}.png", "title": n, "caption": ""}
+               for n in ("boundary", "loss", "missing")]
+    (folder / "train.json").write_text(json.dumps({"script": "train.py", "figures": figures}))
+    for name in ("boundary", "loss"):
+        (folder / f"train_{name}.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    (folder / "train.png").write_bytes(b"\x89PNG\r\n\x1a\n")  # an old run's plot: not shown
+    milestone = docs_model.read_milestones(tree)[0]
+    [result] = docs_model.milestone_results(tree, milestone)
+    assert result.plots == [folder / "train_boundary.png", folder / "train_loss.png"]
+
+
 def test_benchmarks_page_reads_the_bench_json_and_handles_its_absence(tree):
     assert "Run `nox -s bench`" in docs_render.bench_page(docs_model.read_bench(tree))
     bench = tree / "results" / "bench"

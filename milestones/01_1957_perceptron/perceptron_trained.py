@@ -70,8 +70,13 @@ def bce(p: Tensor, y: Tensor) -> Tensor:
     return -(y * p.log() + (1 - y) * (1 - p).log()).mean()
 
 
+def probability(model: Perceptron, x: np.ndarray) -> np.ndarray:
+    """The perceptron's P(class 1) for each row of ``x`` (for accuracy and the pictures)."""
+    return model(Tensor(x)).data
+
+
 def accuracy(model: Perceptron, x: np.ndarray, y: np.ndarray) -> float:
-    return float(((model(Tensor(x)).data > 0.5) == (y > 0.5)).mean())
+    return float(((probability(model, x) > 0.5) == (y > 0.5)).mean())
 
 
 def train(
@@ -130,7 +135,29 @@ def main() -> int:
     print(f"  loss {xor_losses[0]:.3f} -> {xor_losses[-1]:.3f}; XOR accuracy {xor_acc:.0%}")
     print("  No line separates {(0,1), (1,0)} from {(0,0), (1,1)}: one neuron is not enough.")
     ms.record("xor_accuracy", xor_acc)
+    draw_figures(ms, model, (x_test, y_test), xor_model, (x_xor, y_xor))
     return ms.finish()
+
+
+def draw_figures(ms: Milestone, model: Perceptron, test, xor_model: Perceptron, xor) -> None:
+    """The two decision boundaries side by side, and both losses on one axis."""
+    boundary = ms.figure(
+        "boundary", "One neuron draws one straight line",
+        caption="Colour is the perceptron's P(class 1); the black line is where it equals 0.5. "
+        "A line separates the first problem; on XOR every line leaves a point on the wrong "
+        "side (circled).")
+    boundary.panel("separable data: held-out points", "x1", "x2").decision_boundary(
+        lambda p: probability(model, p), *test)
+    boundary.panel("XOR: no line separates the classes", "x1", "x2").decision_boundary(
+        lambda p: probability(xor_model, p), *xor, bounds=(-0.5, 1.5, -0.5, 1.5))
+    loss = ms.figure(
+        "loss", "Training loss: the separable data is learned, XOR is not",
+        xlabel="gradient step", ylabel="BCE loss (nats)",
+        caption="On XOR the loss stays at ln 2, the loss of answering 0.5 for every point.")
+    loss.line("separable data", *ms.curve("separable loss"))
+    loss.line("XOR", *ms.curve("xor loss"))
+    loss.hline(np.log(2), "ln 2 = always 0.5")
+    loss.ylim(0)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,9 @@ the inputs in which the classes *are* linearly separable.
 Part 1 trains that network on the four XOR points for ten seeds and prints
 what the hidden layer learned. Part 2 trains it on a noisy cloud of XOR
 points and tests it on held-out ones. Part 3 removes the Tanh: two stacked
-linear layers compose to one linear map, and XOR is out of reach again.
+linear layers compose to one linear map, and XOR is out of reach again, as
+it is for a single layer (the perceptron of 1969). The figures put the
+decision boundaries side by side: one line, still one line, a curve that works.
 
 Run:  python milestones/02_1969_xor_crisis/xor_solved.py [--quick]
 """
@@ -57,6 +59,23 @@ def mlp(hidden: int = 4, activation: bool = True) -> nn.Sequential:
     """2 -> hidden -> 1 with a Tanh between the layers (or nothing, for part 3)."""
     middle = nn.Tanh() if activation else nn.Identity()
     return nn.Sequential(nn.Linear(2, hidden), middle, nn.Linear(hidden, 1), nn.Sigmoid())
+
+
+def single_layer() -> nn.Sequential:
+    """The perceptron of milestone 01 as layers: Linear(2, 1) -> Sigmoid."""
+    return nn.Sequential(nn.Linear(2, 1), nn.Sigmoid())
+
+
+def probability(model: nn.Module):
+    """``points -> P(class 1)`` of ``model``, for the decision-boundary pictures."""
+
+    def predict(points: np.ndarray) -> np.ndarray:
+        model.eval()
+        scores = model(Tensor(points)).data[:, 0]
+        model.train()
+        return scores
+
+    return predict
 
 
 def gradient_step(model: nn.Module, lr: float) -> None:
@@ -111,7 +130,7 @@ def show_hidden_features(model: nn.Sequential, x: np.ndarray, y: np.ndarray) -> 
     return separated
 
 
-def part_xor(ms: Milestone, steps: int) -> None:
+def part_xor(ms: Milestone, steps: int) -> nn.Module:
     print(f"Part 1: XOR with one hidden layer, {SEEDS} seeds, {steps} gradient steps each")
     x, y = xor_points()
     solved, loss_drops, grad_norms, seconds = [], [], [], 0.0
@@ -135,6 +154,7 @@ def part_xor(ms: Milestone, steps: int) -> None:
     ms.record("xor_min_loss_drop", min(loss_drops))
     ms.record("xor_min_grad_norm", min(grad_norms))
     ms.facts(model_or_params=first_model, train_seconds=seconds, samples=SEEDS * steps * len(x))
+    return first_model
 
 
 def part_cloud(ms: Milestone, steps: int) -> None:
@@ -150,9 +170,16 @@ def part_cloud(ms: Milestone, steps: int) -> None:
     test_acc = accuracy(model, x_test, y_test)
     print(f"  loss {losses[0]:.3f} -> {losses[-1]:.3f}; held-out accuracy {test_acc:.1%}")
     ms.record("noisy_xor_test_accuracy", test_acc)
+    cloud = ms.figure(
+        "cloud", f"Noisy XOR: {test_acc:.0%} of held-out points on the right side",
+        caption="The hidden layer bends the boundary around the four clusters; points the "
+        "noise pushed across it are circled.")
+    cloud.panel("held-out points", "x1", "x2").decision_boundary(
+        probability(model), x_test, y_test)
 
 
-def part_linear_stack(ms: Milestone, steps: int) -> None:
+def part_linear_stack(ms: Milestone, steps: int) -> dict[str, nn.Module]:
+    """Part 3: the network without Tanh, and a single layer; both are one line. Returns both."""
     print("Part 3: the same network without Tanh: Linear(2, 4) -> Linear(4, 1) -> Sigmoid")
     x, y = xor_points()
     manual_seed(ms.args.seed)
@@ -162,14 +189,49 @@ def part_linear_stack(ms: Milestone, steps: int) -> None:
     print(f"  loss {losses[0]:.3f} -> {losses[-1]:.3f}; XOR accuracy {acc:.0%}")
     print("  W2 (W1 x + b1) + b2 = (W2 W1) x + (W2 b1 + b2): still one line, like the perceptron.")
     ms.record("linear_stack_xor_accuracy", acc)
+    manual_seed(ms.args.seed)
+    perceptron = single_layer()
+    perceptron_losses, _ = train(perceptron, x, y, steps, XOR_LR)
+    print(f"  a single layer, Linear(2, 1) -> Sigmoid: XOR accuracy "
+          f"{accuracy(perceptron, x, y):.0%}")
+    for step, (stack_loss, single_loss) in enumerate(zip(losses, perceptron_losses, strict=True)):
+        ms.log("linear stack xor loss", step, stack_loss)
+        ms.log("single layer xor loss", step, single_loss)
+    return {"single layer": perceptron, "linear stack": model}
+
+
+def draw_crisis(ms: Milestone, solved: nn.Module, linear: dict[str, nn.Module]) -> None:
+    """1969 next to 1986: the boundaries on the four XOR points, and the three losses."""
+    x, y = xor_points()
+    crisis = ms.figure(
+        "crisis", "XOR: one line is not enough (1969), a hidden layer is (1986)",
+        caption="Colour is P(XOR = 1), the black line is P = 0.5, circled points are wrong. "
+        "Without a nonlinearity two layers are still one line.")
+    panels = (
+        ("one layer: Linear(2, 1)", linear["single layer"]),
+        ("two layers, no Tanh: one line", linear["linear stack"]),
+        ("hidden layer of 4 Tanh units", solved),
+    )
+    for title, model in panels:
+        crisis.panel(title, "x1", "x2").decision_boundary(
+            probability(model), x, y, bounds=(-0.5, 1.5, -0.5, 1.5))
+    loss = ms.figure(
+        "loss", "XOR training loss: only the hidden layer gets below ln 2",
+        xlabel="gradient step", ylabel="BCE loss (nats)")
+    loss.line("hidden layer (Tanh)", *ms.curve("xor loss (first seed)"))
+    loss.line("two layers, no Tanh", *ms.curve("linear stack xor loss"))
+    loss.line("one layer", *ms.curve("single layer xor loss"), linestyle=":")
+    loss.hline(np.log(2), "ln 2 = always 0.5")
+    loss.ylim(0)
 
 
 def main() -> int:
     ms = Milestone.from_script(__file__, description=__doc__.splitlines()[0])
     steps = ms.epochs(full=3000, quick=1000)
-    part_xor(ms, steps)
+    solved = part_xor(ms, steps)
     part_cloud(ms, steps)
-    part_linear_stack(ms, steps)
+    linear = part_linear_stack(ms, steps)
+    draw_crisis(ms, solved, linear)
     return ms.finish()
 
 

@@ -1,4 +1,4 @@
-"""The Milestone runner: command line, progress, metrics, bars, results file and plot.
+"""The Milestone runner: command line, progress, metrics, bars, results file and figures.
 
 A milestone script uses it like this::
 
@@ -7,13 +7,16 @@ A milestone script uses it like this::
         ...
         ms.log("loss", epoch, loss)
     ms.record("separable_test_accuracy", accuracy)
+    fig = ms.figure("loss", "The perceptron learns", xlabel="epoch", ylabel="BCE loss (nats)")
+    fig.line("training", *ms.curve("loss"))
     ms.facts(model_or_params=model, train_seconds=seconds, samples=n_seen)
     sys.exit(ms.finish())
 
 ``finish()`` checks every bar that ``milestone.toml`` declares for this script,
-prints a PASS/FAIL table, writes ``<results>/<milestone>/<script>.json`` (and a
-PNG of the logged curves when matplotlib is importable) and returns 0 only
-if every bar passed. A bar whose metric was never recorded fails.
+prints a PASS/FAIL table, draws every figure the script declared with
+:meth:`Milestone.figure` (``<results>/<milestone>/<script>_<name>.png``, see
+``figures.py``), writes ``<results>/<milestone>/<script>.json`` listing them,
+and returns 0 only if every bar passed. A bar whose metric was never recorded fails.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import sys
 import time
 from pathlib import Path
 
+from . import figures
 from .progress import progress
 from .provenance import installed_packages
 from .spec import MilestoneSpec, Script, load_milestone
@@ -84,6 +88,7 @@ class Milestone:
         self.metrics: dict[str, float] = {}
         self.curves: dict[str, list[tuple[float, float]]] = {}
         self.system_facts: dict[str, float] = {}
+        self.figures: dict[str, figures.Figure] = {}
         self._args: argparse.Namespace | None = None
         self._argv: list[str] | None = None
         self._started = time.perf_counter()
@@ -143,8 +148,31 @@ class Milestone:
         return progress(iterable, desc=desc, total=total)
 
     def log(self, name: str, step: float, value: float) -> None:
-        """Add a point to the curve ``name`` (plotted by :meth:`finish`)."""
+        """Add a point to the curve ``name`` (kept in the results JSON; drawn by a figure)."""
         self.curves.setdefault(name, []).append((float(step), float(value)))
+
+    def curve(self, name: str) -> tuple[list[float], list[float]]:
+        """The steps and values logged under ``name``, ready for ``figure.line(label, *...)``."""
+        if name not in self.curves:
+            raise KeyError(f"no curve {name!r} was logged; logged: {sorted(self.curves)}")
+        steps, values = zip(*self.curves[name], strict=True)
+        return list(steps), list(values)
+
+    def figure(self, name: str, title: str, xlabel: str = "", ylabel: str = "",
+               caption: str = "") -> figures.Figure:
+        """Declare a figure, drawn by :meth:`finish` as ``<script>_<name>.png``.
+
+        With ``xlabel`` or ``ylabel`` the figure starts with one panel and
+        ``fig.line(...)`` draws on it; otherwise add panels with ``fig.panel(...)``.
+        ``caption`` says in a sentence what to look at (the docs show it).
+        """
+        if name in self.figures:
+            raise ValueError(f"figure {name!r} is declared twice in {self.script.file}")
+        fig = figures.Figure(name, title, caption)
+        if xlabel or ylabel:
+            fig.panel(xlabel=xlabel, ylabel=ylabel)
+        self.figures[name] = fig
+        return fig
 
     def record(self, metric: str, value: float) -> None:
         """Record a result metric; :meth:`finish` checks it against the bars."""
@@ -197,6 +225,7 @@ class Milestone:
             "passed": bool(bars) and all(row["passed"] for row in bars),
             "facts": self.system_facts,
             "curves": {name: points for name, points in self.curves.items()},
+            "figures": [],
             "started_at": self._started_at.isoformat(timespec="seconds"),
             "wall_seconds": round(time.perf_counter() - self._started, 3),
             "python": platform.python_version(),
@@ -206,19 +235,29 @@ class Milestone:
         }
 
     def finish(self) -> int:
-        """Check bars, print the table, write JSON and plot; return 0 only if every bar passed."""
+        """Check bars, print the table, draw the figures, write JSON; 0 only if every bar passed."""
         report = self.report()
         print(format_report(report))
         out = self.results_dir
         out.mkdir(parents=True, exist_ok=True)
+        report["figures"] = self.write_figures(out)
         json_path = out / f"{self.script.stem}.json"
         json_path.write_text(json.dumps(report, indent=2, default=_jsonable) + "\n")
         print(f"results: {json_path}")
-        plot_path = write_plot(self.curves, out / f"{self.script.stem}.png", self.spec.title)
-        if plot_path:
-            print(f"plot:    {plot_path}")
         (out / f"{self.script.stem}.log").write_text(self._transcript.stop())
         return 0 if report["passed"] else 1
+
+
+    def write_figures(self, out: Path) -> list[dict]:
+        """Draw each declared figure into ``out``; their entries for the results JSON."""
+        if not self.figures:
+            return []
+        if figures.matplotlib_missing():
+            print("figures: not drawn, matplotlib is not installed (pip install matplotlib)")
+            return []
+        entries = [figures.save(fig, out, self.script.stem) for fig in self.figures.values()]
+        print("figures: " + ", ".join(str(out / entry["file"]) for entry in entries))
+        return entries
 
 
 class Transcript(io.TextIOBase):
@@ -267,30 +306,6 @@ def format_report(report: dict) -> str:
                      else f"  fact  {name} = {value}")
     lines.append("PASSED" if report["passed"] else "FAILED")
     return "\n".join(lines)
-
-
-def write_plot(curves: dict, path: Path, title: str) -> Path | None:
-    """Plot each logged curve in its own panel; None when matplotlib or curves are missing."""
-    if not curves:
-        return None
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return None
-    fig, axes = plt.subplots(1, len(curves), figsize=(4.5 * len(curves), 3.5), squeeze=False)
-    for ax, (name, points) in zip(axes[0], sorted(curves.items()), strict=True):
-        steps, values = zip(*points, strict=True)
-        ax.plot(steps, values)
-        ax.set_title(name)
-        ax.set_xlabel("step")
-    fig.suptitle(title)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
 
 
 def _numpy_version() -> str | None:

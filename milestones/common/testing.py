@@ -112,3 +112,19 @@ def assert_failed_its_bars(result: ScriptResult) -> None:
     assert result.returncode == 1, result.output
     assert "FAILED" in result.output
     assert result.report is not None and result.report["passed"] is False, result.output
+
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def assert_figures_written(result: ScriptResult, *names: str) -> None:
+    """The run's results JSON lists exactly the figures ``names``, each a PNG beside it."""
+    assert result.report is not None, result.output
+    listed = [entry["name"] for entry in result.report.get("figures", [])]
+    assert listed == list(names), f"figures listed {listed}, expected {list(names)}"
+    folder = result.results_dir / result.report["milestone"]["folder"]
+    for entry in result.report["figures"]:
+        path = folder / entry["file"]
+        assert path.is_file(), f"figure {entry['name']!r} listed but {path} is missing"
+        assert path.read_bytes()[:8] == PNG_SIGNATURE, f"{path} is not a PNG"
+        assert entry["title"], f"figure {entry['name']!r} has no title"

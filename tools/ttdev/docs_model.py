@@ -269,6 +269,16 @@ def _parse_bar(raw: dict, metrics: dict) -> Bar:
     return Bar(metric, value, op, threshold, passed, raw.get("description", ""))
 
 
+def declared_figures(data: dict, json_path: Path) -> list[Path]:
+    """The PNGs a run lists under ``figures`` (milestones/README.md), else ``<script>.png``."""
+    listed = [
+        json_path.parent / entry["file"]
+        for entry in data.get("figures") or []
+        if isinstance(entry, dict) and isinstance(entry.get("file"), str)
+    ]
+    return listed or [json_path.with_suffix(".png")]
+
+
 def read_script_result(json_path: Path) -> ScriptResult | None:
     try:
         data = json.loads(json_path.read_text())
@@ -297,7 +307,7 @@ def read_script_result(json_path: Path) -> ScriptResult | None:
         for name, info in raw_versions.items():
             versions[name] = info.get("version", "") if isinstance(info, dict) else str(info)
     stem = json_path.stem
-    plots = [p for p in [json_path.with_suffix(".png")] if p.is_file()]
+    plots = [p for p in declared_figures(data, json_path) if p.is_file()]
     return ScriptResult(
         script=data.get("script", stem + ".py"),
         json_path=json_path,

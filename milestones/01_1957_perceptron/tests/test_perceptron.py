@@ -7,7 +7,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from common.testing import assert_every_bar_passed, assert_failed_its_bars, run_milestone_script
+from common.testing import (
+    assert_every_bar_passed,
+    assert_failed_its_bars,
+    assert_figures_written,
+    run_milestone_script,
+)
 
 MILESTONE = Path(__file__).resolve().parents[1]
 SCRIPT = MILESTONE / "perceptron_trained.py"
@@ -27,6 +32,10 @@ def test_perceptron_learns_the_separable_problem(quick_run):
 
 def test_perceptron_cannot_solve_xor(quick_run):
     assert quick_run.metrics["xor_accuracy"] <= 0.75
+
+
+def test_quick_run_draws_both_decision_boundaries_and_the_losses(quick_run):
+    assert_figures_written(quick_run, "boundary", "loss")
 
 
 def test_an_untrained_perceptron_fails_its_bars(tmp_path):

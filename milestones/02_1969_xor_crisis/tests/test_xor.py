@@ -10,12 +10,21 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from common.testing import assert_every_bar_passed, assert_failed_its_bars, run_milestone_script
+from common.testing import (
+    assert_every_bar_passed,
+    assert_failed_its_bars,
+    assert_figures_written,
+    run_milestone_script,
+)
 
 MILESTONE = Path(__file__).resolve().parents[1]
 SCRIPT = MILESTONE / "xor_solved.py"
 sys.path.insert(0, str(MILESTONE))  # the script is also imported, to test its functions
 import xor_solved  # noqa: E402
+
+
+def test_quick_run_draws_the_crisis_the_cloud_and_the_losses(quick_run):
+    assert_figures_written(quick_run, "cloud", "crisis", "loss")
 
 
 def test_quick_run_passes_every_bar(quick_run):
