@@ -30,11 +30,13 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from common import Milestone  # noqa: E402
 from tinytorch import nn, optim  # noqa: E402
+from tinytorch.autograd import no_grad  # noqa: E402
 from tinytorch.optim import DataLoader, TensorDataset, Trainer  # noqa: E402
 from tinytorch.optim.datasets import DatasetNotFoundError, load_digits, load_mnist_sample  # noqa: E402
 from tinytorch.tensor import Tensor, manual_seed  # noqa: E402
 
 EVAL_BATCH = 1000
+DIGITS = tuple(str(digit) for digit in range(10))
 
 
 def mlp(pixels: int, hidden: tuple[int, int]) -> nn.Sequential:
@@ -68,6 +70,37 @@ def parameters_with_gradient(model: nn.Module, loss_fn, inputs, targets) -> dict
     return norms
 
 
+def predict(model: nn.Module, images: np.ndarray) -> np.ndarray:
+    """The class the model scores highest for each image (evaluation mode, no graph)."""
+    model.eval()
+    with no_grad():
+        logits = np.concatenate([
+            model(Tensor(images[start:start + EVAL_BATCH])).data
+            for start in range(0, len(images), EVAL_BATCH)
+        ])
+    model.train()
+    return logits.argmax(axis=1)
+
+
+def draw_training(ms: Milestone, name: str, title: str, class_names, test, predicted) -> None:
+    """Loss (train against test) and test accuracy by epoch; the test set's errors."""
+    images, labels = test
+    curves = ms.figure(f"{name}_training", f"{title}: the MLP learns",
+                       caption="Training loss is the mean over each epoch's minibatches; test "
+                       "loss and accuracy are measured on held-out images after each epoch.")
+    loss = curves.panel("cross-entropy by epoch", "epoch", "loss (nats)")
+    loss.line("train", *ms.curve(f"{name} train loss"))
+    loss.line("test", *ms.curve(f"{name} test loss"))
+    loss.ylim(0)
+    epochs, accuracy = ms.curve(f"{name} test accuracy")
+    curves.panel("test accuracy by epoch", "epoch", "accuracy (%)").line(
+        "test", epochs, 100 * np.asarray(accuracy)).ylim(top=100)
+    errors = ms.figure(f"{name}_errors", f"{title}: what the MLP gets wrong",
+                       caption="Rows are the true class, columns the predicted one: every "
+                       "count off the diagonal is a mistake, some shown on the right.")
+    errors.classification_errors(images, labels, predicted, class_names)
+
+
 def train_mlp(
     ms: Milestone,
     name: str,
@@ -77,9 +110,16 @@ def train_mlp(
     batch_size: int,
     epochs: int,
     scheduler=None,
+    class_names: tuple[str, ...] = DIGITS,
+    title: str = "",
 ) -> tuple[nn.Module, Trainer]:
-    """Train the MLP on ``data`` with the Trainer; record ``<name>_test_accuracy``, loss drop."""
+    """Train the MLP on ``data`` with the Trainer; record ``<name>_test_accuracy``, loss drop.
+
+    Declares two figures: ``<name>_training`` (train and test loss on one axis,
+    test accuracy, per epoch) and ``<name>_errors`` (confusion matrix, misclassified images).
+    """
     (x_train, y_train), (x_test, y_test) = data
+    original_test = (x_test, y_test)
     x_train, x_test = standardize(x_train, x_test)
     manual_seed(ms.args.seed)
     model = mlp(int(np.prod(x_train.shape[1:])), hidden)
@@ -96,12 +136,15 @@ def train_mlp(
     history = trainer.fit(train_loader, test_loader, epochs=epochs)
     seconds = time.perf_counter() - started
 
-    for epoch, loss, accuracy in zip(
-        history["epoch"], history["train_loss"], history["val_accuracy"], strict=True
+    for epoch, loss, val_loss, accuracy in zip(
+        history["epoch"], history["train_loss"], history["val_loss"], history["val_accuracy"],
+        strict=True,
     ):
         ms.log(f"{name} train loss", epoch, loss)
+        ms.log(f"{name} test loss", epoch, val_loss)
         ms.log(f"{name} test accuracy", epoch, accuracy)
     accuracy = trainer.evaluate(test_loader)["accuracy"]
+    draw_training(ms, name, title or name, class_names, original_test, predict(model, x_test))
     loss_drop = 1 - history["train_loss"][-1] / trainer.step_losses[0]
     print(
         f"  {name}: test accuracy {accuracy:.2%}; loss {trainer.step_losses[0]:.3f} -> "
@@ -139,7 +182,8 @@ def part_digits(ms: Milestone) -> None:
     ms.record("digits_parameters_with_gradient", sum(norm > 0 for norm in norms.values()))
 
     model, _ = train_mlp(
-        ms, "digits", data, (128, 64), lambda params: optim.SGD(params, lr=0.1), 32, epochs
+        ms, "digits", data, (128, 64), lambda params: optim.SGD(params, lr=0.1), 32, epochs,
+        title="8x8 digits",
     )
     ms.facts(model_or_params=model)
 
@@ -152,7 +196,8 @@ def part_mnist_sample(ms: Milestone) -> None:
         f"test, MLP 784-128-64-10, Adam lr 1e-3, batch 64, {epochs} epochs"
     )
     train_mlp(
-        ms, "mnist_sample", data, (128, 64), lambda params: optim.Adam(params, lr=1e-3), 64, epochs
+        ms, "mnist_sample", data, (128, 64), lambda params: optim.Adam(params, lr=1e-3), 64,
+        epochs, title="MNIST sample",
     )
 
 

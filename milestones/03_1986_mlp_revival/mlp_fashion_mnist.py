@@ -16,7 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from mlp_mnist import run  # noqa: E402
-from tinytorch.optim.datasets import load_fashion_mnist  # noqa: E402
+from tinytorch.optim.datasets import FASHION_MNIST_CLASSES, load_fashion_mnist  # noqa: E402
 
 if __name__ == "__main__":
-    sys.exit(run(__file__, "fashion_mnist", "Fashion-MNIST", load_fashion_mnist))
+    sys.exit(run(__file__, "fashion_mnist", "Fashion-MNIST", load_fashion_mnist,
+                 class_names=FASHION_MNIST_CLASSES))

@@ -27,7 +27,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import Milestone  # noqa: E402
-from mlp_digits import train_mlp  # noqa: E402
+from mlp_digits import DIGITS, train_mlp  # noqa: E402
 from tinytorch import optim  # noqa: E402
 from tinytorch.optim.datasets import DatasetNotFoundError, load_mnist  # noqa: E402
 from tinytorch.optim.lr_scheduler import CosineAnnealingLR  # noqa: E402
@@ -45,7 +45,7 @@ def quick_subset(data, size: int, seed: int):
     return (x_train[keep], y_train[keep]), test
 
 
-def run(script_file: str, name: str, title: str, load) -> int:
+def run(script_file: str, name: str, title: str, load, class_names=DIGITS) -> int:
     """Load the data with ``load(data_dir)``, train, check the bars; 2 when the data is missing."""
     ms = Milestone.from_script(script_file, description=title)
     try:
@@ -70,6 +70,8 @@ def run(script_file: str, name: str, title: str, load) -> int:
         BATCH,
         epochs,
         scheduler=lambda optimizer: CosineAnnealingLR(optimizer, T_max=steps),
+        class_names=class_names,
+        title=title,
     )
     ms.facts(model_or_params=model, seconds_per_epoch=float(np.mean(trainer.history["seconds"])))
     return ms.finish()

@@ -224,8 +224,13 @@ class Panel:
 
     def heatmap(self, matrix, x_labels=None, y_labels=None, colorbar: str = "",
                 annotate: bool = False, value_format: str = "{:.0f}", cmap: str = "viridis",
-                vmin: float | None = None, vmax: float | None = None) -> Panel:
-        """A matrix as colours: rows run down (``y_labels``), columns across (``x_labels``)."""
+                vmin: float | None = None, vmax: float | None = None,
+                annotate_zeros: bool = True) -> Panel:
+        """A matrix as colours: rows run down (``y_labels``), columns across (``x_labels``).
+
+        ``annotate`` writes each value in its cell (dark text on light cells, and
+        the reverse); ``annotate_zeros=False`` leaves the zeros blank.
+        """
         matrix = np.asarray(matrix, dtype=float)
         if matrix.ndim != 2:
             raise ValueError(f"heatmap: expected a 2-D matrix, got shape {matrix.shape}")
@@ -238,10 +243,13 @@ class Panel:
             if y_labels is not None:
                 ax.set_yticks(np.arange(rows), list(y_labels))
             if annotate:
-                threshold = (np.nanmax(matrix) + np.nanmin(matrix)) / 2
                 for (i, j), value in np.ndenumerate(matrix):
+                    if value == 0 and not annotate_zeros:
+                        continue
+                    red, green, blue, _ = image.cmap(image.norm(value))
+                    dark = 0.299 * red + 0.587 * green + 0.114 * blue < 0.5
                     ax.text(j, i, value_format.format(value), ha="center", va="center",
-                            fontsize=8, color="black" if value > threshold else "white")
+                            fontsize=8, color="white" if dark else "black")
             ax.figure.colorbar(image, ax=ax, label=colorbar)
             ax.grid(False)
 
@@ -249,7 +257,7 @@ class Panel:
         return self
 
     def confusion_matrix(self, matrix, class_names: Sequence[str]) -> Panel:
-        """A confusion matrix (true class down, predicted across), counts written in the cells."""
+        """A confusion matrix (true class down, predicted across), non-zero counts written in."""
         matrix = np.asarray(matrix)
         if matrix.shape != (len(class_names), len(class_names)):
             raise ValueError(
@@ -261,7 +269,7 @@ class Panel:
         if not self.ylabel:
             self.ylabel = "true class"
         return self.heatmap(matrix, class_names, class_names, colorbar="test examples",
-                            annotate=True, cmap="Blues")
+                            annotate=True, cmap="Blues", annotate_zeros=False)
 
     def text(self, text: str, max_lines: int = 16) -> Panel:
         """A block of monospace text (a generated sample), cut to ``max_lines`` lines."""
@@ -329,6 +337,24 @@ class Figure:
     def ylim(self, bottom: float | None = None, top: float | None = None) -> Panel:
         """:meth:`Panel.ylim` on the figure's single panel."""
         return self._only_panel().ylim(bottom, top)
+
+    def classification_errors(self, images, targets, predictions,
+                              class_names: Sequence[str], limit: int = 12) -> Figure:
+        """Two panels: the confusion matrix, and the first ``limit`` misclassified images.
+
+        Each image is titled ``true -> predicted`` with the class names.
+        """
+        targets, predictions = np.asarray(targets), np.asarray(predictions)
+        matrix = confusion_matrix(targets, predictions, len(class_names))
+        accuracy = np.trace(matrix) / max(matrix.sum(), 1)
+        self.panel(f"test set: {accuracy:.1%} on the diagonal").confusion_matrix(
+            matrix, class_names)
+        wrong = misclassified(targets, predictions, limit)
+        titles = [f"{class_names[targets[i]]} \u2192 {class_names[predictions[i]]}" for i in wrong]
+        self.panel(f"misclassified (true \u2192 predicted), {len(wrong)} of "
+                   f"{int(matrix.sum() - np.trace(matrix))}").images(
+            np.asarray(images)[wrong], titles, columns=4)
+        return self
 
     def file_name(self, stem: str) -> str:
         return f"{stem}_{self.name}.png"

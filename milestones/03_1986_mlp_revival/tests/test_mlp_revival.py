@@ -10,7 +10,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from common.testing import assert_every_bar_passed, assert_failed_its_bars, run_milestone_script
+from common.testing import (
+    assert_every_bar_passed,
+    assert_failed_its_bars,
+    assert_figures_written,
+    run_milestone_script,
+)
 
 MILESTONE = Path(__file__).resolve().parents[1]
 SCRIPT = MILESTONE / "mlp_digits.py"  # the default script
@@ -18,6 +23,13 @@ FASHION = MILESTONE / "mlp_fashion_mnist.py"
 MNIST = MILESTONE / "mlp_mnist.py"
 sys.path.insert(0, str(MILESTONE))  # the script is also imported, to test its functions
 import mlp_digits  # noqa: E402
+
+
+def test_quick_run_draws_training_curves_and_errors_of_both_datasets(quick_run):
+    assert_figures_written(
+        quick_run, "digits_training", "digits_errors", "mnist_sample_training",
+        "mnist_sample_errors",
+    )
 
 
 def test_quick_run_passes_every_bar(quick_run):

@@ -108,7 +108,9 @@ def test_panels_sit_side_by_side_each_with_its_labels():
         "one layer", "x1", "x2")
     assert matrix.get_xlabel() == "predicted class" and matrix.get_ylabel() == "true class"
     assert [t.get_text() for t in matrix.get_xticklabels()] == ["cat", "dog"]
-    assert sorted(t.get_text() for t in matrix.texts) == ["0", "1", "3", "4"]
+    assert sorted(t.get_text() for t in matrix.texts) == ["1", "3", "4"]  # zeros left blank
+    colours = {t.get_text(): t.get_color() for t in matrix.texts}
+    assert colours["4"] == "white" and colours["1"] == "black"  # readable on dark and light
     assert any(t.get_text() == "wrong (2)" for t in boundary.get_legend().get_texts())
 
 
@@ -118,6 +120,19 @@ def test_image_grid_draws_one_titled_axes_per_image():
                                       columns=3)
     shown = [ax for ax in render(fig).get_axes() if ax.images]
     assert [ax.get_title() for ax in shown] == [f"true {i}" for i in range(5)]
+
+
+def test_classification_errors_show_the_matrix_and_only_the_wrong_images():
+    images = np.arange(4 * 8 * 8, dtype=float).reshape(4, 1, 8, 8)
+    fig = Figure("errors", "e").classification_errors(images, [0, 1, 1, 0], [0, 1, 0, 1],
+                                                      ["cat", "dog"])
+    canvas = render(fig)
+    matrix = _axes(canvas)[0]
+    assert matrix.get_title() == "test set: 50.0% on the diagonal"
+    assert sorted(t.get_text() for t in matrix.texts) == ["1", "1", "1", "1"]
+    shown = [ax for ax in canvas.get_axes() if ax.images and ax is not matrix]
+    assert [ax.get_title() for ax in shown] == ["dog \u2192 cat", "cat \u2192 dog"]
+    assert (shown[0].images[0].get_array() == images[2, 0]).all()
 
 
 def test_bad_declarations_are_explained():
