@@ -208,7 +208,8 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def tools(session: nox.Session) -> None:
     """The tests of the tooling itself: tools/ttdev and the milestone runner (fast ones)."""
-    session.install(*TOOLS_TEST_DEPS)
+    # the milestone runner writes its results with tt-tensor's atomic_write (NumPy only)
+    session.install(*TOOLS_TEST_DEPS, str(ROOT / "packages" / "tt-tensor"))
     session.run("pytest", "-m", "not e2e", "tools/ttdev/tests", "milestones/common/tests",
                 *session.posargs)
 

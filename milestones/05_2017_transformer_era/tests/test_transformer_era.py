@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -48,3 +50,28 @@ def test_without_positions_reversal_fails(attention_proof):
 def test_shakespeare_gpt_learns_in_quick_mode(shakespeare):
     assert shakespeare.returncode == 0, shakespeare.output
     assert shakespeare.metrics["val_loss"] <= 2.6
+
+
+def test_the_checkpoint_is_one_file_that_generates_text(shakespeare, tmp_path):
+    checkpoints = sorted(shakespeare.results_dir.glob("*/gpt_checkpoint.npz"))
+    assert checkpoints, f"no gpt_checkpoint.npz under {shakespeare.results_dir}"
+    assert not list(checkpoints[0].parent.glob(".gpt_checkpoint.npz.*.tmp"))
+    generated = subprocess.run(
+        [sys.executable, str(MILESTONE / "vaswani_shakespeare.py"), "--generate",
+         "--checkpoint", str(checkpoints[0]), "--results-dir", str(tmp_path)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert generated.returncode == 0, generated.stdout + generated.stderr
+    assert len(generated.stdout.strip()) >= 100
+
+
+def test_a_damaged_checkpoint_is_named(tmp_path):
+    damaged = tmp_path / "gpt_checkpoint.npz"
+    damaged.write_bytes(b"PK\x03\x04 not really a zip")
+    done = subprocess.run(
+        [sys.executable, str(MILESTONE / "vaswani_shakespeare.py"), "--generate",
+         "--checkpoint", str(damaged), "--results-dir", str(tmp_path)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert done.returncode != 0
+    assert "CheckpointError" in done.stderr and str(damaged) in done.stderr

@@ -101,3 +101,23 @@ def test_provenance_table_flags_missing_packages():
     rows = [{"name": "tt-tensor", "version": "0.1.0", "location": "/x", "origin": "wheel w"}]
     table = format_table(rows, ["tt-tensor", "tt-nn"])
     assert "tt-tensor      0.1.0" in table and "tt-nn" in table and "NOT INSTALLED" in table
+
+
+@pytest.mark.parametrize("epochs", ["0", "-1", "two"])
+def test_epochs_below_one_or_not_a_number_are_refused_with_a_usage_error(epochs, capsys):
+    from common.runner import build_parser
+
+    with pytest.raises(SystemExit) as exit_info:
+        build_parser("test").parse_args(["--epochs", epochs])
+    assert exit_info.value.code == 2
+    assert "expected a whole number >= 1" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("seconds", ["0", "-5", "inf", "nan"])
+def test_positive_float_refuses_what_is_not_a_finite_positive_number(seconds):
+    import argparse
+
+    from common.runner import positive_float
+
+    with pytest.raises(argparse.ArgumentTypeError):
+        positive_float(seconds)

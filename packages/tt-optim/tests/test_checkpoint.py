@@ -7,7 +7,7 @@ import zipfile
 import numpy as np
 import pytest
 from tinytorch import nn
-from tinytorch.optim import Adam, DataLoader, TensorDataset, lr_scheduler
+from tinytorch.optim import SGD, Adam, DataLoader, TensorDataset, lr_scheduler
 from tinytorch.optim.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from tinytorch.optim.trainer import Trainer
 from tinytorch.tensor import Tensor, manual_seed
@@ -194,3 +194,94 @@ def test_loading_an_optimizer_from_a_checkpoint_without_one_says_so(tmp_path):
     save_checkpoint(tmp_path / "m.npz", model)
     with pytest.raises(CheckpointError, match="holds no optimizer state"):
         load_checkpoint(tmp_path / "m.npz", model, optimizer)
+
+
+def weights(model):
+    return {name: np.array(value.data) for name, value in model.state_dict().items()}
+
+
+def saved_run(tmp_path):
+    model, optimizer, scheduler = build()
+    train_steps(model, optimizer, scheduler, batches(2))
+    path = tmp_path / "run.npz"
+    save_checkpoint(path, model, optimizer, scheduler, epoch=2)
+    return path
+
+
+def test_a_truncated_checkpoint_is_named_with_the_problem(tmp_path):
+    path = saved_run(tmp_path)
+    whole = path.read_bytes()
+    for cut in (len(whole) // 2, len(whole) - 30, 100):
+        path.write_bytes(whole[:cut])
+        with pytest.raises(CheckpointError, match=rf"{path.name}.*not a readable"):
+            load_checkpoint(path)
+
+
+def test_a_corrupted_entry_is_named_not_a_raw_zip_error(tmp_path):
+    path = saved_run(tmp_path)
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 64] = b"\x00" * 64  # damage the compressed or stored bytes
+    path.write_bytes(bytes(data))
+    with pytest.raises(CheckpointError, match=path.name):
+        model, optimizer, scheduler = build()
+        load_checkpoint(path, model, optimizer, scheduler)
+
+
+def rewrite_metadata(path, change):
+    with np.load(path, allow_pickle=False) as archive:
+        arrays = {key: archive[key] for key in archive.files}
+    raw = arrays["__metadata__"].tobytes()
+    arrays["__metadata__"] = np.frombuffer(change(raw), dtype=np.uint8)
+    np.savez(path, **arrays)
+
+
+def test_metadata_that_is_not_json_is_named(tmp_path):
+    path = saved_run(tmp_path)
+    rewrite_metadata(path, lambda raw: raw[: len(raw) // 2])
+    with pytest.raises(CheckpointError, match=rf"{path.name}.*not JSON"):
+        load_checkpoint(path)
+
+
+def test_a_missing_array_entry_is_named(tmp_path):
+    path = saved_run(tmp_path)
+    with np.load(path, allow_pickle=False) as archive:
+        arrays = {key: archive[key] for key in archive.files if key != "model/0.weight"}
+    np.savez(path, **arrays)
+    with pytest.raises(CheckpointError, match=r"model/0\.weight"):
+        load_checkpoint(path)
+
+
+def test_a_checkpoint_of_another_optimizer_type_is_refused_before_anything_changes(tmp_path):
+    path = saved_run(tmp_path)
+    model = mlp(seed=3)
+    sgd = SGD(model.parameters(), lr=0.1)
+    before = weights(model)
+    with pytest.raises(CheckpointError, match="Adam optimizer, not of a SGD"):
+        load_checkpoint(path, model, sgd)
+    for name, value in weights(model).items():
+        np.testing.assert_array_equal(value, before[name])
+
+
+def test_optimizer_state_that_does_not_fit_leaves_model_and_optimizer_unchanged(tmp_path):
+    path = saved_run(tmp_path)
+    model, optimizer, scheduler = build(seed=7)
+    train_steps(model, optimizer, scheduler, batches(1, seed=3))
+    weights_before, optimizer_before = weights(model), optimizer.state_dict()
+    lr_before = optimizer.param_groups[0]["lr"]
+    # an optimizer over fewer parameters: same type, but the state cannot fit
+    partial = Adam(list(model.parameters())[:2], lr=0.01)
+    with pytest.raises(CheckpointError, match=rf"{path.name}.*left unchanged"):
+        load_checkpoint(path, model, partial)
+    for name, value in weights(model).items():
+        np.testing.assert_array_equal(value, weights_before[name])
+    assert optimizer.param_groups[0]["lr"] == lr_before
+    assert optimizer.state_dict()["state"].keys() == optimizer_before["state"].keys()
+
+
+def test_saving_over_a_checkpoint_keeps_its_permissions(tmp_path):
+    path = saved_run(tmp_path)
+    os.chmod(path, 0o644)
+    model, optimizer, scheduler = build()
+    save_checkpoint(path, model, optimizer, scheduler, epoch=3)
+    assert os.stat(path).st_mode & 0o777 == 0o644

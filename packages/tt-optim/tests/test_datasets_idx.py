@@ -90,6 +90,24 @@ def test_wrong_size_is_a_clear_error(tmp_path, extra):
         read_idx(write_file(tmp_path / "short", raw, gzipped=True))
 
 
+def test_a_header_whose_size_product_overflows_int64_is_named(tmp_path):
+    # 4 dims of 2**16: 2**64 elements, which wraps around to 0 in int64 arithmetic, so a
+    # file holding just the header would seem to have the right size
+    header = struct.pack(">BBBB", 0, 0, 0x08, 4) + struct.pack(">IIII", *[2**16] * 4)
+    path = write_file(tmp_path / "huge-idx3-ubyte", header, gzipped=False)
+    with pytest.raises(DatasetFormatError, match=r"huge-idx3-ubyte: IDX header declares shape"):
+        read_idx(path)
+
+
+def test_a_damaged_gzip_stream_is_named(tmp_path):
+    raw = gzip.compress(idx_bytes(np.arange(200, dtype=np.uint8).reshape(10, 20), 0x08, np.uint8))
+    damaged = raw[:12] + bytes(b ^ 0xFF for b in raw[12:40]) + raw[40:]
+    path = tmp_path / "train-images-idx3-ubyte.gz"
+    path.write_bytes(damaged)
+    with pytest.raises(DatasetFormatError, match=r"train-images-idx3-ubyte.gz: a damaged gzip"):
+        read_idx(path)
+
+
 def write_mnist_files(folder, n_train=12, n_test=7, gzipped=True, seed=0):
     """The four official MNIST files, with few images, in `folder`."""
     folder.mkdir(parents=True, exist_ok=True)

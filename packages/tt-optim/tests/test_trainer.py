@@ -5,9 +5,16 @@ import io
 import numpy as np
 import pytest
 from tinytorch import nn
-from tinytorch.optim import SGD, Adam, DataLoader, TensorDataset, lr_scheduler
-from tinytorch.optim.trainer import EarlyStopping, NonFiniteLossError, Trainer
-from tinytorch.tensor import manual_seed
+from tinytorch.optim import (
+    SGD,
+    Adam,
+    DataLoader,
+    NonFiniteGradientError,
+    TensorDataset,
+    lr_scheduler,
+)
+from tinytorch.optim.trainer import EarlyStopping, NonFiniteLossError, NonFiniteMetricError, Trainer
+from tinytorch.tensor import Tensor, manual_seed
 
 
 def blobs(n=200, seed=0):
@@ -132,6 +139,55 @@ def test_non_finite_loss_stops_with_epoch_step_and_values_before_the_weights_cha
     assert not np.isfinite(error.value.loss)
     assert "epoch 1, batch 2" in str(error.value)
     assert all(np.isfinite(p.data).all() for p in model.parameters())
+
+
+class NanGradientOnBatch(nn.Module):
+    """An MLP whose last layer's weight gets a nan gradient on one batch; the loss stays finite."""
+
+    def __init__(self, bad_batch):
+        super().__init__()
+        self.inner, self.bad_batch, self.calls = mlp(), bad_batch, 0
+
+    def forward(self, x):
+        self.calls += 1
+        out = self.inner(x)
+        if self.training and self.calls == self.bad_batch + 1:
+            # sqrt(0) has an infinite slope: times 0 its gradient is nan, its value 0
+            out = out + (self.inner[2].weight * 0.0).sqrt().sum() * 0.0
+        return out
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered")
+def test_a_nan_gradient_on_the_last_batch_stops_before_the_step_and_names_the_parameter():
+    model = NanGradientOnBatch(bad_batch=9)  # 200 samples / 20: batch 9 is the last
+    trainer = quiet_trainer(model, SGD(model.parameters(), lr=0.1))
+    with pytest.raises(NonFiniteGradientError) as error:
+        trainer.fit(loaders()[0], epochs=2)
+    assert error.value.parameters == ["inner.2.weight"]
+    assert (error.value.epoch, error.value.global_step) == (1, 9)
+    assert "inner.2.weight" in str(error.value) and "step 10" in str(error.value)
+    assert all(np.isfinite(p.data).all() for p in model.parameters())
+
+
+class NanOnValidation(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.inner = mlp()
+
+    def forward(self, x):
+        out = self.inner(x)
+        return out if self.training else out * Tensor(np.float32(np.nan))
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered")
+def test_a_nan_validation_loss_stops_fit_naming_the_metric_and_epoch():
+    model = NanOnValidation()
+    train, val = loaders()
+    trainer = quiet_trainer(model, SGD(model.parameters(), lr=0.1))
+    with pytest.raises(NonFiniteMetricError, match="val_loss is nan at epoch 1") as error:
+        trainer.fit(train, val, epochs=3)
+    assert (error.value.epoch, error.value.metric) == (1, "val_loss")
+    assert len(trainer.history["val_loss"]) == 1  # the bad epoch is kept for inspection
 
 
 def test_step_scheduler_and_grad_clip():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 
+import pytest
 from tinytorch.systems import leaderboard as L
 
 
@@ -63,3 +64,35 @@ def test_controls_are_shown_but_never_scored():
         "small_alone": {"accuracy": 0.96, "latency_ms": 0.1, "size_bytes": 100}
     }
     assert L.entry_score(report)["score"] == 0.0
+
+
+@pytest.mark.parametrize(
+    ("size_after", "latency_after", "accuracy_after", "problem"),
+    [
+        (1000, 0.5, float("nan"), "accuracy is nan"),
+        (0, 0.5, 0.96, "size_bytes is 0"),
+        (1000, 0.0, 0.96, "latency_ms is 0.0"),
+        (1000, float("inf"), 0.96, "latency_ms is inf"),
+        (1000, 0.5, 1.5, "accuracy is 1.5"),
+        ("1000", 0.5, 0.96, "size_bytes is '1000'"),
+    ],
+)
+def test_a_report_with_a_non_finite_or_zero_number_is_refused_naming_it(
+    tmp_path, size_after, latency_after, accuracy_after, problem
+):
+    path = tmp_path / "student" / "systems_report.json"
+    path.parent.mkdir()
+    path.write_text(json.dumps(_report("s", size_after, latency_after, accuracy_after)))
+    with pytest.raises(SystemExit) as refused:
+        L.load_report(path)
+    message = str(refused.value)
+    assert str(path) in message and problem in message and "'int8'" in message
+
+
+def test_a_nan_accuracy_report_is_never_ranked_first(tmp_path):
+    good, bad = tmp_path / "good.json", tmp_path / "bad.json"
+    good.write_text(json.dumps(_report("good", 1000, 0.5, 0.955)))
+    bad.write_text(json.dumps(_report("bad", 10, 0.01, float("nan"))))
+    assert L.main([str(good)]) == 0
+    with pytest.raises(SystemExit, match="accuracy is nan"):
+        L.main([str(good), str(bad)])

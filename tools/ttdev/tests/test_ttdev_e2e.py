@@ -10,6 +10,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -108,20 +109,32 @@ def test_grade_reports_the_broken_packages_and_survives_a_bad_tree(broken, wheel
     assert "alice,package,tt-autograd,fail" in (out / "grades.csv").read_text()
 
 
+def _versions_inside_and_above(allowed):
+    """A patch release inside ``allowed`` (``>=A,<B``) and the release ``B`` just above it."""
+    upper = next(spec.version for spec in allowed if spec.operator == "<")
+    current = PACKAGES["tt-tensor"].version
+    inside = f"{current.major}.{current.minor}.{current.micro + 1}"
+    assert allowed.contains(inside) and not allowed.contains(upper)
+    return inside, upper
+
+
 def test_reference_wheels_of_other_versions_within_the_range(tmp_path):
-    """tt-autograd declares tt-tensor>=0.2,<0.3: a 0.2.1 wheel serves, a 0.3.0 one is refused."""
+    """tt-autograd's range on tt-tensor (``>=A,<B``): a patch release serves, ``B`` is refused."""
     names = ["tt-tensor", "tt-autograd"]
     allowed = required_range("tt-tensor", names, PACKAGES)
-    for version in ("0.2.1", "0.3.0"):
+    inside, above = _versions_inside_and_above(allowed)
+    for version in (inside, above):
         copy = tmp_path / f"tt-tensor-{version}"
         copy_tree(PACKAGES["tt-tensor"].path, copy)
         about = next(copy.glob("src/tinytorch/*/__about__.py"))
         about.write_text(f'__version__ = "{version}"\n')
         build_wheel(copy, tmp_path / f"wheelhouse-{version}", timeout=300)
-    bumped = find_reference_wheel(tmp_path / "wheelhouse-0.2.1", "tt-tensor", allowed)
-    assert bumped.name.startswith("tt_tensor-0.2.1")
-    with pytest.raises(SourceError, match=r"no tt-tensor wheel .* with version .*<0\.3.*0\.3\.0"):
-        find_reference_wheel(tmp_path / "wheelhouse-0.3.0", "tt-tensor", allowed)
+    bumped = find_reference_wheel(tmp_path / f"wheelhouse-{inside}", "tt-tensor", allowed)
+    assert bumped.name.startswith(f"tt_tensor-{inside}")
+    escaped = re.escape(above)
+    refused = rf"no tt-tensor wheel .* with version .*<{escaped}.*{escaped}"
+    with pytest.raises(SourceError, match=refused):
+        find_reference_wheel(tmp_path / f"wheelhouse-{above}", "tt-tensor", allowed)
     autograd = build_wheel(PACKAGES["tt-autograd"].path, tmp_path / "tree", timeout=300)
     milestone = next(m for m in discover_milestones(ROOT / "milestones")
                      if m.unlocked_by == "tt-autograd")

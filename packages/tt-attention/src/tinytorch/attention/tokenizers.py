@@ -21,6 +21,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import numpy as np
+from tinytorch.tensor.io import atomic_write_text
 
 __all__ = ["CharTokenizer", "BPETokenizer", "pretokenize"]
 
@@ -135,8 +136,8 @@ class CharTokenizer:
         return cls(list(data["chars"]), unk_token=data.get("unk_token"))
 
     def save(self, path) -> None:
-        """Write the tokenizer to a JSON file."""
-        Path(path).write_text(json.dumps(self.to_dict(), ensure_ascii=False), encoding="utf-8")
+        """Write the tokenizer to a JSON file (atomically: a crash keeps the old file)."""
+        atomic_write_text(path, json.dumps(self.to_dict(), ensure_ascii=False))
 
     @classmethod
     def load(cls, path) -> CharTokenizer:
@@ -391,8 +392,8 @@ class BPETokenizer:
         return cls(data["merges"])
 
     def save(self, path) -> None:
-        """Write the merges to a JSON file."""
-        Path(path).write_text(json.dumps(self.to_dict()), encoding="utf-8")
+        """Write the merges to a JSON file (atomically: a crash keeps the old file)."""
+        atomic_write_text(path, json.dumps(self.to_dict()))
 
     @classmethod
     def load(cls, path) -> BPETokenizer:

@@ -281,7 +281,7 @@ def sample_next_token(
         temperature: < 1 sharpens, > 1 flattens the distribution; 0 is greedy.
         top_k: sample among the k most likely tokens only.
         rng: the NumPy generator to draw from (pass the same one at every step);
-            ``None`` uses a fresh, unseeded one.
+            ``None`` draws from tinytorch's global generator (``manual_seed``).
 
     Returns:
         ``(N,)`` int64 token ids.
@@ -294,7 +294,7 @@ def sample_next_token(
         )
     if temperature == 0:
         return logits.argmax(axis=-1)
-    rng = np.random.default_rng() if rng is None else rng
+    rng = default_generator() if rng is None else rng
     logits = logits / temperature
     if top_k is not None:
         k = min(top_k, logits.shape[-1])

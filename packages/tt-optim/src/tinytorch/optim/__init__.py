@@ -4,7 +4,8 @@ Optimizers: `SGD`, `Adam`, `AdamW`, `RMSprop`, `Adagrad` (base class `Optimizer`
 with PyTorch's update rules. Schedules: `tinytorch.optim.lr_scheduler`.
 Gradient clipping: `clip_grad_norm_`, `clip_grad_value_` (PyTorch keeps them in
 `torch.nn.utils`; here they sit beside the optimizers).
-Training: `Trainer`, `EarlyStopping`, `NonFiniteLossError`; checkpoints that run
+Training: `Trainer`, `EarlyStopping`, `NonFiniteLossError`, `NonFiniteGradientError`,
+`NonFiniteMetricError`; checkpoints that run
 no code on load: `save_checkpoint`, `load_checkpoint`.
 
 Data: `Dataset`, `TensorDataset`, `ArrayDataset`, `Subset`, `random_split`,
@@ -30,7 +31,12 @@ from .data import (
 from .optimizer import Optimizer
 from .rmsprop import RMSprop
 from .sgd import SGD
-from .trainer import EarlyStopping, NonFiniteLossError, Trainer
+from .trainer import (
+    EarlyStopping,
+    NonFiniteLossError,
+    NonFiniteMetricError,
+    Trainer,
+)
 
 __all__ = [
     "__version__",
@@ -56,6 +62,7 @@ __all__ = [
     "CheckpointError",
     "EarlyStopping",
     "NonFiniteLossError",
+    "NonFiniteMetricError",
     "Trainer",
     "load_checkpoint",
     "save_checkpoint",

@@ -13,23 +13,27 @@ It is read with ``numpy.load(..., allow_pickle=False)``: arrays and JSON
 only, so a checkpoint from someone else cannot execute anything (a pickle,
 which ``torch.save`` uses, can). It is written atomically: to a temporary
 file in the same folder, flushed to disk with ``fsync``, then moved over the
-old file with ``os.replace``; a crash mid-write leaves the previous
-checkpoint as it was.
+old file with ``os.replace`` (``tinytorch.tensor.io.atomic_write``); a crash
+mid-write leaves the previous checkpoint as it was.
+
+Loading checks the whole file before it changes anything: a damaged file,
+one for another optimizer or scheduler type, or state that does not fit the
+model or optimizer raises ``CheckpointError`` naming the file, and the model,
+optimizer and scheduler are left exactly as they were.
 """
 
 from __future__ import annotations
 
-import contextlib
+import copy
 import datetime as dt
-import io
 import json
-import os
-import tempfile
-from collections.abc import Callable
+import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tinytorch.tensor.io import atomic_write
 
 from .__about__ import __version__
 
@@ -75,6 +79,8 @@ def save_checkpoint(
         if scheduler is not None
         else None,
         "extra": to_json_tree(extra or {}, "extra", arrays),
+        "optimizer_type": _type_name(optimizer),
+        "scheduler_type": _type_name(scheduler),
     }
     arrays[METADATA_KEY] = np.frombuffer(json_bytes(metadata), dtype=np.uint8)
     return atomic_write(Path(path), lambda file: np.savez(file, **arrays))
@@ -95,64 +101,72 @@ def load_checkpoint(
         A dict with ``epoch``, ``extra``, ``saved_at`` and the raw state dicts
         ``model`` (name -> array), ``optimizer`` and ``scheduler``.
     """
-    metadata, arrays = read_checkpoint(Path(path))
-    state = {
-        key: from_json_tree(metadata[key], arrays)
-        for key in ("model", "optimizer", "scheduler", "extra")
-    }
-    if model is not None:
-        model.load_state_dict(state["model"], strict=strict)
+    path = Path(path)
+    metadata, arrays = read_checkpoint(path)
+    state = {key: _state_tree(path, metadata, key, arrays) for key in STATE_KEYS}
     for name, target in (("optimizer", optimizer), ("scheduler", scheduler)):
-        if target is None:
-            continue
-        if state[name] is None:
-            raise CheckpointError(
-                f"{path}: a {name} was given to load into, but the "
-                f"checkpoint holds no {name} state (it was saved without one)"
-            )
-        target.load_state_dict(state[name])
-    return {"epoch": metadata["epoch"], "saved_at": metadata["saved_at"], **state}
+        if target is not None:
+            _check_loadable_into(path, metadata, name, target, state[name])
+    targets = [(name, target) for name, target in
+               (("model", model), ("optimizer", optimizer), ("scheduler", scheduler))
+               if target is not None]
+    before = [(target, _snapshot(name, target)) for name, target in targets]
+    try:
+        if model is not None:
+            model.load_state_dict(state["model"], strict=strict)
+        for name, target in targets:
+            if name != "model":
+                target.load_state_dict(state[name])
+    except Exception as error:
+        for target, snapshot in before:  # all or nothing: put back what was there
+            target.load_state_dict(snapshot)
+        raise CheckpointError(
+            f"{path}: the checkpoint does not fit what it was loaded into, which was left "
+            f"unchanged: {error}"
+        ) from error
+    return {"epoch": metadata.get("epoch"), "saved_at": metadata.get("saved_at"), **state}
+
+
+STATE_KEYS = ("model", "optimizer", "scheduler", "extra")
+
+
+def _type_name(target) -> str | None:
+    return None if target is None else type(target).__name__
+
+
+def _state_tree(path: Path, metadata: dict, key: str, arrays: dict[str, np.ndarray]) -> Any:
+    try:
+        return from_json_tree(metadata.get(key), arrays)
+    except KeyError as error:
+        raise CheckpointError(
+            f"{path}: the {key} state refers to array entry {error.args[0]!r}, which the file "
+            "does not hold (the file is damaged or was not written by save_checkpoint)"
+        ) from None
+
+
+def _check_loadable_into(path: Path, metadata: dict, name: str, target, saved) -> None:
+    """Raise unless ``saved`` (the checkpoint's optimizer or scheduler state) suits ``target``."""
+    if saved is None:
+        raise CheckpointError(
+            f"{path}: a {name} was given to load into, but the "
+            f"checkpoint holds no {name} state (it was saved without one)"
+        )
+    saved_type, ours = metadata.get(f"{name}_type"), type(target).__name__
+    if saved_type is not None and saved_type != ours:
+        raise CheckpointError(
+            f"{path}: the checkpoint holds the state of a {saved_type} {name}, not of a "
+            f"{ours}; build the same {name} type as the saved run before loading"
+        )
+
+
+def _snapshot(name: str, target) -> Any:
+    """A copy of ``target``'s state that ``load_state_dict`` can put back."""
+    if name == "model":
+        return {key: array.copy() for key, array in model_arrays(target).items()}
+    return copy.deepcopy(target.state_dict())
 
 
 # ---------------------------------------------------------------------- the file
-
-
-def atomic_write(path: Path, write: Callable[[io.BufferedWriter], Any]) -> Path:
-    """Write ``path`` through a temporary file in its folder: fsync, then ``os.replace``.
-
-    If ``write`` (or anything before the replace) fails, the temporary file is
-    removed and ``path`` keeps its previous contents.
-    """
-    # BEGIN SOLUTION
-    folder = path.parent
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(descriptor, "wb") as file:
-            write(file)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
-    fsync_folder(folder)
-    return path
-    # END SOLUTION
-
-
-def fsync_folder(folder: Path) -> None:
-    """Make the rename itself durable (POSIX; a no-op where folders cannot be opened)."""
-    try:
-        descriptor = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)
 
 
 def read_checkpoint(path: Path) -> tuple[dict, dict[str, np.ndarray]]:
@@ -162,12 +176,20 @@ def read_checkpoint(path: Path) -> tuple[dict, dict[str, np.ndarray]]:
     try:
         with np.load(path, allow_pickle=False) as archive:
             arrays = {key: archive[key] for key in archive.files}
-    except (ValueError, OSError) as error:
-        raise CheckpointError(f"{path} is not a readable .npz checkpoint: {error}") from error
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error) as error:
+        raise CheckpointError(
+            f"{path} is not a readable .npz checkpoint (damaged, truncated or another "
+            f"format): {type(error).__name__}: {error}"
+        ) from error
     raw = arrays.pop(METADATA_KEY, None)
     if raw is None:
         raise CheckpointError(f"{path} has no {METADATA_KEY} entry: not a tinytorch checkpoint")
-    metadata = json.loads(raw.tobytes().decode("utf-8"))
+    try:
+        metadata = json.loads(raw.tobytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise CheckpointError(f"{path}: its {METADATA_KEY} entry is not JSON: {error}") from None
+    if not isinstance(metadata, dict):
+        raise CheckpointError(f"{path}: its {METADATA_KEY} entry is not a JSON object")
     if metadata.get("format") != FORMAT or metadata.get("format_version") != FORMAT_VERSION:
         raise CheckpointError(
             f"{path}: format {metadata.get('format')!r} version {metadata.get('format_version')}, "

@@ -22,7 +22,21 @@ from .optimizer import grad_array
 
 
 class NonFiniteGradientError(FloatingPointError):
-    """The gradients hold ``inf`` or ``nan``: the step would destroy the weights."""
+    """The gradients hold ``inf`` or ``nan``: the step would destroy the weights.
+
+    Attributes (set by the Trainer, None from the clipping functions):
+    ``parameters`` (names of the parameters at fault), ``epoch``, ``global_step``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        parameters: list[str] | None = None,
+        epoch: int | None = None,
+        global_step: int | None = None,
+    ):
+        super().__init__(message)
+        self.parameters, self.epoch, self.global_step = parameters, epoch, global_step
 
 
 def clip_grad_norm_(

@@ -18,8 +18,11 @@ what is easy to get wrong by hand:
 - evaluation in ``eval()`` mode under ``no_grad``;
 - a per-epoch ``history`` (losses, metrics, lr, time, throughput) for plots;
 - early stopping on any history metric (``EarlyStopping``);
-- a clear stop, ``NonFiniteLossError``, the moment the loss is nan or inf,
-  before the bad gradients reach the weights;
+- a clear stop the moment a number goes bad, before it reaches the weights:
+  ``NonFiniteLossError`` when a batch's loss is nan or inf,
+  ``NonFiniteGradientError`` when a gradient is (naming the parameter),
+  ``NonFiniteMetricError`` when an epoch's training or validation loss or
+  metric is (naming the metric);
 - a progress bar (tqdm when installed; otherwise one printed line per epoch).
 """
 
@@ -35,7 +38,7 @@ import numpy as np
 from tinytorch.autograd import no_grad
 
 from .checkpoint import load_checkpoint, save_checkpoint
-from .clip import clip_grad_norm_
+from .clip import NonFiniteGradientError, clip_grad_norm_
 from .data.dataset import as_array
 from .lr_scheduler import ReduceLROnPlateau
 
@@ -50,6 +53,18 @@ class NonFiniteLossError(FloatingPointError):
     def __init__(self, message: str, epoch: int, step: int, global_step: int, loss: float):
         super().__init__(message)
         self.epoch, self.step, self.global_step, self.loss = epoch, step, global_step, loss
+
+
+class NonFiniteMetricError(FloatingPointError):
+    """An epoch's loss or metric (``val_loss``, ``train_accuracy``, ...) is nan or inf.
+
+    Attributes: ``epoch``, ``metric`` (the history key) and ``value``.
+    The epoch is already in ``Trainer.history``.
+    """
+
+    def __init__(self, message: str, epoch: int, metric: str, value: float):
+        super().__init__(message)
+        self.epoch, self.metric, self.value = epoch, metric, value
 
 
 def accuracy(outputs: np.ndarray, targets: np.ndarray) -> float:
@@ -176,6 +191,7 @@ class Trainer:
             seconds = time.perf_counter() - started
             val = self.evaluate(val_loader) if val_loader is not None else {}
             self.record_epoch(train, val, seconds)
+            self.check_finite_metrics()
             self.step_epoch_scheduler()
             self.print_epoch(last_epoch)
             if self.check_early_stopping():
@@ -222,6 +238,7 @@ class Trainer:
     def optimizer_step(self) -> None:
         """Clip (if asked), update the weights, zero the gradients, step a per-step scheduler."""
         # BEGIN SOLUTION
+        self.check_finite_gradients()
         if self.grad_clip is not None:
             clip_grad_norm_(self.named_parameters(), self.grad_clip)
         self.optimizer.step()
@@ -338,6 +355,41 @@ class Trainer:
             global_step=self.global_step,
             loss=value,
         )
+
+    def check_finite_gradients(self) -> None:
+        """Raise NonFiniteGradientError, naming the parameters, when a gradient is nan or inf."""
+        bad = [
+            name
+            for name, p in self.named_parameters_or_indexed()
+            if p.grad is not None and not np.isfinite(p.grad.data).all()
+        ]
+        if not bad:
+            return
+        raise NonFiniteGradientError(
+            f"non-finite gradient (nan or inf) in {', '.join(bad)} at epoch {self.epoch}, "
+            f"before optimizer step {self.global_step + 1}; the step was not taken, so the "
+            "weights are still finite. A loss that is finite while its gradient is not "
+            "usually means a formula with a removable singularity (sqrt, log or a division "
+            "at 0) in that parameter's layer, or an overflow: try grad_clip or a lower "
+            "learning rate, and check the layer's backward with gradcheck.",
+            epoch=self.epoch,
+            global_step=self.global_step,
+            parameters=bad,
+        )
+
+    def check_finite_metrics(self) -> None:
+        """Raise NonFiniteMetricError when this epoch's losses or metrics are nan or inf."""
+        for key, values in self.history.items():
+            if key.startswith(("train_", "val_")) and not math.isfinite(values[-1]):
+                raise NonFiniteMetricError(
+                    f"{key} is {values[-1]} at epoch {self.epoch} (after {self.global_step} "
+                    "optimizer steps): the model's outputs or the loss went bad on "
+                    + ("the validation data" if key.startswith("val_") else "the training data")
+                    + "; training stopped. The epoch is in Trainer.history.",
+                    epoch=self.epoch,
+                    metric=key,
+                    value=values[-1],
+                )
 
     def named_parameters_or_indexed(self) -> list:
         named = self.named_parameters()

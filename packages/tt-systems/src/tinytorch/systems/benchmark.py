@@ -27,6 +27,8 @@ from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
 
+from tinytorch.tensor.io import atomic_write_text
+
 THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 MALLOC_VARIABLES = {"MALLOC_MMAP_THRESHOLD_": "268435456", "MALLOC_TRIM_THRESHOLD_": "1073741824"}
@@ -226,5 +228,4 @@ def write_json(report: Report, path: str | Path) -> Path:
         "notes": report.notes,
         "measurements": [asdict(m) for m in report.measurements],
     }
-    path.write_text(json.dumps(payload, indent=2) + "\n")
-    return path
+    return atomic_write_text(path, json.dumps(payload, indent=2) + "\n")

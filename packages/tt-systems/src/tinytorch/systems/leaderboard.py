@@ -74,7 +74,43 @@ def load_report(path: Path) -> dict:
             "written by milestones/06_2024_systems_age/optimize_models.py"
         )
     report.setdefault("entry", Path(path).resolve().parent.name)
+    problems = report_problems(report)
+    if problems:
+        raise SystemExit(
+            f"leaderboard: {path} cannot be ranked:\n  " + "\n  ".join(problems)
+        )
     return report
+
+
+def report_problems(report: dict) -> list[str]:
+    """What makes a report unrankable: sizes and latencies must be finite and > 0,
+    accuracies finite in [0, 1] (or absent, for models without one)."""
+    problems = []
+    for model_name, model in report["models"].items():
+        rows = {"baseline": model.get("baseline")}
+        rows.update({f"technique {t!r}": row for t, row in model.get("techniques", {}).items()})
+        for where, row in rows.items():
+            if not isinstance(row, dict):
+                problems.append(f"model {model_name!r}: {where} is missing or not an object")
+                continue
+            for field in ("size_bytes", "latency_ms"):
+                value = row.get(field)
+                if not _is_number(value) or not value > 0 or not math.isfinite(value):
+                    problems.append(
+                        f"model {model_name!r}, {where}: {field} is {value!r}, "
+                        "expected a finite number > 0"
+                    )
+            accuracy = row.get("accuracy")
+            if accuracy is not None and not (_is_number(accuracy) and 0 <= accuracy <= 1):
+                problems.append(
+                    f"model {model_name!r}, {where}: accuracy is {accuracy!r}, "
+                    "expected a number in [0, 1] (or null for a model without one)"
+                )
+    return problems
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def rank(reports: list[dict]) -> list[dict]:

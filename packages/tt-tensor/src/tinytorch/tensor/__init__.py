@@ -4,7 +4,7 @@ Forward math only. Gradients come from tt-autograd, which plugs into the
 dispatcher (``tinytorch.tensor.dispatch``) when installed.
 """
 
-from . import dispatch, ops
+from . import dispatch, io, ops
 from .__about__ import __version__
 from .creation import (
     arange,
@@ -47,6 +47,7 @@ __all__ = [
     "full",
     "full_like",
     "int64",
+    "io",
     "manual_seed",
     "ones",
     "ones_like",

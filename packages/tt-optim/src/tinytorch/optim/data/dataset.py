@@ -13,7 +13,19 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-from tinytorch.tensor import Tensor
+from tinytorch.tensor import Tensor, default_generator
+
+
+def seeded_generator(seed: int | None) -> np.random.Generator:
+    """A generator of its own: from ``seed``, or, when None, seeded from tinytorch's global one.
+
+    So ``tinytorch.tensor.manual_seed(s)`` at the top of a script makes every
+    loader, split and random transform built after it reproducible, as
+    ``torch.manual_seed`` does, while an explicit ``seed`` stays independent of it.
+    """
+    if seed is None:
+        seed = int(default_generator().integers(2**63))
+    return np.random.default_rng(seed)
 
 
 def as_array(value) -> np.ndarray:
@@ -133,11 +145,12 @@ def random_split(dataset, lengths: Sequence, seed: int | None = None) -> list[Su
 
     `lengths` are sample counts summing to `len(dataset)`, or fractions summing
     to 1 (as in PyTorch: each part gets floor(fraction * n) and the leftover
-    samples go one each to the first parts). The same `seed` gives the same split.
+    samples go one each to the first parts). The same `seed` gives the same split;
+    without one the split comes from tinytorch's global generator (`manual_seed`).
     """
     # BEGIN SOLUTION
     counts = split_counts(lengths, len(dataset))
-    order = np.random.default_rng(seed).permutation(len(dataset))
+    order = seeded_generator(seed).permutation(len(dataset))
     ends = np.cumsum(counts)
     return [
         Subset(dataset, order[end - count : end]) for count, end in zip(counts, ends, strict=True)

@@ -7,7 +7,7 @@ import math
 import numpy as np
 from tinytorch.tensor import Tensor
 
-from .dataset import as_array, is_array_backed
+from .dataset import as_array, is_array_backed, seeded_generator
 
 
 def default_collate(samples: list):
@@ -30,7 +30,9 @@ class DataLoader:
 
     Each epoch (each `for batch in loader`) visits every sample exactly once:
     in order, or in a fresh random order when `shuffle=True` (reproducible
-    from `seed`: the same seed gives the same sequence of epochs). The last
+    from `seed`: the same seed gives the same sequence of epochs; without a
+    seed, the loader's generator is seeded from tinytorch's global one when the
+    loader is built, so `manual_seed` before it makes the run reproducible). The last
     batch may be smaller than `batch_size` unless `drop_last=True`.
 
     An array-backed dataset (TensorDataset, ArrayDataset or a Subset of one)
@@ -56,7 +58,7 @@ class DataLoader:
         self.drop_last = drop_last
         self.collate_fn = collate_fn
         self.seed = seed
-        self.rng = np.random.default_rng(seed)
+        self.rng = seeded_generator(seed)
         self.batched_fetch = collate_fn is None and is_array_backed(dataset)
 
     def __len__(self) -> int:

@@ -2,13 +2,16 @@
 
 Applied to a batch, a random transform draws independent randomness for
 each sample, vectorized: no Python loop over the samples. Random transforms
-take a `seed`; the same seed gives the same sequence of augmentations.
+take a `seed`; the same seed gives the same sequence of augmentations (without
+one, they are seeded from tinytorch's global generator, `manual_seed`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
+
+from .dataset import seeded_generator
 
 
 def as_batch(images: np.ndarray) -> tuple[np.ndarray, bool]:
@@ -70,7 +73,7 @@ class RandomCrop:
     def __init__(self, size, padding: int = 0, seed: int | None = None):
         self.size = (size, size) if isinstance(size, int) else tuple(size)
         self.padding = int(padding)
-        self.rng = np.random.default_rng(seed)
+        self.rng = seeded_generator(seed)
 
     def __call__(self, images):
         batch, was_single = as_batch(images)
@@ -117,7 +120,7 @@ class RandomHorizontalFlip:
         if not 0.0 <= p <= 1.0:
             raise ValueError(f"RandomHorizontalFlip: p must be a probability in [0, 1], got {p}")
         self.p = p
-        self.rng = np.random.default_rng(seed)
+        self.rng = seeded_generator(seed)
 
     def __call__(self, images):
         batch, was_single = as_batch(images)

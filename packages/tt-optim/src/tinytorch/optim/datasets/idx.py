@@ -15,9 +15,12 @@ The official files are gzip-compressed (`train-images-idx3-ubyte.gz`).
 from __future__ import annotations
 
 import gzip
+import math
+import zlib
 from pathlib import Path
 
 import numpy as np
+from tinytorch.tensor.io import atomic_write
 
 from .errors import DatasetFormatError
 
@@ -41,7 +44,7 @@ def read_idx(path) -> np.ndarray:
     raw = read_maybe_gzipped(path)
     dtype, shape = parse_idx_header(raw, path)
     header_size = 4 + 4 * len(shape)
-    expected_bytes = header_size + int(np.prod(shape)) * dtype.itemsize
+    expected_bytes = header_size + math.prod(shape) * dtype.itemsize  # Python ints: no overflow
     if len(raw) != expected_bytes:
         raise DatasetFormatError(
             f"{path}: IDX header declares shape {shape} of {dtype.name} "
@@ -58,7 +61,7 @@ def read_maybe_gzipped(path: Path) -> bytes:
     if raw[:2] == b"\x1f\x8b":
         try:
             return gzip.decompress(raw)
-        except (OSError, EOFError) as error:
+        except (OSError, EOFError, zlib.error) as error:
             raise DatasetFormatError(f"{path}: a damaged gzip file ({error})") from error
     return raw
 
@@ -94,4 +97,5 @@ def write_idx(path, array: np.ndarray) -> None:
     code = codes[native]
     header = bytes([0, 0, code, array.ndim]) + np.asarray(array.shape, dtype=">u4").tobytes()
     raw = header + array.astype(IDX_DTYPES[code]).tobytes()
-    Path(path).write_bytes(gzip.compress(raw) if str(path).endswith(".gz") else raw)
+    data = gzip.compress(raw) if str(path).endswith(".gz") else raw
+    atomic_write(path, lambda file: file.write(data))
