@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tinytorch.autograd import gradcheck
+from tinytorch.autograd import FunctionCtx, gradcheck
 from tinytorch.spatial import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from tinytorch.spatial import functional as F
+from tinytorch.spatial.functional.pooling import first_maximum_masks
 from tinytorch.tensor import ShapeError, Tensor
 
 RNG = np.random.default_rng(1)
@@ -140,3 +141,22 @@ def test_max_pool_backward_with_ties_matches_loops(kernel, stride):
     expected = max_pool_backward_by_loops(x.data, kernel, stride, grad_out)
     assert x.grad.dtype == np.float32
     np.testing.assert_allclose(x.grad.data, expected, rtol=1e-6, atol=1e-6)
+
+
+def test_first_maximum_masks_claim_each_window_once_in_scan_order():
+    # windows of x: [1, 5 / 5, 5] ties three ways, [2, 0 / 0, 7] has one maximum
+    x = np.array([[[[1.0, 5.0, 2.0, 0.0], [5.0, 5.0, 0.0, 7.0]]]], dtype=np.float32)
+    out = np.array([[[[5.0, 7.0]]]], dtype=np.float32)
+    indices = [np.s_[..., i::2, j::2] for i in range(2) for j in range(2)]
+    masks = first_maximum_masks(x, out, indices)
+    assert [m[0, 0, 0].tolist() for m in masks] == [
+        [False, False], [True, False], [False, False], [False, True]]
+
+
+def test_max_pool_keeps_no_masks_when_the_input_needs_no_gradient():
+    ctx = FunctionCtx()
+    ctx.needs_input_grad = (False,)
+    x = RNG.standard_normal((2, 3, 8, 8)).astype(np.float32)
+    out = F.MaxPool2dFunction.forward(ctx, x, kernel=(2, 2), stride=(2, 2), padding=(0, 0),
+                                      dilation=(1, 1))
+    assert out.shape == (2, 3, 4, 4) and ctx.saved_tensors == ()

@@ -81,8 +81,8 @@ class Conv2dFunction(Function):
         if ctx.needs_input_grad[1]:
             per_image = np.matmul(g, columns.swapaxes(2, 3))            # (N, G, O_g, C_g*kh*kw)
             grad_weight = per_image.sum(axis=0).reshape(weight.shape)
-        if ctx.needs_input_grad[2]:
-            grad_bias = grad_out.sum(axis=(0, 2, 3))
+        if ctx.needs_input_grad[2]:  # the batch first: a sum of whole images, then of rows
+            grad_bias = grad_out.sum(axis=0).reshape(c_out, -1).sum(axis=1)
         return grad_x, grad_weight, grad_bias
         # END SOLUTION
 

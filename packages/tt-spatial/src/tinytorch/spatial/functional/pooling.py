@@ -23,7 +23,12 @@ from ..shapes import Pair, check_nchw, check_output_hw, check_positive, output_h
 
 
 class MaxPool2dFunction(Function):
-    """out[n, c, y, x] = max over the window of x_pad (padding is -inf)."""
+    """out[n, c, y, x] = max over the window of x_pad (padding is -inf).
+
+    The forward also marks, for each kernel offset, the windows whose first
+    maximum sits at that offset (while the input is still in the cache), so
+    the backward only routes the gradient through those masks.
+    """
 
     @staticmethod
     def forward(ctx, x, *, kernel: Pair, stride: Pair, padding: Pair, dilation: Pair):
@@ -31,37 +36,49 @@ class MaxPool2dFunction(Function):
         pads = ((padding[0], padding[0]), (padding[1], padding[1]))
         x_padded = pad_hw(x, pads, value=-np.inf)
         out_hw = output_hw(x.shape[2:], kernel, stride, pads, dilation)
-        views = kernel_views(kernel, stride, dilation, out_hw)
-        _, first = next(views)
-        out = x_padded[first].copy()
-        for _, index in views:
+        indices = [index for _, index in kernel_views(kernel, stride, dilation, out_hw)]
+        out = x_padded[indices[0]].copy()
+        for index in indices[1:]:
             np.maximum(out, x_padded[index], out=out)
-        ctx.save_for_backward(x_padded, out)
-        ctx.geometry = (pads, kernel, stride, dilation, out_hw)
+        if ctx.needs_input_grad[0]:
+            ctx.save_for_backward(*first_maximum_masks(x_padded, out, indices))
+        ctx.geometry = (x_padded.shape, pads, kernel, stride, dilation, indices)
         return out
         # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad_out):
-        # NOTE: each window's gradient goes to its first maximum in scan order;
-        # `unclaimed` marks the windows whose maximum has not been found yet.
         # BEGIN SOLUTION
-        x_padded, out = ctx.saved_tensors
-        pads, kernel, stride, dilation, out_hw = ctx.geometry
+        padded_shape, pads, kernel, stride, dilation, indices = ctx.geometry
         overlap = windows_overlap(kernel, stride, dilation)
-        grad_padded = np.zeros_like(x_padded)
-        unclaimed = np.ones(out.shape, dtype=bool)
-        is_first_max = np.empty(out.shape, dtype=bool)
-        for _, index in kernel_views(kernel, stride, dilation, out_hw):
-            np.equal(x_padded[index], out, out=is_first_max)
-            is_first_max &= unclaimed
-            unclaimed ^= is_first_max
+        grad_padded = np.zeros(padded_shape, dtype=grad_out.dtype)
+        for index, is_first_max in zip(indices, ctx.saved_tensors, strict=True):
             if overlap:  # a pixel may be the maximum of several windows: gradients add up
                 add_to_view(grad_padded, index, grad_out * is_first_max)
             else:  # each pixel is in one window at most: write, no temporary
                 np.multiply(grad_out, is_first_max, out=grad_padded[index])
         return unpad_hw(grad_padded, pads)
         # END SOLUTION
+
+
+def first_maximum_masks(x_padded: np.ndarray, out: np.ndarray, indices: list) -> list:
+    """One bool mask (shape of ``out``) per kernel offset: is it the window's first maximum?
+
+    The offsets are visited in scan order (row by row); a window is *claimed*
+    by the first offset whose value equals its maximum, so exactly one mask
+    is True per window even when several elements tie.
+    """
+    # NOTE: `unclaimed` marks the windows whose maximum has not been found yet.
+    # BEGIN SOLUTION
+    unclaimed = np.ones(out.shape, dtype=bool)
+    masks = []
+    for index in indices:
+        is_first_max = np.equal(x_padded[index], out)
+        is_first_max &= unclaimed
+        unclaimed ^= is_first_max
+        masks.append(is_first_max)
+    return masks
+    # END SOLUTION
 
 
 class AvgPool2dFunction(Function):
