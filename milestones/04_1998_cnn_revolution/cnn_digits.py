@@ -38,6 +38,7 @@ from tinytorch.tensor import manual_seed  # noqa: E402
 BATCH = 32
 MOMENTUM = 0.9
 LR = {"digits": 0.1, "mnist": 0.02}  # per dataset; both models of a part get the same
+DIGITS = tuple(str(digit) for digit in range(10))
 
 
 def cnn(image_size: int, channels: tuple[int, int] = (16, 32)) -> nn.Sequential:
@@ -97,7 +98,7 @@ def compare(ms: Milestone, title: str, train, test, image_size: int, epochs: int
     return results, min(changes), grad_norm
 
 
-def part_digits(ms: Milestone) -> None:
+def part_digits(ms: Milestone) -> dict:
     epochs = ms.epochs(full=30, quick=8)
     (x_train, y_train), test = load_digits(seed=ms.args.seed)
     print(f"Part 1: 8x8 digits, {len(x_train)} train / {len(test[0])} test (stratified, "
@@ -117,9 +118,11 @@ def part_digits(ms: Milestone) -> None:
              digits_mlp_parameters=mlp_result.parameters)
     print(f"  The CNN has {cnn_result.parameters / mlp_result.parameters:.0%} of the MLP's "
           f"parameters; its conv weights moved by at least {conv_change:.0%} of their norm.")
+    return results
 
 
-def part_mnist(ms: Milestone) -> None:
+def part_mnist(ms: Milestone):
+    """Part 2; returns both models' results and the test set."""
     epochs = ms.epochs(full=8, quick=2)
     train, test = load_mnist_sample(seed=ms.args.seed)
     if ms.args.quick:  # a quarter of the training set keeps --quick well under a minute
@@ -133,12 +136,47 @@ def part_mnist(ms: Milestone) -> None:
     ms.record("mnist_cnn_minus_mlp_accuracy",
               results["CNN"].test_accuracy - results["MLP"].test_accuracy)
     ms.facts(mnist_cnn_seconds_per_epoch=results["CNN"].seconds_per_epoch)
+    return results, test
+
+
+def draw_comparison(ms: Milestone, results: dict[str, dict], mnist_test) -> None:
+    """MLP against CNN: the losses on one axis per dataset, accuracy and size; the CNN's errors."""
+    loss = ms.figure(
+        "loss", "Same batches, same optimizer: MLP against CNN",
+        caption="Mean training loss of each epoch. Both models see the same minibatches "
+        "in the same order with the same SGD settings.")
+    for dataset, title in (("digits", "8x8 digits"), ("mnist", "MNIST sample, 28x28")):
+        panel = loss.panel(title, "epoch", "training loss (nats)")
+        for model in ("MLP", "CNN"):
+            curve = f"{dataset}_{model.lower()}_loss"
+            if curve in ms.curves:  # not with --epochs 0
+                panel.line(model, *ms.curve(curve))
+        panel.ylim(0)
+    labels = [f"{dataset} {model}" for dataset in results for model in ("MLP", "CNN")]
+    trained = [results[dataset][model] for dataset in results for model in ("MLP", "CNN")]
+    scores = ms.figure(
+        "accuracy_size", "Test accuracy and size: MLP against CNN",
+        caption="Test accuracy after the same training budget, and each model's parameter "
+        "count (log scale).")
+    scores.panel("test accuracy", "accuracy (%)").bars(
+        labels, [100 * r.test_accuracy for r in trained], value_format="{:.1f}%",
+        color=["tab:blue", "tab:orange"] * 2).xlim(0, 100)
+    scores.panel("parameters", "weights and biases (log scale)").bars(
+        labels, [r.parameters for r in trained], value_format="{:,.0f}", log=True,
+        color=["tab:blue", "tab:orange"] * 2)
+    errors = ms.figure(
+        "errors", "MNIST sample: what the CNN gets wrong",
+        caption="Rows are the true digit, columns the CNN's answer; some of the mistakes "
+        "are shown on the right.")
+    errors.classification_errors(mnist_test[0], mnist_test[1],
+                                 results["MNIST"]["CNN"].test_predictions, DIGITS)
 
 
 def main() -> int:
     ms = Milestone.from_script(__file__, description=__doc__.splitlines()[0])
-    part_digits(ms)
-    part_mnist(ms)
+    digits = part_digits(ms)
+    mnist, mnist_test = part_mnist(ms)
+    draw_comparison(ms, {"digits": digits, "MNIST": mnist}, mnist_test)
     return ms.finish()
 
 

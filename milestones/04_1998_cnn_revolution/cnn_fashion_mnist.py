@@ -34,7 +34,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from cnn_training import fit  # noqa: E402
 from common import Milestone  # noqa: E402
 from tinytorch import nn, optim  # noqa: E402
-from tinytorch.optim.datasets import DatasetNotFoundError, load_fashion_mnist  # noqa: E402
+from tinytorch.optim.datasets import (  # noqa: E402
+    FASHION_MNIST_CLASSES,
+    DatasetNotFoundError,
+    load_fashion_mnist,
+)
 from tinytorch.spatial import Conv2d, MaxPool2d  # noqa: E402
 from tinytorch.tensor import manual_seed  # noqa: E402
 
@@ -82,6 +86,17 @@ def main() -> int:
     print(f"  test accuracy {result.test_accuracy:.2%} after {epochs} epochs, "
           f"{result.seconds_per_epoch:.1f} s/epoch")
     ms.record("fashion_mnist_cnn_test_accuracy", result.test_accuracy)
+    loss = ms.figure("loss", "Fashion-MNIST: the CNN's training loss", xlabel="epoch",
+                     ylabel="training loss (nats)",
+                     caption="Mean cross-entropy over each epoch's minibatches.")
+    if "fashion_cnn_loss" in ms.curves:  # not with --epochs 0
+        loss.line("CNN", *ms.curve("fashion_cnn_loss")).ylim(0)
+    errors = ms.figure("errors", f"Fashion-MNIST: {result.test_accuracy:.1%} of the test "
+                       "images right; what the CNN confuses",
+                       caption="Rows are the true class, columns the CNN's answer: shirts, "
+                       "T-shirts, pullovers and coats are the usual confusions.")
+    errors.classification_errors(test[0], test[1], result.test_predictions,
+                                 FASHION_MNIST_CLASSES)
     ms.facts(model_or_params=model, train_seconds=time.perf_counter() - started,
              samples=epochs * len(train[0]), seconds_per_epoch=result.seconds_per_epoch)
     return ms.finish()

@@ -25,6 +25,7 @@ class TrainResult:
     epoch_seconds: list[float] = field(default_factory=list)
     test_accuracy: float = 0.0
     parameters: int = 0
+    test_predictions: np.ndarray | None = None  # the predicted class of each test image
 
     @property
     def loss_decrease(self) -> float:
@@ -43,16 +44,19 @@ class TrainResult:
         return float(np.mean(self.epoch_seconds)) if self.epoch_seconds else 0.0
 
 
-def accuracy(model: nn.Module, images: np.ndarray, labels: np.ndarray, batch: int = 500) -> float:
-    """Fraction of ``images`` classified as ``labels``, in evaluation mode and without a graph."""
+def predictions(model: nn.Module, images: np.ndarray, batch: int = 500) -> np.ndarray:
+    """The class ``model`` scores highest for each image, in evaluation mode and without a graph."""
     model.eval()
-    correct = 0
     with no_grad():
-        for start in range(0, len(images), batch):
-            logits = model(Tensor(images[start:start + batch])).data
-            correct += int((logits.argmax(axis=1) == labels[start:start + batch]).sum())
+        classes = [model(Tensor(images[start:start + batch])).data.argmax(axis=1)
+                   for start in range(0, len(images), batch)]
     model.train()
-    return correct / len(images)
+    return np.concatenate(classes)
+
+
+def accuracy(model: nn.Module, images: np.ndarray, labels: np.ndarray, batch: int = 500) -> float:
+    """Fraction of ``images`` classified as ``labels``."""
+    return float((predictions(model, images, batch) == labels).mean())
 
 
 def train_epoch(model: nn.Module, loader, optimizer, loss_fn, progress=None) -> float:
@@ -100,7 +104,8 @@ def fit(model: nn.Module, make_optimizer, train, test, epochs: int, batch_size: 
         if verbose:
             print(f"  {name} epoch {epoch + 1}/{epochs}: loss {result.losses[-1]:.4f}, "
                   f"{result.epoch_seconds[-1]:.1f} s/epoch", flush=True)
-    result.test_accuracy = accuracy(model, *test)
+    result.test_predictions = predictions(model, test[0])
+    result.test_accuracy = float((result.test_predictions == test[1]).mean())
     return result
 
 

@@ -125,6 +125,8 @@ class Panel:
     limits: dict = field(default_factory=dict)
     grid_of_images: tuple | None = None  # (images, titles, columns) for an image grid
     log_x: bool = False
+    integer_x: bool = True  # every line's x values are whole numbers (epochs): integer ticks
+    log_y: bool = False
 
     def line(self, label: str, x, y, marker: str | None = None, **style) -> Panel:
         """A series; several on one panel share its axes (the point of a comparison).
@@ -139,6 +141,7 @@ class Panel:
             )
         if marker is None and x.size < MARKER_BELOW:
             marker = "o"
+        self.integer_x = self.integer_x and bool(np.all(x == np.round(x)))
         self.draws.append(lambda ax: ax.plot(x, y, label=label, marker=marker, **style))
         return self
 
@@ -173,6 +176,11 @@ class Panel:
     def ylim(self, bottom: float | None = None, top: float | None = None) -> Panel:
         """Fix the y range, e.g. ``ylim(0)`` so a change of 0.001 does not fill the panel."""
         self.limits["y"] = (bottom, top)
+        return self
+
+    def logy(self) -> Panel:
+        """A logarithmic y axis, for losses that fall by orders of magnitude."""
+        self.log_y = True
         return self
 
     def xlim(self, left: float | None = None, right: float | None = None) -> Panel:
@@ -239,7 +247,9 @@ class Panel:
             image = ax.imshow(matrix, cmap=cmap, vmin=vmin, vmax=vmax, aspect="auto")
             rows, cols = matrix.shape
             if x_labels is not None:
-                ax.set_xticks(np.arange(cols), list(x_labels))
+                long = max(len(str(label)) for label in x_labels) > 3
+                ax.set_xticks(np.arange(cols), list(x_labels), rotation=45 if long else 0,
+                              ha="right" if long else "center")
             if y_labels is not None:
                 ax.set_yticks(np.arange(rows), list(y_labels))
             if annotate:
@@ -350,7 +360,8 @@ class Figure:
         self.panel(f"test set: {accuracy:.1%} on the diagonal").confusion_matrix(
             matrix, class_names)
         wrong = misclassified(targets, predictions, limit)
-        titles = [f"{class_names[targets[i]]} \u2192 {class_names[predictions[i]]}" for i in wrong]
+        joint = "\n\u2192 " if max(len(name) for name in class_names) > 5 else " \u2192 "
+        titles = [f"{class_names[targets[i]]}{joint}{class_names[predictions[i]]}" for i in wrong]
         self.panel(f"misclassified (true \u2192 predicted), {len(wrong)} of "
                    f"{int(matrix.sum() - np.trace(matrix))}").images(
             np.asarray(images)[wrong], titles, columns=4)
@@ -404,6 +415,8 @@ def _panel_height(panel: Panel) -> float:
 
 
 def _draw_panel(ax, panel: Panel) -> None:
+    from matplotlib.ticker import MaxNLocator
+
     for draw in panel.draws:
         draw(ax)
     ax.set_title(_wrap(panel.title, PANEL_SIZE[0], "panel"))
@@ -411,6 +424,10 @@ def _draw_panel(ax, panel: Panel) -> None:
     ax.set_ylabel(panel.ylabel)
     if panel.log_x:
         ax.set_xscale("log")
+    elif panel.integer_x and ax.get_lines():
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
+    if panel.log_y:
+        ax.set_yscale("log")
     if "y" in panel.limits:
         ax.set_ylim(*panel.limits["y"])
     if "x" in panel.limits:

@@ -91,11 +91,21 @@ def test_short_series_get_markers_long_ones_do_not():
     assert short.get_marker() == "o" and long.get_marker() in ("None", None, "")
 
 
+def test_whole_number_x_values_get_whole_number_ticks():
+    fig = Figure("epochs", "e")
+    fig.panel(xlabel="epoch", ylabel="loss").line("train", [1, 2], [0.9, 0.5])
+    ticks = _axes(render(fig))[0].get_xticks()
+    assert len(ticks) and all(float(t).is_integer() for t in ticks)
+
+
 def test_ylim_keeps_a_tiny_change_small():
     fig = Figure("xor", "x")
     fig.panel(xlabel="step", ylabel="loss").line("xor", [0, 1], [0.6932, 0.6923]).ylim(0)
     low, high = _axes(render(fig))[0].get_ylim()
     assert low == 0 and high > 0.69
+    fig = Figure("falls", "f")
+    fig.panel(xlabel="step", ylabel="loss").line("copy", [0, 1], [2.3, 0.001]).logy()
+    assert _axes(render(fig))[0].get_yscale() == "log"
 
 
 def test_panels_sit_side_by_side_each_with_its_labels():
