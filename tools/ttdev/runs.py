@@ -23,16 +23,18 @@ def run_script(session, milestone, script, args: Sequence[str], root: Path) -> S
     """Run one milestone script with its declared args plus ``args``; never raises on failure.
 
     The script writes its results under :func:`results_root` (passed as ``--results-dir``),
-    where the summary and the milestone's own tests look for them.
+    where the summary and the milestone's own tests look for them, unless ``args``
+    name a ``--results-dir`` of their own: then that one is used (and not overridden).
     """
     started = time.time()
+    chosen = results_dir_in(args)
+    results = results_root(root) if chosen is None else chosen
     command = [
         "python",
         str(milestone.folder / script.file),
         *script.args,
         *args,
-        "--results-dir",
-        str(results_root(root)),
+        *(["--results-dir", str(results)] if chosen is None else []),
     ]
     try:
         session.run(*command)
@@ -45,9 +47,21 @@ def run_script(session, milestone, script, args: Sequence[str], root: Path) -> S
         script=script.file,
         exit_code=exit_code,
         seconds=time.time() - started,
-        results_file=results_root(root) / milestone.name / f"{script.stem}.json",
+        results_file=results / milestone.name / f"{script.stem}.json",
         started=started,
     )
+
+
+def results_dir_in(args: Sequence[str]) -> Path | None:
+    """The folder of a ``--results-dir DIR`` or ``--results-dir=DIR`` in ``args`` (the last
+    one, as argparse reads them), or None."""
+    found = None
+    for index, arg in enumerate(args):
+        if arg == "--results-dir" and index + 1 < len(args):
+            found = Path(args[index + 1])
+        elif arg.startswith("--results-dir="):
+            found = Path(arg.partition("=")[2])
+    return found
 
 
 def run_default_scripts(session, milestone, args: Sequence[str], root: Path) -> list[ScriptRun]:
