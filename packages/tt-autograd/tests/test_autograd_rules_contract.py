@@ -103,6 +103,13 @@ EXAMPLES = {
     "cat": ((A, A[:1]), {"axis": 0}),
     "stack": ((B, B, B), {"axis": 1}),
     "where": ((A > 0, A, B), {}),
+    "remainder": ((A, P), {}),
+    "cumsum": ((A,), {"axis": -1}),
+    "prod": ((A,), {"axis": None, "keepdims": False}),
+    "gather": ((A, np.array([[2, 2, 0], [1, 0, 1]])), {"axis": 1}),
+    "repeat": ((B,), {"repeats": (2, 1, 2)}),
+    "tril": ((A,), {"diagonal": -1}),
+    "triu": ((A,), {"diagonal": 1}),
 }
 
 

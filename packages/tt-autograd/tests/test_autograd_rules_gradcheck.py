@@ -179,8 +179,19 @@ CASES: dict[str, list] = {
     "copy": _unary_cases(Tensor.clone),
     "sum": _reduction_cases("sum"),
     "mean": _reduction_cases("mean"),
-    "max": _reduction_cases("max") + _ties("max"),
-    "min": _reduction_cases("min") + _ties("min"),
+    "max": _reduction_cases("max")
+    + _ties("max")
+    + [
+        ("amax-all", lambda x: x.amax(), [r(2, 3)]),
+        ("amax-dims-keepdim", lambda x: x.amax(dim=(0, -1), keepdim=True), [r(2, 3, 2)]),
+        ("amax-ties", lambda x: x.amax(1), [np.array([[1.0, 3.0, 3.0], [2.0, -1.0, 2.0]])]),
+    ],
+    "min": _reduction_cases("min")
+    + _ties("min")
+    + [
+        ("amin-dim-1", lambda x: x.amin(-1), [r(3, 4)]),
+        ("amin-ties", lambda x: x.amin(0), [np.array([[0.0, 1.0], [0.0, 1.0]])]),
+    ],
     "var": [c for c in _reduction_cases("var") if c[0] not in ("scalar", "size-1-dim")]  # N - 1 = 0
     + [("scalar-correction=0", lambda x: x.var(correction=0), [r()])]
     + [(f"correction={c}", _var(c), [r(2, 4)]) for c in (0, 1, 2)]
@@ -241,6 +252,9 @@ CASES: dict[str, list] = {
         ("bool-in-tuple", lambda x: x[:, np.array([True, False, True])], [r(2, 3)]),
         ("empty-int-list", lambda x: x[[]], [r(3, 2)]),
         ("strided", lambda x: x[1:, 0], [strided(r(3, 2))]),
+        ("split", lambda x: x.split(2)[1] * 2 + x.split([1, 0, 3])[2].sum(), [r(4, 2)]),
+        ("split-dim1-empty-piece", lambda x: x.split([2, 0, 1], dim=1)[1].sum() + x, [r(2, 3)]),
+        ("chunk", lambda x: cat(list(x.chunk(3, dim=-1))[::-1], dim=-1), [r(2, 5)]),
     ],
     "cat": [
         ("dim0", lambda a, b: cat([a, b]), [r(2, 3), r(1, 3)]),
@@ -273,6 +287,70 @@ CASES: dict[str, list] = {
             lambda a, b: where(Tensor([[True], [False]]), a, b),
             [r(3), r(2, 1)],
         ),
+        ("masked_fill", lambda x: x.masked_fill(x.detach() > 0, 2.0), [r(2, 3)]),
+        (
+            "masked_fill-tensor-value",
+            lambda x, v: x.masked_fill(Tensor([[True], [False]]), v),
+            [r(2, 3), r()],
+        ),
+        ("masked_fill-broadcast", lambda x: x.masked_fill(Tensor([[True], [False]]), 0.0), [r(3)]),
+    ],
+    "remainder": [
+        ("same-shape", lambda a, b: a % b, [away(2, 3) * 3, pos(2, 3)]),
+        ("broadcast", lambda a, b: a % b, [away(2, 3) * 3, -pos(3)]),
+        ("by-number", lambda a: a % 0.7, [away(4) * 3]),
+        ("reflected", lambda b: 5.0 % b, [pos(3) * 1.3]),
+        ("empty", lambda a, b: a % b, [r(0, 3), pos(3)]),
+    ],
+    "cumsum": [
+        ("dim0", lambda x: x.cumsum(0), [r(3, 4)]),
+        ("dim-1", lambda x: x.cumsum(-1), [r(2, 3, 4)]),
+        ("scalar", lambda x: x.cumsum(0), [r()]),
+        ("empty", lambda x: x.cumsum(1), [r(2, 0)]),
+        ("strided", lambda x: x.cumsum(1), [strided(r(3, 4))]),
+    ],
+    "prod": [
+        ("all", lambda x: x.prod(), [r(2, 3)]),
+        ("dim1", lambda x: x.prod(1), [r(3, 4)]),
+        ("dim-1-keepdim", lambda x: x.prod(dim=-1, keepdim=True), [r(2, 3, 2)]),
+        ("dim0", lambda x: x.prod(0), [r(3, 2)]),
+        ("one-zero", lambda x: x.prod(1), [np.array([[0.0, 2.0, 3.0], [1.5, -2.0, 0.0]])]),
+        ("two-zeros", lambda x: x.prod(), [np.array([0.0, 2.0, 0.0, 3.0])]),
+        ("zeros-keepdim", lambda x: x.prod(0, True), [np.array([[0.0, 1.0], [2.0, 0.0]])]),
+        ("scalar", lambda x: x.prod(), [r()]),
+        ("size-1-dim", lambda x: x.prod(1), [r(3, 1)]),
+        ("empty-dim", lambda x: x.prod(1), [r(2, 0)]),
+        ("strided", lambda x: x.prod(0), [strided(r(3, 2))]),
+    ],
+    "gather": [
+        ("dim0", lambda x: x.gather(0, Tensor([[2, 0, 1], [2, 2, 0]])), [r(3, 3)]),
+        ("dim1-repeated", lambda x: x.gather(1, Tensor([[1, 1, 1], [0, 2, 0]])), [r(2, 3)]),
+        ("dim-1-smaller", lambda x: x.gather(-1, Tensor([[3], [0]])), [r(3, 4)]),
+        ("3d", lambda x: x.gather(1, Tensor(np.zeros((2, 2, 1), dtype=np.int64))), [r(2, 3, 2)]),
+        ("empty-index", lambda x: x.gather(0, Tensor(np.zeros((0, 2), dtype=np.int64))), [r(2, 2)]),
+        ("scalar", lambda x: x.gather(0, Tensor(0)), [r()]),
+        ("sort", lambda x: x.sort(dim=1).values, [r(3, 4)]),
+        ("sort-descending-dim0", lambda x: x.sort(0, descending=True)[0], [r(3, 2)]),
+        ("topk", lambda x: x.topk(2).values, [r(3, 4)]),
+        ("topk-smallest-dim0", lambda x: x.topk(1, dim=0, largest=False)[0], [r(3, 4)]),
+    ],
+    "repeat": [
+        ("same-dims", lambda x: x.repeat(2, 3), [r(2, 3)]),
+        ("new-dims", lambda x: x.repeat(2, 1, 3), [r(3, 2)]),
+        ("ones", lambda x: x.repeat(1, 1), [r(2, 3)]),
+        ("scalar", lambda x: x.repeat(3), [r()]),
+        ("zero", lambda x: x.repeat(0, 2), [r(2, 3)]),
+        ("strided", lambda x: x.repeat(2, 2), [strided(r(2, 2))]),
+    ],
+    "tril": [
+        ("square", lambda x: x.tril(), [r(3, 3)]),
+        ("batched-diagonal", lambda x: x.tril(-1), [r(2, 3, 4)]),
+        ("wide", lambda x: x.tril(diagonal=2), [r(2, 4)]),
+    ],
+    "triu": [
+        ("square", lambda x: x.triu(), [r(3, 3)]),
+        ("batched-diagonal", lambda x: x.triu(1), [r(2, 4, 3)]),
+        ("strided", lambda x: x.triu(-1), [strided(r(3, 3))]),
     ],
 }
 
@@ -403,3 +481,55 @@ def test_expand_sums_over_the_copies(leaf):
     x = leaf([[1.0], [2.0]])
     x.expand(2, 3).sum().backward()
     assert_allclose(x.grad.numpy(), [[3.0], [3.0]])
+
+
+# ---------------------------------------------------------------------- exact values, new ops
+
+
+def test_prod_gradient_with_zeros_is_the_product_of_the_others(leaf):
+    x = leaf([[0.0, 2.0, 3.0], [0.0, 0.0, 4.0], [1.0, 2.0, 3.0]])
+    x.prod(1).sum().backward()
+    assert_allclose(x.grad.numpy(), [[6.0, 0.0, 0.0], [0.0, 0.0, 0.0], [6.0, 3.0, 2.0]])
+    assert np.isfinite(x.grad.numpy()).all()
+    y = leaf([2.0, 0.0, 5.0])
+    y.prod().backward()
+    assert_allclose(y.grad.numpy(), [0.0, 10.0, 0.0])
+
+
+def test_amax_three_way_tie_splits_in_thirds(leaf):
+    x = leaf([[4.0, 1.0, 4.0, 4.0]])
+    x.amax(dim=1).sum().backward()
+    assert_allclose(x.grad.numpy(), [[1 / 3, 0.0, 1 / 3, 1 / 3]])
+
+
+def test_sort_gradient_goes_to_the_position_each_value_came_from(leaf):
+    x = leaf([2.0, 1.0, 2.0, 0.5])
+    values, indices = x.sort()
+    assert not indices.requires_grad and indices.grad_fn is None
+    (values * Tensor([1.0, 2.0, 3.0, 4.0], dtype=np.float64)).sum().backward()
+    assert_allclose(x.grad.numpy(), [3.0, 2.0, 4.0, 1.0])  # stable: the first 2.0 sorts first
+
+
+def test_gather_adds_the_gradient_of_repeated_reads(leaf):
+    x = leaf([[1.0, 2.0, 3.0]])
+    x.gather(1, Tensor([[2, 2, 0, 2]])).sum().backward()
+    assert_allclose(x.grad.numpy(), [[1.0, 0.0, 3.0]])
+
+
+def test_cumsum_gradient_is_the_reversed_running_sum(leaf):
+    x = leaf([1.0, 2.0, 3.0])
+    x.cumsum(0).backward(Tensor([1.0, 10.0, 100.0], dtype=np.float64))
+    assert_allclose(x.grad.numpy(), [111.0, 110.0, 100.0])
+
+
+def test_floor_divide_output_does_not_require_grad(leaf):
+    x = leaf([1.5, -2.5])
+    assert not (x // 2).requires_grad
+    assert (x % 2).requires_grad
+
+
+def test_masked_fill_sends_the_filled_gradient_to_a_tensor_value(leaf):
+    x, value = leaf([[1.0, 2.0, 3.0]]), leaf(5.0)
+    x.masked_fill(Tensor([True, False, True]), value).sum().backward()
+    assert_allclose(x.grad.numpy(), [[0.0, 1.0, 0.0]])
+    assert_allclose(value.grad.numpy(), 2.0)

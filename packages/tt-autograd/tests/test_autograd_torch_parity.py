@@ -105,7 +105,52 @@ FAMILIES = {
             a.detach() > 0, torch.cat([a, b], dim=1)[:, :2], torch.stack([b[:, 0], b[:, 1]], dim=1)
         ),
     ),
+    "division-scans-products": family(
+        lambda a, b: (
+            (a % b) * (a.detach() // b.detach()) + a.cumsum(dim=1) * a.prod(dim=0) + a.prod()
+        ),
+        [R.standard_normal((3, 4)) * 3, R.uniform(0.5, 2.0, 4)],
+    ),
+    "sort-topk-gather": family(
+        lambda x: (
+            x.sort(dim=1, descending=True).values * x.topk(2, dim=0, largest=False).values.sum()
+            + x.gather(1, x.detach().argsort(dim=1)).cumsum(1)
+            + x.amax(dim=0) * x.amin()
+        ),
+        [R.standard_normal((3, 4))],
+    ),
+    "masks-copies-pieces": family(
+        lambda x: (
+            x.masked_fill(x.detach() > 0.5, 0.25).tril(-1)
+            + x.repeat(1, 2)[:, 1:5].triu(1)
+            + x.split([1, 3], dim=1)[1].sum()
+            + x.chunk(2)[1].sum(dim=0)
+        ),
+        [R.standard_normal((3, 4))],
+    ),
 }
+
+
+def test_prod_gradient_with_zeros_matches_pytorch():
+    values = np.array([[0.0, 2.0, 3.0], [0.0, 0.0, 4.0], [1.0, -2.0, 3.0]])
+    _both(lambda x: x.prod(dim=1), lambda x: x.prod(dim=1), values)
+    _both(lambda x: x.prod(), lambda x: x.prod(), values[0])
+    _both(lambda x: x.prod(), lambda x: x.prod(), values[1])
+
+
+def test_amax_amin_ties_match_pytorch():
+    values = np.array([[1.0, 3.0, 3.0, 3.0], [2.0, 2.0, -1.0, 0.0]])
+    _both(lambda x: x.amax(dim=1), lambda x: x.amax(dim=1), values)
+    _both(lambda x: x.amin(dim=(0, 1)), lambda x: x.amin(dim=(0, 1)), values)
+
+
+def test_sort_with_ties_matches_pytorch_stable_sort():
+    values = np.array([[2.0, 1.0, 2.0, 1.0], [0.0, 0.0, 0.0, 3.0]])
+    _both(
+        lambda x: x.sort(dim=1, descending=True, stable=True).values,
+        lambda x: x.sort(dim=1, descending=True, stable=True).values,
+        values,
+    )
 
 
 @pytest.mark.parametrize("family", sorted(FAMILIES))

@@ -64,6 +64,17 @@ CONTRACT = {
     "stack": (VARIADIC, ("axis",), True),
     "where": (3, (), True),
     "copy": (1, (), True),
+    "floor_divide": (2, (), False),
+    "remainder": (2, (), True),
+    "cumsum": (1, ("axis",), True),
+    "prod": (1, REDUCE, True),
+    "any": (1, REDUCE, False),
+    "all": (1, REDUCE, False),
+    "argsort": (1, ("axis", "descending"), False),
+    "gather": (2, ("axis",), True),
+    "repeat": (1, ("repeats",), True),
+    "tril": (1, ("diagonal",), True),
+    "triu": (1, ("diagonal",), True),
 }
 
 
@@ -156,6 +167,17 @@ EXAMPLES = {
     "stack": ((B, B), {"axis": 0}, np.stack([B, B])),
     "where": ((A > 0, A, B), {}, np.where(A > 0, A, B)),
     "copy": ((A,), {}, A.copy()),
+    "floor_divide": ((A, B), {}, np.floor(A / B)),
+    "remainder": ((A, B), {}, A - B * np.floor(A / B)),
+    "cumsum": ((A,), {"axis": -1}, np.stack([A[:, 0], A[:, :2].sum(1), A.sum(1)], axis=1)),
+    "prod": ((A,), {"axis": 0, "keepdims": True}, A[:1] * A[1:]),
+    "any": ((A > 3,), {"axis": 1, "keepdims": False}, np.array([False, True])),
+    "all": ((A,), {"axis": None, "keepdims": False}, np.array(True)),
+    "argsort": ((A,), {"axis": 1, "descending": True}, np.array([[2, 0, 1], [1, 0, 2]])),
+    "gather": ((A, np.array([[2, 2], [0, 1]])), {"axis": 1}, np.array([[3.0, 3.0], [0.5, 4.0]])),
+    "repeat": ((B,), {"repeats": (2, 2)}, np.array([[2.0, 0.5, -3.0] * 2] * 2)),
+    "tril": ((A,), {"diagonal": 0}, np.array([[1.0, 0.0, 0.0], [0.5, 4.0, 0.0]])),
+    "triu": ((A,), {"diagonal": 1}, np.array([[0.0, -2.0, 3.0], [0.0, 0.0, -1.0]])),
 }
 
 
@@ -183,7 +205,7 @@ def test_kernels_keep_float64(name):
     if name == "cast":
         params = {"dtype": np.dtype(np.float64)}
     out = np.asarray(OP_TABLE[name].kernel(*arrays, **params))
-    if OP_TABLE[name].differentiable:
+    if OP_TABLE[name].differentiable or name == "floor_divide":  # floats floor to floats
         assert out.dtype == np.float64
     else:
         assert out.dtype.kind in "bi"
@@ -223,6 +245,8 @@ def _exercise_tensor_api():
     x.reshape(3, 2), x.permute(1, 0), b.expand(2, 3), x[:, 1], cat([x, x], dim=1)
     stack([b, b]), where(x > 0, x, b), x.clone()
     Tensor(M[0], dtype=np.float64).addmm(x, Tensor(M[:3], dtype=np.float64))
+    x % b, x.cumsum(dim=1), x.prod(dim=0), x.gather(1, Tensor([[0, 2], [1, 1]])), b.repeat(2, 1)
+    x.tril(), x.triu(diagonal=-1)
 
 
 def test_tensor_api_passes_exactly_the_declared_params(recorder):

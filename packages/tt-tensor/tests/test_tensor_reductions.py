@@ -118,10 +118,12 @@ def test_integer_sum_stays_integer_and_mean_is_float32():
     assert x.max(dim=0).dtype == np.int64
 
 
-def test_any_and_all():
-    assert Tensor([False, True]).any() is True
-    assert Tensor([False, True]).all() is False
-    assert (Tensor([1.0, 2.0]) > 0).all() is True
+def test_any_and_all_return_boolean_tensors_as_pytorch():
+    assert Tensor([False, True]).any().dtype == np.bool_
+    assert Tensor([False, True]).any().shape == ()
+    assert bool(Tensor([False, True]).any()) is True
+    assert bool(Tensor([False, True]).all()) is False
+    assert bool((Tensor([1.0, 2.0]) > 0).all()) is True
 
 
 @pytest.mark.parametrize("dim", [0, 1, -1])

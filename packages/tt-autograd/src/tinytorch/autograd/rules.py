@@ -443,6 +443,119 @@ def where_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, Grad, Grad]:
     )
 
 
+# ----------------------------------------------------------------------------- integer division
+
+
+def remainder_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, Grad]:
+    """y = a - b floor(a / b):  dL/da = dL/dy,  dL/db = -floor(a / b) dL/dy.
+
+    (floor is flat between the integers, so it adds nothing to the derivative.)
+    """
+    # BEGIN SOLUTION
+    a, b = ctx.inputs
+    need_a, need_b = ctx.needs_input_grad
+    return (
+        unbroadcast(g, a.shape) if need_a else None,
+        unbroadcast(-g * np.floor_divide(a, b), b.shape) if need_b else None,
+    )
+    # END SOLUTION
+
+
+# ----------------------------------------------------------------------------- scans and products
+
+
+def cumsum_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
+    """y_i = x_0 + ... + x_i along the axis:  dL/dx_j = sum over i >= j of dL/dy_i.
+
+    Each x_j reaches every later output, so its gradient is the running sum of
+    dL/dy taken from the end of the axis backwards.
+    """
+    # BEGIN SOLUTION
+    axis = ctx.params["axis"]
+    return (np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis),)
+    # END SOLUTION
+
+
+def _product_of_others(x: np.ndarray, axis: int) -> np.ndarray:
+    """For each element, the product of the other elements along ``axis``.
+
+    The product of everything before i times the product of everything after
+    i: two cumulative products, exact when elements are 0 (y / x_i is not).
+    """
+    # BEGIN SOLUTION
+    x = np.moveaxis(x, axis, -1)
+    before = np.ones_like(x)
+    before[..., 1:] = np.cumprod(x[..., :-1], axis=-1)
+    after = np.ones_like(x)
+    after[..., :-1] = np.flip(np.cumprod(np.flip(x[..., 1:], -1), axis=-1), -1)
+    return np.moveaxis(before * after, -1, axis)
+    # END SOLUTION
+
+
+def prod_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
+    """y = prod over axis of x:  dL/dx_i = dL/dy * (product of the other elements).
+
+    NOTE: the tempting y / x_i divides by zero where x_i = 0; the gradient is
+    still defined there (with exactly one zero, that element's gradient is the
+    product of the others, and every other element's is 0).
+    """
+    # BEGIN SOLUTION
+    (x,) = ctx.inputs
+    axis, keepdims = ctx.params["axis"], ctx.params["keepdims"]
+    if axis is None:
+        others = _product_of_others(x.reshape(-1), 0).reshape(x.shape)
+    else:
+        others = _product_of_others(x, axis)
+    return (_expand_reduced(g, x.shape, axis, keepdims) * others,)
+    # END SOLUTION
+
+
+# ----------------------------------------------------------------------------- gathering and copies
+
+
+def gather_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, None]:
+    """y = gather(x, axis, index):  each dL/dy element is added to the x element it was read from.
+
+    NOTE: an index may read one element several times; np.add.at adds every
+    read's gradient (plain assignment would keep only the last). The index
+    gets no gradient.
+    """
+    # BEGIN SOLUTION
+    x, index = ctx.inputs
+    grad = np.zeros(x.shape, dtype=g.dtype)
+    coordinates = list(np.indices(index.shape, sparse=True))
+    coordinates[ctx.params["axis"]] = index
+    np.add.at(grad, tuple(coordinates), g)
+    return grad, None
+    # END SOLUTION
+
+
+def repeat_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
+    """y = x tiled r_d times along each dim d:  every copy of an element adds its gradient.
+
+    Along dim d, y has r_d blocks of x's size s_d; dL/dy seen with shape
+    (r_0, s_0, r_1, s_1, ...) is summed over the r axes (x's shape is padded
+    with leading 1s to as many dims as there are repeats).
+    """
+    # BEGIN SOLUTION
+    (x,) = ctx.inputs
+    repeats = ctx.params["repeats"]
+    sizes = (1,) * (len(repeats) - x.ndim) + x.shape
+    blocks = g.reshape([n for pair in zip(repeats, sizes, strict=True) for n in pair])
+    return (blocks.sum(axis=tuple(range(0, 2 * len(repeats), 2))).reshape(x.shape),)
+    # END SOLUTION
+
+
+def tril_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
+    """y = x on and below the diagonal, 0 above:  dL/dx is dL/dy with the same zeros."""
+    return (np.tril(g, ctx.params["diagonal"]),)
+
+
+def triu_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
+    """y = x on and above the diagonal, 0 below:  dL/dx is dL/dy with the same zeros."""
+    return (np.triu(g, ctx.params["diagonal"]),)
+
+
 RULES: dict[str, Callable[[OpContext, np.ndarray], tuple[Grad, ...]]] = {
     "add": add_backward,
     "sub": sub_backward,
@@ -480,5 +593,12 @@ RULES: dict[str, Callable[[OpContext, np.ndarray], tuple[Grad, ...]]] = {
     "cat": cat_backward,
     "stack": stack_backward,
     "where": where_backward,
+    "remainder": remainder_backward,
+    "cumsum": cumsum_backward,
+    "prod": prod_backward,
+    "gather": gather_backward,
+    "repeat": repeat_backward,
+    "tril": tril_backward,
+    "triu": triu_backward,
 }
 """The backward rule of every differentiable op, by op-table name."""

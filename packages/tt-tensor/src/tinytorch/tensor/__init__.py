@@ -25,7 +25,8 @@ from .creation import (
     zeros_like,
 )
 from .errors import DTypeError, ShapeError
-from .tensor import Tensor, addmm, cat, stack, where
+from .functions import FUNCTIONS
+from .tensor import Tensor, ValuesIndices, addmm, cat, stack, where
 
 float32 = "float32"
 float64 = "float64"
@@ -35,6 +36,7 @@ __all__ = [
     "DTypeError",
     "ShapeError",
     "Tensor",
+    "ValuesIndices",
     "__version__",
     "addmm",
     "arange",
@@ -63,3 +65,16 @@ __all__ = [
     "zeros",
     "zeros_like",
 ]
+__all__ += list(FUNCTIONS)  # torch's functions made from Tensor methods (functions.py)
+
+
+def __getattr__(name: str):
+    """``tinytorch.tensor.sum`` and the other torch functions made from Tensor methods."""
+    try:
+        return FUNCTIONS[name]
+    except KeyError:
+        raise AttributeError(f"module 'tinytorch.tensor' has no attribute {name!r}") from None
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *FUNCTIONS})

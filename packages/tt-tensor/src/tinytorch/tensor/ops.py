@@ -380,6 +380,102 @@ def copy(x):
     return x.copy()
 
 
+# ----------------------------------------------------------------------------- integer division
+
+
+def _check_integer_divisor(op_name: str, b: np.ndarray) -> None:
+    """Integer division by zero has no result; NumPy would give 0 with a warning."""
+    if b.dtype.kind in "iub" and not b.all():
+        raise ZeroDivisionError(f"{op_name}: integer division by zero (a divisor is 0)")
+
+
+def floor_divide(a, b):
+    """floor(a / b), broadcasting (Python's and PyTorch's ``//``): -7 // 2 is -4."""
+    _check_integer_divisor("floor_divide", b)
+    return np.floor_divide(a, b)
+
+
+def remainder(a, b):
+    """a - b * floor(a / b), broadcasting: the result takes the sign of the divisor b.
+
+    As Python's and PyTorch's ``%``: -7 % 2 is 1, 7 % -2 is -1 (C's fmod gives -1 and 1).
+    """
+    _check_integer_divisor("remainder", b)
+    return np.remainder(a, b)
+
+
+# ----------------------------------------------------------------------------- scans and tests
+
+
+def cumsum(x, axis):
+    """Running sum along ``axis``: y_i = x_0 + ... + x_i."""
+    return np.cumsum(x, axis=axis)
+
+
+def prod(x, axis=None, keepdims=False):
+    """Product of the elements over ``axis`` (all when None)."""
+    return x.prod(axis=axis, keepdims=keepdims)
+
+
+def any_true(x, axis=None, keepdims=False):
+    """True where any element over ``axis`` is nonzero (a boolean array)."""
+    return np.any(x, axis=axis, keepdims=keepdims)
+
+
+def all_true(x, axis=None, keepdims=False):
+    """True where every element over ``axis`` is nonzero (a boolean array)."""
+    return np.all(x, axis=axis, keepdims=keepdims)
+
+
+# ----------------------------------------------------------------------------- ordering, gathering
+
+
+def argsort(x, axis=-1, descending=False):
+    """The indices that sort ``x`` along ``axis`` (int64), stably: ties keep their order.
+
+    A descending stable sort is the ascending stable sort of the reversed
+    array, reversed back, with the indices mapped to the original positions
+    (negating x would fail for unsigned and boolean arrays).
+    """
+    if not descending:
+        return np.argsort(x, axis=axis, kind="stable")
+    n = x.shape[axis]
+    reversed_order = np.argsort(np.flip(x, axis), axis=axis, kind="stable")
+    return (n - 1) - np.flip(reversed_order, axis)
+
+
+def gather(x, index, axis):
+    """out[i][j][k] = x[index[i][j][k]][j][k] for axis 0 (the index replaces one coordinate).
+
+    ``index`` has as many dims as x and its sizes are at most x's outside
+    ``axis``, as ``torch.gather``: only the leading part of x is read there.
+    """
+    # BEGIN SOLUTION
+    leading = tuple(
+        slice(None) if d == axis % x.ndim else slice(0, size) for d, size in enumerate(index.shape)
+    )
+    return np.take_along_axis(x[leading], index, axis=axis)
+    # END SOLUTION
+
+
+# ----------------------------------------------------------------------------- copies and masks
+
+
+def repeat(x, repeats):
+    """x tiled ``repeats[d]`` times along each dim d (new leading dims for extra repeats)."""
+    return np.tile(x, repeats)
+
+
+def tril(x, diagonal=0):
+    """The lower triangle of the last two dims: x[..., i, j] where j - i <= diagonal, else 0."""
+    return np.tril(x, diagonal)
+
+
+def triu(x, diagonal=0):
+    """The upper triangle of the last two dims: x[..., i, j] where j - i >= diagonal, else 0."""
+    return np.triu(x, diagonal)
+
+
 # ----------------------------------------------------------------------------- the table
 
 
@@ -439,6 +535,20 @@ OP_TABLE: dict[str, OpDef] = _table(
     OpDef("stack", stack, VARIADIC, ("axis",)),
     OpDef("where", where, 3),
     OpDef("copy", copy, 1),
+    # integer division (// has no gradient, as in PyTorch: floor is flat almost everywhere)
+    OpDef("floor_divide", floor_divide, 2, differentiable=False),
+    OpDef("remainder", remainder, 2),
+    # scans, products and tests
+    OpDef("cumsum", cumsum, 1, ("axis",)),
+    OpDef("prod", prod, 1, _REDUCE),
+    OpDef("any", any_true, 1, _REDUCE, differentiable=False),
+    OpDef("all", all_true, 1, _REDUCE, differentiable=False),
+    # ordering, gathering, copies and masks
+    OpDef("argsort", argsort, 1, ("axis", "descending"), differentiable=False),
+    OpDef("gather", gather, 2, ("axis",)),
+    OpDef("repeat", repeat, 1, ("repeats",)),
+    OpDef("tril", tril, 1, ("diagonal",)),
+    OpDef("triu", triu, 1, ("diagonal",)),
 )
 """Every operation a Tensor can run, by name."""
 

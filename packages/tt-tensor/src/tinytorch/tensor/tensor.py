@@ -12,12 +12,12 @@ from __future__ import annotations
 import builtins
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from . import dispatch
-from .errors import DTypeError, check_same_dtype
+from .errors import DTypeError, ShapeError, check_same_dtype
 
 DEFAULT_FLOAT = np.float32
 
@@ -496,12 +496,6 @@ class Tensor:
         """log(softmax(x)) along ``dim``, computed stably without forming softmax."""
         return dispatch.apply("log_softmax", self, axis=dim)
 
-    def any(self) -> builtins.bool:
-        return builtins.bool(self.data.any())
-
-    def all(self) -> builtins.bool:
-        return builtins.bool(self.data.all())
-
     # ------------------------------------------------------------------ shape
 
     def reshape(self, *shape) -> Tensor:
@@ -579,6 +573,249 @@ class Tensor:
         for i in range(len(self)):
             yield self[i]
 
+    # ------------------------------------------------------------------ operators by name
+
+    def add(self, other, *, alpha=1) -> Tensor:
+        """self + alpha * other."""
+        return self + (other if alpha == 1 else other * alpha)
+
+    def sub(self, other, *, alpha=1) -> Tensor:
+        """self - alpha * other."""
+        return self - (other if alpha == 1 else other * alpha)
+
+    def mul(self, other) -> Tensor:
+        return self * other
+
+    def div(self, other) -> Tensor:
+        return self / other
+
+    def neg(self) -> Tensor:
+        return -self
+
+    def eq(self, other) -> Tensor:
+        return self == other
+
+    def ne(self, other) -> Tensor:
+        return self != other
+
+    def lt(self, other) -> Tensor:
+        return self < other
+
+    def le(self, other) -> Tensor:
+        return self <= other
+
+    def gt(self, other) -> Tensor:
+        return self > other
+
+    def ge(self, other) -> Tensor:
+        return self >= other
+
+    # ------------------------------------------------------------------ integer division
+
+    def __floordiv__(self, other):
+        return dispatch.apply("floor_divide", *self._pair(other))
+
+    def __rfloordiv__(self, other):
+        a, b = self._pair(other)
+        return dispatch.apply("floor_divide", b, a)
+
+    def __mod__(self, other):
+        return dispatch.apply("remainder", *self._pair(other))
+
+    def __rmod__(self, other):
+        a, b = self._pair(other)
+        return dispatch.apply("remainder", b, a)
+
+    def floor_divide(self, other) -> Tensor:
+        """floor(self / other), ``//``: rounds toward minus infinity; no gradient, as PyTorch."""
+        return self // other
+
+    def remainder(self, other) -> Tensor:
+        """self - other * floor(self / other), ``%``: the result has the sign of ``other``."""
+        return self % other
+
+    # ------------------------------------------------------------------ scans, products, tests
+
+    def cumsum(self, dim: int, *, dtype=None) -> Tensor:
+        """Running sum along ``dim``: y_i = x_0 + ... + x_i (integers and booleans give int64)."""
+        x = self if dtype is None else self.to(dtype)
+        if x.ndim == 0:  # a 0-d tensor is its own running sum
+            _dim_index("cumsum", dim, 1)
+            return dispatch.apply("cumsum", x.reshape(1), axis=0).reshape(())
+        return dispatch.apply("cumsum", x, axis=_dim_index("cumsum", dim, x.ndim))
+
+    def prod(self, dim: int | None = None, keepdim: builtins.bool = False, *, dtype=None) -> Tensor:
+        """Product of the elements over ``dim`` (all of them when None), as ``torch.prod``."""
+        x = self if dtype is None else self.to(dtype)
+        return dispatch.apply("prod", x, axis=_one_dim("prod", dim, x.ndim), keepdims=keepdim)
+
+    def amax(self, dim=(), keepdim: builtins.bool = False) -> Tensor:
+        """The largest values over ``dim`` (an int or a tuple; every dim when empty).
+
+        Elements that tie for the maximum share its gradient evenly, as ``torch.amax``.
+        """
+        return dispatch.apply("max", self, axis=_dims("amax", dim, self.ndim), keepdims=keepdim)
+
+    def amin(self, dim=(), keepdim: builtins.bool = False) -> Tensor:
+        """The smallest values over ``dim``; ties share the gradient evenly, as ``torch.amin``."""
+        return dispatch.apply("min", self, axis=_dims("amin", dim, self.ndim), keepdims=keepdim)
+
+    def any(self, dim=None, keepdim: builtins.bool = False) -> Tensor:
+        """Boolean tensor: True where some element over ``dim`` (all dims when None) is nonzero."""
+        return dispatch.apply("any", self, axis=_dims("any", dim, self.ndim), keepdims=keepdim)
+
+    def all(self, dim=None, keepdim: builtins.bool = False) -> Tensor:
+        """Boolean tensor: True where every element over ``dim`` (all dims when None) is nonzero."""
+        return dispatch.apply("all", self, axis=_dims("all", dim, self.ndim), keepdims=keepdim)
+
+    # ------------------------------------------------------------------ ordering and gathering
+
+    def argsort(self, dim: int = -1, descending: builtins.bool = False, *, stable=False) -> Tensor:
+        """The int64 indices that sort along ``dim``; always stable (ties keep their order)."""
+        if self.ndim == 0:
+            _dim_index("argsort", dim, 1)
+            return Tensor._from_array(np.zeros((), dtype=np.int64))
+        axis = _dim_index("argsort", dim, self.ndim)
+        return dispatch.apply("argsort", self, axis=axis, descending=builtins.bool(descending))
+
+    def sort(self, dim: int = -1, descending: builtins.bool = False, *, stable=False):
+        """``(values, indices)`` sorted along ``dim``, as ``torch.sort``; always stable.
+
+        The values are ``self.gather(dim, indices)``, so their gradient flows
+        back through gather to the positions they came from. NaN sorts last
+        (first when descending), as in PyTorch.
+        """
+        indices = self.argsort(dim, descending)
+        return ValuesIndices(self.gather(dim, indices), indices)
+
+    def topk(self, k: int, dim: int = -1, largest: builtins.bool = True, sorted=True):
+        """``(values, indices)`` of the k largest (smallest when not ``largest``) along ``dim``.
+
+        As ``torch.topk``; the values always come sorted, ties in their original order.
+        """
+        axis = _dim_index("topk", dim, builtins.max(self.ndim, 1))
+        size = self.shape[axis] if self.ndim else 1
+        if not 0 <= k <= size:
+            raise IndexError(
+                f"topk: k={k} is out of range for dim {dim} of shape {self.shape}: "
+                f"expected 0 <= k <= {size}"
+            )
+        indices = self.argsort(dim, descending=largest)
+        if self.ndim:
+            indices = indices[(slice(None),) * axis + (slice(0, k),)]
+        return ValuesIndices(self.gather(dim, indices), indices)
+
+    def gather(self, dim: int, index: Tensor) -> Tensor:
+        """Values picked along ``dim`` by ``index`` (``torch.gather``), in the shape of index.
+
+        For a 2-D tensor: ``out[i][j] = self[index[i][j]][j]`` (dim 0) and
+        ``out[i][j] = self[i][index[i][j]]`` (dim 1).
+        """
+        axis = _dim_index("gather", dim, builtins.max(self.ndim, 1))
+        _check_gather_index(self, axis, index)
+        if self.ndim == 0:
+            return dispatch.apply("gather", self.reshape(1), index.reshape(1), axis=0).reshape(())
+        return dispatch.apply("gather", self, index, axis=axis)
+
+    # ------------------------------------------------------------------ copies, pieces and masks
+
+    def masked_fill(self, mask: Tensor, value: Any) -> Tensor:
+        """``value`` where ``mask`` is True, self elsewhere, as ``torch.masked_fill``.
+
+        ``mask`` is a boolean tensor that broadcasts with self; ``value`` is a
+        number or a 0-d tensor, taken in self's dtype (a 0-d tensor that requires
+        grad receives the gradient of every element it filled).
+        """
+        if not isinstance(mask, Tensor) or mask.dtype != np.bool_:
+            got = f"dtype {mask.dtype}" if isinstance(mask, Tensor) else type(mask).__name__
+            raise DTypeError(
+                f"masked_fill: expected a boolean mask tensor, got {got}; make one with a "
+                "comparison (x > 0) or .bool()"
+            )
+        if isinstance(value, Tensor) and value.ndim != 0:
+            raise ValueError(
+                f"masked_fill: expected a number or a 0-d tensor as value, got a tensor of "
+                f"shape {value.shape}"
+            )
+        try:
+            np.broadcast_shapes(mask.shape, self.shape)
+        except ValueError:
+            raise ShapeError(
+                f"masked_fill: a mask of shape {mask.shape} does not broadcast with the "
+                f"tensor's shape {self.shape}"
+            ) from None
+        fill = value if isinstance(value, Tensor) else Tensor._from_array(np.asarray(value))
+        return where(mask, fill.to(self.dtype), self)
+
+    def repeat(self, *sizes) -> Tensor:
+        """self tiled ``sizes[d]`` times along each dim d, as ``Tensor.repeat`` in PyTorch.
+
+        Sizes beyond self's dims add leading dims: (2, 3) repeated (4, 1, 2) is (4, 2, 6).
+        """
+        repeats = _shape_arg(sizes)
+        if len(repeats) < self.ndim or builtins.min(repeats, default=0) < 0:
+            raise ValueError(
+                f"repeat: expected at least {self.ndim} non-negative sizes (one per dim of "
+                f"shape {self.shape}), got {repeats}"
+            )
+        return dispatch.apply("repeat", self, repeats=repeats)
+
+    def split(self, split_size_or_sections, dim: int = 0) -> tuple[Tensor, ...]:
+        """Pieces along ``dim``: of ``split_size`` each (the last may be smaller), or of the
+        listed sizes, which must add up to the dim's size (``torch.split``)."""
+        axis = _dim_index("split", dim, self.ndim)
+        size = self.shape[axis]
+        if isinstance(split_size_or_sections, (list, tuple)):
+            sizes = [int(s) for s in split_size_or_sections]
+            if builtins.sum(sizes) != size or builtins.min(sizes, default=0) < 0:
+                raise ValueError(
+                    f"split: sizes {sizes} must be non-negative and add up to {size}, the size "
+                    f"of dim {dim} of shape {self.shape}"
+                )
+        else:
+            step = int(split_size_or_sections)
+            if step < 0 or (step == 0 and size > 0):
+                raise ValueError(
+                    f"split: split_size must be positive (0 only for an empty dim), got {step} "
+                    f"for dim {dim} of shape {self.shape}"
+                )
+            starts = range(0, size, step) if size else range(1)  # an empty dim: one empty piece
+            sizes = [builtins.min(step, size - start) for start in starts]
+        return self._pieces(axis, sizes)
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+        """At most ``chunks`` pieces of equal size along ``dim`` (the last may be smaller).
+
+        As ``torch.chunk``: each piece has ceil(size / chunks) elements, so fewer
+        pieces can come back (6 in 4 chunks gives 3 pieces of 2).
+        """
+        if chunks <= 0:
+            raise ValueError(f"chunk: expected chunks > 0, got {chunks}")
+        axis = _dim_index("chunk", dim, self.ndim)
+        size = self.shape[axis]
+        if size == 0:
+            return self._pieces(axis, [0] * chunks)
+        return self.split(-(-size // chunks), dim)
+
+    def _pieces(self, axis: int, sizes: list[int]) -> tuple[Tensor, ...]:
+        """Consecutive slices of the given sizes along ``axis``."""
+        starts = np.cumsum([0, *sizes[:-1]])
+        before = (slice(None),) * axis
+        return tuple(
+            self[(*before, slice(int(start), int(start) + n))]
+            for start, n in zip(starts, sizes, strict=True)
+        )
+
+    def tril(self, diagonal: int = 0) -> Tensor:
+        """The lower triangle of the last two dims (j - i <= diagonal), zeros above it."""
+        _check_matrix("tril", self)
+        return dispatch.apply("tril", self, diagonal=int(diagonal))
+
+    def triu(self, diagonal: int = 0) -> Tensor:
+        """The upper triangle of the last two dims (j - i >= diagonal), zeros below it."""
+        _check_matrix("triu", self)
+        return dispatch.apply("triu", self, diagonal=int(diagonal))
+
 
 class _SizeProxy(int):
     """``t.size`` is NumPy's element count; ``t.size()`` and ``t.size(dim)`` follow PyTorch."""
@@ -590,6 +827,72 @@ class _SizeProxy(int):
 
     def __call__(self, dim: int | None = None):
         return self._shape if dim is None else self._shape[dim]
+
+
+class ValuesIndices(NamedTuple):
+    """What ``sort`` and ``topk`` return, as PyTorch's named tuples: ``values, indices = ...``.
+
+    ``indices`` are int64 and never carry a gradient.
+    """
+
+    values: Tensor
+    indices: Tensor
+
+
+def _one_dim(op_name: str, dim: int | None, ndim: int) -> int | None:
+    """A single reduction dim counted from 0, or None (all dims; also a 0-d tensor's dim 0)."""
+    if dim is None:
+        return None
+    if not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"{op_name}: expected dim to be an int or None, got {dim!r}")
+    index = _dim_index(op_name, dim, builtins.max(ndim, 1))
+    return None if ndim == 0 else index
+
+
+def _dims(op_name: str, dim: Any, ndim: int) -> int | tuple[int, ...] | None:
+    """Reduction dims (an int, a tuple or list of ints; None or () for all), checked."""
+    if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0):
+        return None
+    dims = tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
+    checked = tuple(_one_dim(op_name, d, ndim) for d in dims)
+    if ndim == 0:
+        return None
+    if len(set(checked)) != len(checked):
+        raise ValueError(f"{op_name}: dim {dim} names a dim more than once")
+    return checked if isinstance(dim, (tuple, list)) else checked[0]
+
+
+def _check_matrix(op_name: str, x: Tensor) -> None:
+    if x.ndim < 2:
+        raise ValueError(
+            f"{op_name}: expected a tensor with at least 2 dims (a matrix or a batch of "
+            f"them), got shape {x.shape}"
+        )
+
+
+def _check_gather_index(x: Tensor, axis: int, index: Any) -> None:
+    """torch.gather's rules: an integer tensor with x's number of dims, no larger than x
+    outside ``axis``, with values in [0, x.shape[axis])."""
+    if not isinstance(index, Tensor) or index.dtype.kind not in "iu":
+        got = f"dtype {index.dtype}" if isinstance(index, Tensor) else type(index).__name__
+        raise DTypeError(f"gather: expected an integer (int64) index tensor, got {got}")
+    shape = x.shape or (1,)
+    index_shape = index.shape or (1,)
+    if len(index_shape) != len(shape):
+        raise ShapeError(
+            f"gather: the index must have as many dims as the input: got index shape "
+            f"{index.shape} for input shape {x.shape}"
+        )
+    if any(i > s for d, (i, s) in enumerate(zip(index_shape, shape, strict=True)) if d != axis):
+        raise ShapeError(
+            f"gather: index shape {index.shape} must be no larger than input shape {x.shape} "
+            f"in every dim but dim {axis}"
+        )
+    if index.data.size and not 0 <= index.data.min() <= index.data.max() < shape[axis]:
+        raise IndexError(
+            f"gather: index values must lie in [0, {shape[axis]}) for dim {axis} of input "
+            f"shape {x.shape}, got values from {index.data.min()} to {index.data.max()}"
+        )
 
 
 def _is_float(value: Any) -> bool:
