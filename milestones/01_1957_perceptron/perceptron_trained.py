@@ -108,6 +108,8 @@ def main() -> int:
     x, y = separable_points(rng, 400)
     x_train, y_train, x_test, y_test = x[:300], y[:300], x[300:], y[300:]
     model = Perceptron(rng)
+    tiny_x, tiny_y = (Tensor(a[:8], dtype=np.float64) for a in (x_train, y_train))
+    ms.preflight(lambda: bce(model(tiny_x), tiny_y), {"w": model.w, "b": model.b})
     start_w = model.w.data.copy()
     started = time.perf_counter()
     losses, (grad_w, grad_b) = train(model, x_train, y_train, steps, lr=2.0, ms=ms, tag="separable")

@@ -118,6 +118,10 @@ class Milestone:
         self._started = time.perf_counter()
         self._started_at = dt.datetime.now(dt.UTC)
         self._transcript = Transcript.start()
+        self.diagnosis: str | None = None   # set by a failed preflight()
+        self.locked: dict | None = None     # the stub that stopped the run (a starter)
+        self._previous_hook = sys.excepthook
+        sys.excepthook = self._report_locked_or_crash
 
     @classmethod
     def from_script(cls, script_file: str, description: str = "",
@@ -132,6 +136,41 @@ class Milestone:
         ms = cls(path, spec, spec.script(path.name), description or spec.title)
         ms._argv = argv
         return ms
+
+    # -- before training ----------------------------------------------------
+
+    def preflight(self, loss_fn, parameters, owners=None) -> None:
+        """Check the gradients of ``loss_fn()`` on a tiny batch before training (``diagnose``).
+
+        ``parameters`` maps names to the tensors to check; ``loss_fn()`` builds the
+        loss from them on a fixed small float64 batch. A wrong gradient stops the
+        run here, with the op or package at fault named, and exit code 1.
+        """
+        from .diagnose import diagnose
+
+        parameters = dict(parameters)
+        started = time.perf_counter()
+        self.diagnosis = diagnose(loss_fn, parameters, owners)
+        seconds = time.perf_counter() - started
+        if self.diagnosis is None:
+            print(f"preflight: the gradients of {len(parameters)} parameter tensors agree with "
+                  f"finite differences on a tiny batch ({seconds:.1f} s)")
+            return
+        print(f"PREFLIGHT FAILED: {self.diagnosis}")
+        self.record("preflight_gradients_ok", 0.0)
+        sys.exit(self.finish())
+
+    def _report_locked_or_crash(self, kind, error, traceback) -> None:
+        """A starter stub reaching the top: say the milestone is locked and record it."""
+        from .locked import locked_message, stub_of, stubs_left
+
+        stub = stub_of(error)
+        if stub is None:
+            self._previous_hook(kind, error, traceback)
+            return
+        print(locked_message(*stub, stubs_left()))
+        self.locked = {"package": stub[0], "function": stub[1]}
+        self.finish()
 
     # -- command line -----------------------------------------------------
 
@@ -233,6 +272,21 @@ class Milestone:
             })
         return rows
 
+    @property
+    def stopped(self) -> bool:
+        """The run stopped before training: a failed preflight or a starter stub."""
+        return self.diagnosis is not None or self.locked is not None
+
+    @property
+    def status(self) -> str:
+        """``locked``, ``preflight failed``, ``passed`` or ``failed``."""
+        if self.locked is not None:
+            return "locked"
+        if self.diagnosis is not None:
+            return "preflight failed"
+        bars = self.check_bars()
+        return "passed" if bars and all(row["passed"] for row in bars) else "failed"
+
     def report(self) -> dict:
         """Everything the results file holds."""
         bars = self.check_bars()
@@ -246,7 +300,10 @@ class Milestone:
             "argv": sys.argv[1:] if self._argv is None else self._argv,
             "metrics": self.metrics,
             "bars": bars,
-            "passed": bool(bars) and all(row["passed"] for row in bars),
+            "passed": bool(bars) and all(row["passed"] for row in bars) and not self.stopped,
+            "status": self.status,
+            "diagnosis": self.diagnosis,
+            "locked": self.locked,
             "facts": self.system_facts,
             "curves": {name: points for name, points in self.curves.items()},
             "figures": [],
@@ -317,8 +374,12 @@ class Transcript(io.TextIOBase):
 def format_report(report: dict) -> str:
     """The PASS/FAIL table printed at the end of a run."""
     mode = "quick" if report["quick"] else "full"
-    lines = [f"== {report['milestone']['title']} ({report['script']}, {mode} mode, "
-             f"{report['wall_seconds']:.1f}s) =="]
+    head = f"== {report['milestone']['title']} ({report['script']}, {mode} mode"
+    if report.get("status") == "locked":
+        return f"{head}): LOCKED, not run: a package it needs is still a starter stub =="
+    if report.get("status") == "preflight failed":
+        return f"{head}): FAILED before training: wrong gradients (the diagnosis is above) =="
+    lines = [f"{head}, {report['wall_seconds']:.1f}s) =="]
     for row in report["bars"]:
         value = "not recorded" if row["value"] is None else f"{row['value']:.4g}"
         verdict = "PASS" if row["passed"] else "FAIL"

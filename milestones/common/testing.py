@@ -99,6 +99,34 @@ def run_milestone_script(
     return ScriptResult(completed.returncode, output, report, Path(results_dir))
 
 
+PLANTED_RUN = """\
+import runpy, sys
+{patch}
+sys.argv = [{script!r}, *{args!r}]
+runpy.run_path({script!r}, run_name="__main__")
+"""
+
+
+def run_with_planted_bug(
+    script: Path, results_dir: Path, patch: str, *args: str, timeout: float = 600
+) -> ScriptResult:
+    """Run ``script`` as ``run_milestone_script`` does, after ``patch`` (Python source) ran.
+
+    ``patch`` plants a realistic bug in the installed packages at run time, e.g.
+    ``"from tinytorch.optim import adam; adam.Adam.step = ..."``: a milestone's
+    test then checks that its bars (or its preflight) catch it.
+    """
+    argv = [*args, "--results-dir", str(results_dir)]
+    source = PLANTED_RUN.format(patch=patch, script=str(script), args=argv)
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS", "1")}
+    completed = subprocess.run([sys.executable, "-c", source], capture_output=True, text=True,
+                               timeout=timeout, env=env, check=False)
+    reports = sorted(Path(results_dir).glob(f"*/{Path(script).stem}.json"))
+    report = json.loads(reports[0].read_text()) if reports else None
+    return ScriptResult(completed.returncode, completed.stdout + completed.stderr, report,
+                        Path(results_dir))
+
+
 def assert_every_bar_passed(result: ScriptResult) -> None:
     """The run exited 0 and its report says passed, for the run and for each of its bars."""
     assert result.returncode == 0, result.output
