@@ -126,7 +126,8 @@ from tinytorch.tensor import Tensor
 def sigmoid(self):
     raise NotImplementedError(
         "tinytorch starter: tt-tensor Tensor.sigmoid is not implemented yet. "
-        "Tests: packages/tt-tensor/tests/test_tensor_elementwise.py. Docs: docs/packages/tt-tensor.md."
+        "Tests: packages/tt-tensor/tests/test_tensor_elementwise.py. "
+        "Docs: docs/packages/tt-tensor.md."
     )
 Tensor.sigmoid = sigmoid
 """
