@@ -57,13 +57,33 @@ class SequenceTransformer(Module):
         self.ln_f = LayerNorm(embed_dim)
         self.head = Linear(embed_dim, VOCAB)
 
-    def forward(self, tokens: np.ndarray):
+    def embed(self, tokens: np.ndarray):
         x = self.tok_emb(tokens)
         if self.pos_emb is not None:
             x = x + self.pos_emb(np.arange(tokens.shape[1]))
+        return x
+
+    def forward(self, tokens: np.ndarray):
+        x = self.embed(tokens)
         for block in self.blocks:
             x = block(x)  # no mask: every position sees the whole sequence
         return self.head(self.ln_f(x))
+
+    def attention_weights(self, tokens: np.ndarray) -> np.ndarray:
+        """Every block's attention probabilities for ``tokens`` (N, L): shape (layers, N, H, L, L).
+
+        ``[layer, n, head, i, j]`` is how much position ``i`` takes from position ``j``.
+        """
+        self.eval()
+        maps = []
+        with no_grad():
+            x = self.embed(tokens)
+            for block in self.blocks:
+                h = block.ln1(x)
+                maps.append(block.attn(h, h, h, average_attn_weights=False)[1].data)
+                x = block(x)
+        self.train()
+        return np.stack(maps)
 
 
 def make_task(task: str, tokens: np.ndarray) -> np.ndarray:
@@ -85,7 +105,7 @@ def fraction_with_gradient(model: Module) -> float:
 
 
 def train(ms: Milestone, task: str, use_positions: bool, steps: int, held_out: np.ndarray):
-    """Train on fresh random sequences; returns (held-out exact accuracy, grad fraction)."""
+    """Train on fresh random sequences; returns (model, held-out exact accuracy, grad fraction)."""
     rng = np.random.default_rng(ms.args.seed + (0 if use_positions else 1000))
     model = SequenceTransformer(
         embed_dim=64, num_heads=4, num_layers=2, use_positions=use_positions, seed=ms.args.seed
@@ -102,9 +122,47 @@ def train(ms: Milestone, task: str, use_positions: bool, steps: int, held_out: n
         if grad_fraction is None:
             grad_fraction = fraction_with_gradient(model)
         optimizer.step()
-        if step % 50 == 0:
+        if step % 10 == 0 or step == steps - 1:
             ms.log(f"{label} loss", step, loss.item())
-    return exact_accuracy(model, task, held_out), grad_fraction
+    return model, exact_accuracy(model, task, held_out), grad_fraction
+
+
+def most_mirrored_head(weights: np.ndarray) -> tuple[int, int]:
+    """(layer, head) whose weights put the most mass on the mirrored position L - 1 - i."""
+    mirrored = np.flip(np.eye(weights.shape[-1]), axis=1)
+    mass = (weights * mirrored).sum(axis=(-2, -1)).mean(axis=1)  # (layers, heads)
+    layer, head = np.unravel_index(np.argmax(mass), mass.shape)
+    return int(layer), int(head)
+
+
+def draw_figures(ms: Milestone, models: dict[str, Module], held_out: np.ndarray) -> None:
+    """The three losses on one axis; attention maps of one held-out sequence."""
+    loss = ms.figure(
+        "loss", "Reversing needs positions: without them the loss stays high",
+        xlabel="training step", ylabel="cross-entropy (nats per token, log scale)",
+        caption="Guessing among 10 digits costs ln 10 = 2.3 nats. Copy and reverse are "
+        "learned (the loss falls a thousandfold); reverse without positional encodings is not.")
+    for label in ("copy", "reverse", "reverse (no positions)"):
+        loss.line(label, *ms.curve(f"{label} loss"))
+    loss.hline(np.log(VOCAB), "chance: ln 10").logy()
+    sequence = held_out[:1]
+    with_positions = models["reverse"].attention_weights(sequence)
+    layer, head = most_mirrored_head(with_positions)
+    blind = models["reverse (no positions)"].attention_weights(sequence)
+    digits = [str(t) for t in sequence[0]]
+    attention = ms.figure(
+        "attention", f"Where each output position looks, reversing {''.join(digits)}",
+        caption="Rows: the position being computed; columns: the input digit it attends to. "
+        "With positions one head reads the mirrored position (the anti-diagonal); "
+        "without them attention cannot tell the positions apart.")
+    for title, weights, (lay, hd) in (
+        ("with positions", with_positions, (layer, head)),
+        ("without positions", blind, (layer, head)),
+    ):
+        attention.panel(f"{title}: layer {lay + 1}, head {hd + 1}", "input digit (key)",
+                        "output position (query)").heatmap(
+            weights[lay, 0, hd], x_labels=digits, y_labels=range(LENGTH),
+            colorbar="attention weight", vmin=0, vmax=1, cmap="magma")
 
 
 def main() -> int:
@@ -113,9 +171,9 @@ def main() -> int:
     held_out = np.random.default_rng(10_000 + ms.args.seed).integers(0, VOCAB, size=(2000, LENGTH))
     start = time.perf_counter()
 
-    copy_accuracy, copy_grads = train(ms, "copy", True, steps, held_out)
-    reverse_accuracy, reverse_grads = train(ms, "reverse", True, steps, held_out)
-    blind_accuracy, _ = train(ms, "reverse", False, steps, held_out)
+    _, copy_accuracy, copy_grads = train(ms, "copy", True, steps, held_out)
+    reverse, reverse_accuracy, reverse_grads = train(ms, "reverse", True, steps, held_out)
+    blind, blind_accuracy, _ = train(ms, "reverse", False, steps, held_out)
 
     print(
         f"copy: {copy_accuracy:.1%}  reverse: {reverse_accuracy:.1%}  "
@@ -126,6 +184,7 @@ def main() -> int:
     ms.record("no_position_reverse_exact_accuracy", blind_accuracy)
     ms.record("parameters_with_gradient", min(copy_grads, reverse_grads))
     ms.facts(train_seconds=time.perf_counter() - start, samples=3 * steps * 64)
+    draw_figures(ms, {"reverse": reverse, "reverse (no positions)": blind}, held_out)
     return ms.finish()
 
 

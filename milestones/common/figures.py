@@ -35,6 +35,7 @@ DPI = 150
 PANEL_SIZE = (4.6, 3.6)  # inches per panel: 690 x 540 pixels at 150 dpi
 CHARACTERS_PER_INCH = {"figure": 7.0, "panel": 8.5}  # how much title fits, for wrapping
 MARKER_BELOW = 30  # series with fewer points than this get a marker on every point
+TEXT_PANEL_WIDTH, TEXT_COLUMNS = 8.0, 96  # inches, and characters per line of a text panel
 FLAT_SCORES = 0.02  # a decision map whose scores span less than this gets no contour
 STYLE = {
     "font.size": 11,
@@ -127,6 +128,8 @@ class Panel:
     log_x: bool = False
     integer_x: bool = True  # every line's x values are whole numbers (epochs): integer ticks
     log_y: bool = False
+    width: float = PANEL_SIZE[0]  # inches
+    height: float = PANEL_SIZE[1]
 
     def line(self, label: str, x, y, marker: str | None = None, **style) -> Panel:
         """A series; several on one panel share its axes (the point of a comparison).
@@ -282,13 +285,18 @@ class Panel:
                             annotate=True, cmap="Blues", annotate_zeros=False)
 
     def text(self, text: str, max_lines: int = 16) -> Panel:
-        """A block of monospace text (a generated sample), cut to ``max_lines`` lines."""
-        lines = text.strip("\n").splitlines()[:max_lines]
+        """A block of monospace text (a generated sample) in a wide panel, cut to ``max_lines``.
+
+        Long lines are wrapped at ``TEXT_COLUMNS`` characters.
+        """
+        lines = [wrapped for line in text.strip("\n").splitlines()
+                 for wrapped in textwrap.wrap(line, TEXT_COLUMNS) or [""]][:max_lines]
+        self.width, self.height = TEXT_PANEL_WIDTH, 1.0 + 0.17 * len(lines)
 
         def draw(ax):
             ax.axis("off")
-            ax.text(0.0, 1.0, "\n".join(lines), family="monospace", fontsize=9, va="top",
-                    ha="left", transform=ax.transAxes, wrap=True)
+            ax.text(0.0, 1.0, "\n".join(lines), family="monospace", fontsize=9.5, va="top",
+                    ha="left", transform=ax.transAxes)
 
         self.draws.append(draw)
         return self
@@ -404,14 +412,14 @@ def _panel_width(panel: Panel) -> float:
     if panel.grid_of_images is not None:
         columns = min(panel.grid_of_images[2], len(panel.grid_of_images[0]))
         return max(1.3 * columns, 3.0)
-    return PANEL_SIZE[0]
+    return panel.width
 
 
 def _panel_height(panel: Panel) -> float:
     if panel.grid_of_images is not None:
         images, _, columns = panel.grid_of_images
         return max(1.45 * -(-len(images) // columns) + 0.8, PANEL_SIZE[1])
-    return PANEL_SIZE[1]
+    return panel.height
 
 
 def _draw_panel(ax, panel: Panel) -> None:
@@ -419,7 +427,7 @@ def _draw_panel(ax, panel: Panel) -> None:
 
     for draw in panel.draws:
         draw(ax)
-    ax.set_title(_wrap(panel.title, PANEL_SIZE[0], "panel"))
+    ax.set_title(_wrap(panel.title, panel.width, "panel"))
     ax.set_xlabel(panel.xlabel)
     ax.set_ylabel(panel.ylabel)
     if panel.log_x:

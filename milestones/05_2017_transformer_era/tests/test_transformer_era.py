@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from common.testing import assert_every_bar_passed, run_milestone_script
+from common.testing import assert_every_bar_passed, assert_figures_written, run_milestone_script
 
 MILESTONE = Path(__file__).resolve().parents[1]
 
@@ -41,6 +41,14 @@ def test_transformer_copies_and_reverses_held_out_sequences(attention_proof):
     assert metrics["copy_exact_accuracy"] == 1.0
     assert metrics["reverse_exact_accuracy"] >= 0.95
     assert metrics["parameters_with_gradient"] == 1.0
+
+
+def test_attention_proof_draws_the_losses_and_the_attention_maps(attention_proof):
+    assert_figures_written(attention_proof, "loss", "attention")
+
+
+def test_shakespeare_draws_its_losses_and_the_sample_it_wrote(shakespeare):
+    assert_figures_written(shakespeare, "loss", "sample")
 
 
 def test_without_positions_reversal_fails(attention_proof):
