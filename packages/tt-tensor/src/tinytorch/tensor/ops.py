@@ -445,7 +445,7 @@ def argsort(x, axis=-1, descending=False):
 
 
 def gather(x, index, axis):
-    """out[i][j][k] = x[index[i][j][k]][j][k] for axis 0 (the index replaces one coordinate).
+    """``out[i][j][k] = x[index[i][j][k]][j][k]`` for axis 0: the index replaces one coordinate.
 
     ``index`` has as many dims as x and its sizes are at most x's outside
     ``axis``, as ``torch.gather``: only the leading part of x is read there.
