@@ -1,4 +1,5 @@
-"""Repository-wide pytest hooks: a starter's unwritten functions as a short list.
+"""Repository-wide pytest hooks: a starter's unwritten functions as a short list; with
+``TT_REQUIRE_TORCH=1``, no PyTorch oracle test may skip (tools/ttdev/require_torch.py).
 
 In a student starter (``nox -s starter``) each function still to write raises
 ``NotImplementedError("tinytorch starter: tt-nn Linear.forward is not
@@ -20,16 +21,21 @@ from pathlib import Path
 import pytest
 
 
-def _load_stubs():
-    """``tools/ttdev/stubs.py``, the one definition of the stub message, loaded by path."""
-    path = Path(__file__).resolve().parent / "tools" / "ttdev" / "stubs.py"
-    spec = importlib.util.spec_from_file_location("_tinytorch_starter_stubs", path)
+def _load_tool(name: str):
+    """``tools/ttdev/<name>.py``, loaded by path (tools/ is not installed in test sessions)."""
+    path = Path(__file__).resolve().parent / "tools" / "ttdev" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"_tinytorch_{name}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-_stubs = _load_stubs()
+_stubs = _load_tool("stubs")   # the one definition of the stub message
+
+
+def pytest_configure(config):
+    """With TT_REQUIRE_TORCH=1, PyTorch oracle skips fail (tools/ttdev/require_torch.py)."""
+    config.pluginmanager.register(_load_tool("require_torch"), "tinytorch-require-torch")
 BLOCKED = pytest.StashKey[dict]()
 ROOT = Path(__file__).resolve().parent
 

@@ -85,13 +85,15 @@ def test(session: nox.Session, package: str) -> None:
     """One package alone (only its closure, as wheels), then the milestones it unlocks."""
     options = options_for(session, targets=[package])
     install.install_closure(session, package, PACKAGES, options, extras=TEST_TOOLS)
-    runs.run_pytest(session, PACKAGES[package].path / "tests", options.passthrough)
+    oracle = install.install_oracle_torch(session)   # PyTorch as the oracle, where it installs
+    runs.run_pytest(session, PACKAGES[package].path / "tests", options.passthrough, env=oracle)
     unlocked = [m for m in MILESTONES if m.unlocked_by == package and runnable(m)]
     if unlocked:
-        run_unlocked_milestones(session, package, unlocked, options)
+        run_unlocked_milestones(session, package, unlocked, options, oracle)
 
 
-def run_unlocked_milestones(session: nox.Session, package: str, unlocked, options) -> None:
+def run_unlocked_milestones(session: nox.Session, package: str, unlocked, options,
+                            oracle: dict) -> None:
     """Add the milestones' extra packages and requirements, run their default scripts with
     --quick, then their own tests, which reuse the reports the scripts just wrote."""
     roots = [package, *(name for m in unlocked for name in m.also_requires)]
@@ -103,7 +105,7 @@ def run_unlocked_milestones(session: nox.Session, package: str, unlocked, option
     if failed:
         session.error("milestone scripts failed in --quick mode: "
                       + ", ".join(f"{r.milestone}/{r.script}" for r in failed))
-    reuse = {REUSE_ENV: str(runs.results_root(ROOT))}
+    reuse = {REUSE_ENV: str(runs.results_root(ROOT)), **oracle}
     for milestone in unlocked:
         if (milestone.folder / "tests").is_dir():
             runs.run_pytest(session, milestone.folder / "tests", env=reuse)

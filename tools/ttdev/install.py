@@ -9,6 +9,7 @@ installer command, so the installer never asks an index for a tt-* package.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,17 +133,53 @@ def reinstall_flags(session, names: Sequence[str]) -> list[str]:
 
 
 TORCH_VERSION = "2.13.0"
+REQUIRE_TORCH = "TT_REQUIRE_TORCH"   # tools/ttdev/require_torch.py reads it in pytest
 
 
-def cpu_torch_wheel(env: Mapping[str, str] = os.environ) -> Path | None:
-    """A CPU build of torch==2.13.0 among pip's local wheel folders (``PIP_FIND_LINKS``), if any.
+def pip_config_files(env: Mapping[str, str] = os.environ) -> list[Path]:
+    """pip's configuration files, site-wide first, as pip reads them (``PIP_CONFIG_FILE`` last;
+    set to os.devnull, as for pip, it means none)."""
+    if env.get("PIP_CONFIG_FILE") == os.devnull:
+        return []
+    xdg_dirs = env.get("XDG_CONFIG_DIRS", "/etc/xdg").split(":")
+    home = Path(env.get("HOME", "~")).expanduser()
+    files = [Path(d) / "pip" / "pip.conf" for d in xdg_dirs if d] + [Path("/etc/pip.conf")]
+    files += [home / ".pip" / "pip.conf",
+              Path(env.get("XDG_CONFIG_HOME", home / ".config")) / "pip" / "pip.conf"]
+    if env.get("PIP_CONFIG_FILE"):
+        files.append(Path(env["PIP_CONFIG_FILE"]))
+    return files
+
+
+def pip_find_links(env: Mapping[str, str] = os.environ) -> list[str]:
+    """pip's ``find-links`` locations: ``PIP_FIND_LINKS``, then those of its config files."""
+    import configparser
+
+    links = env.get("PIP_FIND_LINKS", "").split()
+    for path in pip_config_files(env):
+        parser = configparser.ConfigParser(interpolation=None)
+        try:
+            parser.read(path)
+        except (OSError, configparser.Error):
+            continue
+        for section in ("global", "install"):
+            links += parser.get(section, "find-links", fallback="").split()
+    return list(dict.fromkeys(links))
+
+
+def cpu_torch_wheel(env: Mapping[str, str] = os.environ,
+                    python_tag: str = f"cp{sys.version_info.major}{sys.version_info.minor}",
+                    ) -> Path | None:
+    """A CPU build of torch==2.13.0 for this Python among pip's local wheel folders, if any.
 
     A plain ``torch`` requirement resolved against PyPI brings several GB of
-    CUDA packages; only a local CPU wheel is ever installed by the bench.
+    CUDA packages; only a local CPU wheel is ever installed, by its file path.
     """
-    for folder in env.get("PIP_FIND_LINKS", "").split():
+    for folder in pip_find_links(env):
         folder = folder.removeprefix("file://")
-        found = sorted(Path(folder).glob(f"torch-{TORCH_VERSION}+cpu-*.whl"))
+        if "://" in folder:
+            continue
+        found = sorted(Path(folder).glob(f"torch-{TORCH_VERSION}+cpu-{python_tag}-*.whl"))
         if found:
             return found[-1]
     return None
@@ -153,11 +190,30 @@ def install_cpu_torch(session) -> bool:
     wheel = cpu_torch_wheel()
     if wheel is None:
         session.warn(
-            f"no local CPU wheel of torch=={TORCH_VERSION} (looked in $PIP_FIND_LINKS): "
-            "benchmarks run without PyTorch; `pip install torch==2.13.0` where that CPU wheel "
+            f"no local CPU wheel of torch=={TORCH_VERSION} (looked in pip's find-links): "
+            "PyTorch comparisons are skipped; `pip install torch==2.13.0` where that CPU wheel "
             "is available, never a plain `torch` (it pulls GBs of CUDA packages)"
         )
         return False
     session.install(str(wheel))
     return True
 
+
+def install_oracle_torch(session) -> dict[str, str]:
+    """PyTorch for the oracle tests, and the environment for their pytest run.
+
+    ``TT_REQUIRE_TORCH`` unset: install the local CPU wheel when pip can find it, and then
+    require it (``TT_REQUIRE_TORCH=1`` for pytest: an oracle test that skips fails);
+    ``0``: neither install nor require it (a quicker local run); ``1``: the session fails
+    when there is no wheel to install.
+    """
+    wanted = os.environ.get(REQUIRE_TORCH, "")
+    if wanted == "0":
+        session.log(f"{REQUIRE_TORCH}=0: PyTorch oracle tests skip")
+        return {}
+    if install_cpu_torch(session):
+        return {REQUIRE_TORCH: "1"}
+    if wanted == "1":
+        session.error(f"{REQUIRE_TORCH}=1 but no CPU wheel of torch=={TORCH_VERSION} is in "
+                      "pip's find-links: the PyTorch oracle tests cannot run")
+    return {}

@@ -33,7 +33,8 @@ OUTPUT_TAIL = 15    # lines of output kept when something goes wrong
 KILL_GRACE = 5      # seconds to collect a killed command's output before giving up on it
 # The outer environment's choices must not leak into a run (TT_DATA_DIR does pass).
 DROPPED_ENV = {"VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "UV_PYTHON", "TT_REFERENCE",
-               "TT_REFERENCE_WHEELHOUSE", "TT_RESULTS_DIR", "TT_REUSE_MILESTONE_RESULTS"}
+               "TT_REFERENCE_WHEELHOUSE", "TT_RESULTS_DIR", "TT_REUSE_MILESTONE_RESULTS",
+               "TT_REQUIRE_TORCH"}
 
 
 class RunTimeout(Exception):

@@ -120,7 +120,8 @@ def test_pytest_lists_what_is_not_implemented_instead_of_tracebacks(tmp_path):
     """A small starter-like tree with the real root conftest.py and two stubbed functions."""
     shutil.copy(ROOT / "conftest.py", tmp_path / "conftest.py")
     (tmp_path / "tools" / "ttdev").mkdir(parents=True)
-    shutil.copy(ROOT / "tools" / "ttdev" / "stubs.py", tmp_path / "tools" / "ttdev")
+    for tool in ("stubs.py", "require_torch.py"):   # what the root conftest.py loads
+        shutil.copy(ROOT / "tools" / "ttdev" / tool, tmp_path / "tools" / "ttdev")
     (tmp_path / "pyproject.toml").write_text("[tool.pytest.ini_options]\naddopts = \"-ra\"\n")
     (tmp_path / STARTER_MARKER).write_text("")
     tests = tmp_path / "packages" / "tt-nn" / "tests"
