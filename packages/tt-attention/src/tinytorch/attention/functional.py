@@ -397,8 +397,7 @@ def scaled_dot_product_attention(
     Shape:
         output ``(..., L, Ev)``.
 
-    Examples::
-
+    Examples:
         >>> q = k = v = tinytorch.tensor.randn(2, 4, 8, 16)   # (N, heads, L, E)
         >>> scaled_dot_product_attention(q, k, v, is_causal=True).shape
         (2, 4, 8, 16)

@@ -40,8 +40,7 @@ class Embedding(Module):
     Attributes:
         weight: ``(num_embeddings, embedding_dim)``, initialised from N(0, 1) as in PyTorch.
 
-    Examples::
-
+    Examples:
         >>> emb = Embedding(65, 16)
         >>> emb(np.array([[1, 2, 3]])).shape
         (1, 3, 16)
@@ -150,8 +149,7 @@ class LayerNorm(Module):
     Shape:
         input ``(*, *normalized_shape)``, output the same.
 
-    Examples::
-
+    Examples:
         >>> ln = LayerNorm(128)
         >>> ln(tinytorch.tensor.randn(4, 64, 128)).shape
         (4, 64, 128)
@@ -242,8 +240,7 @@ class MultiheadAttention(Module):
         in_proj_weight: ``(3E, E)``, Xavier-uniform. in_proj_bias: ``(3E,)``, zeros.
         out_proj: ``Linear(E, E)`` with a zero bias.
 
-    Examples::
-
+    Examples:
         >>> mha = MultiheadAttention(128, 4, batch_first=True)
         >>> x = tinytorch.tensor.randn(2, 10, 128)
         >>> out, weights = mha(x, x, x)

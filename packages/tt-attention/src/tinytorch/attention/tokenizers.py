@@ -44,8 +44,7 @@ class CharTokenizer:
             unknown character raises ``KeyError`` naming the character and where
             it was found.
 
-    Examples::
-
+    Examples:
         >>> tok = CharTokenizer.from_text("hello")
         >>> tok.encode("hell")
         [1, 0, 2, 2]
@@ -166,8 +165,7 @@ def pretokenize(text: str) -> list[str]:
 
     ``"".join(pretokenize(text)) == text`` for every string.
 
-    Examples::
-
+    Examples:
         >>> pretokenize("Hello, world!  It's 2017.")
         ['Hello', ',', ' world', '!', ' ', ' It', "'s", ' 2017', '.']
     """
@@ -261,8 +259,7 @@ class BPETokenizer:
     Args:
         merges: the learned merges, in order, as pairs of token ids.
 
-    Examples::
-
+    Examples:
         >>> tok = BPETokenizer.train("low lower lowest " * 100, vocab_size=260)
         >>> tok.decode(tok.encode("lowest"))
         'lowest'

@@ -76,8 +76,7 @@ class TransformerBlock(Module):
     Shape:
         input ``(N, L, d)``, output ``(N, L, d)``.
 
-    Examples::
-
+    Examples:
         >>> block = TransformerBlock(128, 4)
         >>> block(tinytorch.tensor.randn(2, 16, 128), is_causal=True).shape
         (2, 16, 128)
@@ -125,13 +124,11 @@ class GPT(Module):
     Shape:
         input ``(N, T)`` integers with ``T <= context_length``; output ``(N, T, vocab_size)``.
 
-    Attributes:
-        Linear and embedding weights start from N(0, 0.02), the projections into
-        the residual stream from N(0, 0.02 / sqrt(2 num_layers)), biases at 0
-        (GPT-2's initialisation).
+    Linear and embedding weights start from N(0, 0.02), the projections into
+    the residual stream from N(0, 0.02 / sqrt(2 num_layers)), biases at 0
+    (GPT-2's initialisation).
 
-    Examples::
-
+    Examples:
         >>> model = GPT(vocab_size=65, context_length=64, embed_dim=128, num_heads=4, num_layers=2)
         >>> model(np.zeros((2, 10), dtype=np.int64)).shape
         (2, 10, 65)

@@ -5,8 +5,8 @@ A Function is a forward computation and its backward rule side by side, as
 arrive in ``forward`` as their arrays, and ``backward`` receives and returns
 arrays. ``apply`` does the wrapping and records the graph node.
 
-Example::
-
+Examples:
+    ```python
     class Cube(Function):
         \"\"\"y = x^3;  dL/dx = 3 x^2 dL/dy.\"\"\"
 
@@ -21,6 +21,7 @@ Example::
             return 3 * x * x * grad_y
 
     y = Cube.apply(Tensor([1.0, 2.0], requires_grad=True))
+    ```
 
 ``backward`` returns one gradient per positional argument of ``forward``
 (None for arguments that are not tensors or need no gradient);

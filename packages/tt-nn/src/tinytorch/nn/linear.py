@@ -17,7 +17,8 @@ class Identity(Module):
     """y = x: a placeholder layer (for example to remove a layer from a model).
 
     Args:
-        args, kwargs: ignored, so ``Identity`` can stand in for any layer's constructor.
+        *args: ignored, so ``Identity`` can stand in for any layer's constructor.
+        **kwargs: ignored, likewise.
 
     Shape:
         Input (*), output (*), the same tensor.

@@ -10,12 +10,14 @@ from .optimizer import Optimizer, check_non_negative
 class Adagrad(Optimizer):
     r"""Adagrad (Duchi, Hazan and Singer, 2011), as ``torch.optim.Adagrad``.
 
-    .. math::
-
-        g &\leftarrow g + \lambda \theta                         && \text{weight decay } \lambda \\
-        \tilde\eta_t &= \eta / (1 + (t - 1) \, \delta)             && \text{lr decay } \delta \\
-        s_t &= s_{t-1} + g^2, \quad s_0 = \text{initial\_accumulator\_value} \\
-        \theta &\leftarrow \theta - \tilde\eta_t \, g / (\sqrt{s_t} + \epsilon)
+    $$
+    \begin{aligned}
+    g &\leftarrow g + \lambda \theta                         && \text{weight decay } \lambda \\
+    \tilde\eta_t &= \eta / (1 + (t - 1) \, \delta)             && \text{lr decay } \delta \\
+    s_t &= s_{t-1} + g^2, \quad s_0 = \text{initial\_accumulator\_value} \\
+    \theta &\leftarrow \theta - \tilde\eta_t \, g / (\sqrt{s_t} + \epsilon)
+    \end{aligned}
+    $$
     """
 
     def __init__(

@@ -12,16 +12,18 @@ from .optimizer import Optimizer, check_fraction, check_non_negative
 class Adam(Optimizer):
     r"""Adam (Kingma and Ba, 2014), as ``torch.optim.Adam``.
 
-    At step :math:`t`, for a parameter :math:`\theta` with gradient :math:`g`:
+    At step $t$, for a parameter $\theta$ with gradient $g$:
 
-    .. math::
-
-        g &\leftarrow g + \lambda \theta        && \text{weight decay (L2) } \lambda \\
-        m_t &= \beta_1 m_{t-1} + (1 - \beta_1) g              && \text{first moment} \\
-        v_t &= \beta_2 v_{t-1} + (1 - \beta_2) g^2           && \text{second moment} \\
-        \hat v_t &= \max(\hat v_{t-1}, v_t) \text{ (amsgrad) or } v_t \\
-        \theta &\leftarrow \theta - \frac{\eta}{1 - \beta_1^t}
-            \cdot \frac{m_t}{\sqrt{\hat v_t} / \sqrt{1 - \beta_2^t} + \epsilon}
+    $$
+    \begin{aligned}
+    g &\leftarrow g + \lambda \theta        && \text{weight decay (L2) } \lambda \\
+    m_t &= \beta_1 m_{t-1} + (1 - \beta_1) g              && \text{first moment} \\
+    v_t &= \beta_2 v_{t-1} + (1 - \beta_2) g^2           && \text{second moment} \\
+    \hat v_t &= \max(\hat v_{t-1}, v_t) \text{ (amsgrad) or } v_t \\
+    \theta &\leftarrow \theta - \frac{\eta}{1 - \beta_1^t}
+        \cdot \frac{m_t}{\sqrt{\hat v_t} / \sqrt{1 - \beta_2^t} + \epsilon}
+    \end{aligned}
+    $$
 
     The two ``1 - beta^t`` factors undo the bias of moments that start at 0,
     so the very first step moves each coordinate by about ``lr * sign(g)``.
@@ -92,10 +94,10 @@ class AdamW(Adam):
     The decay shrinks the weights directly instead of joining the gradient,
     so it is not rescaled by Adam's per-coordinate step sizes:
 
-    .. math::
-
-        \theta \leftarrow \theta (1 - \eta \lambda), \quad
-        \text{then the Adam step with } \lambda = 0.
+    $$
+    \theta \leftarrow \theta (1 - \eta \lambda), \quad
+    \text{then the Adam step with } \lambda = 0.
+    $$
     """
 
     def __init__(

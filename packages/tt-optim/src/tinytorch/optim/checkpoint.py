@@ -56,7 +56,8 @@ def save_checkpoint(
         path: the file to write; its folder must exist. An existing file is
             replaced only once the new one is completely on disk.
         model: a Module (its ``state_dict()`` is saved).
-        optimizer, scheduler: saved with their ``state_dict()`` when given.
+        optimizer: saved with its ``state_dict()`` when given.
+        scheduler: saved with its ``state_dict()`` when given.
         epoch: the number of epochs completed, returned by ``load_checkpoint``.
         extra: anything else JSON can hold (plus NumPy arrays): the history,
             a DataLoader's RNG state (``loader.rng.bit_generator.state``), ...
@@ -93,9 +94,11 @@ def load_checkpoint(
 
     Args:
         path: a file written by ``save_checkpoint``.
-        model, optimizer, scheduler: restored in place when given (build them
-            exactly as for the saved run first). ``strict`` is passed to
-            ``model.load_state_dict``.
+        model: restored in place when given (build it exactly as for the saved
+            run first).
+        optimizer: restored in place when given, likewise.
+        scheduler: restored in place when given, likewise.
+        strict: passed to ``model.load_state_dict``.
 
     Returns:
         A dict with ``epoch``, ``extra``, ``saved_at`` and the raw state dicts

@@ -44,11 +44,11 @@ def clip_grad_norm_(
 ) -> Tensor:
     r"""Scale all gradients together so that their joint norm is at most ``max_norm``.
 
-    .. math::
-
-        \|g\| = \Big(\sum_p \|g_p\|_q^q\Big)^{1/q} \quad (q = \text{norm\_type};
-            \ q = \infty: \max_p \max |g_p|), \qquad
-        g_p \leftarrow g_p \cdot \min\Big(1, \frac{\text{max\_norm}}{\|g\| + 10^{-6}}\Big)
+    $$
+    \|g\| = \Big(\sum_p \|g_p\|_q^q\Big)^{1/q} \quad (q = \text{norm\_type};
+        \ q = \infty: \max_p \max |g_p|), \qquad
+    g_p \leftarrow g_p \cdot \min\Big(1, \frac{\text{max\_norm}}{\|g\| + 10^{-6}}\Big)
+    $$
 
     Args:
         parameters: tensors (e.g. ``model.parameters()``), a single tensor, or

@@ -112,7 +112,9 @@ class LambdaLR(LRScheduler):
 class StepLR(LRScheduler):
     r"""Decay by ``gamma`` every ``step_size`` steps.
 
-    .. math:: \eta_t = \eta_0 \gamma^{\lfloor t / \text{step\_size} \rfloor}
+    $$
+    \eta_t = \eta_0 \gamma^{\lfloor t / \text{step\_size} \rfloor}
+    $$
     """
 
     def __init__(self, optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1):
@@ -129,7 +131,7 @@ class StepLR(LRScheduler):
 
 
 class MultiStepLR(LRScheduler):
-    r"""Decay by ``gamma`` at each milestone: :math:`\eta_t = \eta_0 \gamma^{\#\{m \le t\}}`."""
+    r"""Decay by ``gamma`` at each milestone: $\eta_t = \eta_0 \gamma^{\#\{m \le t\}}$."""
 
     def __init__(
         self, optimizer, milestones: Sequence[int], gamma: float = 0.1, last_epoch: int = -1
@@ -145,7 +147,7 @@ class MultiStepLR(LRScheduler):
 
 
 class ExponentialLR(LRScheduler):
-    r"""Decay by ``gamma`` every step: :math:`\eta_t = \eta_0 \gamma^t`."""
+    r"""Decay by ``gamma`` every step: $\eta_t = \eta_0 \gamma^t$."""
 
     def __init__(self, optimizer, gamma: float, last_epoch: int = -1):
         self.gamma = gamma
@@ -160,7 +162,9 @@ class ExponentialLR(LRScheduler):
 class CosineAnnealingLR(LRScheduler):
     r"""Half a cosine from the base lr down to ``eta_min`` over ``T_max`` steps.
 
-    .. math:: \eta_t = \eta_{min} + \tfrac{1}{2} (\eta_0 - \eta_{min}) (1 + \cos(\pi t / T_{max}))
+    $$
+    \eta_t = \eta_{min} + \tfrac{1}{2} (\eta_0 - \eta_{min}) (1 + \cos(\pi t / T_{max}))
+    $$
 
     Past ``T_max`` the cosine continues (it rises again), as in PyTorch.
     """
@@ -182,7 +186,9 @@ class CosineAnnealingLR(LRScheduler):
 class LinearLR(LRScheduler):
     r"""Scale the lr linearly from ``start_factor`` to ``end_factor`` over ``total_iters`` steps.
 
-    .. math:: \eta_t = \eta_0 \left(s + (e - s) \frac{\min(t, T)}{T}\right)
+    $$
+    \eta_t = \eta_0 \left(s + (e - s) \frac{\min(t, T)}{T}\right)
+    $$
 
     With ``start_factor < 1`` and ``end_factor = 1`` this is a linear warmup.
     """
@@ -274,14 +280,14 @@ class OneCycleLR(LRScheduler):
     r"""The 1cycle policy (Smith, 2018): warm up to ``max_lr``, then anneal far below the start.
 
     Over ``total_steps`` (or ``epochs * steps_per_epoch``) steps, with
-    :math:`\eta_{start} = \eta_{max} / \text{div\_factor}` and
-    :math:`\eta_{end} = \eta_{start} / \text{final\_div\_factor}`:
+    $\eta_{start} = \eta_{max} / \text{div\_factor}$ and
+    $\eta_{end} = \eta_{start} / \text{final\_div\_factor}$:
 
-    - steps 0 .. ``pct_start * total - 1``: :math:`\eta_{start} \to \eta_{max}`,
-    - up to step ``total - 1``: :math:`\eta_{max} \to \eta_{end}`,
+    - steps 0 .. ``pct_start * total - 1``: $\eta_{start} \to \eta_{max}$,
+    - up to step ``total - 1``: $\eta_{max} \to \eta_{end}$,
 
     each by a half cosine (or linearly with ``anneal_strategy="linear"``);
-    ``three_phase=True`` comes back down to :math:`\eta_{start}` symmetrically
+    ``three_phase=True`` comes back down to $\eta_{start}$ symmetrically
     before the final descent. With ``cycle_momentum`` the momentum (or Adam's
     beta1) moves the opposite way, between ``max_momentum`` and ``base_momentum``.
     Step it once per batch. The optimizer's own lr is ignored, as in PyTorch.

@@ -10,15 +10,17 @@ from .optimizer import Optimizer, check_fraction, check_non_negative
 class RMSprop(Optimizer):
     r"""RMSprop (Hinton's lecture 6e, 2012), as ``torch.optim.RMSprop``.
 
-    .. math::
-
-        g &\leftarrow g + \lambda \theta                          && \text{weight decay } \lambda \\
-        v_t &= \alpha v_{t-1} + (1 - \alpha) g^2                   && \text{mean square} \\
-        \bar g_t &= \alpha \bar g_{t-1} + (1 - \alpha) g            && \text{(centered only)} \\
-        d &= \sqrt{v_t - \bar g_t^2} + \epsilon \text{ (centered) or } \sqrt{v_t} + \epsilon \\
-        b_t &= \mu b_{t-1} + g / d, \quad \theta \leftarrow \theta - \eta b_t
-            && \text{when momentum } \mu > 0 \\
-        \theta &\leftarrow \theta - \eta \, g / d                  && \text{otherwise}
+    $$
+    \begin{aligned}
+    g &\leftarrow g + \lambda \theta                          && \text{weight decay } \lambda \\
+    v_t &= \alpha v_{t-1} + (1 - \alpha) g^2                   && \text{mean square} \\
+    \bar g_t &= \alpha \bar g_{t-1} + (1 - \alpha) g            && \text{(centered only)} \\
+    d &= \sqrt{v_t - \bar g_t^2} + \epsilon \text{ (centered) or } \sqrt{v_t} + \epsilon \\
+    b_t &= \mu b_{t-1} + g / d, \quad \theta \leftarrow \theta - \eta b_t
+        && \text{when momentum } \mu > 0 \\
+    \theta &\leftarrow \theta - \eta \, g / d                  && \text{otherwise}
+    \end{aligned}
+    $$
     """
 
     def __init__(

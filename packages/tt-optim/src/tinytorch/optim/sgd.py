@@ -10,22 +10,24 @@ from .optimizer import _REQUIRED, Optimizer, check_non_negative
 class SGD(Optimizer):
     r"""Stochastic gradient descent (``torch.optim.SGD``).
 
-    For each parameter :math:`\theta` with gradient :math:`g` at step :math:`t`:
+    For each parameter $\theta$ with gradient $g$ at step $t$:
 
-    .. math::
-
-        g &\leftarrow g + \lambda \theta                      && \text{weight decay } \lambda \\
-        b_t &= \begin{cases} g & t = 1 \\ \mu b_{t-1} + (1 - \tau) g & t > 1 \end{cases}
-            && \text{momentum } \mu \text{, dampening } \tau \\
-        g &\leftarrow g + \mu b_t \text{ (Nesterov) or } b_t  && \text{when } \mu \ne 0 \\
-        \theta &\leftarrow \theta - \eta g                    && \text{learning rate } \eta
+    $$
+    \begin{aligned}
+    g &\leftarrow g + \lambda \theta                      && \text{weight decay } \lambda \\
+    b_t &= \begin{cases} g & t = 1 \\ \mu b_{t-1} + (1 - \tau) g & t > 1 \end{cases}
+        && \text{momentum } \mu \text{, dampening } \tau \\
+    g &\leftarrow g + \mu b_t \text{ (Nesterov) or } b_t  && \text{when } \mu \ne 0 \\
+    \theta &\leftarrow \theta - \eta g                    && \text{learning rate } \eta
+    \end{aligned}
+    $$
 
     Args:
         params: parameters, or param-group dicts.
-        lr: learning rate :math:`\eta` (required).
-        momentum: :math:`\mu` (0 = plain SGD).
-        dampening: :math:`\tau`, scales down the new gradient in the buffer.
-        weight_decay: :math:`\lambda`, an L2 penalty added to the gradient.
+        lr: learning rate $\eta$ (required).
+        momentum: $\mu$ (0 = plain SGD).
+        dampening: $\tau$, scales down the new gradient in the buffer.
+        weight_decay: $\lambda$, an L2 penalty added to the gradient.
         nesterov: look ahead along the momentum (needs momentum > 0, dampening 0).
     """
 

@@ -1,10 +1,10 @@
 """Trainer: the training loop written once, with the care a real run needs.
 
-::
-
-    trainer = Trainer(model, optim.Adam(model.parameters()), nn.CrossEntropyLoss())
-    history = trainer.fit(train_loader, val_loader, epochs=10)
-    trainer.evaluate(test_loader)          # {"loss": ..., "accuracy": ...}
+```python
+trainer = Trainer(model, optim.Adam(model.parameters()), nn.CrossEntropyLoss())
+history = trainer.fit(train_loader, val_loader, epochs=10)
+trainer.evaluate(test_loader)          # {"loss": ..., "accuracy": ...}
+```
 
 One training step is the five lines every PyTorch loop has: forward, loss,
 backward, optimizer step, zero the gradients. Around them the Trainer adds

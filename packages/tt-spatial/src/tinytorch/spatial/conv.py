@@ -126,9 +126,16 @@ class Conv1d(Conv2d):
     A Conv2d whose images have height 1: the same im2col kernels run it.
 
     Args:
-        in_channels, out_channels, stride, padding, dilation, groups, bias,
-        padding_mode, dtype: as Conv2d, with ints along the one axis.
+        in_channels: C_in, the channels of the input.
+        out_channels: C_out, the channels the layer makes.
         kernel_size: k, an int.
+        stride: an int, as Conv2d's along the one axis.
+        padding: an int, ``'valid'`` or ``'same'``, as Conv2d's along the one axis.
+        dilation: an int, as Conv2d's along the one axis.
+        groups: as Conv2d.
+        bias: as Conv2d.
+        padding_mode: as Conv2d.
+        dtype: as Conv2d.
 
     Shape:
         - Input: (N, C_in, L)

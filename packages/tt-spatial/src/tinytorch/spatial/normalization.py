@@ -117,7 +117,13 @@ class BatchNorm1d(_BatchNorm):
     $$
 
     Args:
-        num_features, eps, momentum, affine, track_running_stats: as BatchNorm2d.
+        num_features: C, the number of features.
+        eps: added to the variance for numerical stability (default 1e-5).
+        momentum: the weight of each new batch in the running statistics
+            (default 0.1); None for a cumulative average.
+        affine: learn gamma (``weight``) and beta (``bias``) per feature.
+        track_running_stats: keep running statistics; when False, batch
+            statistics are used in evaluation too.
 
     Shape:
         - Input: (N, C) or (N, C, L)

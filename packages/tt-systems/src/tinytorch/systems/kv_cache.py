@@ -32,7 +32,10 @@ class KVCache:
     """Keys and values of every layer for the positions seen so far, preallocated.
 
     Args:
-        num_layers, batch, num_heads, head_dim: the model's shape.
+        num_layers: the model's number of transformer blocks.
+        batch: N, the sequences generated together.
+        num_heads: H, the attention heads per block.
+        head_dim: the size of each head's keys and values.
         max_length: the most positions the cache can hold.
 
     Attributes:

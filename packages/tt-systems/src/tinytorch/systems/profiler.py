@@ -6,11 +6,13 @@ table and every autograd ``Function`` with its inputs, parameters, outputs
 and the seconds it took:
 
 - ``profile()``: a context manager recording which ops ran, how often, how
-  long they took in total and how many FLOPs they did::
+  long they took in total and how many FLOPs they did:
 
-      with profile() as prof:
-          loss = model(x).sum(); loss.backward()
-      print(prof.table())
+  ```python
+  with profile() as prof:
+      loss = model(x).sum(); loss.backward()
+  print(prof.table())
+  ```
 
 - ``profile_model(model, input)``: one row per module. While the model runs,
   each module's ``forward`` (and the attention entry points ``project_qkv`` and

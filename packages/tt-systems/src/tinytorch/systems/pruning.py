@@ -110,12 +110,13 @@ def _remove_ties(weights, masks, cut: float, count: int) -> None:
 class PruningMasks:
     """0/1 masks for some weights of a model, kept applied through training.
 
-    Examples::
-
+    Examples:
+        ```python
         masks = PruningMasks.magnitude(model, 0.9, scope="global")
         masks.attach(optimizer)            # re-applied after every optimizer.step()
         ...train...
         print(format_sparsity(sparsity_report(model)))
+        ```
     """
 
     def __init__(self, model: Module, masks: dict[str, np.ndarray]) -> None:

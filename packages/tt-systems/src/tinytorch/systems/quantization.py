@@ -279,7 +279,9 @@ class QuantizedConv2d(_QuantizedLayer):
 
     Args:
         conv: the float ``tinytorch.spatial.Conv2d`` (groups=1, zeros padding).
-        input_qparams, per_channel, symmetric: as ``QuantizedLinear``.
+        input_qparams: the activation quantizer, from calibration.
+        per_channel: one weight scale per output channel (default) or one for all.
+        symmetric: symmetric int8 weights (zero_point 0, default) or asymmetric.
 
     Shape:
         input (N, C_in, H, W), output (N, C_out, H_out, W_out).

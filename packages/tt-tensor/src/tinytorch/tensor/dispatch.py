@@ -8,15 +8,17 @@ extension point tt-autograd plugs into, in the way PyTorch's dispatcher puts
 an autograd layer in front of each kernel: tt-tensor itself computes forward
 math only and never imports tt-autograd at module level.
 
-An autograd layer is any object with three methods::
+An autograd layer is any object with three methods:
 
-    record(op_name, inputs, params, output) -> None
-        called after a differentiable op ran; may set output.requires_grad
-        and output.grad_fn.
-    backward(tensor, gradient, retain_graph) -> None
-        called by Tensor.backward().
-    retain_grad(tensor) -> None
-        called by Tensor.retain_grad() on a non-leaf tensor.
+```text
+record(op_name, inputs, params, output) -> None
+    called after a differentiable op ran; may set output.requires_grad
+    and output.grad_fn.
+backward(tensor, gradient, retain_graph) -> None
+    called by Tensor.backward().
+retain_grad(tensor) -> None
+    called by Tensor.retain_grad() on a non-leaf tensor.
+```
 
 tt-autograd installs its layer with ``install_autograd_layer`` when it is
 imported. tt-tensor imports it lazily the first time a tensor requires grad,

@@ -109,7 +109,8 @@ def conv2d(
         input: (N, C_in, H, W).
         weight: (C_out, C_in / groups, kh, kw).
         bias: (C_out,) or None.
-        stride, dilation: an int or a pair (rows, columns).
+        stride: an int or a pair (rows, columns).
+        dilation: an int or a pair (rows, columns).
         padding: zeros added on both sides: an int, a pair, ``'valid'`` (none) or
             ``'same'`` (output as large as the input; stride 1 only).
         groups: split input and output channels into this many independent groups.
@@ -175,7 +176,11 @@ def conv1d(
     Args:
         input: (N, C_in, L).
         weight: (C_out, C_in / groups, k).
-        bias, stride, padding, dilation, groups: as ``conv2d``, along the one axis.
+        bias: (C_out,) or None.
+        stride: as ``conv2d``, along the one axis.
+        padding: as ``conv2d``, along the one axis.
+        dilation: as ``conv2d``, along the one axis.
+        groups: as ``conv2d``.
 
     Shape:
         - Input: (N, C_in, L)

@@ -125,11 +125,12 @@ def batch_norm(
 
     Args:
         input: (N, C, H, W), (N, C, L) or (N, C).
-        running_mean, running_var: (C,) buffers, or None (then ``training``
-            must be True). In training they are updated in place:
-            running = (1 - momentum) running + momentum batch_statistic,
-            with the unbiased batch variance.
-        weight, bias: gamma and beta, (C,), or None.
+        running_mean: a (C,) buffer, or None (then ``training`` must be True).
+            In training it is updated in place:
+            running = (1 - momentum) running + momentum batch_statistic.
+        running_var: the same for the variance (the unbiased batch variance).
+        weight: gamma, (C,), or None.
+        bias: beta, (C,), or None.
         training: normalize with the batch's statistics (True) or the running ones.
         momentum: the weight of the new batch in the running statistics.
         eps: added to the variance for numerical stability.

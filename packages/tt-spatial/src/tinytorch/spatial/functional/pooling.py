@@ -182,7 +182,9 @@ def avg_pool2d(input: Tensor, kernel_size: int | Sequence[int],  # noqa: A002
 
     Args:
         input: (N, C, H, W).
-        kernel_size, stride, padding: as ``max_pool2d`` (zeros are padded).
+        kernel_size: as ``max_pool2d``.
+        stride: as ``max_pool2d``.
+        padding: as ``max_pool2d`` (zeros are padded).
         count_include_pad: divide by kh * kw (True) or by the number of
             pixels of the window that lie inside the input (False).
 
