@@ -2,6 +2,9 @@
 
 Forward math only. Gradients come from tt-autograd, which plugs into the
 dispatcher (``tinytorch.tensor.dispatch``) when installed.
+
+As in ``torch``, the Tensor methods are also functions of this package that
+take the tensor first (``tinytorch.tensor.sum(x, dim=1)``; see ``functions``).
 """
 
 from . import dispatch, io, ops
