@@ -7,7 +7,9 @@ chain rule through them. tt-tensor imports it by itself the first time a
 tensor requires grad, so users rarely import it explicitly.
 
 Public API: ``backward``, ``no_grad``, ``enable_grad``, ``is_grad_enabled``,
-``set_grad_enabled``, ``Function`` (new differentiable ops), ``gradcheck``.
+``set_grad_enabled``, ``Function`` (new differentiable ops), ``gradcheck``,
+``draw_graph`` and ``to_dot`` (a picture of the graph behind a tensor),
+``check_graph`` (parameters that get no gradient or were cut out of the graph).
 """
 
 from tinytorch.tensor import dispatch as _dispatch
@@ -18,7 +20,9 @@ from .engine import AutogradLayer, Node, backward, topological_order
 from .function import Function, FunctionCtx
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck
+from .graph_check import GraphProblem, GraphReport, check_graph
 from .rules import RULES, OpContext, unbroadcast
+from .viz import draw_graph, to_dot
 
 MISSING_RULES: frozenset[str] = frozenset(_DIFFERENTIABLE_OPS - RULES.keys())
 """Differentiable ops of the installed tt-tensor without a backward rule here (should be none)."""
@@ -32,15 +36,20 @@ __all__ = [
     "Function",
     "FunctionCtx",
     "GradcheckError",
+    "GraphProblem",
+    "GraphReport",
     "Node",
     "OpContext",
     "__version__",
     "backward",
+    "check_graph",
+    "draw_graph",
     "enable_grad",
     "gradcheck",
     "is_grad_enabled",
     "no_grad",
     "set_grad_enabled",
+    "to_dot",
     "topological_order",
     "unbroadcast",
 ]
