@@ -25,7 +25,7 @@ import nox
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "tools"))
 
-from ttdev import checks, install, runs, summary  # noqa: E402
+from ttdev import checks, install, map_report, runs, summary  # noqa: E402
 from ttdev import docs as docs_site  # noqa: E402
 from ttdev import grade as grading  # noqa: E402
 from ttdev import isolate as isolating  # noqa: E402
@@ -146,8 +146,12 @@ for _milestone in MILESTONES:
 
 @nox.session
 def milestones(session: nox.Session) -> None:
-    """Every milestone whose packages exist, in historical order, then a summary table."""
+    """Every milestone whose packages exist, in historical order, then a short summary.
+
+    ``-- --details`` lists every bar in the summary, not only the failing ones.
+    """
     options = options_for(session)
+    script_args = [a for a in options.passthrough if a != "--details"]
     ready = [m for m in MILESTONES if runnable(m)]
     for m in MILESTONES:
         if not runnable(m):
@@ -160,13 +164,13 @@ def milestones(session: nox.Session) -> None:
     install.install_closure(session, roots, PACKAGES, options,
                             extras=requirements, no_deps_extras=no_deps)
     results = [
-        r for m in ready for r in runs.run_default_scripts(session, m, options.passthrough, ROOT)
+        r for m in ready for r in runs.run_default_scripts(session, m, script_args, ROOT)
     ]
     waiting = [f"{m.number:02d} {m.slug} ({m.year}): waiting for "
                f"{', '.join(missing_packages(m))}"
                for m in MILESTONES if not runnable(m)]
-    print(summary.format_summary(results, quick="--quick" in options.passthrough,
-                                 waiting=waiting))
+    print(summary.format_summary(results, quick="--quick" in script_args, waiting=waiting,
+                                 details="--details" in options.passthrough))
     if not all(summary.script_passed(r) for r in results):
         session.error("some milestone scripts did not pass (see the table above)")
 
@@ -396,15 +400,8 @@ def pick(text: str, known: list[str], what: str) -> list[str]:
 
 @nox.session(python=False, name="map")
 def map_(session: nox.Session) -> None:
-    """Print the packages (version, import name, dependencies) and the milestones they unlock."""
-    for package in PACKAGES.values():
-        unlocks = [m.session for m in MILESTONES if m.unlocked_by == package.name]
-        deps = ", ".join(package.dependency_names) or "-"
-        print(f"{package.name:<14} {str(package.version):<8} {package.import_name:<22} "
-              f"unlocks {', '.join(unlocks) or '-':<14} needs {deps}")
-    for m in MILESTONES:
-        state = "ready" if runnable(m) else f"waiting for {', '.join(missing_packages(m))}"
-        print(f"{m.session}  {m.year}  {m.title}  ({state})")
+    """The packages (version, import name, what they need) and the milestones they unlock."""
+    print(map_report.format_map(PACKAGES, MILESTONES))
 
 
 @nox.session(python=False)

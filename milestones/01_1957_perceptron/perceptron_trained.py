@@ -85,17 +85,19 @@ def train(
     """Full-batch gradient descent: w <- w - lr dL/dw. Returns the losses and first gradients."""
     inputs, targets = Tensor(x), Tensor(y)
     losses, first_grads = [], None
-    for step in ms.progress(range(steps), desc=tag):
+    bar = ms.progress(range(steps), desc=tag)
+    for step in bar:
         loss = bce(model(inputs), targets)
         for p in model.parameters():
             p.grad = None
-        loss.backward()
+        ms.backward(loss, {"w": model.w, "b": model.b}, draw=True)  # the first also draws
         if first_grads is None:
             first_grads = [float(np.linalg.norm(p.grad.data)) for p in model.parameters()]
         for p in model.parameters():
             p.data -= lr * p.grad.data
         losses.append(loss.item())
         ms.log(f"{tag} loss", step, loss.item())
+        bar.set_postfix(loss=losses[-1])
     return losses, first_grads
 
 

@@ -84,17 +84,22 @@ def gradient_step(model: nn.Module, lr: float) -> None:
         param.data -= lr * param.grad.data
 
 
-def train(model: nn.Module, x: np.ndarray, y: np.ndarray, steps: int, lr: float):
+def train(model: nn.Module, x: np.ndarray, y: np.ndarray, steps: int, lr: float,
+          ms: Milestone | None = None):
     """Full-batch gradient descent on BCE.
 
     Returns the losses and, by parameter name, the norm of its gradient at the first step.
+    With ``ms``, the run's first backward also checks the graph and draws it.
     """
     inputs, targets, loss_fn = Tensor(x), Tensor(y), nn.BCELoss()
     losses, first_grad_norms = [], None
     for _ in range(steps):
         model.zero_grad()
         loss = loss_fn(model(inputs), targets)
-        loss.backward()
+        if ms:
+            ms.backward(loss, model, draw=True)  # the run's first also checks and draws
+        else:
+            loss.backward()
         if first_grad_norms is None:
             first_grad_norms = {
                 name: float(np.linalg.norm(p.grad.data)) for name, p in model.named_parameters()
@@ -138,7 +143,7 @@ def part_xor(ms: Milestone, steps: int) -> nn.Module:
         manual_seed(seed)
         model = mlp()
         started = time.perf_counter()
-        losses, first_grads = train(model, x, y, steps, XOR_LR)
+        losses, first_grads = train(model, x, y, steps, XOR_LR, ms)
         seconds += time.perf_counter() - started
         acc = accuracy(model, x, y)
         solved.append(acc == 1.0)
@@ -164,7 +169,7 @@ def part_cloud(ms: Milestone, steps: int) -> None:
     print(f"Part 2: a noisy XOR cloud, {len(x_train)} training and {len(x_test)} held-out points")
     manual_seed(ms.args.seed)
     model = mlp(hidden=8)
-    losses, _ = train(model, x_train, y_train, steps, CLOUD_LR)
+    losses, _ = train(model, x_train, y_train, steps, CLOUD_LR, ms)
     for step, loss in enumerate(losses):
         ms.log("noisy xor loss", step, loss)
     test_acc = accuracy(model, x_test, y_test)
@@ -184,7 +189,7 @@ def part_linear_stack(ms: Milestone, steps: int) -> dict[str, nn.Module]:
     x, y = xor_points()
     manual_seed(ms.args.seed)
     model = mlp(activation=False)
-    losses, _ = train(model, x, y, steps, XOR_LR)
+    losses, _ = train(model, x, y, steps, XOR_LR, ms)
     acc = accuracy(model, x, y)
     print(f"  loss {losses[0]:.3f} -> {losses[-1]:.3f}; XOR accuracy {acc:.0%}")
     print("  W2 (W1 x + b1) + b2 = (W2 W1) x + (W2 b1 + b2): still one line, like the perceptron.")

@@ -58,10 +58,18 @@ def standardize(train: np.ndarray, test: np.ndarray) -> tuple[np.ndarray, np.nda
     return (train - mean) / std, (test - mean) / std
 
 
-def parameters_with_gradient(model: nn.Module, loss_fn, inputs, targets) -> dict[str, float]:
-    """Each parameter's gradient norm after one backward pass (the gradients are then cleared)."""
+def parameters_with_gradient(model: nn.Module, loss_fn, inputs, targets,
+                             ms: Milestone | None = None) -> dict[str, float]:
+    """Each parameter's gradient norm after one backward pass (the gradients are then cleared).
+
+    With ``ms``, that backward also checks the graph (parameters cut out of it or unused).
+    """
     model.zero_grad()
-    loss_fn(model(Tensor(inputs)), Tensor(targets)).backward()
+    loss = loss_fn(model(Tensor(inputs)), Tensor(targets))
+    if ms:
+        ms.backward(loss, model)  # the run's first also checks the graph
+    else:
+        loss.backward()
     norms = {
         name: float(np.linalg.norm(p.grad.data)) if p.grad is not None else 0.0
         for name, p in model.named_parameters()
@@ -173,7 +181,7 @@ def part_digits(ms: Milestone) -> None:
     manual_seed(ms.args.seed)
     (x_train, y_train), _ = data
     norms = parameters_with_gradient(
-        mlp(64, (128, 64)), nn.CrossEntropyLoss(), x_train[:32], y_train[:32]
+        mlp(64, (128, 64)), nn.CrossEntropyLoss(), x_train[:32], y_train[:32], ms
     )
     print(
         "  gradient norms at the first step: "

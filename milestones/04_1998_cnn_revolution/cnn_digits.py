@@ -67,13 +67,13 @@ def conv_layers(model: nn.Sequential) -> list[Conv2d]:
     return [layer for layer in model if isinstance(layer, Conv2d)]
 
 
-def first_step_conv_gradients(model: nn.Sequential, images: np.ndarray,
+def first_step_conv_gradients(ms: Milestone, model: nn.Sequential, images: np.ndarray,
                               labels: np.ndarray) -> float:
     """The smallest gradient norm of any conv weight after one backward (a dead conv gives 0)."""
     from tinytorch.tensor import Tensor
 
     model.zero_grad()
-    nn.CrossEntropyLoss()(model(Tensor(images)), Tensor(labels)).backward()
+    ms.backward(nn.CrossEntropyLoss()(model(Tensor(images)), Tensor(labels)), model)
     norms = [float(np.linalg.norm(layer.weight.grad.data)) for layer in conv_layers(model)]
     model.zero_grad()
     return min(norms)
@@ -85,7 +85,8 @@ def compare(ms: Milestone, title: str, train, test, image_size: int, epochs: int
     manual_seed(ms.args.seed)
     models = {"MLP": mlp(image_size * image_size), "CNN": cnn(image_size, channels)}
     conv_before = [layer.weight.data.copy() for layer in conv_layers(models["CNN"])]
-    grad_norm = first_step_conv_gradients(models["CNN"], train[0][:BATCH], train[1][:BATCH])
+    grad_norm = first_step_conv_gradients(ms, models["CNN"], train[0][:BATCH],
+                                          train[1][:BATCH])
     results = {
         name: fit(model, sgd(lr), train, test, epochs, BATCH, seed=ms.args.seed, ms=ms,
                   name=f"{title.split()[0].lower()}_{name.lower()}")

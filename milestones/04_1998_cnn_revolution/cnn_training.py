@@ -60,15 +60,26 @@ def accuracy(model: nn.Module, images: np.ndarray, labels: np.ndarray, batch: in
 
 
 def train_epoch(model: nn.Module, loader, optimizer, loss_fn, progress=None) -> float:
-    """One pass over ``loader``: zero_grad, forward, loss, backward, step. Returns the mean loss."""
-    total, batches = 0.0, 0
-    for images, labels in progress(loader) if progress else loader:
+    """One pass over ``loader``: zero_grad, forward, loss, backward, step. Returns the mean loss.
+
+    ``progress(loader)``, if given, wraps the loader; when what it returns has
+    ``set_postfix``, it is shown the running loss and training accuracy.
+    """
+    total, batches, correct, seen = 0.0, 0, 0, 0
+    batches_seen = progress(loader) if progress else loader
+    show = getattr(batches_seen, "set_postfix", None)
+    for images, labels in batches_seen:
         optimizer.zero_grad()
-        loss = loss_fn(model(images), labels)
+        logits = model(images)
+        loss = loss_fn(logits, labels)
         loss.backward()
         optimizer.step()
         total += loss.item()
         batches += 1
+        correct += int((logits.data.argmax(axis=1) == labels.data).sum())
+        seen += len(labels.data)
+        if show:
+            show(loss=total / batches, acc=correct / seen)
     return total / batches
 
 
@@ -91,11 +102,12 @@ def fit(model: nn.Module, make_optimizer, train, test, epochs: int, batch_size: 
     optimizer, loss_fn = make_optimizer(model.parameters()), nn.CrossEntropyLoss()
     scheduler = make_scheduler(optimizer) if make_scheduler else None
     result = TrainResult(parameters=model.num_parameters())
+    display = ms.progress(desc=name, total=epochs * len(loader)) if ms else None
     for epoch in range(epochs):
         started = time.perf_counter()
-        desc = f"{name} epoch {epoch + 1}/{epochs}"
-        progress = (lambda it, d=desc: ms.progress(it, desc=d)) if ms else None
-        result.losses.append(train_epoch(model, loader, optimizer, loss_fn, progress))
+        if display:
+            display.set_description(f"{name} epoch {epoch + 1}/{epochs}")
+        result.losses.append(train_epoch(model, loader, optimizer, loss_fn, display))
         result.epoch_seconds.append(time.perf_counter() - started)
         if scheduler:
             scheduler.step()
@@ -104,6 +116,8 @@ def fit(model: nn.Module, make_optimizer, train, test, epochs: int, batch_size: 
         if verbose:
             print(f"  {name} epoch {epoch + 1}/{epochs}: loss {result.losses[-1]:.4f}, "
                   f"{result.epoch_seconds[-1]:.1f} s/epoch", flush=True)
+    if display:
+        display.close()
     result.test_predictions = predictions(model, test[0])
     result.test_accuracy = float((result.test_predictions == test[1]).mean())
     return result

@@ -118,7 +118,7 @@ def train(ms: Milestone, task: str, use_positions: bool, steps: int, held_out: n
         optimizer.zero_grad()
         logits = model(tokens)
         loss = cross_entropy(logits.reshape(-1, VOCAB), make_task(task, tokens).reshape(-1))
-        loss.backward()
+        ms.backward(loss, model)  # the run's first also checks the graph
         if grad_fraction is None:
             grad_fraction = fraction_with_gradient(model)
         optimizer.step()

@@ -224,7 +224,7 @@ def main() -> int:
         x, y = sample_batch(train_tokens, config["batch_size"], config["context_length"], rng)
         optimizer.zero_grad()
         loss = next_char_loss(model, x, y)
-        loss.backward()
+        ms.backward(loss, model)  # the first also checks the graph
         clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
         schedule.step()

@@ -199,7 +199,7 @@ def train_gpt(ms: Milestone, steps: int, window: int, batch: int):
             gpt_logits(model, x, start).reshape(-1, tokenizer.vocab_size), y.reshape(-1)
         )
         optimizer.zero_grad()
-        loss.backward()
+        ms.backward(loss, model)  # the first also checks the graph
         clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
         if step % 10 == 0:

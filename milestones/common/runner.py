@@ -13,7 +13,8 @@ A milestone script uses it like this::
     sys.exit(ms.finish())
 
 ``finish()`` checks every bar that ``milestone.toml`` declares for this script,
-prints a PASS/FAIL table, draws every figure the script declared with
+prints a PASS/FAIL table (each failing bar with its description, likely causes
+and the command to run next), draws every figure the script declared with
 :meth:`Milestone.figure` (``<results>/<milestone>/<script>_<name>.png``, see
 ``figures.py``), writes ``<results>/<milestone>/<script>.json`` listing them,
 and returns 0 only if every bar passed. A bar whose metric was never recorded fails.
@@ -23,17 +24,18 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import io
 import json
 import os
 import platform
 import sys
+import textwrap
 import time
 from pathlib import Path
 
 from tinytorch.tensor.io import atomic_write_text
 
 from . import figures
+from .console import Transcript, paint
 from .progress import progress
 from .provenance import installed_packages
 from .spec import MilestoneSpec, Script, load_milestone
@@ -113,6 +115,7 @@ class Milestone:
         self.curves: dict[str, list[tuple[float, float]]] = {}
         self.system_facts: dict[str, float] = {}
         self.figures: dict[str, figures.Figure] = {}
+        self.graph_check: list[str] | None = None   # problems found by the first backward()
         self._args: argparse.Namespace | None = None
         self._argv: list[str] | None = None
         self._started = time.perf_counter()
@@ -206,9 +209,35 @@ class Milestone:
 
     # -- during the run ---------------------------------------------------
 
-    def progress(self, iterable, desc: str = "", total: int | None = None):
-        """A live progress bar over ``iterable`` (tqdm if installed, else printed lines)."""
+    def progress(self, iterable=None, desc: str = "", total: int | None = None):
+        """One progress display for a training run (a live bar in a terminal, lines in a log).
+
+        Over ``iterable``, or, without one, advanced by several loops: ``bar(loader)``
+        each epoch, then ``bar.close()``. ``bar.set_postfix(loss=..., acc=...)`` shows values.
+        """
         return progress(iterable, desc=desc, total=total)
+
+    def backward(self, loss, model, draw: bool = False) -> None:
+        """``loss.backward()``; the first call also checks the graph (and draws it if ``draw``).
+
+        The check (``tinytorch.autograd.check_graph``) names parameters that got no
+        gradient or an all-zero one, or reached the loss only through a copy cut out
+        of the graph; ``draw`` saves ``graph.svg`` beside the results first.
+        ``model`` is a Module or a mapping of name -> tensor.
+        """
+        if self.graph_check is not None:
+            loss.backward()
+            return
+        from tinytorch.autograd import check_graph, draw_graph
+
+        if draw:
+            path = self.results_dir / "graph.svg"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            draw_graph(loss, path, params=model)
+            print(f"graph:   {path}")
+        report = check_graph(model, loss)
+        self.graph_check = [str(problem) for problem in report.problems]
+        print(paint(str(report), "dim" if report.ok else "warn"))
 
     def log(self, name: str, step: float, value: float) -> None:
         """Add a point to the curve ``name`` (kept in the results JSON; drawn by a figure)."""
@@ -268,6 +297,8 @@ class Milestone:
                 "value": value,
                 "bar": bar.describe(quick),
                 "description": bar.description,
+                "causes": list(bar.causes),
+                "next": bar.next or self.default_next_command(),
                 "passed": bar.passes(value, quick),
             })
         return rows
@@ -287,6 +318,11 @@ class Milestone:
         bars = self.check_bars()
         return "passed" if bars and all(row["passed"] for row in bars) else "failed"
 
+    def default_next_command(self) -> str:
+        """What to run when a bar declares no ``next``: the unlocking package's tests."""
+        return f'nox -s "test({self.spec.unlocked_by})"   then   nox -s isolate -- ' \
+            f"{self.spec.session}"
+
     def report(self) -> dict:
         """Everything the results file holds."""
         bars = self.check_bars()
@@ -305,6 +341,7 @@ class Milestone:
             "diagnosis": self.diagnosis,
             "locked": self.locked,
             "facts": self.system_facts,
+            "graph_check": self.graph_check,
             "curves": {name: points for name, points in self.curves.items()},
             "figures": [],
             "started_at": self._started_at.isoformat(timespec="seconds"),
@@ -318,7 +355,7 @@ class Milestone:
     def finish(self) -> int:
         """Check bars, print the table, draw the figures, write JSON; 0 only if every bar passed."""
         report = self.report()
-        print(format_report(report))
+        print(colour_report(format_report(report)))
         out = self.results_dir
         out.mkdir(parents=True, exist_ok=True)
         report["figures"] = self.write_figures(out)
@@ -341,38 +378,8 @@ class Milestone:
         return entries
 
 
-class Transcript(io.TextIOBase):
-    """Standard output, copied as it is printed, so a run's log lands beside its results."""
-
-    def __init__(self, stream) -> None:
-        self.stream = stream
-        self.copy = io.StringIO()
-
-    @classmethod
-    def start(cls) -> Transcript:
-        transcript = cls(sys.stdout)
-        sys.stdout = transcript
-        return transcript
-
-    def write(self, text: str) -> int:
-        self.copy.write(text)
-        return self.stream.write(text)
-
-    def flush(self) -> None:
-        self.stream.flush()
-
-    def isatty(self) -> bool:
-        return self.stream.isatty()
-
-    def stop(self) -> str:
-        """Stop copying; return everything printed since the start."""
-        if sys.stdout is self:
-            sys.stdout = self.stream
-        return self.copy.getvalue()
-
-
 def format_report(report: dict) -> str:
-    """The PASS/FAIL table printed at the end of a run."""
+    """The PASS/FAIL table printed at the end of a run; a failing bar says why and what next."""
     mode = "quick" if report["quick"] else "full"
     head = f"== {report['milestone']['title']} ({report['script']}, {mode} mode"
     if report.get("status") == "locked":
@@ -384,13 +391,51 @@ def format_report(report: dict) -> str:
         value = "not recorded" if row["value"] is None else f"{row['value']:.4g}"
         verdict = "PASS" if row["passed"] else "FAIL"
         lines.append(f"  {verdict}  {row['metric']} = {value}  (bar {row['bar']})")
+        if not row["passed"]:
+            lines += explain_failure(row)
     if not report["bars"]:
         lines.append("  FAIL  milestone.toml declares no bar for this script: nothing was checked")
-    for name, value in report["facts"].items():
-        lines.append(f"  fact  {name} = {value:.4g}" if isinstance(value, float)
-                     else f"  fact  {name} = {value}")
+    if report.get("graph_check"):
+        lines.append(f"  graph check: {len(report['graph_check'])} parameter(s) will not learn "
+                     "(listed after the first backward above)")
+    if report["facts"]:
+        facts = ", ".join(f"{name} {_fact(value)}" for name, value in report["facts"].items())
+        lines += textwrap.wrap(facts, width=98, initial_indent="  facts: ",
+                               subsequent_indent="         ")
     lines.append("PASSED" if report["passed"] else "FAILED")
     return "\n".join(lines)
+
+
+def explain_failure(row: dict) -> list[str]:
+    """The lines under a failing bar: what it measures, likely causes, the command to run next."""
+    lines = [f"        what:  {row['description']}"] if row.get("description") else []
+    causes = row.get("causes") or []
+    if causes:
+        lines.append("        likely causes:")
+        lines += [f"          - {cause}" for cause in causes]
+    if row.get("next"):
+        lines.append(f"        next:  {row['next']}")
+    return lines
+
+
+def _fact(value) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def colour_report(text: str) -> str:
+    """The report with PASS/PASSED green and FAIL/FAILED red, when colour is enabled."""
+    styled = []
+    for line in text.splitlines():
+        word = line.strip().split(" ", 1)[0]
+        style = {"PASS": "pass", "PASSED": "pass", "FAIL": "fail", "FAILED": "fail"}.get(word)
+        if style:
+            line = line.replace(word, paint(word, style), 1)
+        elif line.startswith("=="):
+            line = paint(line, "heading")
+        elif line.lstrip().startswith("next:"):
+            line = paint(line, "bold")
+        styled.append(line)
+    return "\n".join(styled)
 
 
 def _numpy_version() -> str | None:

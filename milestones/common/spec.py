@@ -16,7 +16,9 @@ from pathlib import Path
 
 MILESTONE_FILE = "milestone.toml"
 FOLDER_PATTERN = re.compile(r"^(\d\d)_")  # NN_YEAR_slug
-BAR_KEYS = {"metric", "at_least", "at_most", "quick_at_least", "quick_at_most", "description"}
+BAR_KEYS = {"metric", "at_least", "at_most", "quick_at_least", "quick_at_most", "description",
+            "causes", "next"}
+TEXT_KEYS = {"metric", "description", "causes", "next"}
 REQUIRED_KEYS = ("number", "year", "slug", "title", "unlocked_by")
 
 
@@ -29,7 +31,9 @@ class Bar:
     """One result a script must reach, e.g. ``accuracy >= 0.95``.
 
     ``quick_at_least``/``quick_at_most`` replace the full bar in ``--quick`` mode;
-    when absent, the full bar applies in quick mode too.
+    when absent, the full bar applies in quick mode too. ``causes`` are the likely
+    reasons a student's code misses it and ``next`` the command to run then
+    (``nox -s "test(tt-autograd)" -- -k matmul``); a failing bar prints both.
     """
 
     metric: str
@@ -38,6 +42,8 @@ class Bar:
     quick_at_least: float | None = None
     quick_at_most: float | None = None
     description: str = ""
+    causes: tuple[str, ...] = ()
+    next: str = ""
 
     def limits(self, quick: bool) -> tuple[float | None, float | None]:
         """The (lower, upper) limits that apply in this mode; None means unbounded."""
@@ -159,11 +165,15 @@ def parse_bar(where: str, raw: dict) -> Bar:
         )
     if not isinstance(raw.get("metric"), str) or not raw["metric"]:
         raise SpecError(f"{where}: a bar needs metric = \"<name the script records>\"")
-    limit_keys = BAR_KEYS - {"metric", "description"}
-    limits = {key: _number(where, key, raw.get(key)) for key in limit_keys}
+    limits = {key: _number(where, key, raw.get(key)) for key in BAR_KEYS - TEXT_KEYS}
     if limits["at_least"] is None and limits["at_most"] is None:
         raise SpecError(f"{where}: bar on {raw['metric']!r} needs at_least or at_most")
-    return Bar(metric=raw["metric"], description=str(raw.get("description", "")), **limits)
+    next_command = raw.get("next", "")
+    if not isinstance(next_command, str):
+        raise SpecError(f"{where}: next must be one command as a string, got {next_command!r}")
+    return Bar(metric=raw["metric"], description=str(raw.get("description", "")),
+               causes=_strings(where, "causes", raw.get("causes", [])), next=next_command,
+               **limits)
 
 
 def parse_script(where: str, raw: dict) -> Script:

@@ -19,6 +19,7 @@ from packaging.version import Version
 
 from .graph import Package, closure
 from .options import Options
+from .verbosity import verbose
 from .wheels import build_wheel, wheel_name_version
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -103,6 +104,12 @@ def describe(choices: Sequence[Choice]) -> str:
     )
 
 
+def summarize(choices: Sequence[Choice]) -> str:
+    """The plan in one line: ``tt-tensor 0.2.0 (tree), tt-autograd 0.2.1 (reference wheel)``."""
+    return ", ".join(f"{c.name} {c.version} ({SOURCE_LABELS.get(c.source, c.source)})"
+                     for c in choices)
+
+
 def install_closure(session, roots: Sequence[str] | str, packages: dict[str, Package],
                     options: Options, extras: Sequence[str] = (),
                     no_deps_extras: Sequence[str] = ()) -> list[Choice]:
@@ -116,12 +123,17 @@ def install_closure(session, roots: Sequence[str] | str, packages: dict[str, Pac
         choices = choose_sources(session, names, packages, options)
     except SourceError as error:
         session.error(str(error))
-    session.log("tinytorch packages for this session:\n" + describe(choices))
+    loud = verbose(session)
+    if loud:
+        session.log("tinytorch packages for this session:\n" + describe(choices))
+    else:
+        session.log(f"tinytorch packages: {summarize(choices)}  (nox -v shows the plumbing)")
     session.env.update({k: v for k, v in SINGLE_THREAD.items() if k not in os.environ})
-    session.install(*reinstall_flags(session, names), *(str(c.wheel) for c in choices), *extras)
+    session.install(*reinstall_flags(session, names), *(str(c.wheel) for c in choices), *extras,
+                    silent=not loud, log=loud)
     if no_deps_extras:
-        session.install("--no-deps", *no_deps_extras)
-    session.run("python", str(PROVENANCE_SCRIPT), *names, silent=False)
+        session.install("--no-deps", *no_deps_extras, silent=not loud, log=loud)
+    session.run("python", str(PROVENANCE_SCRIPT), *names, silent=not loud, log=loud)
     return choices
 
 

@@ -36,37 +36,64 @@ def _value(value) -> str:
     return "not recorded" if value is None else f"{value:.4g}"
 
 
-def rows_for(run: ScriptRun) -> list[list[str]]:
-    """Table rows for one script: one per bar, or one explaining why there is no result."""
+def _bar_line(bar: dict) -> str:
+    return f"{bar['metric']} = {_value(bar['value'])}  (bar {bar['bar']})"
+
+
+def rows_for(run: ScriptRun, details: bool = False) -> list[list[str]]:
+    """One row per script (verdict, bars passed, time), then one per failing bar.
+
+    ``details`` adds a row for every bar, passing ones too.
+    """
     results = read_results(run)
     head = [run.milestone, str(run.year), run.script]
     time_text = f"{run.seconds:.1f}s"
     if results is None:
         reason = f"crashed, exit {run.exit_code}" if run.exit_code else "no results file"
-        return [[*head, reason, "-", "FAIL", time_text]]
-    rows = []
-    for i, bar in enumerate(results.get("bars", [])):
-        verdict = "PASS" if bar["passed"] and run.exit_code == 0 else "FAIL"
-        first = head if i == 0 else ["", "", ""]
-        rows.append([*first, f"{bar['metric']} = {_value(bar['value'])}", bar["bar"],
-                     verdict, time_text if i == 0 else ""])
-    if not rows:
-        rows.append([*head, "no bars declared", "-", "FAIL", time_text])
+        return [[*head, "FAIL", reason, time_text]]
+    bars = results.get("bars", [])
+    if not bars:
+        return [[*head, "FAIL", "no bars declared", time_text]]
+    passed = sum(1 for bar in bars if bar["passed"])
+    verdict = "PASS" if script_passed(run) else "FAIL"
+    rows = [[*head, verdict, f"{passed}/{len(bars)} bars", time_text]]
+    for bar in bars:
+        if details or not bar["passed"]:
+            mark = "ok" if bar["passed"] else "FAIL"
+            rows.append(["", "", "", "", f"{mark:>4}  {_bar_line(bar)}", ""])
     return rows
 
 
-def format_summary(runs: list[ScriptRun], quick: bool, waiting: list[str] = ()) -> str:
-    """The table for every run, the milestones still ``waiting`` for a package, a verdict line."""
-    header = ["milestone", "year", "script", "result", "bar", "", "time"]
-    rows = [row for run in runs for row in rows_for(run)]
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    line = "  ".join("-" * w for w in widths)
-    text = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)), line]
-    text += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    """Left-aligned columns; a row's last cell may overflow (it holds the bar details)."""
+    short = [r for r in rows if r[0] or r[1] or r[2]]
+    widths = [max(len(r[i]) for r in [header, *short]) for i in range(len(header))]
+    line = "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip()
+    text = [line, "-" * len(line)]
+    for row in rows:
+        if row in short:
+            text.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+        else:
+            text.append(" " * 4 + row[4])
+    return text
+
+
+def format_summary(runs: list[ScriptRun], quick: bool, waiting: list[str] = (),
+                   details: bool = False) -> str:
+    """One line per script, its failing bars beneath, the waiting milestones, a verdict line.
+
+    ``details`` lists every bar (``nox -s milestones -- --details``).
+    """
+    header = ["milestone", "year", "script", "", "bars", "time"]
+    rows = [row for run in runs for row in rows_for(run, details)]
+    text = _table(header, rows)
     passed = sum(1 for run in runs if script_passed(run))
-    mode = " (--quick bars)" if quick else ""
-    text += [line, *(f"not run: {w}" for w in waiting),
-             f"{passed} of {len(runs)} milestone scripts passed{mode}"]
+    mode = "quick pass (--quick bars)" if quick else "full run"
+    total = sum(run.seconds for run in runs)
+    text += [*(f"not run: {w}" for w in waiting),
+             f"{passed} of {len(runs)} milestone scripts passed, {mode}, {total:.0f}s"]
+    if not details:
+        text.append("every bar: nox -s milestones -- --details, or the results/milestones/*/*.json")
     return "\n".join(text)
 
 

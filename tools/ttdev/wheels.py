@@ -16,6 +16,7 @@ from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 from packaging.version import Version
 
 from .graph import Package
+from .verbosity import verbose
 
 _built: dict[str, Path] = {}
 _failed: set[str] = set()
@@ -66,10 +67,11 @@ def _run_build(session, package: Package, out: Path) -> None:
     uv = uv_command()
     if uv:
         session.run(uv, "build", "--wheel", "--out-dir", str(out), str(package.path),
-                    external=True, silent=True)
+                    external=True, silent=True, log=verbose(session))
     else:
         session.run("python", "-m", "pip", "wheel", "--no-deps", "--quiet",
-                    "--wheel-dir", str(out), str(package.path), silent=True)
+                    "--wheel-dir", str(out), str(package.path), silent=True,
+                    log=verbose(session))
 
 
 def wheel_members(wheel: Path) -> list[str]:

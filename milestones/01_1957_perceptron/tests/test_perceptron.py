@@ -42,3 +42,13 @@ def test_an_untrained_perceptron_fails_its_bars(tmp_path):
     """One step of training cannot reach the bars: the script must say FAILED and exit non-zero."""
     result = run_milestone_script(SCRIPT, tmp_path, "--quick", "--epochs", "1")
     assert_failed_its_bars(result)
+    failed = result.output.split("FAIL  separable_loss_drop", 1)[1]
+    assert "what:  fraction by which the training loss fell" in failed
+    assert "likely causes:" in failed
+    assert 'next:  nox -s "test(tt-autograd)" -- -k' in failed
+
+
+def test_the_graph_is_drawn_and_checked(quick_run):
+    svg = (quick_run.results_dir / MILESTONE.name / "graph.svg").read_text()
+    assert 'class="node leaf requires' in svg and ">w<" in svg and ">b<" in svg
+    assert quick_run.report["graph_check"] == []

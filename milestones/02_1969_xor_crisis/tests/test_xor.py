@@ -97,3 +97,10 @@ def test_hidden_features_claim_separation_only_when_measured(capsys):
     x, y = xor_solved.xor_points()
     assert xor_solved.show_hidden_features(xor_solved.mlp(), x, y) is False
     assert "exactly the XOR-true points" not in capsys.readouterr().out
+
+
+def test_the_graph_is_drawn_and_checked(quick_run):
+    svg = (quick_run.results_dir / MILESTONE.name / "graph.svg").read_text()
+    for name in ("0.weight", "0.bias", "2.weight", "2.bias"):
+        assert f">{name}<" in svg
+    assert quick_run.report["graph_check"] == []

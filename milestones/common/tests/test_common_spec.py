@@ -16,6 +16,9 @@ def test_reads_every_field(milestone_dir):
     train = spec.script("train.py")
     assert train.args == ("--lr", "0.1") and train.stem == "train"
     assert [b.metric for b in train.bars] == ["test_accuracy", "final_loss"]
+    assert train.bars[0].causes[0] == "matmul's backward is transposed"
+    assert train.bars[0].next == 'nox -s "test(tt-autograd)" -- -k matmul'
+    assert train.bars[1].causes == () and train.bars[1].next == ""
 
 
 def test_quick_bar_replaces_the_full_bar_only_in_quick_mode():
@@ -40,6 +43,8 @@ def test_undeclared_script_is_an_error(milestone_dir):
     ('[[script.bar]]\nmetric = "x"\n', "needs at_least or at_most"),
     ('[[script.bar]]\nmetric = "x"\nat_lest = 1\n', "unknown key"),
     ('[[script.bar]]\nmetric = "x"\nat_least = "high"\n', "must be a number"),
+    ('[[script.bar]]\nmetric = "x"\nat_least = 1\ncauses = "one"\n', "causes must be a list"),
+    ('[[script.bar]]\nmetric = "x"\nat_least = 1\nnext = ["a"]\n', "next must be one command"),
 ])
 def test_bad_bars_are_explained(milestone_dir, snippet, message):
     path = milestone_dir / "milestone.toml"

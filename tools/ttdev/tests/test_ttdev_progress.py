@@ -28,3 +28,44 @@ def test_progress_counts_stubs_and_reads_milestone_results(fake_tree, tmp_path):
     text = format_progress(rows, discover_milestones(folder), packages, results)
     assert "milestone_01  1910  M1" in text and "unlocked, passed (quick)" in text
     assert "locked, functions left: tt-nn 1" in text
+
+
+def _milestone_folder(root, number, package, title="M", also=""):
+    stone = root / f"0{number}_19{number}0_m{number}"
+    stone.mkdir(parents=True)
+    (stone / "milestone.toml").write_text(
+        f'number = {number}\nyear = 19{number}0\nslug = "m{number}"\ntitle = "{title}"\n'
+        f'unlocked_by = "{package}"\n{also}[[script]]\nfile = "run.py"\n'
+        '[[script.bar]]\nmetric = "acc"\nat_least = 0.9\n')
+
+
+def test_progress_fits_100_columns_totals_and_tells_quick_from_full(fake_tree, tmp_path):
+    many = "\n".join(f"def function_with_a_long_name_{i}(x):\n"
+                     + "\n".join(stub_source("    ", "tt-tensor", f"f{i}", [], "d"))
+                     for i in range(30))
+    (fake_tree / "packages/tt-tensor/src/tinytorch/tensor/many.py").write_text(many)
+    folder = fake_tree / "milestones"
+    _milestone_folder(folder, 1, "tt-tensor", title="A title long enough to be cut " * 3)
+    _milestone_folder(folder, 2, "tt-nn")
+    _milestone_folder(folder, 3, "tt-extra")
+    _milestone_folder(folder, 4, "tt-extra")
+    results = tmp_path / "results"
+    for name, quick in (("03_1930_m3", False), ("04_1940_m4", True)):
+        (results / name).mkdir(parents=True)
+        (results / name / "run.json").write_text(json.dumps({"passed": True, "quick": quick}))
+    packages = discover_packages(fake_tree / "packages")
+    junit = tmp_path / "junit"
+    junit.mkdir()
+    (junit / "tt-nn.xml").write_text(
+        '<testsuite><testcase name="a"/><testcase name="b"><failure/></testcase></testsuite>')
+    text = format_progress(package_progress(packages, junit), discover_milestones(folder),
+                           packages, results)
+    lines = text.splitlines()
+    assert max(map(len, lines)) <= 100
+    assert any(line.startswith("tt-tensor") and line.endswith("f0, f1, f2, +27") for line in lines)
+    total = next(line for line in lines if line.startswith("total"))
+    assert total.split() == ["total", "30", "1", "1"]
+    assert "milestone_03  1930  M" in text and "unlocked, passed (full)" in text
+    assert "unlocked, passed (quick)" in text
+    assert lines[-1] == ("milestones: 2 of 4 passed (1 full, 1 quick only), 0 failed, 0 to run, "
+                         "2 locked")

@@ -22,18 +22,38 @@ def _results(value, passed):
                                         "passed": passed}]}
 
 
-def test_passing_run_shows_metric_bar_and_time(tmp_path):
+def test_a_passing_run_is_one_line_with_its_bar_count_and_time(tmp_path):
     run = _run(tmp_path, "a", results=_results(0.97, True))
-    text = format_summary([run], quick=True)
-    assert "acc = 0.97" in text and ">= 0.9" in text and "PASS" in text and "1.2s" in text
-    assert "1 of 1 milestone scripts passed (--quick bars)" in text
+    lines = format_summary([run], quick=True).splitlines()
+    (row,) = [line for line in lines if line.startswith("01 perceptron")]
+    assert row.split() == ["01", "perceptron", "1957", "a.py", "PASS", "1/1", "bars", "1.2s"]
+    assert "1 of 1 milestone scripts passed, quick pass (--quick bars), 1s" in lines
+    assert not any("acc = 0.97" in line for line in lines)   # details only on request
     assert script_passed(run)
 
 
-def test_failed_bar_fails(tmp_path):
+def test_details_list_every_bar(tmp_path):
+    run = _run(tmp_path, "a", results=_results(0.97, True))
+    text = format_summary([run], quick=False, details=True)
+    assert "  ok  acc = 0.97  (bar >= 0.9)" in text and "full run" in text
+    assert "--details" not in text
+
+
+def test_a_failed_bar_is_listed_under_its_script(tmp_path):
     run = _run(tmp_path, "a", exit_code=1, results=_results(0.5, False))
-    assert "FAIL" in format_summary([run], quick=False)
+    lines = format_summary([run], quick=False).splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("01 perceptron"))
+    assert "FAIL" in lines[at] and "0/1 bars" in lines[at]
+    assert lines[at + 1].strip() == "FAIL  acc = 0.5  (bar >= 0.9)"
     assert not script_passed(run)
+
+
+def test_the_summary_of_all_milestones_stays_short_and_narrow(tmp_path):
+    bars = {"passed": True, "bars": [{"metric": f"m{i}", "value": 1.0, "bar": ">= 0",
+                                      "passed": True} for i in range(8)]}
+    runs = [_run(tmp_path, f"script_{i}", results=bars) for i in range(7)]
+    lines = format_summary(runs, quick=False).splitlines()
+    assert len(lines) <= 12 and max(map(len, lines)) <= 100
 
 
 def test_crash_without_results_is_a_failure_not_a_success(tmp_path):
@@ -50,7 +70,7 @@ def test_stale_results_file_is_ignored(tmp_path):
 
 def test_unmeasured_metric_is_shown_as_not_recorded(tmp_path):
     run = _run(tmp_path, "a", exit_code=1, results=_results(None, False))
-    assert "acc = not recorded" in format_summary([run], quick=False)
+    assert "FAIL  acc = not recorded" in format_summary([run], quick=False)
 
 
 def test_waiting_milestones_are_listed(tmp_path):
