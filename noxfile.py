@@ -214,8 +214,10 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def tools(session: nox.Session) -> None:
     """The tests of the tooling itself: tools/ttdev and the milestone runner (fast ones)."""
-    # the milestone runner writes its results with tt-tensor's atomic_write (NumPy only)
-    session.install(*TOOLS_TEST_DEPS, str(ROOT / "packages" / "tt-tensor"))
+    # the milestone runner writes its results with tt-tensor's atomic_write (NumPy only) and
+    # checks and draws the graph with tt-autograd
+    session.install(*TOOLS_TEST_DEPS, str(ROOT / "packages" / "tt-tensor"),
+                    str(ROOT / "packages" / "tt-autograd"))
     session.run("pytest", "-m", "not e2e", "tools/ttdev/tests", "milestones/common/tests",
                 *session.posargs)
 
