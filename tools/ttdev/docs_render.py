@@ -350,37 +350,6 @@ def bar_html(bar) -> str:
 FACTS_SHOWN = ("parameters", "train_seconds", "samples_per_second")
 
 
-def curves_svg(curves: dict[str, list]) -> str:
-    """Small line charts of the logged curves, for runs that wrote no PNG (no matplotlib)."""
-    panels = []
-    w, h, pad = 220, 90, 6
-    for name, points in list(curves.items())[:3]:
-        pts = [
-            (float(p[0]), float(p[1]))
-            for p in points
-            if isinstance(p, (list, tuple)) and len(p) == 2
-        ]
-        pts = [(x, y) for x, y in pts if y == y and abs(y) != float("inf")]
-        if len(pts) < 2:
-            continue
-        xs, ys = [x for x, _ in pts], [y for _, y in pts]
-        x0, x1 = min(xs), max(xs) or 1
-        y0, y1 = min(ys), max(ys)
-        span_x, span_y = (x1 - x0) or 1, (y1 - y0) or 1
-        path = " ".join(
-            f"{'M' if i == 0 else 'L'}{pad + (w - 2 * pad) * (x - x0) / span_x:.1f},"
-            f"{h - pad - (h - 2 * pad - 14) * (y - y0) / span_y:.1f}"
-            for i, (x, y) in enumerate(pts)
-        )
-        panels.append(
-            f'<svg class="tt-curve" viewBox="0 0 {w} {h}" role="img" aria-label="{esc(name)} curve" xmlns="http://www.w3.org/2000/svg">'
-            f'<text x="{pad}" y="12" class="tt-curve-label">{esc(name)}: {_fmt(ys[0])} → '
-            f"{_fmt(ys[-1])}</text>"
-            f'<path d="{path}" class="tt-curve-line"/></svg>'
-        )
-    return "".join(panels)
-
-
 def result_html(results: list[ScriptResult], plot_url: Callable[[Path], str]) -> str:
     if not results:
         return (
@@ -409,7 +378,7 @@ def result_html(results: list[ScriptResult], plot_url: Callable[[Path], str]) ->
             f'<a href="{plot_url(p)}"><img class="tt-plot" src="{plot_url(p)}" alt="training '
             f'curves of {esc(r.script)}" loading="lazy"></a>'
             for p in r.plots
-        ) or curves_svg(r.curves)
+        )
         out.append(
             f'<div class="tt-result tt-{state}"><div class="tt-result-head"><span '
             f'class="tt-badge tt-badge-{state}">{badge}</span>'
