@@ -461,9 +461,11 @@ def _draw_image_grid(part, panel: Panel) -> None:
 
 def save(figure: Figure, folder: Path, stem: str) -> dict:
     """Draw ``figure`` into ``folder/<stem>_<name>.png``; return its entry for the results JSON."""
+    from tinytorch.tensor.io import atomic_write
+
     path = Path(folder) / figure.file_name(stem)
     canvas = render(figure)
-    canvas.savefig(path, dpi=DPI)
+    atomic_write(path, lambda stream: canvas.savefig(stream, dpi=DPI, format="png"))
     return {"name": figure.name, "file": path.name, "title": figure.title,
             "caption": figure.caption}
 

@@ -9,7 +9,12 @@ import json
 from pathlib import Path
 
 import pytest
-from common.testing import assert_every_bar_passed, assert_failed_its_bars, run_milestone_script
+from common.testing import (
+    assert_every_bar_passed,
+    assert_failed_its_bars,
+    assert_figures_written,
+    run_milestone_script,
+)
 
 MILESTONE = Path(__file__).resolve().parents[1]
 SCRIPT = MILESTONE / "optimize_models.py"
@@ -23,6 +28,10 @@ def systems_report(quick_run):
 
 def test_quick_run_passes_every_bar(quick_run):
     assert_every_bar_passed(quick_run)
+
+
+def test_quick_run_draws_pruning_size_latency_and_kernels(quick_run):
+    assert_figures_written(quick_run, "pruning", "size", "latency", "kernels")
 
 
 def test_int8_cuts_bytes_and_keeps_accuracy(quick_run):
