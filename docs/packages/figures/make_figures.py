@@ -1,4 +1,4 @@
-"""Draw the package guides' figures from tinytorch's own code: one PNG per package.
+"""Draw the package guides' figures from tinytorch's own code: a PNG or SVG per package.
 
 Each figure computes what it shows with the reference packages (the sum that
 broadcasts, the gradient backward() returns, the optimizer's steps, the
@@ -10,7 +10,8 @@ that alters what they show:
     pip install matplotlib -e packages/tt-tensor ... -e packages/tt-systems
     python docs/packages/figures/make_figures.py
 
-Deterministic: fixed seeds, no timing. Each file stays well under 100 KB.
+Deterministic: fixed seeds, no timing; the graph uses draw_graph's plain
+renderer, the same on every machine. Each file stays well under 100 KB.
 """
 
 from __future__ import annotations
@@ -91,6 +92,22 @@ def autograd_gradient() -> Path:
     ax.set_title("backward() gives 1 - tanh(x)², as the rule says")
     ax.legend(loc="lower right", fontsize=9)
     return save(fig, "tt-autograd")
+
+
+def computation_graph() -> Path:
+    """tt-autograd: the graph behind the perceptron's loss, drawn by ``draw_graph``."""
+    from tinytorch.autograd import draw_graph
+    from tinytorch.tensor import Tensor
+
+    rng = np.random.default_rng(0)
+    x = Tensor(rng.standard_normal((4, 2)).astype(np.float32))
+    y = Tensor(np.array([0.0, 1.0, 1.0, 0.0], dtype=np.float32))
+    w = Tensor(rng.standard_normal((2, 1)).astype(np.float32), requires_grad=True)
+    b = Tensor(np.zeros(1, dtype=np.float32), requires_grad=True)
+    loss = ((x @ w + b).sigmoid().reshape(-1) - y).pow(2).mean()
+    path = HERE / "tt-autograd-graph.svg"
+    draw_graph(loss, path, params={"w": w, "b": b}, renderer="plain")
+    return path
 
 
 def activations() -> Path:
@@ -244,8 +261,8 @@ def quantization_error() -> Path:
     return save(fig, "tt-systems")
 
 
-FIGURES = (broadcasting, autograd_gradient, activations, optimizer_paths, im2col_picture,
-           attention_weights, quantization_error)
+FIGURES = (broadcasting, computation_graph, autograd_gradient, activations, optimizer_paths,
+           im2col_picture, attention_weights, quantization_error)
 
 
 def main() -> None:
