@@ -113,7 +113,8 @@ def train(ms: Milestone, task: str, use_positions: bool, steps: int, held_out: n
     optimizer = AdamW(model.parameters(), lr=3e-3, weight_decay=0.0)
     label = f"{task}{'' if use_positions else ' (no positions)'}"
     grad_fraction = None
-    for step in ms.progress(range(steps), desc=label):
+    bar = ms.progress(range(steps), desc=label)
+    for step in bar:
         tokens = rng.integers(0, VOCAB, size=(64, LENGTH))
         optimizer.zero_grad()
         logits = model(tokens)
@@ -123,6 +124,7 @@ def train(ms: Milestone, task: str, use_positions: bool, steps: int, held_out: n
             grad_fraction = fraction_with_gradient(model)
         optimizer.step()
         if step % 10 == 0 or step == steps - 1:
+            bar.set_postfix(loss=loss.item())
             ms.log(f"{label} loss", step, loss.item())
     return model, exact_accuracy(model, task, held_out), grad_fraction
 

@@ -192,7 +192,8 @@ def train_gpt(ms: Milestone, steps: int, window: int, batch: int):
     optimizer = AdamW(model.parameters(), lr=3e-3, weight_decay=0.01)
     rng = ms.rng
     started = time.perf_counter()
-    for step in ms.progress(range(steps), desc="gpt"):
+    bar = ms.progress(range(steps), desc="gpt")
+    for step in bar:
         x, y = sample_batch(train_tokens, batch, window, rng)
         start = int(rng.integers(0, context - window + 1))
         loss = cross_entropy(
@@ -204,6 +205,7 @@ def train_gpt(ms: Milestone, steps: int, window: int, batch: int):
         optimizer.step()
         if step % 10 == 0:
             ms.log("gpt_loss", step, loss.item())
+            bar.set_postfix(loss=loss.item())
     seconds = time.perf_counter() - started
     return model, tokenizer, val_tokens, seconds
 

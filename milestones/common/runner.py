@@ -412,7 +412,9 @@ def explain_failure(row: dict) -> list[str]:
     causes = row.get("causes") or []
     if causes:
         lines.append("        likely causes:")
-        lines += [f"          - {cause}" for cause in causes]
+        for cause in causes:
+            lines += textwrap.wrap(cause, width=98, initial_indent="          - ",
+                                   subsequent_indent="            ")
     if row.get("next"):
         lines.append(f"        next:  {row['next']}")
     return lines

@@ -115,3 +115,16 @@ def test_backward_checks_the_graph_once_and_draws_it(milestone_dir, tmp_path, ca
     assert ms.graph_check[0].startswith("parameter 'unused': no gradient")
     assert w.grad.tolist() == [5.0, 7.0]   # 2w, then + 3
     ms._transcript.stop()
+
+
+def test_long_causes_wrap_within_100_columns():
+    cause = "a backward rule gives wrong gradients " * 5
+    report = {"milestone": {"title": "T"}, "script": "s.py", "quick": True, "wall_seconds": 1.0,
+              "facts": {}, "passed": False,
+              "bars": [{"metric": "acc", "value": 0.1, "bar": ">= 0.8", "passed": False,
+                        "description": "d", "causes": [cause], "next": "n"}]}
+    lines = format_report(report).splitlines()
+    assert max(map(len, lines)) <= 100
+    cause_lines = lines[lines.index("        likely causes:") + 1:-2]
+    assert len(cause_lines) > 1 and cause_lines[0].startswith("          - ")
+    assert " ".join(line.strip(" -") for line in cause_lines) == cause.strip()
