@@ -43,6 +43,7 @@ from ttdev.starter import (  # noqa: E402
     write_starter,
 )
 from ttdev.starter import format_report as starter_report  # noqa: E402
+from ttdev.verbosity import verbose  # noqa: E402
 from ttdev.wheels import build_wheel  # noqa: E402
 
 nox.options.default_venv_backend = "uv|virtualenv"
@@ -305,7 +306,7 @@ def progress(session: nox.Session) -> None:
             session.log(f"testing {name} ...")
             session.run("pytest", "-q", "-p", "no:cacheprovider",
                         f"--junitxml={junit_dir}/{name}.xml", str(package.path / "tests"),
-                        success_codes=range(6), silent=True)
+                        success_codes=range(6), silent=True, log=verbose(session))
     rows = progress_report.package_progress(PACKAGES, junit_dir)
     print(progress_report.format_progress(rows, MILESTONES, PACKAGES, runs.results_root(ROOT)))
 

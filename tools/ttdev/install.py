@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,9 +106,15 @@ def describe(choices: Sequence[Choice]) -> str:
 
 
 def summarize(choices: Sequence[Choice]) -> str:
-    """The plan in one line: ``tt-tensor 0.2.0 (tree), tt-autograd 0.2.1 (reference wheel)``."""
-    return ", ".join(f"{c.name} {c.version} ({SOURCE_LABELS.get(c.source, c.source)})"
-                     for c in choices)
+    """The plan in short: ``from this tree: tt-tensor 0.2.0; reference wheels: tt-nn 0.1.0``."""
+    groups = {"local": "from this tree", "reference": "reference wheels"}
+    parts = []
+    for source, label in groups.items():
+        named = [f"{c.name} {c.version}" for c in choices if c.source == source]
+        if named:
+            parts.append(f"{label}: {', '.join(named)}")
+    return textwrap.fill("; ".join(parts), width=90, subsequent_indent="    ",
+                         break_on_hyphens=False)
 
 
 def install_closure(session, roots: Sequence[str] | str, packages: dict[str, Package],
@@ -127,7 +134,7 @@ def install_closure(session, roots: Sequence[str] | str, packages: dict[str, Pac
     if loud:
         session.log("tinytorch packages for this session:\n" + describe(choices))
     else:
-        session.log(f"tinytorch packages: {summarize(choices)}  (nox -v shows the plumbing)")
+        session.log(f"tinytorch packages {summarize(choices)} (nox -v shows the plumbing)")
     session.env.update({k: v for k, v in SINGLE_THREAD.items() if k not in os.environ})
     session.install(*reinstall_flags(session, names), *(str(c.wheel) for c in choices), *extras,
                     silent=not loud, log=loud)

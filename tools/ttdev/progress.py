@@ -113,7 +113,7 @@ def format_progress(rows: list[PackageProgress], milestones, packages: dict[str,
     for milestone in milestones:
         state = milestone_state(milestone, packages, left, results_root)
         states.append(state)
-        lines.append(_fit(f"{milestone.session}  {milestone.year}  {milestone.title[:30]:<30}  "
-                          f"{state}"))
+        title = milestone.title if len(milestone.title) <= 30 else milestone.title[:27] + "..."
+        lines.append(_fit(f"{milestone.session}  {milestone.year}  {title:<30}  {state}"))
     lines.append(milestone_totals(states))
     return "\n".join(lines)
