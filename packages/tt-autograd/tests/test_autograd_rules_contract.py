@@ -100,6 +100,7 @@ EXAMPLES = {
     "permute": ((A,), {"dims": (1, 0)}),
     "expand": ((B,), {"shape": (2, 3)}),
     "getitem": ((A,), {"index": (slice(None), np.array([0, 0, 2]))}),
+    "setitem": ((A, B[1:]), {"index": (slice(None), np.array([0, 2]))}),
     "cat": ((A, A[:1]), {"axis": 0}),
     "stack": ((B, B, B), {"axis": 1}),
     "where": ((A > 0, A, B), {}),
@@ -191,3 +192,41 @@ def test_public_api():
         "__version__",
     ):
         assert hasattr(autograd, name), name
+
+
+def _needs_variants(arrays):
+    """All inputs needing a gradient, then each float input alone."""
+    floats = [a.dtype.kind == "f" for a in arrays]
+    yield tuple(floats)
+    for i, is_float in enumerate(floats):
+        if is_float:
+            yield tuple(j == i for j in range(len(arrays)))
+
+
+def _garbage(array):
+    """An array of the same shape and dtype whose values no correct rule can use."""
+    return np.full(array.shape, np.nan) if array.dtype.kind == "f" else ~array
+
+
+@pytest.mark.parametrize("name", sorted(RULES))
+def test_saves_declares_every_value_a_rule_reads(name):
+    """Values a rule does not declare with @saves are replaced by NaN: its gradients must not
+    change (else the engine would not notice when they are modified in place)."""
+    from tinytorch.autograd.engine import _saved_positions
+    from tinytorch.autograd.rules import OUTPUT
+
+    arrays, params = EXAMPLES[name]
+    for needs in _needs_variants(arrays):
+        ctx, output = _context(OpContext, name, arrays, params, needs)
+        g = np.ones_like(output, dtype=np.float64)
+        expected = RULES[name](ctx, g)
+        declared = _saved_positions(RULES[name], needs)
+        hidden = [_garbage(a) if i not in declared else a for i, a in enumerate(arrays)]
+        ctx, _ = _context(OpContext, name, arrays, params, needs)
+        ctx.inputs = tuple(hidden)
+        if OUTPUT not in declared:
+            ctx.output = _garbage(output)
+        got = RULES[name](ctx, g)
+        for want, have in zip(expected, got, strict=True):
+            if want is not None:
+                assert_allclose(have, want, err_msg=f"{name} with needs {needs}")

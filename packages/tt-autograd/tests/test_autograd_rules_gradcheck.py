@@ -355,6 +355,34 @@ CASES: dict[str, list] = {
 }
 
 
+def _assign(index):
+    """x[index] = v on a copy of x (gradcheck calls the function many times)."""
+
+    def assign(x, v):
+        y = x * 1
+        y[index] = v
+        return y
+
+    return assign
+
+
+def _assign_into_constant(v):
+    y = Tensor(np.zeros((2, 3)), dtype=np.float64)
+    y[:, 1] = v
+    return y
+
+
+CASES["setitem"] = [
+    ("row", _assign(1), [r(3, 2), r(2)]),
+    ("broadcast-scalar", _assign((slice(None), 0)), [r(3, 2), r()]),
+    ("broadcast-row", _assign(slice(0, 2)), [r(3, 2), r(1, 2)]),
+    ("int-array", _assign(np.array([0, 2])), [r(3, 2), r(2, 2)]),
+    ("bool-mask", _assign(np.array([True, False, True])), [r(3, 2), r(2)]),
+    ("everything", _assign(...), [r(2, 2), r(2)]),
+    ("into-a-constant", _assign_into_constant, [r(2)]),
+]
+
+
 def _params():
     for op, cases in CASES.items():
         for case in cases:

@@ -25,6 +25,26 @@ def test_updates_are_in_place_so_views_and_references_see_them():
     np.testing.assert_allclose(view, [1.5, 2.5])
 
 
+def test_step_bumps_the_version_of_updated_parameters_only():
+    x, y = parameter([1.0]), parameter([2.0])
+    set_grad(x, [1.0])
+    SGD([x, y], lr=0.1).step()
+    assert (x._version, y._version) == (1, 0)
+
+
+@pytest.mark.parametrize("make", [lambda p: SGD(p, lr=0.1), lambda p: Adam(p)])
+def test_a_step_between_two_backward_calls_through_one_graph_raises(make):
+    """As in PyTorch: the second backward would use the updated weights."""
+    w1, w2 = parameter([[1.0, 2.0], [3.0, 4.0]]), parameter([[0.5], [-1.0]])
+    x = Tensor(np.array([[1.0, 1.0]], dtype=np.float32))
+    loss = ((x @ w1).tanh() @ w2).sum()  # the second matmul saves w2 for dL/dh
+    optimizer = make([w1, w2])
+    loss.backward(retain_graph=True)
+    optimizer.step()
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        loss.backward()
+
+
 @pytest.mark.parametrize(
     "make",
     [

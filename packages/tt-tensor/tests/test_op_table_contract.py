@@ -60,6 +60,7 @@ CONTRACT = {
     "permute": (1, ("dims",), True),
     "expand": (1, ("shape",), True),
     "getitem": (1, ("index",), True),
+    "setitem": (2, ("index",), True),
     "cat": (VARIADIC, ("axis",), True),
     "stack": (VARIADIC, ("axis",), True),
     "where": (3, (), True),
@@ -163,6 +164,7 @@ EXAMPLES = {
     "permute": ((A,), {"dims": (1, 0)}, A.T),
     "expand": ((B,), {"shape": (4, 3)}, np.broadcast_to(B, (4, 3))),
     "getitem": ((A,), {"index": (slice(None), np.array([2, 0, 2]))}, A[:, [2, 0, 2]]),
+    "setitem": ((A, B[:2]), {"index": (slice(None), 1)}, np.array([[1, 2, 3], [0.5, 0.5, -1]])),
     "cat": ((A, A, A), {"axis": 1}, np.concatenate([A, A, A], axis=1)),
     "stack": ((B, B), {"axis": 0}, np.stack([B, B])),
     "where": ((A > 0, A, B), {}, np.where(A > 0, A, B)),
@@ -211,6 +213,13 @@ def test_kernels_keep_float64(name):
         assert out.dtype.kind in "bi"
 
 
+VIEW_OPS = {"reshape", "permute", "expand", "getitem"}
+
+
+def test_view_flag_marks_the_ops_whose_output_may_share_memory():
+    assert {name for name, op in OP_TABLE.items() if op.view} == VIEW_OPS
+
+
 def test_copy_kernel_owns_its_memory():
     out = OP_TABLE["copy"].kernel(A)
     assert not np.shares_memory(out, A)
@@ -225,6 +234,9 @@ class _Recorder:
 
     def backward(self, tensor, gradient, retain_graph):  # pragma: no cover - not called here
         raise AssertionError
+
+    def check_inplace(self, tensor, operands):
+        return True  # record every in-place op, as for tensors that require grad
 
 
 @pytest.fixture
@@ -244,6 +256,8 @@ def _exercise_tensor_api():
     x.softmax(dim=0), x.log_softmax()
     x.reshape(3, 2), x.permute(1, 0), b.expand(2, 3), x[:, 1], cat([x, x], dim=1)
     stack([b, b]), where(x > 0, x, b), x.clone()
+    y = x.clone()
+    y[0] = b
     Tensor(M[0], dtype=np.float64).addmm(x, Tensor(M[:3], dtype=np.float64))
     x % b, x.cumsum(dim=1), x.prod(dim=0), x.gather(1, Tensor([[0, 2], [1, 1]])), b.repeat(2, 1)
     x.tril(), x.triu(diagonal=-1)

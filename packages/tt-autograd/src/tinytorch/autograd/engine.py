@@ -2,7 +2,10 @@
 
 Forward, every differentiable op on a tensor that requires grad leaves a
 ``Node`` on its output (``output.grad_fn``): the op's backward rule, its
-context, and the input tensors it came from. ``backward()`` is two steps:
+context, the input tensors it came from and, for each input, the node that
+produced it (its ``grad_fn`` at that moment: an in-place op later gives the
+tensor a new ``grad_fn``, but this node's gradient still belongs to the old
+one). ``backward()`` is two steps:
 
 1. order the nodes reachable from the output topologically: a node is
    always created after the nodes of its inputs, so creation order, newest
@@ -15,10 +18,16 @@ context, and the input tensors it came from. ``backward()`` is two steps:
 
 Then the graph is freed (unless ``retain_graph=True``), so one training
 step never keeps the previous one alive.
+
+Before a node's rule runs, the versions of the tensors it reads (declared
+with ``@saves`` for op rules, ``save_for_backward`` for Functions) are
+compared with their versions at forward time: a tensor changed in place in
+between makes backward raise instead of computing a wrong gradient.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 import weakref
 from collections.abc import Sequence
@@ -29,7 +38,7 @@ import numpy as np
 from tinytorch.tensor import Tensor
 
 from .grad_mode import _GradMode
-from .rules import RULES, OpContext
+from .rules import OUTPUT, RULES, OpContext
 
 _FREED_MESSAGE = (
     "Trying to backward through the graph a second time: its saved values were "
@@ -46,14 +55,23 @@ class Node:
 
     Attributes:
         name: the op's name (from the op table, or the Function's class name).
-        inputs: the forward inputs, Tensors (or None for non-tensor arguments).
+        inputs: the forward inputs that need a gradient, Tensors (None for
+            the others: non-tensor arguments, tensors that do not require grad).
+        edges: for each input, ``(node, output_nr)``: which output of which
+            node produced it, as it was when this node was recorded; None for
+            leaves (their gradient goes to ``.grad``) and inputs without one.
         ctx: what the backward rule needs; None once the graph is freed.
+        saved: ``(counter, version, label, array)`` for each tensor the rule
+            reads: its version counter, the version it had at forward time, and
+            how to name it in an error.
     """
 
     __slots__ = (
         "name",
         "inputs",
+        "edges",
         "ctx",
+        "saved",
         "num_outputs",
         "sequence",
         "_rule",
@@ -69,10 +87,17 @@ class Node:
         rule,
         ctx: Any,
         output_meta: list[tuple[tuple[int, ...], np.dtype]] | None = None,
+        saved: tuple = (),
     ) -> None:
         self.name = name
-        self.inputs: tuple[Tensor | None, ...] | None = inputs
+        self.inputs: tuple[Tensor | None, ...] | None = tuple(
+            [t if t is not None and t.requires_grad else None for t in inputs]
+        )
+        self.edges = tuple(
+            [None if t is None or t.grad_fn is None else (t.grad_fn, t._output_nr) for t in inputs]
+        )
         self.ctx = ctx
+        self.saved = saved
         self._rule = rule
         self._output_meta = output_meta  # (shape, dtype) per output; None for a single output
         self.num_outputs = 1 if output_meta is None else len(output_meta)
@@ -86,7 +111,19 @@ class Node:
         """The nodes that produced this node's inputs."""
         if self.inputs is None:
             raise RuntimeError(_FREED_MESSAGE)
-        return [t.grad_fn for t in self.inputs if t is not None and t.grad_fn is not None]
+        return [edge[0] for edge in self.edges if edge is not None]
+
+    def check_saved_versions(self) -> None:
+        """Raise if a tensor the rule reads was changed in place after forward."""
+        for counter, version, label, array in self.saved:
+            if counter.value != version:
+                raise RuntimeError(
+                    "one of the variables needed for gradient computation has been modified "
+                    f"by an inplace operation: {label} of {self.name!r} (a {array.dtype} tensor "
+                    f"of shape {tuple(array.shape)}) is at version {counter.value}; expected "
+                    f"version {version} instead. Compute the gradient before changing it, or "
+                    "change a clone() (x = x.clone()) or use the out-of-place op (x = x + ...)"
+                )
 
     def apply(self, output_grads: Any) -> Sequence[np.ndarray | None]:
         """Gradients of the inputs from the gradients of the outputs.
@@ -98,6 +135,8 @@ class Node:
         ctx = self.ctx
         if ctx is None:
             raise RuntimeError(_FREED_MESSAGE)
+        if self.saved:
+            self.check_saved_versions()
         if self._output_meta is None:
             input_grads = self._rule(ctx, output_grads)
         else:
@@ -136,13 +175,22 @@ class Node:
         """Free what the backward rule saved; the node cannot run again."""
         self.ctx = None
         self.inputs = None
+        self.edges = None
+        self.saved = ()
 
 
-def attach(name: str, inputs: Sequence[Any], rule, ctx: Any, outputs: Sequence[Tensor]) -> Node:
+def attach(
+    name: str, inputs: Sequence[Any], rule, ctx: Any, outputs: Sequence[Tensor], saved=()
+) -> Node:
     """Make the graph node for a Function's ``outputs``; float outputs then require grad."""
     meta = None if len(outputs) == 1 else [(t.data.shape, t.data.dtype) for t in outputs]
     node = Node(
-        name, tuple([t if isinstance(t, Tensor) else None for t in inputs]), rule, ctx, meta
+        name,
+        tuple([t if isinstance(t, Tensor) else None for t in inputs]),
+        rule,
+        ctx,
+        meta,
+        saved,
     )
     for index, output in enumerate(outputs):
         if output.dtype.kind != "f":  # integer outputs (indices) never carry a gradient
@@ -151,6 +199,29 @@ def attach(name: str, inputs: Sequence[Any], rule, ctx: Any, outputs: Sequence[T
         output.grad_fn = node
         output._output_nr = index
     return node
+
+
+@functools.cache
+def _saved_positions(rule, needs: tuple[bool, ...]) -> tuple:
+    """The positions (input indices, ``OUTPUT``) whose values ``rule`` reads for ``needs``."""
+    reads = getattr(rule, "saves", None)
+    if reads is None:  # the rule reads only shapes and parameters
+        return ()
+    wanted = {p for need, positions in zip(needs, reads, strict=True) if need for p in positions}
+    return tuple(sorted(wanted, key=str))
+
+
+def _saved_versions(rule, needs, inputs: tuple[Tensor, ...], output: Tensor) -> tuple:
+    """``(counter, version, label, array)`` of every tensor an op's rule will read."""
+    saved = []
+    for position in _saved_positions(rule, needs):
+        if position == OUTPUT:
+            tensor, label = output, "the output"
+        else:
+            tensor, label = inputs[position], f"input {position}"
+        counter = tensor._version_counter
+        saved.append((counter, counter.value, label, tensor.data))
+    return tuple(saved)
 
 
 class AutogradLayer:
@@ -187,8 +258,23 @@ class AutogradLayer:
                 f"tt-autograd has no backward rule for op {op_name!r} of tt-tensor's op table; "
                 "the two packages disagree on the op table (see tinytorch.tensor.ops.OP_TABLE)"
             ) from None
+        saved = _saved_versions(rule, needs, inputs, output) if hasattr(rule, "saves") else ()
+        ctx = OpContext(arrays, params, data, needs)
         output.requires_grad = True
-        output.grad_fn = Node(op_name, inputs, rule, OpContext(arrays, params, data, needs))
+        output.grad_fn = Node(op_name, inputs, rule, ctx, None, saved)
+
+    def check_inplace(self, tensor: Tensor, operands: tuple[Tensor, ...]) -> bool:
+        """Before an in-place op on ``tensor``: raise for a leaf that requires grad in grad
+        mode (PyTorch's rule); else say whether the op will be recorded."""
+        if not _GradMode.enabled:
+            return False
+        if tensor.requires_grad and tensor.grad_fn is None:
+            raise RuntimeError(
+                "a leaf Variable that requires grad is being used in an in-place operation. "
+                f"(a tensor of shape {tuple(tensor.shape)}; update parameters under no_grad(): "
+                "`with no_grad(): p -= lr * p.grad`)"
+            )
+        return tensor.requires_grad or True in [o.requires_grad for o in operands]
 
     def backward(self, tensor: Tensor, gradient: Any, retain_graph: bool) -> None:
         backward(tensor, gradient, retain_graph=retain_graph)
@@ -235,11 +321,11 @@ def topological_order(root: Node) -> list[Node]:
     reachable = {root}
     stack = [root]
     while stack:
-        inputs = stack.pop().inputs
-        if inputs is None:
+        edges = stack.pop().edges
+        if edges is None:
             raise RuntimeError(_FREED_MESSAGE)
-        for tensor in inputs:
-            parent = None if tensor is None else tensor.grad_fn
+        for edge in edges:
+            parent = None if edge is None else edge[0]
             if parent is not None and parent not in reachable:
                 reachable.add(parent)
                 stack.append(parent)
@@ -317,21 +403,20 @@ def backward(tensor: Tensor, gradient: Any = None, retain_graph: bool = False) -
         if output_grads is not None:  # None: no gradient reached this node
             if node._retained:
                 node.keep_retained_grads(output_grads, handed_out)
-            inputs = node.inputs
+            inputs, edges = node.inputs, node.edges
             input_grads = node.apply(output_grads)  # one per input: apply() checks the count
             for index in range(len(inputs)):
                 grad = input_grads[index]
-                if grad is None:
-                    continue
                 inp = inputs[index]
-                if inp is None or not inp.requires_grad:
+                if grad is None or inp is None:  # None: this input needs no gradient
                     continue
                 if grad.shape != inp.data.shape:
                     _raise_shape_error(node, index, inp, grad)
-                if inp.grad_fn is None:  # a leaf: its .grad
+                edge = edges[index]
+                if edge is None:  # a leaf: its .grad
                     _accumulate(inp, grad, handed_out)
                 else:
-                    _add_output_grad(pending, inp.grad_fn, inp._output_nr, grad)
+                    _add_output_grad(pending, edge[0], edge[1], grad)
         if not retain_graph:
             node.release()
     # END SOLUTION

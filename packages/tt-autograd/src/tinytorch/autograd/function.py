@@ -29,6 +29,10 @@ Examples:
 ``forward`` returns a tuple of arrays has several outputs, and its
 ``backward`` receives one gradient per output (zeros for outputs that did not
 reach the loss).
+
+A saved array that is an input Tensor's (or an output's) own array is
+checked at backward: if that tensor was changed in place since forward,
+backward raises, as PyTorch does for ``save_for_backward``.
 """
 
 from __future__ import annotations
@@ -85,7 +89,22 @@ class Function:
         )
         wanted = _GradMode.enabled and True in ctx.needs_input_grad
         if wanted and True in [o.data.dtype.kind == "f" for o in outputs]:
-            attach(cls.__name__, args, cls.backward, ctx, outputs)
+            saved = _saved_versions(ctx.saved_tensors, args, outputs) if ctx.saved_tensors else ()
+            attach(cls.__name__, args, cls.backward, ctx, outputs, saved)
         if observed:
             dispatch.notify_observers(cls.__name__, args, kwargs, outputs, seconds)
         return outputs if several else outputs[0]
+
+
+def _saved_versions(saved_arrays: tuple, args: tuple, outputs: tuple[Tensor, ...]) -> tuple:
+    """``(counter, version, label, array)`` for each saved array that is a tensor's own array."""
+    owners = [(a, f"input {i}") for i, a in enumerate(args) if isinstance(a, Tensor)]
+    owners += [(o, f"output {i}") for i, o in enumerate(outputs)]
+    saved = []
+    for array in saved_arrays:
+        for tensor, label in owners:
+            if array is tensor.data:
+                counter = tensor._version_counter
+                saved.append((counter, counter.value, f"saved tensor {label}", array))
+                break
+    return tuple(saved)

@@ -10,6 +10,11 @@ and ``ctx.needs_input_grad``.
 The chain rule for elementwise ops is a product: if y = f(x) then
 dL/dx = f'(x) * dL/dy. When an input was broadcast in the forward pass, its
 gradient is summed over the broadcast dims (``unbroadcast``).
+
+A rule that reads the *values* of inputs or of the output (not only their
+shapes) declares them with ``@saves``: the engine then checks, at backward,
+that none of those tensors was changed by an in-place op since forward, as
+PyTorch checks its saved tensors.
 """
 
 from __future__ import annotations
@@ -32,6 +37,27 @@ class OpContext:
         self.params: dict = params
         self.output: np.ndarray = output
         self.needs_input_grad: tuple[bool, ...] = needs_input_grad
+
+
+OUTPUT = "output"
+"""In a ``@saves`` declaration: the rule reads the op's output."""
+
+
+def saves(*reads_per_input: tuple) -> Callable:
+    """Declare what a rule reads to compute each input's gradient.
+
+    One tuple per input, listing the input positions (and ``OUTPUT``) whose
+    values that input's gradient is computed from: ``@saves((1,), (0,))`` on
+    ``mul`` says dL/da reads b and dL/db reads a. Only the gradients an input
+    needs count, so ``y = w * 2; w2 = ...`` never checks the constant.
+    A rule without the decorator reads nothing but shapes and parameters.
+    """
+
+    def declare(rule: Callable) -> Callable:
+        rule.saves = reads_per_input
+        return rule
+
+    return declare
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -107,6 +133,7 @@ def sub_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, Grad]:
     # END SOLUTION
 
 
+@saves((1,), (0,))
 def mul_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, Grad]:
     """y = a * b:  dL/da = b dL/dy,  dL/db = a dL/dy."""
     # BEGIN SOLUTION
@@ -119,6 +146,7 @@ def mul_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, Grad]:
     # END SOLUTION
 
 
+@saves((1,), (1, OUTPUT))
 def div_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, Grad]:
     """y = a / b:  dL/da = dL/dy / b,  dL/db = -dL/dy * a / b^2 = -dL/dy * y / b."""
     # BEGIN SOLUTION
@@ -143,18 +171,21 @@ def _choose_backward(ctx: OpContext, g: np.ndarray, a_wins: np.ndarray) -> tuple
     )
 
 
+@saves((0, 1), (0, 1))
 def maximum_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, Grad]:
     """y = max(a, b): the gradient goes to the larger input; ties split it evenly."""
     a, b = ctx.inputs
     return _choose_backward(ctx, g, a > b)
 
 
+@saves((0, 1), (0, 1))
 def minimum_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, Grad]:
     """y = min(a, b): the gradient goes to the smaller input; ties split it evenly."""
     a, b = ctx.inputs
     return _choose_backward(ctx, g, a < b)
 
 
+@saves((1,), (0,))
 def matmul_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, Grad]:
     """Y = A @ B:  dL/dA = dL/dY @ B^T,  dL/dB = A^T @ dL/dY.
 
@@ -184,6 +215,7 @@ def matmul_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, Grad]:
     # END SOLUTION
 
 
+@saves((), (2,), (1,))
 def addmm_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, Grad, Grad]:
     """Y = beta C + alpha A @ B:  dL/dC = beta dL/dY (summed over broadcast dims),
     dL/dA = alpha dL/dY @ B^T,  dL/dB = alpha A^T @ dL/dY."""
@@ -208,6 +240,7 @@ def neg_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
     return (-g,)
 
 
+@saves((0,),)
 def pow_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
     """y = x^p:  dL/dx = p x^(p-1) dL/dy."""
     # BEGIN SOLUTION
@@ -225,6 +258,7 @@ def pow_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
     # END SOLUTION
 
 
+@saves((OUTPUT,),)
 def exp_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
     """y = e^x:  dL/dx = y dL/dy."""
     # BEGIN SOLUTION
@@ -232,6 +266,7 @@ def exp_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
     # END SOLUTION
 
 
+@saves((0,),)
 def log_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
     """y = ln x:  dL/dx = dL/dy / x."""
     # BEGIN SOLUTION
@@ -239,6 +274,7 @@ def log_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
     # END SOLUTION
 
 
+@saves((OUTPUT,),)
 def sqrt_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
     """y = sqrt(x):  dL/dx = dL/dy / (2 y)."""
     # BEGIN SOLUTION
@@ -246,21 +282,25 @@ def sqrt_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
     # END SOLUTION
 
 
+@saves((0,),)
 def abs_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
     """y = |x|:  dL/dx = sign(x) dL/dy (0 at x = 0, as PyTorch)."""
     return (g * np.sign(ctx.inputs[0]),)
 
 
+@saves((0,),)
 def sin_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
     """y = sin x:  dL/dx = cos(x) dL/dy."""
     return (g * np.cos(ctx.inputs[0]),)
 
 
+@saves((0,),)
 def cos_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
     """y = cos x:  dL/dx = -sin(x) dL/dy."""
     return (-g * np.sin(ctx.inputs[0]),)
 
 
+@saves((OUTPUT,),)
 def tanh_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
     """y = tanh x:  dL/dx = (1 - y^2) dL/dy."""
     # BEGIN SOLUTION
@@ -269,6 +309,7 @@ def tanh_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
     # END SOLUTION
 
 
+@saves((OUTPUT,),)
 def sigmoid_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
     """y = sigmoid(x):  dL/dx = y (1 - y) dL/dy.
 
@@ -280,6 +321,7 @@ def sigmoid_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
     # END SOLUTION
 
 
+@saves((0,),)
 def relu_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
     """y = max(x, 0):  dL/dx = dL/dy where x > 0, else 0 (0 at x = 0, as PyTorch)."""
     # BEGIN SOLUTION
@@ -287,6 +329,7 @@ def relu_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
     # END SOLUTION
 
 
+@saves((0,),)
 def clip_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
     """y = clip(x, lo, hi):  dL/dx = dL/dy where lo <= x <= hi, else 0."""
     (x,) = ctx.inputs
@@ -329,6 +372,7 @@ def mean_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
     # END SOLUTION
 
 
+@saves((0, OUTPUT),)
 def _extreme_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
     """y = max (or min) over axis: the gradient goes to the extreme elements.
 
@@ -343,6 +387,7 @@ def _extreme_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
     return (is_extreme * (g.reshape(kept) / count.astype(g.dtype)),)
 
 
+@saves((0,),)
 def var_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
     """y = sum((x - mean)^2) / (N - c):  dL/dx = 2 (x - mean) / (N - c) dL/dy."""
     (x,) = ctx.inputs
@@ -356,6 +401,7 @@ def var_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
     return (_expand_reduced(g, x.shape, axis, keepdims) * centered * scale,)
 
 
+@saves((OUTPUT,),)
 def softmax_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
     """y = softmax(x):  dL/dx = y * (dL/dy - sum(dL/dy * y)) along the axis."""
     # BEGIN SOLUTION
@@ -364,6 +410,7 @@ def softmax_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
     # END SOLUTION
 
 
+@saves((OUTPUT,),)
 def log_softmax_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
     """y = log softmax(x):  dL/dx = dL/dy - softmax(x) * sum(dL/dy) along the axis."""
     # BEGIN SOLUTION
@@ -418,6 +465,24 @@ def getitem_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
     # END SOLUTION
 
 
+def setitem_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, Grad]:
+    """y = x with y[index] = v:  dL/dx = dL/dy except at index (0 there),
+    dL/dv = dL/dy[index] summed over the dims v was broadcast along."""
+    x, value = ctx.inputs
+    need_x, need_value = ctx.needs_input_grad
+    index = ctx.params["index"]
+    grad_x = grad_value = None
+    if need_x:
+        grad_x = g.copy()
+        grad_x[index] = 0
+    if need_value:
+        written = np.asarray(g[index])
+        if value.ndim > written.ndim:  # NumPy drops a value's leading size-1 dims
+            written = written.reshape((1,) * (value.ndim - written.ndim) + written.shape)
+        grad_value = unbroadcast(written, value.shape).astype(value.dtype, copy=False)
+    return grad_x, grad_value
+
+
 def cat_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, ...]:
     """Split dL/dy into the pieces each input supplied."""
     axis = ctx.params["axis"]
@@ -431,6 +496,7 @@ def stack_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, ...]:
     return tuple(np.take(g, i, axis=axis) for i in range(len(ctx.inputs)))
 
 
+@saves((), (0,), (0,))
 def where_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, Grad, Grad]:
     """y = a where c else b:  a gets dL/dy where c holds, b where it does not."""
     condition, a, b = ctx.inputs
@@ -446,6 +512,7 @@ def where_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, Grad, Grad]:
 # ----------------------------------------------------------------------------- integer division
 
 
+@saves((), (0, 1))
 def remainder_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, Grad]:
     """y = a - b floor(a / b):  dL/da = dL/dy,  dL/db = -floor(a / b) dL/dy.
 
@@ -492,6 +559,7 @@ def _product_of_others(x: np.ndarray, axis: int) -> np.ndarray:
     # END SOLUTION
 
 
+@saves((0,),)
 def prod_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
     """y = prod over axis of x:  dL/dx_i = dL/dy * (product of the other elements).
 
@@ -513,6 +581,7 @@ def prod_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
 # ----------------------------------------------------------------------------- gathering and copies
 
 
+@saves((1,), ())
 def gather_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, None]:
     """y = gather(x, axis, index):  each dL/dy element is added to the x element it was read from.
 
@@ -590,6 +659,7 @@ RULES: dict[str, Callable[[OpContext, np.ndarray], tuple[Grad, ...]]] = {
     "permute": permute_backward,
     "expand": expand_backward,
     "getitem": getitem_backward,
+    "setitem": setitem_backward,
     "cat": cat_backward,
     "stack": stack_backward,
     "where": where_backward,

@@ -6,7 +6,10 @@ parameters under ``"params"`` and the hyper-parameters for them (``"lr"``,
 learning rates. ``step()`` walks every parameter that has a gradient and
 applies the subclass's rule to it; the rule changes ``p.data`` **in place**
 (``p.data -= ...``), so views of the array and references held elsewhere
-(a model's state, an EMA copy) keep seeing the current values.
+(a model's state, an EMA copy) keep seeing the current values. ``step()``
+then bumps each updated parameter's version (``increment_version``), as
+PyTorch's in-place updates do: a backward through a graph recorded before the
+step raises instead of using the new values.
 
 Per-parameter memory (momentum buffers, running averages, step counts) lives
 in ``optimizer.state``; ``state_dict()`` exports it as NumPy arrays keyed by
@@ -20,6 +23,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
+from tinytorch.tensor import increment_version
 
 _REQUIRED = object()  # marks a hyper-parameter with no default (SGD's lr)
 
@@ -128,6 +132,7 @@ class Optimizer:
                 if state is None:
                     state = self.state[id(param)] = self.init_state(param, group)
                 self.update(param.data, grad, state, group)
+                increment_version(param)  # a graph that saved the old values now refuses them
         return loss
 
     def init_state(self, param, group: dict[str, Any]) -> dict[str, Any]:

@@ -27,9 +27,10 @@ from .creation import (
     zeros,
     zeros_like,
 )
+from .dispatch import increment_version
 from .errors import DTypeError, ShapeError
 from .functions import FUNCTIONS
-from .tensor import Tensor, ValuesIndices, addmm, cat, stack, where
+from .tensor import Tensor, ValuesIndices, VersionCounter, addmm, cat, stack, where
 
 float32 = "float32"
 float64 = "float64"
@@ -40,6 +41,7 @@ __all__ = [
     "ShapeError",
     "Tensor",
     "ValuesIndices",
+    "VersionCounter",
     "__version__",
     "addmm",
     "arange",
@@ -51,6 +53,7 @@ __all__ = [
     "float64",
     "full",
     "full_like",
+    "increment_version",
     "int64",
     "io",
     "manual_seed",

@@ -8,17 +8,33 @@ extension point tt-autograd plugs into, in the way PyTorch's dispatcher puts
 an autograd layer in front of each kernel: tt-tensor itself computes forward
 math only and never imports tt-autograd at module level.
 
-An autograd layer is any object with three methods:
+An autograd layer is any object with four methods:
 
 ```text
 record(op_name, inputs, params, output) -> None
     called after a differentiable op ran; may set output.requires_grad
     and output.grad_fn.
+check_inplace(tensor, operands) -> bool
+    called before an in-place op (add_, +=, x[i] = v, ...) writes into
+    tensor; raises if autograd forbids it (a leaf that requires grad, in
+    grad mode) and says whether the op will be recorded. If so, tt-tensor
+    computes it out of place on a copy of tensor (through apply, so it is
+    recorded as usual), writes the result into tensor's memory and gives
+    tensor the new node as grad_fn: a node must keep its inputs'
+    (grad_fn, _output_nr) as they were when it was recorded.
 backward(tensor, gradient, retain_graph) -> None
     called by Tensor.backward().
 retain_grad(tensor) -> None
     called by Tensor.retain_grad() on a non-leaf tensor.
 ```
+
+Versions: every Tensor has a ``_version_counter`` (``VersionCounter``, read as
+``tensor._version``) that each in-place write bumps; the output of a view op
+(``OpDef.view``) that shares its input's memory, and ``detach()``, share the
+input's counter. A layer records the versions of the tensors its backward
+rules will read and checks them at backward. Writing ``tensor.data`` directly
+is not tracked (PyTorch's ``.data`` is not either); ``increment_version``
+tells autograd about such a write (optimizers call it).
 
 tt-autograd installs its layer with ``install_autograd_layer`` when it is
 imported. tt-tensor imports it lazily the first time a tensor requires grad,
@@ -31,6 +47,8 @@ import importlib
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
 
 from .errors import explain_kernel_error
 from .ops import OP_TABLE
@@ -49,6 +67,8 @@ class AutogradLayer(Protocol):
     def backward(self, tensor: Tensor, gradient: Any, retain_graph: bool) -> None: ...
 
     def retain_grad(self, tensor: Tensor) -> None: ...
+
+    def check_inplace(self, tensor: Tensor, operands: tuple[Tensor, ...]) -> bool: ...
 
 
 _layer: AutogradLayer | None = None
@@ -94,6 +114,22 @@ def register_tensor_type(tensor_type: type) -> None:
     """Tell the dispatcher which class wraps kernel outputs (called once by tensor.py)."""
     global _tensor_type
     _tensor_type = tensor_type
+
+
+def share_version_counter(view: Tensor, base: Tensor) -> None:
+    """Give ``view`` the version counter of ``base``, whose memory it shares."""
+    base._version_counter.shared = True
+    view._version_counter = base._version_counter
+
+
+def increment_version(tensor: Tensor) -> None:
+    """Tell autograd that ``tensor.data`` was changed in place by code outside the op table.
+
+    As ``torch.autograd.graph.increment_version``: optimizers update a
+    parameter's array directly and call this, so a backward through a graph
+    that saved the old values raises instead of using the new ones.
+    """
+    tensor._version_counter.bump()
 
 
 # ----------------------------------------------------------------------------- observers
@@ -160,6 +196,8 @@ def apply(op_name: str, *inputs: Tensor, **params: Any) -> Tensor:
     except (ValueError, TypeError, IndexError) as error:
         raise explain_kernel_error(op_name, inputs, params, error) from error
     output = _tensor_type._from_array(data)
+    if op.view and np.may_share_memory(data, inputs[0].data):
+        share_version_counter(output, inputs[0])
     if op.differentiable and _layer is not None:
         _layer.record(op_name, inputs, params, output)
     return output

@@ -7,7 +7,9 @@ take and return NumPy arrays; they know nothing about Tensors or gradients.
 This table is the contract between tt-tensor and tt-autograd: autograd keeps
 one backward rule per differentiable name here, and a backward rule may rely on
 exactly three things: the input arrays as they were at forward time, the
-keyword parameters, and the output array. Both packages pin the table in
+keyword parameters, and the output array. (An in-place op writes into a
+tensor's memory and bumps its version counter; autograd checks at backward
+that the arrays a rule reads were not overwritten since forward.) Both packages pin the table in
 their tests, so either can be swapped for another implementation.
 """
 
@@ -33,6 +35,9 @@ class OpDef:
         params: names of the keyword parameters the kernel accepts.
         differentiable: False for ops whose output never carries a gradient
             (comparisons, argmax).
+        view: True for ops whose output may share the first input's memory
+            (reshape, permute, expand, getitem); such an output shares the
+            input's version counter when it does.
     """
 
     name: str
@@ -40,6 +45,7 @@ class OpDef:
     arity: int
     params: tuple[str, ...] = ()
     differentiable: bool = True
+    view: bool = False
 
 
 def _float(x: np.ndarray) -> np.ndarray:
@@ -360,6 +366,17 @@ def getitem(x, index):
     return x[index]
 
 
+def setitem(x, value, index):
+    """A copy of x with x[index] = value (value broadcast to x[index], cast to x's dtype).
+
+    The op that ``x[index] = value`` records when autograd is on; without
+    autograd the assignment writes into x directly.
+    """
+    out = x.copy()
+    out[index] = value
+    return out
+
+
 def cat(*xs, axis=0):
     """Arrays joined along an existing axis."""
     return np.concatenate(xs, axis=axis)
@@ -527,10 +544,11 @@ OP_TABLE: dict[str, OpDef] = _table(
     OpDef("argmax", argmax, 1, _REDUCE, differentiable=False),
     OpDef("argmin", argmin, 1, _REDUCE, differentiable=False),
     # movement
-    OpDef("reshape", reshape, 1, ("shape",)),
-    OpDef("permute", permute, 1, ("dims",)),
-    OpDef("expand", expand, 1, ("shape",)),
-    OpDef("getitem", getitem, 1, ("index",)),
+    OpDef("reshape", reshape, 1, ("shape",), view=True),
+    OpDef("permute", permute, 1, ("dims",), view=True),
+    OpDef("expand", expand, 1, ("shape",), view=True),
+    OpDef("getitem", getitem, 1, ("index",), view=True),
+    OpDef("setitem", setitem, 2, ("index",)),
     OpDef("cat", cat, VARIADIC, ("axis",)),
     OpDef("stack", stack, VARIADIC, ("axis",)),
     OpDef("where", where, 3),

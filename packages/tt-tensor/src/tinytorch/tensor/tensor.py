@@ -5,13 +5,19 @@ dispatcher (``dispatch.apply``), which computes the result with the op
 table's NumPy kernel and lets an installed autograd layer record the graph.
 tt-tensor alone computes forward math; ``requires_grad``, ``grad`` and
 ``grad_fn`` are plain slots here, filled in by tt-autograd.
+
+In-place operations (``add_``, ``+=``, ``x[i] = v``, ...) write into the
+tensor's memory, as PyTorch's do, and bump its version counter
+(``_version``), which tensors sharing that memory through a view op or
+``detach()`` share. Writing ``t.data`` (the NumPy array) directly is not
+tracked, as PyTorch's ``.data`` is not.
 """
 
 from __future__ import annotations
 
 import builtins
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -70,6 +76,25 @@ def _shape_arg(shape: tuple) -> tuple[int, ...]:
     return tuple(int(s) for s in shape)
 
 
+class VersionCounter:
+    """How many in-place writes a tensor's memory has had (``Tensor._version``).
+
+    One counter is shared by a tensor and the views made from it (reshape,
+    permute, expand, basic indexing, ``detach()``), as in PyTorch, so a write
+    through any of them is seen by all. ``shared`` records that such a view
+    exists.
+    """
+
+    __slots__ = ("value", "shared")
+
+    def __init__(self) -> None:
+        self.value = 0
+        self.shared = False
+
+    def bump(self) -> None:
+        self.value += 1
+
+
 class Tensor:
     """An n-dimensional array of numbers that autograd can differentiate.
 
@@ -92,6 +117,7 @@ class Tensor:
         "grad",
         "grad_fn",
         "_output_nr",
+        "_version_counter",
         "__weakref__",
     )
     __array_priority__ = 1000  # ndarray <op> Tensor defers to Tensor's reflected method
@@ -101,6 +127,7 @@ class Tensor:
         self.grad: Tensor | None = None
         self.grad_fn: Any = None
         self._output_nr = 0
+        self._version_counter = VersionCounter()
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -113,6 +140,7 @@ class Tensor:
         tensor.grad = None
         tensor.grad_fn = None
         tensor._output_nr = 0
+        tensor._version_counter = VersionCounter()
         tensor.requires_grad = False
         return tensor
 
@@ -134,6 +162,11 @@ class Tensor:
     def size(self):  # noqa: D401 - NumPy's attribute, and PyTorch's method
         """The number of elements (NumPy's ``.size``); called, ``t.size(dim)`` is PyTorch's."""
         return _SizeProxy(self.data)
+
+    @property
+    def _version(self) -> int:
+        """How many in-place ops changed this tensor's memory (PyTorch's ``_version``)."""
+        return self._version_counter.value
 
     @property
     def is_leaf(self) -> bool:
@@ -203,8 +236,10 @@ class Tensor:
         return self
 
     def detach(self) -> Tensor:
-        """A tensor sharing this one's data, cut off from the graph."""
-        return Tensor._from_array(self.data)
+        """A tensor sharing this one's data (and version counter), cut off from the graph."""
+        detached = Tensor._from_array(self.data)
+        dispatch.share_version_counter(detached, self)
+        return detached
 
     def __bool__(self) -> builtins.bool:
         if self.data.size != 1:
@@ -267,9 +302,111 @@ class Tensor:
         if self.grad_fn is not None:
             dispatch.require_autograd_layer("retain_grad()").retain_grad(self)
 
+    # ------------------------------------------------------------------ in place
+
+    def _inplace(self, compute: Callable[[Tensor], Tensor], *operands: Tensor) -> Tensor:
+        """Write ``compute(self)`` into this tensor's memory: an in-place op.
+
+        Everything that shares the memory (``b = a``, views, ``.numpy()``)
+        sees the new values, and ``_version`` goes up by one, so autograd can
+        tell that a value a backward rule saved was overwritten. When the
+        autograd layer records the op, it is computed on a copy of the old
+        values (the op's rule may need them) and this tensor takes the new
+        node as its history, as PyTorch rebases it.
+        """
+        recorded = _inplace_is_recorded(self, operands)
+        result = compute(self.clone() if recorded else self)
+        _write_into(self, result.data)
+        if recorded:
+            self.grad_fn, self._output_nr = result.grad_fn, result._output_nr
+            self.requires_grad = result.requires_grad
+        return self
+
+    def add_(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        """self += alpha * other, in place."""
+        other = self._operand(other) if alpha == 1 else self._operand(other) * alpha
+        return self._inplace(lambda old: old + other, other)
+
+    def sub_(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        """self -= alpha * other, in place."""
+        other = self._operand(other) if alpha == 1 else self._operand(other) * alpha
+        return self._inplace(lambda old: old - other, other)
+
+    def mul_(self, other: Any) -> Tensor:
+        other = self._operand(other)
+        return self._inplace(lambda old: old * other, other)
+
+    def div_(self, other: Any) -> Tensor:
+        """self /= other, in place; an integer tensor cannot hold the float result (as PyTorch)."""
+        other = self._operand(other)
+        return self._inplace(lambda old: old / other, other)
+
+    def pow_(self, exponent: Any) -> Tensor:
+        operands = (exponent,) if isinstance(exponent, Tensor) else ()
+        return self._inplace(lambda old: old**exponent, *operands)
+
+    def clamp_(self, min=None, max=None) -> Tensor:  # noqa: A002 - PyTorch's names
+        bounds = tuple(b for b in (min, max) if isinstance(b, Tensor))
+        return self._inplace(lambda old: old.clamp(min, max), *bounds)
+
+    clip_ = clamp_
+
+    def masked_fill_(self, mask: Tensor, value: Any) -> Tensor:
+        """``value`` written where ``mask`` is True, in place (see ``masked_fill``)."""
+        operands = (value,) if isinstance(value, Tensor) else ()
+        return self._inplace(lambda old: old.masked_fill(mask, value), *operands)
+
+    def __iadd__(self, other):
+        return self.add_(other)
+
+    def __isub__(self, other):
+        return self.sub_(other)
+
+    def __imul__(self, other):
+        return self.mul_(other)
+
+    def __itruediv__(self, other):
+        return self.div_(other)
+
+    def __ipow__(self, exponent):
+        return self.pow_(exponent)
+
+    def __imatmul__(self, other):
+        other = self._operand(other)
+        return self._inplace(lambda old: old @ other, other)
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        """``x[index] = value``, in place: value (a Tensor or number) broadcasts to x[index].
+
+        The value takes this tensor's dtype (a float written into an integer
+        tensor is truncated, as in PyTorch).
+        """
+        value = self._operand(value)
+        index = _index_arg(index)
+        if _inplace_is_recorded(self, (value,)):
+            self._inplace(lambda old: dispatch.apply("setitem", old, value, index=index), value)
+            return
+        try:
+            self.data[index] = value.data
+        except (ValueError, IndexError) as error:
+            raise type(error)(
+                f"setitem: cannot write a value of shape {value.shape} into index {index!r} "
+                f"of a tensor of shape {self.shape}: {error}"
+            ) from error
+        self._version_counter.bump()
+
+    def fill_(self, value: Any) -> Tensor:
+        """Every element set to ``value`` (a number or a one-element tensor), in place."""
+        self[...] = value
+        return self
+
     def zero_(self) -> Tensor:
-        """Fill with zeros in place (on the data; not recorded)."""
-        self.data[...] = 0
+        """Every element set to 0, in place."""
+        return self.fill_(0)
+
+    def copy_(self, src: Any) -> Tensor:
+        """``src`` (broadcast to this shape, cast to this dtype) copied in, in place."""
+        self[...] = src if isinstance(src, Tensor) else Tensor(src)
         return self
 
     # ------------------------------------------------------------------ arithmetic
@@ -893,6 +1030,48 @@ def _check_gather_index(x: Tensor, axis: int, index: Any) -> None:
             f"gather: index values must lie in [0, {shape[axis]}) for dim {axis} of input "
             f"shape {x.shape}, got values from {index.data.min()} to {index.data.max()}"
         )
+
+
+def _inplace_is_recorded(tensor: Tensor, operands: tuple[Tensor, ...]) -> bool:
+    """Ask the autograd layer, if any, whether an in-place op on ``tensor`` is recorded.
+
+    (No layer is loaded yet only while no tensor has required grad: nothing to record.)
+    """
+    layer = dispatch._layer
+    if layer is None or not layer.check_inplace(tensor, operands):
+        return False
+    if tensor._version_counter.shared:
+        raise RuntimeError(
+            f"an in-place operation on a tensor of shape {tensor.shape} that shares its memory "
+            "with another tensor (a view made by reshape, permute, expand, indexing or "
+            "detach()) while gradients are recorded: tinytorch cannot update the other "
+            "tensor's history. Apply the op to a clone() (x = x.clone(); x += ...), use the "
+            "out-of-place op (x = x + ...), or run it under no_grad()"
+        )
+    return True
+
+
+def _write_into(tensor: Tensor, result: np.ndarray) -> None:
+    """Copy an in-place op's ``result`` into ``tensor``'s memory and bump its version."""
+    if result.shape != tensor.data.shape:
+        raise ShapeError(
+            f"in-place op: the result has shape {result.shape}, but the tensor it writes "
+            f"into has shape {tensor.data.shape}; an in-place op cannot change (broadcast) "
+            "the shape of the tensor it modifies"
+        )
+    if not np.can_cast(result.dtype, tensor.data.dtype, casting="same_kind"):
+        raise DTypeError(
+            f"in-place op: result type {result.dtype} can't be cast to the tensor's dtype "
+            f"{tensor.data.dtype} (as in PyTorch); use the out-of-place op (x = x + ...) or "
+            "convert the tensor first"
+        )
+    if not tensor.data.flags.writeable:
+        raise ValueError(
+            f"in-place op on a read-only tensor of shape {tensor.data.shape} (an expand() or "
+            "broadcast_to() view, whose elements share memory); clone() it first"
+        )
+    np.copyto(tensor.data, result, casting="same_kind")
+    tensor._version_counter.bump()
 
 
 def _is_float(value: Any) -> bool:
