@@ -230,3 +230,22 @@ def test_copy_and_fill_route_gradients_as_pytorch():
     h.zero_()
     (h * 5).sum().backward()
     assert_allclose(src.grad.data, [2.0, 2.0, 2.0])  # zero_ cut h off: nothing more
+
+
+def test_an_input_that_needed_no_gradient_when_recorded_gets_none_later():
+    class Sum(Function):  # returns a gradient for every input, needed or not
+        @staticmethod
+        def forward(ctx, a, b):
+            return a + b
+
+        @staticmethod
+        def backward(ctx, g):
+            return g, g
+
+    w, w2 = leaf([1.0, 2.0]), leaf([5.0, 5.0])
+    t = Tensor(np.array([3.0, 4.0]))
+    y = Sum.apply(w, t)
+    t.add_(w2)  # t now has a history, but y was recorded with t as a constant
+    y.sum().backward()
+    assert_allclose(w.grad.data, [1.0, 1.0])
+    assert t.grad is None and w2.grad is None

@@ -55,8 +55,7 @@ class Node:
 
     Attributes:
         name: the op's name (from the op table, or the Function's class name).
-        inputs: the forward inputs that need a gradient, Tensors (None for
-            the others: non-tensor arguments, tensors that do not require grad).
+        inputs: the forward inputs, Tensors (None for non-tensor arguments).
         edges: for each input, ``(node, output_nr)``: which output of which
             node produced it, as it was when this node was recorded; None for
             leaves (their gradient goes to ``.grad``) and inputs without one.
@@ -90,9 +89,7 @@ class Node:
         saved: tuple = (),
     ) -> None:
         self.name = name
-        self.inputs: tuple[Tensor | None, ...] | None = tuple(
-            [t if t is not None and t.requires_grad else None for t in inputs]
-        )
+        self.inputs: tuple[Tensor | None, ...] | None = inputs
         self.edges = tuple(
             [None if t is None or t.grad_fn is None else (t.grad_fn, t._output_nr) for t in inputs]
         )
@@ -405,11 +402,12 @@ def backward(tensor: Tensor, gradient: Any = None, retain_graph: bool = False) -
                 node.keep_retained_grads(output_grads, handed_out)
             inputs, edges = node.inputs, node.edges
             input_grads = node.apply(output_grads)  # one per input: apply() checks the count
+            needs = node.ctx.needs_input_grad  # as recorded (an in-place op may change it later)
             for index in range(len(inputs)):
                 grad = input_grads[index]
-                inp = inputs[index]
-                if grad is None or inp is None:  # None: this input needs no gradient
+                if grad is None or not needs[index]:
                     continue
+                inp = inputs[index]
                 if grad.shape != inp.data.shape:
                     _raise_shape_error(node, index, inp, grad)
                 edge = edges[index]
