@@ -7,6 +7,8 @@ import pytest
 from tinytorch.autograd import gradcheck
 from tinytorch.spatial import Conv1d, Conv2d
 from tinytorch.spatial import functional as F
+from tinytorch.spatial.functional.conv import input_gradient_by_convolution, transposable
+from tinytorch.spatial.shapes import resolve_padding
 from tinytorch.tensor import ShapeError, Tensor
 
 RNG = np.random.default_rng(0)
@@ -19,6 +21,9 @@ GEOMETRIES = [
     (1, 4, 5, 5, 6, 1, 1, 0, 1, 2),
     (1, 2, 5, 5, 2, 2, 1, "same", 1, 1),
     (1, 3, 4, 6, 2, 3, 1, "valid", 1, 1),
+    (2, 4, 7, 6, 4, 3, 1, 1, 2, 2),         # stride 1: input gradient by a convolution
+    (1, 3, 6, 5, 4, (3, 2), 1, (3, 1), 1, 1),  # stride 1, padding 3 > k - 1 rows: col2im
+    (1, 2, 4, 4, 3, 1, 1, 1, 1, 1),         # 1x1 kernel, padding 1: col2im
 ]
 
 
@@ -160,3 +165,37 @@ def test_padding_modes_match_pytorch(mode):
     x = RNG.standard_normal((2, 2, 5, 4))
     np.testing.assert_allclose(ours(Tensor(x, dtype=np.float64)).data,
                                theirs(torch.tensor(x)).detach().numpy(), rtol=1e-10, atol=1e-10)
+
+
+# ---------------------------------------------------------------- the input gradient's two routes
+
+STRIDE_1 = [  # (N, C_in, H, W, C_out, kernel, padding, dilation, groups)
+    (2, 3, 6, 5, 4, 3, 1, (1, 1), 1),
+    (1, 4, 7, 6, 6, (3, 2), "same", (2, 1), 2),   # asymmetric: ((2, 2), (0, 1))
+    (2, 2, 5, 5, 8, 3, (2, 0), (1, 1), 1),
+    (1, 6, 5, 4, 3, 1, 0, (1, 1), 3),
+]
+
+
+@pytest.mark.parametrize("geometry", STRIDE_1)
+def test_input_gradient_by_convolution_matches_the_loops(geometry):
+    n, c, h, w, o, k, padding, dilation, groups = geometry
+    kh, kw = (k, k) if isinstance(k, int) else k
+    x = RNG.standard_normal((n, c, h, w))
+    weight = RNG.standard_normal((o, c // groups, kh, kw))
+    out = F.conv2d_naive(x, weight, None, 1, padding, dilation, groups)
+    grad_out = RNG.standard_normal(out.shape)
+    expected, _, _ = F.conv2d_naive_backward(x, weight, grad_out, 1, padding, dilation, groups)
+    explicit = resolve_padding(padding, (kh, kw), (1, 1), dilation)
+    got = input_gradient_by_convolution(grad_out, weight, explicit, dilation, groups)
+    np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-10)
+
+
+def test_transposable_needs_stride_1_a_small_padding_and_few_output_channels():
+    same = ((1, 1), (1, 1))
+    assert transposable((16, 16, 3, 3), (1, 1), same, (1, 1), 1)
+    assert transposable((64, 32, 3, 3), (1, 1), same, (1, 1), 1)       # C_out = 2 C_in
+    assert not transposable((32, 3, 3, 3), (1, 1), same, (1, 1), 1)    # C_out > 2 C_in
+    assert not transposable((16, 16, 3, 3), (2, 2), same, (1, 1), 1)   # stride 2
+    assert not transposable((16, 16, 1, 1), (1, 1), same, (1, 1), 1)   # padding > k - 1
+    assert transposable((16, 8, 3, 3), (1, 1), same, (1, 1), 2)        # per group: 8 -> 8

@@ -12,6 +12,18 @@ matrix products of the chain rule, plus col2im to put column gradients back
 into image pixels:
 
     dL/dW = sum_n dL/dout X^T        dL/dX = W^T dL/dout        dL/db = sum_{n,y,x} dL/dout
+
+With stride 1 the input gradient is itself a convolution: each input pixel
+collects dL/dout from the outputs whose windows cover it, which is a
+correlation of dL/dout, padded by d (k - 1) - p, with the kernel flipped in
+both axes and its in/out channels swapped (the "transposed convolution"):
+
+    dL/dx[n, c, y, x] = sum_{o, i, j} w[o, c, kh-1-i, kw-1-j]
+                        * dL/dout_pad[n, o, y + i*dh, x + j*dw]
+
+That route reuses im2col and one matmul whose result is already the image,
+instead of a (C * kh * kw)-row column gradient and kh * kw strided adds into
+it (col2im): about 2x faster for the input gradient of small-channel layers.
 """
 
 from __future__ import annotations
@@ -50,18 +62,13 @@ class Conv2dFunction(Function):
     def forward(ctx, x, weight, bias, *, stride: Pair, padding: Padding2d, dilation: Pair,
                 groups: int):
         # BEGIN SOLUTION
-        n, c_out = x.shape[0], weight.shape[0]
-        kernel = weight.shape[2:]
         x_padded = pad_hw(x, padding)
-        out_hw = output_hw(x.shape[2:], kernel, stride, padding, dilation)
-        columns = im2col(x_padded, kernel, stride, dilation)            # (N, C*kh*kw, L)
-        columns = columns.reshape(n, groups, -1, columns.shape[-1])     # (N, G, C_g*kh*kw, L)
-        w = weight.reshape(groups, c_out // groups, -1)                 # (G, O_g, C_g*kh*kw)
-        out = np.matmul(w, columns).reshape(n, c_out, *out_hw)          # already NCHW
+        out, columns = convolve(x_padded, weight, stride, dilation, groups)
         if bias is not None:
-            out += bias.reshape(1, c_out, 1, 1)
+            out += bias.reshape(1, -1, 1, 1)
         ctx.save_for_backward(columns, weight)
-        ctx.geometry = (x_padded.shape, padding, kernel, stride, dilation, out_hw, groups)
+        ctx.geometry = (x_padded.shape, padding, weight.shape[2:], stride, dilation,
+                        out.shape[2:], groups)
         return out
         # END SOLUTION
 
@@ -74,10 +81,15 @@ class Conv2dFunction(Function):
         g = grad_out.reshape(n, groups, c_out // groups, -1)           # (N, G, O_g, L)
         grad_x = grad_weight = grad_bias = None
         if ctx.needs_input_grad[0]:
-            w = weight.reshape(groups, c_out // groups, -1)
-            grad_columns = np.matmul(w.swapaxes(1, 2), g)               # (N, G, C_g*kh*kw, L)
-            grad_padded = col2im(grad_columns, padded_shape, kernel, stride, dilation, out_hw)
-            grad_x = unpad_hw(grad_padded, padding)
+            if transposable(weight.shape, stride, padding, dilation, groups):
+                grad_x = input_gradient_by_convolution(grad_out, weight, padding, dilation,
+                                                       groups)
+            else:
+                w = weight.reshape(groups, c_out // groups, -1)
+                grad_columns = np.matmul(w.swapaxes(1, 2), g)           # (N, G, C_g*kh*kw, L)
+                grad_padded = col2im(grad_columns, padded_shape, kernel, stride, dilation,
+                                     out_hw)
+                grad_x = unpad_hw(grad_padded, padding)
         if ctx.needs_input_grad[1]:
             per_image = np.matmul(g, columns.swapaxes(2, 3))            # (N, G, O_g, C_g*kh*kw)
             grad_weight = per_image.sum(axis=0).reshape(weight.shape)
@@ -85,6 +97,57 @@ class Conv2dFunction(Function):
             grad_bias = grad_out.sum(axis=0).reshape(c_out, -1).sum(axis=1)
         return grad_x, grad_weight, grad_bias
         # END SOLUTION
+
+
+def convolve(x_padded: np.ndarray, weight: np.ndarray, stride: Pair, dilation: Pair,
+             groups: int) -> tuple[np.ndarray, np.ndarray]:
+    """The convolution of an already padded batch, without bias: (output NCHW, columns).
+
+    columns = im2col(x_pad), (N, G, C_g*kh*kw, L); output = W columns per group.
+    """
+    # BEGIN SOLUTION
+    n, c_out = x_padded.shape[0], weight.shape[0]
+    columns = im2col(x_padded, weight.shape[2:], stride, dilation)     # (N, C*kh*kw, L)
+    columns = columns.reshape(n, groups, -1, columns.shape[-1])         # (N, G, C_g*kh*kw, L)
+    w = weight.reshape(groups, c_out // groups, -1)                     # (G, O_g, C_g*kh*kw)
+    out_hw = output_hw(x_padded.shape[2:], weight.shape[2:], stride, ((0, 0), (0, 0)),
+                       dilation)
+    return np.matmul(w, columns).reshape(n, c_out, *out_hw), columns    # already NCHW
+    # END SOLUTION
+
+
+def transposable(weight_shape, stride: Pair, padding: Padding2d, dilation: Pair,
+                 groups: int) -> bool:
+    """Whether the input gradient should be ``input_gradient_by_convolution``.
+
+    It applies with stride 1 and p <= d (k - 1) on every side (a larger padding
+    would need a negative padding of the output gradient), and it is the faster
+    route when C_out <= 2 C_in (per group): its columns hold C_out * kh * kw
+    rows where col2im's column gradient holds C_in * kh * kw and is then added
+    back kh * kw times (measured on 64 images: about 2x faster at 16 -> 16
+    channels, about 10% at 32 -> 64, 2x slower at 3 -> 32).
+    """
+    c_out, c_group, kh, kw = weight_shape
+    spans = (dilation[0] * (kh - 1), dilation[1] * (kw - 1))
+    fits = all(p <= span for pads, span in zip(padding, spans, strict=True) for p in pads)
+    return stride == (1, 1) and fits and c_out // groups <= 2 * c_group
+
+
+def input_gradient_by_convolution(grad_out: np.ndarray, weight: np.ndarray, padding: Padding2d,
+                                  dilation: Pair, groups: int) -> np.ndarray:
+    """dL/dx of a stride-1 convolution, as the convolution of dL/dout with the flipped kernel.
+
+    The output gradient is padded by d (k - 1) - p on each side; the kernel of
+    each group is flipped in both axes and its (O_g, C_g) axes swapped.
+    """
+    c_out, c_group, kh, kw = weight.shape
+    spans = (dilation[0] * (kh - 1), dilation[1] * (kw - 1))
+    full = tuple((span - before, span - after) for (before, after), span
+                 in zip(padding, spans, strict=True))
+    flipped = weight[:, :, ::-1, ::-1].reshape(groups, c_out // groups, c_group, kh, kw)
+    flipped = flipped.swapaxes(1, 2).reshape(groups * c_group, c_out // groups, kh, kw)
+    grad_x, _ = convolve(pad_hw(grad_out, full), flipped, (1, 1), dilation, groups)
+    return grad_x
 
 
 def conv2d(
