@@ -40,6 +40,9 @@ from .progress import progress
 from .provenance import installed_packages
 from .spec import MilestoneSpec, Script, load_milestone
 
+GRAPH_TITLE = "The computation graph behind the loss"
+GRAPH_CAPTION = ("Each box is an op with the shape it produced; blue leaves require grad and "
+                 "receive a gradient from backward().")
 RESULTS_ENV = "TT_RESULTS_DIR"
 DATA_ENV = "TT_DATA_DIR"
 
@@ -116,6 +119,7 @@ class Milestone:
         self.system_facts: dict[str, float] = {}
         self.figures: dict[str, figures.Figure] = {}
         self.graph_check: list[str] | None = None   # problems found by the first backward()
+        self.graph_figure: dict | None = None  # its results-JSON entry, once graph.svg is drawn
         self._args: argparse.Namespace | None = None
         self._argv: list[str] | None = None
         self._started = time.perf_counter()
@@ -235,6 +239,8 @@ class Milestone:
             path.parent.mkdir(parents=True, exist_ok=True)
             draw_graph(loss, path, params=model)
             print(f"graph:   {path}")
+            self.graph_figure = {"name": "graph", "file": path.name, "title": GRAPH_TITLE,
+                                 "caption": GRAPH_CAPTION}
         report = check_graph(model, loss)
         self.graph_check = [str(problem) for problem in report.problems]
         print(paint(str(report), "dim" if report.ok else "warn"))
@@ -367,15 +373,19 @@ class Milestone:
 
 
     def write_figures(self, out: Path) -> list[dict]:
-        """Draw each declared figure into ``out``; their entries for the results JSON."""
+        """Draw each declared figure into ``out``; their entries for the results JSON.
+
+        The graph drawn by ``backward(..., draw=True)`` comes last, as ``graph``.
+        """
+        graph = [self.graph_figure] if self.graph_figure else []
         if not self.figures:
-            return []
+            return graph
         if figures.matplotlib_missing():
             print("figures: not drawn, matplotlib is not installed (pip install matplotlib)")
-            return []
+            return graph
         entries = [figures.save(fig, out, self.script.stem) for fig in self.figures.values()]
         print("figures: " + ", ".join(str(out / entry["file"]) for entry in entries))
-        return entries
+        return entries + graph
 
 
 def format_report(report: dict) -> str:

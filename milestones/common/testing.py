@@ -146,7 +146,8 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def assert_figures_written(result: ScriptResult, *names: str) -> None:
-    """The run's results JSON lists exactly the figures ``names``, each a PNG beside it."""
+    """The run's results JSON lists exactly the figures ``names``, each a PNG (or the
+    graph's SVG) beside it."""
     assert result.report is not None, result.output
     listed = [entry["name"] for entry in result.report.get("figures", [])]
     assert listed == list(names), f"figures listed {listed}, expected {list(names)}"
@@ -154,5 +155,9 @@ def assert_figures_written(result: ScriptResult, *names: str) -> None:
     for entry in result.report["figures"]:
         path = folder / entry["file"]
         assert path.is_file(), f"figure {entry['name']!r} listed but {path} is missing"
-        assert path.read_bytes()[:8] == PNG_SIGNATURE, f"{path} is not a PNG"
+        head = path.read_bytes()[:8]
+        if path.suffix == ".svg":
+            assert head.startswith(b"<?xml"), f"{path} is not an SVG file"
+        else:
+            assert head == PNG_SIGNATURE, f"{path} is not a PNG"
         assert entry["title"], f"figure {entry['name']!r} has no title"

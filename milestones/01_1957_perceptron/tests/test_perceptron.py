@@ -35,7 +35,7 @@ def test_perceptron_cannot_solve_xor(quick_run):
 
 
 def test_quick_run_draws_both_decision_boundaries_and_the_losses(quick_run):
-    assert_figures_written(quick_run, "boundary", "loss")
+    assert_figures_written(quick_run, "boundary", "loss", "graph")
 
 
 def test_an_untrained_perceptron_fails_its_bars(tmp_path):

@@ -24,7 +24,7 @@ import xor_solved  # noqa: E402
 
 
 def test_quick_run_draws_the_crisis_the_cloud_and_the_losses(quick_run):
-    assert_figures_written(quick_run, "cloud", "crisis", "loss")
+    assert_figures_written(quick_run, "cloud", "crisis", "loss", "graph")
 
 
 def test_quick_run_passes_every_bar(quick_run):

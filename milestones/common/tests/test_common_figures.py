@@ -191,3 +191,19 @@ def test_a_figure_name_is_declared_once_and_curves_must_exist(milestone_dir, tmp
         ms.figure("loss", "b")
     with pytest.raises(KeyError, match="no curve 'val loss'"):
         ms.curve("val loss")
+
+
+def test_the_drawn_graph_is_listed_after_the_declared_figures(milestone_dir, tmp_path):
+    pytest.importorskip("tinytorch.autograd")
+    from tinytorch.tensor import Tensor
+
+    ms = _milestone(milestone_dir, tmp_path, "--quick")
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    ms.backward((w * w).sum(), {"w": w}, draw=True)
+    ms.figure("loss", "Training", xlabel="epoch", ylabel="loss").line("train", [1], [0.5])
+    ms.record("test_accuracy", 0.9)
+    ms.record("final_loss", 0.3)
+    ms.finish()
+    report = json.loads((tmp_path / "out" / "01_1957_perceptron" / "train.json").read_text())
+    assert [(f["name"], f["file"]) for f in report["figures"]] == [
+        ("loss", "train_loss.png"), ("graph", "graph.svg")]
