@@ -147,3 +147,17 @@ def test_batchnorm1d_matches_pytorch():
                                    theirs(torch.tensor(data)).detach().numpy(), rtol=1e-9,
                                    atol=1e-9)
     np.testing.assert_allclose(ours.running_var.data, theirs.running_var.numpy(), rtol=1e-9)
+
+
+@pytest.mark.parametrize("shape", [(6, 3), (4, 3, 5)])
+def test_batch_norm_on_nc_and_ncl_gradcheck(shape):
+    x, weight, bias = t64(*shape), t64(3), t64(3)
+    assert gradcheck(lambda a, w, b: F.batch_norm(a, None, None, w, b, training=True),
+                     x, weight, bias)
+
+
+def test_batch_norm_input_gradient_with_frozen_weight_and_bias():
+    # dL/dx still needs the sums of dL/dy and dL/dy * x_hat when the affine is frozen
+    x = t64(3, 2, 3, 4)
+    weight, bias = t64(2, requires_grad=False), t64(2, requires_grad=False)
+    assert gradcheck(lambda a: F.batch_norm(a, None, None, weight, bias, training=True), x)

@@ -11,6 +11,12 @@ the well-known backward (with g = dL/dy * weight):
 
     dL/dx = (1 / sqrt(var_c + eps)) * (g - mean(g) - x_hat * mean(g * x_hat))
 
+Since mean(g) = weight * sum(dL/dy) / M and mean(g * x_hat) = weight * sum(dL/dy * x_hat) / M,
+and those two sums are the bias and weight gradients, the backward needs only
+them and two passes over the batch (PyTorch computes it the same way):
+
+    dL/dx = s * (dL/dy - x_hat * dL/dweight / M - dL/dbias / M),   s = weight / sqrt(var + eps)
+
 In evaluation the running statistics are constants, so dL/dx = g / sqrt(var + eps).
 Running statistics follow an exponential moving average with the *unbiased*
 batch variance var_c * M / (M - 1), as PyTorch does.
@@ -28,9 +34,13 @@ def _channel_shape(x: np.ndarray) -> tuple[int, ...]:
     return (1, x.shape[1]) + (1,) * (x.ndim - 2)
 
 
-def _reduce_axes(x: np.ndarray) -> tuple[int, ...]:
-    """Every axis but the channels."""
-    return (0,) + tuple(range(2, x.ndim))
+def _channel_sum(x: np.ndarray) -> np.ndarray:
+    """Sum over every axis but the channels, shape (C,): the batch first, then each row.
+
+    (Summing whole images first and contiguous rows last is about twice as fast
+    as ``x.sum(axis=(0, 2, 3))``.)
+    """
+    return x.sum(axis=0).reshape(x.shape[1], -1).sum(axis=1)
 
 
 class BatchNormFunction(Function):
@@ -45,21 +55,19 @@ class BatchNormFunction(Function):
     def forward(ctx, x, weight, bias, *, running_mean, running_var, training: bool,
                 momentum: float, eps: float):
         # BEGIN SOLUTION
-        shape, axes = _channel_shape(x), _reduce_axes(x)
+        shape, count = _channel_shape(x), x.size // x.shape[1]
         if training:  # x is centered once; its square gives the (biased) variance
-            mean = x.mean(axis=axes, keepdims=True)
-            centered = x - mean
-            var = (centered * centered).mean(axis=axes, keepdims=True)
+            mean = _channel_sum(x) / count
+            centered = x - mean.reshape(shape)
+            var = _channel_sum(centered * centered) / count
             if running_mean is not None:
-                count = x.size // x.shape[1]
-                _update_running(running_mean, running_var, mean.reshape(-1), var.reshape(-1),
-                                count, momentum)
+                _update_running(running_mean, running_var, mean, var, count, momentum)
         else:
             centered = x - running_mean.reshape(shape).astype(x.dtype)
-            var = running_var.reshape(shape)
-        inv_std = (1.0 / np.sqrt(var + eps)).astype(x.dtype)
+            var = running_var
+        inv_std = (1.0 / np.sqrt(var + eps)).astype(x.dtype)             # (C,)
         x_hat = centered
-        x_hat *= inv_std
+        x_hat *= inv_std.reshape(shape)
         y = x_hat if weight is None else x_hat * weight.reshape(shape)
         if bias is not None:
             y = y + bias.reshape(shape)
@@ -72,19 +80,19 @@ class BatchNormFunction(Function):
     def backward(ctx, grad_y):
         # BEGIN SOLUTION
         x_hat, inv_std, weight = ctx.saved_tensors
-        shape, axes = _channel_shape(x_hat), _reduce_axes(x_hat)
-        grad_x = grad_weight = grad_bias = None
-        if ctx.needs_input_grad[0]:
-            g = grad_y if weight is None else grad_y * weight.reshape(shape)
+        shape, count = _channel_shape(x_hat), x_hat.size // x_hat.shape[1]
+        need_x, need_weight, need_bias = ctx.needs_input_grad[:3]
+        sums_for_x = need_x and ctx.training
+        grad_bias = _channel_sum(grad_y) if need_bias or sums_for_x else None
+        grad_weight = _channel_sum(grad_y * x_hat) if need_weight or sums_for_x else None
+        grad_x = None
+        if need_x:
+            scale = inv_std if weight is None else inv_std * weight     # (C,)
+            grad_x = grad_y * scale.reshape(shape)
             if ctx.training:
-                g = g - g.mean(axis=axes, keepdims=True) \
-                    - x_hat * (g * x_hat).mean(axis=axes, keepdims=True)
-            grad_x = g * inv_std.reshape(shape)
-        if ctx.needs_input_grad[1]:
-            grad_weight = (grad_y * x_hat).sum(axis=axes)
-        if ctx.needs_input_grad[2]:
-            grad_bias = grad_y.sum(axis=axes)
-        return grad_x, grad_weight, grad_bias
+                grad_x -= x_hat * (scale * grad_weight / count).reshape(shape)
+                grad_x -= (scale * grad_bias / count).reshape(shape)
+        return grad_x, grad_weight if need_weight else None, grad_bias if need_bias else None
         # END SOLUTION
 
 
