@@ -39,6 +39,7 @@ from .console import Transcript, paint
 from .progress import progress
 from .provenance import installed_packages
 from .spec import MilestoneSpec, Script, load_milestone
+from .threads import choose_blas_threads
 
 GRAPH_TITLE = "The computation graph behind the loss"
 GRAPH_CAPTION = ("Each box is an op with the shape it produced; blue leaves require grad and "
@@ -142,6 +143,10 @@ class Milestone:
         spec = load_milestone(path.parent)
         ms = cls(path, spec, spec.script(path.name), description or spec.title)
         ms._argv = argv
+        threads, why = choose_blas_threads()
+        print(f"BLAS threads: {threads if threads is not None else 'unknown'} ({why})")
+        if threads is not None:
+            ms.system_facts["blas_threads"] = threads
         return ms
 
     # -- before training ----------------------------------------------------
