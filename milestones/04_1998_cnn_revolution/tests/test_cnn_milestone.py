@@ -119,40 +119,111 @@ def test_fashion_mnist_script_says_where_it_looked_when_data_is_absent(tmp_path,
     assert not list((tmp_path / "results").glob("**/*.json"))  # no result was faked
 
 
-def write_fake_cifar(folder: Path, per_batch: int = 40) -> None:
-    """Tiny batches in the official format: pickled dicts, b'data' (N x 3072 uint8), b'labels'."""
+def write_fake_cifar(folder: Path, per_batch: int = 40, learnable: bool = False) -> None:
+    """Small batches in the official format: pickled dicts, b'data' (N x 3072 uint8), b'labels'.
+
+    With ``learnable`` each class has its own colour and stripe pattern under
+    noise, so a network that learns separates them; otherwise pixels and labels
+    are independent noise and nothing can be learnt beyond chance.
+    """
     rng = np.random.default_rng(0)
+    looks = rng.uniform(0.2, 0.8, (10, 3, 1, 1)) + 0.2 * np.sin(
+        np.arange(32) * rng.uniform(0.2, 1.5, (10, 1, 1, 1)))  # (10, 3, 1, 32): colour, stripes
     folder.mkdir(parents=True)
     for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
-        batch = {b"batch_label": name.encode(),
-                 b"labels": rng.integers(0, 10, per_batch).tolist(),
-                 b"data": rng.integers(0, 256, (per_batch, 3072), dtype=np.uint8),
+        labels = rng.integers(0, 10, per_batch)
+        if learnable:
+            images = looks[labels] + rng.normal(0, 0.1, (per_batch, 3, 32, 32))
+            pixels = (np.clip(images, 0, 1) * 255).astype(np.uint8).reshape(per_batch, 3072)
+        else:
+            pixels = rng.integers(0, 256, (per_batch, 3072), dtype=np.uint8)
+        batch = {b"batch_label": name.encode(), b"labels": labels.tolist(), b"data": pixels,
                  b"filenames": [f"{i}.png".encode() for i in range(per_batch)]}
         (folder / name).write_bytes(pickle.dumps(batch, protocol=2))
 
 
-def test_cifar_script_runs_end_to_end_on_official_format_batches(tmp_path):
-    write_fake_cifar(tmp_path / "data" / "cifar-10-batches-py")
-    result = run_milestone_script(CIFAR, tmp_path / "results", "--quick",
-                                  "--data-dir", str(tmp_path / "data"))
+@pytest.fixture(scope="module")
+def cifar_data(tmp_path_factory):
+    """1,000 training and 200 test generated images a network can learn to tell apart."""
+    root = tmp_path_factory.mktemp("cifar")
+    write_fake_cifar(root / "cifar-10-batches-py", per_batch=200, learnable=True)
+    return root
+
+
+@pytest.fixture(scope="module")
+def cifar_quick_run(cifar_data, tmp_path_factory):
+    return run_milestone_script(CIFAR, tmp_path_factory.mktemp("results"), "--quick",
+                                "--data-dir", str(cifar_data))
+
+
+def epoch_lines(output: str) -> list[str]:
+    return [line.strip() for line in output.splitlines() if line.strip().startswith("epoch ")
+            and "s/epoch" in line]
+
+
+def test_cifar_quick_run_learns_generated_images_and_passes(cifar_quick_run):
+    result = cifar_quick_run
     assert result.returncode == 0, result.output
-    assert "s/epoch" in result.output
-    assert 0.0 <= result.metrics["cifar10_test_accuracy"] <= 1.0
+    assert result.metrics["test_accuracy"] >= 0.5
+    assert result.metrics["train_loss_vs_chance"] <= 0.8
+    assert result.metrics["read_official_cifar10"] == 0.0  # --quick never is the official set
 
 
-def test_cifar_script_with_zero_epochs_fails_cleanly(tmp_path):
-    write_fake_cifar(tmp_path / "data" / "cifar-10-batches-py")
-    result = run_milestone_script(CIFAR, tmp_path / "results", "--quick", "--epochs", "0",
-                                  "--data-dir", str(tmp_path / "data"))
-    assert "Traceback" not in result.output
-    assert result.report is not None and result.metrics["cifar10_loss_decrease"] == 0.0
+def test_cifar_run_says_what_it_read_and_which_recipe(cifar_quick_run):
+    output = cifar_quick_run.output
+    assert "read 1,000 training and 200 test images: NOT the official CIFAR-10 split" in output
+    assert "recipe: ResNet-8 (MLPerf Tiny)" in output and "OneCycleLR" in output
+    assert "test accuracy on the 200 test images read (not CIFAR-10 test accuracy)" in output
+    assert "CIFAR-10 test accuracy (the official" not in output
+    facts = cifar_quick_run.report["facts"]
+    assert (facts["train_images"], facts["test_images"]) == (1000, 200)
 
 
-def test_cifar_script_says_where_it_looked_when_data_is_absent(tmp_path):
+def test_cifar_run_logs_train_and_test_accuracy_each_epoch(cifar_quick_run):
+    curves = cifar_quick_run.report["curves"]
+    for name in ("train_loss", "train_accuracy", "test_accuracy"):
+        assert [step for step, _ in curves[name]] == [1, 2], name
+    assert curves["test_accuracy"][-1][1] == cifar_quick_run.metrics["test_accuracy"]
+    lines = epoch_lines(cifar_quick_run.output)
+    assert len(lines) == 2 and all("train acc" in line and "test acc" in line for line in lines)
+
+
+def test_a_shortened_run_is_the_beginning_of_the_full_run(cifar_quick_run, cifar_data,
+                                                          tmp_path):
+    short = run_milestone_script(CIFAR, tmp_path, "--quick", "--epochs", "1",
+                                 "--data-dir", str(cifar_data))
+    assert "running 1 epoch(s) of a 2-epoch schedule" in short.output
+    # same seed, same schedule: the first epoch (loss, accuracies, lr) is identical
+    first_epoch = [epoch_lines(run.output)[0].split(":", 1)[1].split(",")[:4]
+                   for run in (short, cifar_quick_run)]
+    assert first_epoch[0] == first_epoch[1]
+
+
+def test_schedule_length_is_the_recipes_unless_the_run_is_longer():
+    from lecun_cifar10 import schedule_epochs
+
+    assert schedule_epochs(3, 10) == 10
+    assert schedule_epochs(10, 10) == 10
+    assert schedule_epochs(15, 10) == 15
+
+
+def test_only_the_official_split_is_called_cifar10():
+    from lecun_cifar10 import describe_counts
+
+    official, sentence = describe_counts(50_000, 10_000)
+    assert official and "the official CIFAR-10 split" in sentence
+    for counts in [(5_085, 1_017), (50_000, 9_999), (49_999, 10_000)]:
+        official, sentence = describe_counts(*counts)
+        assert not official and "NOT the official CIFAR-10 split" in sentence
+
+
+def test_a_network_that_cannot_learn_fails_the_quick_bars(tmp_path):
+    """Labels independent of the pixels: the network stays at chance, as a dead one would."""
+    write_fake_cifar(tmp_path / "data" / "cifar-10-batches-py", per_batch=200)
     result = run_milestone_script(CIFAR, tmp_path / "results", "--quick",
-                                  "--data-dir", str(tmp_path / "nowhere"))
-    assert result.returncode != 0
-    assert "CIFAR-10 is not available" in result.output
-    assert "cifar-10-batches-py" in result.output
-    assert result.returncode == 2 and result.report is None  # like the other data scripts
-    assert str(tmp_path / "nowhere") in result.output
+                                  "--data-dir", str(tmp_path / "data"))
+    assert result.returncode == 1, result.output
+    assert "Traceback" not in result.output
+    assert {"test_accuracy", "train_loss_vs_chance"} <= failed_bars(result)
+    assert result.metrics["test_accuracy"] < 0.3
+    assert result.metrics["train_loss_vs_chance"] > 0.9
