@@ -132,8 +132,10 @@ def train_both(seed: int, data, script, torch) -> dict:
             twin_schedule.step()
             twin_losses.append(twin_loss.item())
         print(f"  seed {seed} epoch {epoch + 1}: loss tinytorch {np.mean(tiny_losses):.3f} "
-              f"PyTorch {np.mean(twin_losses):.3f} ({time.perf_counter() - started:.0f} s)",
-              flush=True)
+              f"PyTorch {np.mean(twin_losses):.3f}, test accuracy tinytorch "
+              f"{accuracy(tiny, x_test, y_test):.2%} PyTorch "
+              f"{torch_accuracy(twin, x_test, y_test, torch):.2%} "
+              f"({time.perf_counter() - started:.0f} s)", flush=True)
     tiny.eval()
     with no_grad():
         classes = len(np.unique(tiny(Tensor(x_test[:500])).data.argmax(axis=1)))
