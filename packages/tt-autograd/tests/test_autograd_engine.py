@@ -343,3 +343,13 @@ def test_multiple_backward_roots_share_leaves():
     a.backward()
     b.backward()
     assert_allclose(x.grad.numpy(), [2.0 + 2.0, 2.0 + 4.0])
+
+
+def test_a_cast_operand_still_differentiates_as_its_own_dtype():
+    x = Tensor(np.array([1.0, 2.0]), dtype=np.float32, requires_grad=True)
+    s = Tensor(np.array(3.0), dtype=np.float64, requires_grad=True)
+    y = x * s
+    assert y.dtype == np.float32
+    y.sum().backward()
+    assert s.grad.dtype == np.float64
+    assert_allclose(s.grad.data, 3.0)

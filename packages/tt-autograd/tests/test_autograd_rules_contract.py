@@ -77,6 +77,7 @@ EXAMPLES = {
     "addmm": ((B, A.T, A), {"beta": 0.5, "alpha": 2.0}),
     "neg": ((A,), {}),
     "pow": ((P,), {"exponent": 1.7}),
+    "pow_tensor": ((P, B), {}),
     "exp": ((A,), {}),
     "log": ((P,), {}),
     "sqrt": ((P,), {}),

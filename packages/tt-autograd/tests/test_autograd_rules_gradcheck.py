@@ -149,8 +149,13 @@ CASES: dict[str, list] = {
     "pow": [(f"p={p}", _power(p), [pos(2, 3)]) for p in (2, 3, 0.5, -1, 1.7, 1, 0)]
     + [(f"negative-base-p={p}", _power(p), [r(2, 3)]) for p in (2, 3, -1)]
     + _unary_cases(lambda x: x**3),
-    "exp": _unary_cases(Tensor.exp)
-    + [("rpow", lambda x: 2.0**x, [r(3)]), ("tensor-exponent", lambda x, e: x**e, [pos(3), r(3)])],
+    "pow_tensor": [
+        ("tensor-exponent", lambda x, p: x**p, [pos(2, 3), r(3)]),
+        ("broadcast-base", lambda x, p: x**p, [pos(3), r(2, 3)]),
+        ("number-base", lambda p: 2.5**p, [r(2, 3)]),
+        ("negative-base", lambda x: x ** Tensor([2.0, 3.0], dtype=np.float64), [r(4, 2)]),
+    ],
+    "exp": _unary_cases(Tensor.exp),
     "log": _unary_cases(Tensor.log, pos),
     "sqrt": _unary_cases(Tensor.sqrt, pos),
     "abs": _unary_cases(Tensor.abs, away),

@@ -30,6 +30,7 @@ CONTRACT = {
     "addmm": (3, ("beta", "alpha"), True),
     "neg": (1, (), True),
     "pow": (1, ("exponent",), True),
+    "pow_tensor": (2, (), True),
     "exp": (1, (), True),
     "log": (1, (), True),
     "sqrt": (1, (), True),
@@ -134,6 +135,7 @@ EXAMPLES = {
     "addmm": ((M[0], A, M[:3]), {"beta": 0.5, "alpha": 2.0}, 0.5 * M[0] + 2.0 * (A @ M[:3])),
     "neg": ((A,), {}, -A),
     "pow": ((P,), {"exponent": 1.7}, P**1.7),
+    "pow_tensor": ((P, B), {}, P**B),
     "exp": ((A,), {}, np.exp(A)),
     "log": ((P,), {}, np.log(P)),
     "sqrt": ((P,), {}, np.sqrt(P)),
@@ -250,7 +252,7 @@ def _exercise_tensor_api():
     p = Tensor(P, dtype=np.float64)
     b = Tensor(B, dtype=np.float64)
     x + b, x - b, x * b, x / b, x.maximum(b), x.minimum(b), x @ Tensor(M[:3], dtype=np.float64)
-    -x, p**1.5, x.exp(), p.log(), p.sqrt(), x.abs(), x.sin(), x.cos(), x.tanh()
+    -x, p**1.5, p**b, x.exp(), p.log(), p.sqrt(), x.abs(), x.sin(), x.cos(), x.tanh()
     x.sigmoid(), x.relu(), x.clip(-1, 1), x.float()
     x.sum(dim=1), x.mean(), x.max(dim=0), x.min(), x.var(dim=1, correction=0)
     x.softmax(dim=0), x.log_softmax()

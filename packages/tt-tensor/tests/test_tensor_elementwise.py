@@ -188,8 +188,12 @@ def test_pow_of_integer_tensor():
     assert (ints**2).dtype == np.int64
     assert_array_equal((ints**2).numpy(), [1, 4, 9])
     assert_array_equal((ints**3).numpy(), [1, 8, 27])
-    assert (ints**-1).dtype == np.float32
+    with pytest.raises(ValueError, match="integers to negative integer powers are not allowed"):
+        ints**-1  # as in PyTorch
+    assert (ints**0.5).dtype == np.float32
     assert_allclose((ints**0.5).numpy(), np.sqrt([1, 2, 3]), rtol=1e-6)
+    assert (ints ** Tensor([2, 0, 1])).tolist() == [1, 1, 3]
+    assert (Tensor([True, False]) ** 2).dtype == np.int64
 
 
 def test_pow_does_not_alias_its_input():

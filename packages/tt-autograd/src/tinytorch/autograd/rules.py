@@ -258,6 +258,31 @@ def pow_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
     # END SOLUTION
 
 
+@saves((0, 1), (0, OUTPUT))
+def pow_tensor_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, Grad]:
+    """y = x^p for tensors x, p:  dL/dx = p x^(p-1) dL/dy,  dL/dp = y ln(x) dL/dy.
+
+    NOTE: PyTorch's values where the formulas hit 0 * inf: dL/dx = 0 where
+    p = 0 (y = 1 is flat in x), and dL/dp = 0 where x = 0 and p >= 0 (y is 0,
+    or 1 for p = 0, on that side). A negative x gives dL/dp = NaN (ln x),
+    as in PyTorch.
+    """
+    # BEGIN SOLUTION
+    x, p = ctx.inputs
+    need_x, need_p = ctx.needs_input_grad
+    grad_x = grad_p = None
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if need_x:
+            slope = np.where(p == 0, 0, p * np.power(x, p - 1)).astype(g.dtype, copy=False)
+            grad_x = unbroadcast(g * slope, x.shape)
+        if need_p:
+            flat = (x == 0) & (p >= 0)
+            slope = np.where(flat, 0, ctx.output * np.log(x)).astype(g.dtype, copy=False)
+            grad_p = unbroadcast(g * slope, p.shape)
+    return grad_x, grad_p
+    # END SOLUTION
+
+
 @saves((OUTPUT,),)
 def exp_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
     """y = e^x:  dL/dx = y dL/dy."""
@@ -636,6 +661,7 @@ RULES: dict[str, Callable[[OpContext, np.ndarray], tuple[Grad, ...]]] = {
     "addmm": addmm_backward,
     "neg": neg_backward,
     "pow": pow_backward,
+    "pow_tensor": pow_tensor_backward,
     "exp": exp_backward,
     "log": log_backward,
     "sqrt": sqrt_backward,

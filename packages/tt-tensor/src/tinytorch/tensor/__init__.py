@@ -30,6 +30,7 @@ from .creation import (
 from .dispatch import increment_version
 from .errors import DTypeError, ShapeError
 from .functions import FUNCTIONS
+from .promotion import promote_types, result_type
 from .tensor import Tensor, ValuesIndices, VersionCounter, addmm, cat, stack, where
 
 float32 = "float32"
@@ -65,6 +66,8 @@ __all__ = [
     "randint",
     "randn",
     "randn_like",
+    "promote_types",
+    "result_type",
     "stack",
     "tensor",
     "where",

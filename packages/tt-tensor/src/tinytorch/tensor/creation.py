@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from .promotion import result_type
 from .tensor import DEFAULT_FLOAT, Tensor, _shape_arg
 
 _generator = np.random.default_rng(0)
@@ -51,7 +52,14 @@ def ones(*shape, dtype=None, requires_grad: bool = False) -> Tensor:
 
 
 def full(shape, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
-    return _new(np.full(_shape_arg((shape,)), fill_value, dtype=_dtype(dtype)), requires_grad)
+    """A tensor of ``shape`` filled with ``fill_value`` (``torch.full``).
+
+    Without a dtype, the value decides it as in PyTorch: a bool gives bool, an
+    int int64, a float float32.
+    """
+    if dtype is None:
+        dtype = result_type(fill_value)
+    return _new(np.full(_shape_arg((shape,)), fill_value, dtype=dtype), requires_grad)
 
 
 def eye(n: int, m: int | None = None, dtype=None, requires_grad: bool = False) -> Tensor:

@@ -152,6 +152,18 @@ def pow(x, exponent):  # noqa: A001 - the op's name in the table
     # END SOLUTION
 
 
+def pow_tensor(x, exponent):
+    """x ** exponent elementwise for a tensor exponent (both of one dtype).
+
+    Defined for a negative base too where the exponent is an integer
+    ([-2, 3] ** [2, 2] = [4, 9]); an integer base to a negative integer power
+    is refused, as in PyTorch.
+    """
+    # BEGIN SOLUTION
+    return np.power(x, exponent)
+    # END SOLUTION
+
+
 def exp(x):
     """e ** x."""
     # BEGIN SOLUTION
@@ -515,6 +527,7 @@ OP_TABLE: dict[str, OpDef] = _table(
     # unary elementwise
     OpDef("neg", neg, 1),
     OpDef("pow", pow, 1, ("exponent",)),
+    OpDef("pow_tensor", pow_tensor, 2),
     OpDef("exp", exp, 1),
     OpDef("log", log, 1),
     OpDef("sqrt", sqrt, 1),

@@ -16,6 +16,7 @@ tracked, as PyTorch's ``.data`` is not.
 from __future__ import annotations
 
 import builtins
+import functools
 import math
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
@@ -24,6 +25,7 @@ import numpy as np
 
 from . import dispatch
 from .errors import DTypeError, ShapeError, check_same_dtype
+from .promotion import promote_types, result_type
 
 DEFAULT_FLOAT = np.float32
 
@@ -324,37 +326,32 @@ class Tensor:
 
     def add_(self, other: Any, *, alpha: Any = 1) -> Tensor:
         """self += alpha * other, in place."""
-        other = self._operand(other) if alpha == 1 else self._operand(other) * alpha
-        return self._inplace(lambda old: old + other, other)
+        other = other if alpha == 1 else other * alpha
+        return self._inplace(lambda old: old + other, *_only_tensors(other))
 
     def sub_(self, other: Any, *, alpha: Any = 1) -> Tensor:
         """self -= alpha * other, in place."""
-        other = self._operand(other) if alpha == 1 else self._operand(other) * alpha
-        return self._inplace(lambda old: old - other, other)
+        other = other if alpha == 1 else other * alpha
+        return self._inplace(lambda old: old - other, *_only_tensors(other))
 
     def mul_(self, other: Any) -> Tensor:
-        other = self._operand(other)
-        return self._inplace(lambda old: old * other, other)
+        return self._inplace(lambda old: old * other, *_only_tensors(other))
 
     def div_(self, other: Any) -> Tensor:
         """self /= other, in place; an integer tensor cannot hold the float result (as PyTorch)."""
-        other = self._operand(other)
-        return self._inplace(lambda old: old / other, other)
+        return self._inplace(lambda old: old / other, *_only_tensors(other))
 
     def pow_(self, exponent: Any) -> Tensor:
-        operands = (exponent,) if isinstance(exponent, Tensor) else ()
-        return self._inplace(lambda old: old**exponent, *operands)
+        return self._inplace(lambda old: old**exponent, *_only_tensors(exponent))
 
     def clamp_(self, min=None, max=None) -> Tensor:  # noqa: A002 - PyTorch's names
-        bounds = tuple(b for b in (min, max) if isinstance(b, Tensor))
-        return self._inplace(lambda old: old.clamp(min, max), *bounds)
+        return self._inplace(lambda old: old.clamp(min, max), *_only_tensors(min, max))
 
     clip_ = clamp_
 
     def masked_fill_(self, mask: Tensor, value: Any) -> Tensor:
         """``value`` written where ``mask`` is True, in place (see ``masked_fill``)."""
-        operands = (value,) if isinstance(value, Tensor) else ()
-        return self._inplace(lambda old: old.masked_fill(mask, value), *operands)
+        return self._inplace(lambda old: old.masked_fill(mask, value), *_only_tensors(value))
 
     def __iadd__(self, other):
         return self.add_(other)
@@ -372,8 +369,7 @@ class Tensor:
         return self.pow_(exponent)
 
     def __imatmul__(self, other):
-        other = self._operand(other)
-        return self._inplace(lambda old: old @ other, other)
+        return self._inplace(lambda old: old @ other, *_only_tensors(other))
 
     def __setitem__(self, index: Any, value: Any) -> None:
         """``x[index] = value``, in place: value (a Tensor or number) broadcasts to x[index].
@@ -424,20 +420,27 @@ class Tensor:
         return Tensor(other)
 
     def _pair(self, other: Any) -> tuple[Tensor, Tensor]:
-        """(self, other) ready for a binary op, promoted as PyTorch does for Python numbers.
+        """(self, other) in the dtype PyTorch gives a binary op on them (``result_type``).
 
-        A float number with an integer or boolean tensor gives float32 (the
-        default dtype), not NumPy's float64; an integer or boolean tensor with a
-        float tensor takes the float tensor's dtype (NumPy would make int64 with
-        float32 float64).
+        ``uint8 + 10`` stays uint8, ``int32 + 1`` int32, ``int64 + 2.5`` is
+        float32, and ``float32 + 0-d float64 tensor`` float32: Python numbers
+        and 0-d tensors decide the category, not the precision.
         """
         if isinstance(other, Tensor):
             if self.data.dtype is other.data.dtype:  # the usual case, decided at once
                 return self, other
-            return _float_category_wins(self, other)
-        if _is_float(other) and self.dtype.kind in "iub":
-            return self.float(), Tensor._from_array(np.asarray(other, dtype=DEFAULT_FLOAT))
-        return self, self._operand(other)
+        elif self.data.dtype.kind == "f" and type(other) in (float, int):  # as quickly
+            return self, Tensor._from_array(np.asarray(other, dtype=self.data.dtype))
+        elif not isinstance(other, _Scalar):  # an array or nested list: a tensor with its dims
+            other = Tensor(other)
+        dtype = result_type(self, other)
+        if (
+            isinstance(other, Tensor)
+            and self.dtype.kind == other.dtype.kind
+            and np.promote_types(self.dtype, other.dtype) == dtype
+        ):
+            return self, other  # the kernel promotes the same way (float32 with float64)
+        return _as_dtype(self, dtype), _as_dtype(other, dtype)
 
     def __add__(self, other):
         return dispatch.apply("add", *self._pair(other))
@@ -474,14 +477,21 @@ class Tensor:
         return self
 
     def __pow__(self, exponent):
-        if isinstance(exponent, _Scalar):
-            return dispatch.apply("pow", self, exponent=exponent)
-        # a ** b = exp(b * log(a)), defined for a > 0
-        return (self._operand(exponent) * self.log()).exp()
+        """self ** exponent; an integer tensor to an integer power stays an integer tensor."""
+        if isinstance(exponent, Tensor):
+            return dispatch.apply("pow_tensor", *self._pair(exponent))
+        dtype = result_type(self, exponent)
+        if dtype.kind in "iu" and exponent < 0:
+            raise ValueError(
+                f"pow: integers to negative integer powers are not allowed (as in PyTorch): "
+                f"a {self.dtype} tensor ** {exponent}; use a float tensor (x.float() ** {exponent})"
+            )
+        return dispatch.apply("pow", _as_dtype(self, dtype), exponent=exponent)
 
     def __rpow__(self, base):
-        # base ** x = exp(x * log(base)), defined for base > 0
-        return (self * self._operand(base).log()).exp()
+        """base ** self for a number ``base``."""
+        exponent, base = self._pair(base)
+        return dispatch.apply("pow_tensor", base, exponent)
 
     def matmul(self, other: Any) -> Tensor:
         """Matrix product; leading dims broadcast as batch dims."""
@@ -1078,19 +1088,16 @@ def _is_float(value: Any) -> bool:
     return isinstance(value, (float, np.floating))
 
 
-def _float_category_wins(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
-    """(a, b) promoted across categories as PyTorch does.
+def _only_tensors(*values: Any) -> tuple[Tensor, ...]:
+    """The Tensors among an op's operands (the ones that may require grad)."""
+    return tuple([v for v in values if isinstance(v, Tensor)])
 
-    With one float and one integer or boolean tensor, the other takes the
-    float one's dtype. Within a category NumPy's promotion applies, as in
-    PyTorch for tensors with dims: float32 with float64 gives float64.
-    """
-    a_float, b_float = a.data.dtype.kind == "f", b.data.dtype.kind == "f"
-    if a_float and not b_float:
-        return a, b.to(a.data.dtype)
-    if b_float and not a_float:
-        return a.to(b.data.dtype), b
-    return a, b
+
+def _as_dtype(value: Any, dtype: np.dtype) -> Tensor:
+    """A Tensor or Python number as a Tensor of ``dtype`` (a number wraps as NumPy casts it)."""
+    if isinstance(value, Tensor):
+        return value if value.data.dtype == dtype else value.to(dtype)
+    return Tensor._from_array(np.asarray(value).astype(dtype))
 
 
 def _index_arg(index: Any) -> Any:
@@ -1114,7 +1121,10 @@ def addmm(input: Any, mat1: Any, mat2: Any, *, beta: float = 1, alpha: float = 1
 
 
 def _tensors(values: Sequence[Any]) -> list[Tensor]:
-    return [v if isinstance(v, Tensor) else Tensor(v) for v in values]
+    """Tensors of one dtype, promoted as ``torch.cat`` does (int64 with float32 is float32)."""
+    tensors = [v if isinstance(v, Tensor) else Tensor(v) for v in values]
+    dtype = functools.reduce(promote_types, [t.data.dtype for t in tensors])
+    return [_as_dtype(t, dtype) for t in tensors]
 
 
 def cat(tensors: Sequence[Tensor], axis: int | None = None, *, dim: int | None = None) -> Tensor:
@@ -1138,11 +1148,8 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
     condition = condition if isinstance(condition, Tensor) else Tensor(condition)
     if condition.dtype != np.bool_:
         raise DTypeError(f"where: condition must be a boolean tensor, got dtype {condition.dtype}")
-    like = a if isinstance(a, Tensor) else b if isinstance(b, Tensor) else Tensor(a)
-    a, b = like._operand(a), like._operand(b)
-    if a.data.dtype is not b.data.dtype:
-        a, b = _float_category_wins(a, b)
-    return dispatch.apply("where", condition, a, b)
+    dtype = result_type(a, b)
+    return dispatch.apply("where", condition, _as_dtype(a, dtype), _as_dtype(b, dtype))
 
 
 dispatch.register_tensor_type(Tensor)
