@@ -29,6 +29,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from common import Milestone  # noqa: E402
+from common.diagnose import trajectory_error  # noqa: E402
 from tinytorch import nn, optim  # noqa: E402
 from tinytorch.autograd import no_grad  # noqa: E402
 from tinytorch.optim import DataLoader, TensorDataset, Trainer  # noqa: E402
@@ -209,8 +210,45 @@ def part_mnist_sample(ms: Milestone) -> None:
     )
 
 
+# The paths PyTorch 2.13's optimizers take on common.diagnose's fixed quadratic (float64,
+# 8 steps); tests/test_mlp_revival.py recomputes them with torch when it is installed.
+REFERENCE_PATHS = {
+    "SGD(lr=0.01)": (
+        lambda params: optim.SGD(params, lr=0.01),
+        [[0.975, -1.59, 0.479], [0.9505, -1.262, 0.458042], [0.92649, -0.9996, 0.437125916],
+         [0.9029602, -0.78968, 0.416251664168], [0.879900996, -0.621744, 0.39541916084],
+         [0.85730297608, -0.4873952, 0.374628322518], [0.835156916558, -0.37991616, 0.353879065873],
+         [0.813453778227, -0.293932928, 0.333171307741]],
+    ),
+    "Adam(lr=0.1)": (
+        lambda params: optim.Adam(params, lr=0.1),
+        [[0.9000000004, -1.900000000024, 0.400000000476],
+         [0.800303727169, -1.800161525424, 0.300026088596],
+         [0.701155449724, -1.700604452035, 0.200095932257],
+         [0.602835313757, -1.601458267528, 0.100227356698],
+         [0.505662839302, -1.502862386231, 0.000438304038],
+         [0.409999936467, -1.404966391003, -0.099253207357],
+         [0.316252964969, -1.307930177438, -0.198829123363],
+         [0.224873212484, -1.211923971628, -0.298271394152]],
+    ),
+}
+
+
+def check_optimizers(ms: Milestone) -> None:
+    """The optimizers this milestone trains with must take PyTorch's path on a known problem.
+
+    A wrong update rule (Adam without bias correction, say) can still train an
+    MLP, even better in a short run, so the training bars alone would pass it.
+    """
+    errors = {name: trajectory_error(make, path) for name, (make, path) in REFERENCE_PATHS.items()}
+    for name, error in errors.items():
+        print(f"optimizer check: {name} is {error:.1e} (relative) from PyTorch's path")
+    ms.record("optimizer_path_error", max(errors.values()))
+
+
 def main() -> int:
     ms = Milestone.from_script(__file__, description=__doc__.splitlines()[0])
+    check_optimizers(ms)
     try:
         part_digits(ms)
         part_mnist_sample(ms)

@@ -260,3 +260,47 @@ def check_causal(logits_fn: Callable[[np.ndarray], np.ndarray], tokens: np.ndarr
         after = np.asarray(logits_fn(changed))
         leak = max(leak, float(np.abs(after[:, : t + 1] - base[:, : t + 1]).max()))
     return leak
+
+
+# ----------------------------------------------------------------------------- optimizers
+
+TRAJECTORY_START = (1.0, -2.0, 0.5)
+TRAJECTORY_CURVATURE = (1.0, 10.0, 0.1)   # f(x) = sum(a x^2 + b x): one stiff, one flat direction
+TRAJECTORY_SLOPE = (0.5, -1.0, 2.0)
+
+
+def optimizer_trajectory(make_optimizer: Callable[[list], object], steps: int) -> np.ndarray:
+    """Where ``make_optimizer([x])`` takes x in ``steps`` steps on a fixed quadratic (float64).
+
+    The quadratic f(x) = sum(a x^2 + b x) has one stiff and one flat direction,
+    so momentum, per-coordinate scaling and bias correction all leave their mark
+    on the path. Returns the (steps, 3) positions after each step.
+    """
+    from tinytorch.tensor import Tensor
+
+    x = Tensor(np.array(TRAJECTORY_START), dtype=np.float64, requires_grad=True)
+    a = Tensor(np.array(TRAJECTORY_CURVATURE), dtype=np.float64)
+    b = Tensor(np.array(TRAJECTORY_SLOPE), dtype=np.float64)
+    optimizer = make_optimizer([x])
+    path = []
+    for _ in range(steps):
+        optimizer.zero_grad()
+        (a * x * x + b * x).sum().backward()
+        optimizer.step()
+        path.append(np.array(x.data, dtype=np.float64))
+    return np.stack(path)
+
+
+def trajectory_error(make_optimizer: Callable[[list], object], expected) -> float:
+    """The largest distance between this optimizer's path and ``expected``, relative to its scale.
+
+    ``expected`` is the (steps, 3) path PyTorch's optimizer of the same settings
+    takes (recorded in the milestone, checked against torch by the milestone's
+    tests): an update rule with a wrong formula (Adam without bias correction,
+    momentum applied twice, weight decay of the wrong sign) is far off within a
+    few steps.
+    """
+    expected = np.asarray(expected, dtype=np.float64)
+    path = optimizer_trajectory(make_optimizer, len(expected))
+    scale = max(float(np.abs(expected).max()), 1e-12)
+    return float(np.abs(path - expected).max() / scale)

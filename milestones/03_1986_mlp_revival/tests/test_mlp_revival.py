@@ -15,6 +15,7 @@ from common.testing import (
     assert_failed_its_bars,
     assert_figures_written,
     run_milestone_script,
+    run_with_planted_bug,
 )
 
 MILESTONE = Path(__file__).resolve().parents[1]
@@ -38,6 +39,7 @@ def test_quick_run_passes_every_bar(quick_run):
         "digits_test_accuracy",
         "digits_loss_drop",
         "digits_parameters_with_gradient",
+        "optimizer_path_error",
         "mnist_sample_test_accuracy",
         "mnist_sample_loss_drop",
     }
@@ -107,3 +109,55 @@ def test_standardize_uses_training_statistics_only():
     scaled_train, scaled_test = mlp_digits.standardize(train, test)
     assert scaled_train.mean() == pytest.approx(0.0)
     assert scaled_test[0] == pytest.approx(0.0)
+
+
+def test_the_reference_paths_are_pytorchs():
+    torch = pytest.importorskip("torch")
+    from common.diagnose import TRAJECTORY_CURVATURE, TRAJECTORY_SLOPE, TRAJECTORY_START
+
+    a = torch.tensor(TRAJECTORY_CURVATURE, dtype=torch.float64)
+    b = torch.tensor(TRAJECTORY_SLOPE, dtype=torch.float64)
+    makers = {"SGD(lr=0.01)": lambda p: torch.optim.SGD(p, lr=0.01),
+              "Adam(lr=0.1)": lambda p: torch.optim.Adam(p, lr=0.1)}
+    assert set(makers) == set(mlp_digits.REFERENCE_PATHS)
+    for name, make in makers.items():
+        x = torch.tensor(TRAJECTORY_START, dtype=torch.float64, requires_grad=True)
+        optimizer, path = make([x]), []
+        for _ in range(8):
+            optimizer.zero_grad()
+            (a * x * x + b * x).sum().backward()
+            optimizer.step()
+            path.append(x.detach().numpy().copy())
+        np.testing.assert_allclose(np.stack(path), mlp_digits.REFERENCE_PATHS[name][1],
+                                   rtol=1e-9, atol=1e-10)
+
+
+def test_our_optimizers_take_the_reference_paths():
+    from common.diagnose import trajectory_error
+
+    for make, path in mlp_digits.REFERENCE_PATHS.values():
+        assert trajectory_error(make, path) < 1e-9
+
+
+ADAM_WITHOUT_BIAS_CORRECTION = """
+import numpy as np
+from tinytorch.optim import adam
+
+def adam_step(self, param, grad, state, group):
+    beta1, beta2 = group["betas"]
+    state["step"] += 1
+    state["exp_avg"] *= beta1
+    state["exp_avg"] += (1 - beta1) * grad
+    state["exp_avg_sq"] *= beta2
+    state["exp_avg_sq"] += (1 - beta2) * grad * grad
+    param -= group["lr"] * state["exp_avg"] / (np.sqrt(state["exp_avg_sq"]) + group["eps"])
+
+adam.Adam.adam_step = adam_step
+"""
+
+
+def test_adam_without_bias_correction_fails_the_milestone(tmp_path):
+    run = run_with_planted_bug(SCRIPT, tmp_path, ADAM_WITHOUT_BIAS_CORRECTION, "--quick")
+    assert_failed_its_bars(run)
+    failed = {bar["metric"] for bar in run.bars if not bar["passed"]}
+    assert "optimizer_path_error" in failed
