@@ -27,6 +27,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from common import Milestone  # noqa: E402
+from common.diagnose import check_causal  # noqa: E402
 from common.runner import positive_float, positive_int  # noqa: E402
 from tinytorch.attention import GPT, CharTokenizer  # noqa: E402
 from tinytorch.attention.datasets import load_shakespeare, sample_batch, train_val_split  # noqa: E402
@@ -79,6 +80,35 @@ def warmup_cosine(warmup: int, total: int, min_ratio: float):
 def next_char_loss(model: GPT, x: np.ndarray, y: np.ndarray):
     logits = model(x)
     return cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
+
+
+CAUSAL_TOLERANCE = 1e-4  # float32 rounding; a leak moves logits by about their own size
+
+
+def causal_leak(model: GPT, tokens: np.ndarray, vocab_size: int) -> float:
+    """How much the logits at position t move when only tokens after t change (0 if causal)."""
+    was_training = model.training
+    model.eval()
+    try:
+        with no_grad():
+            return check_causal(lambda ids: model(ids).data, tokens, vocab_size)
+    finally:
+        model.train(was_training)
+
+
+def preflight(ms, model: GPT, train_tokens: np.ndarray, vocab_size: int, context: int) -> None:
+    """Before training: right gradients on a tiny batch, and no position that sees the future."""
+    tiny_x, tiny_y = sample_batch(train_tokens, 2, min(context, 16), np.random.default_rng(7))
+    ms.preflight(lambda: next_char_loss(model, tiny_x, tiny_y), model=model)
+    leak = causal_leak(model, tiny_x, vocab_size)
+    if leak > CAUSAL_TOLERANCE:
+        ms.fail_before_training(
+            f"the untrained model is not causal: the logits at position t change by {leak:.3g} "
+            "when only tokens after t change, so it can read the character it must predict. "
+            "Check the causal mask of scaled_dot_product_attention / MultiheadAttention "
+            '(tt-attention): nox -s "test(tt-attention)" -- -k causal'
+        )
+    print(f"preflight: causal (logits at t move by {leak:.1e} when tokens after t change)")
 
 
 def evaluate(model: GPT, tokens: np.ndarray, context_length: int, seed: int) -> float:
@@ -217,6 +247,7 @@ def main() -> int:
         f"d={config['embed_dim']}, context {config['context_length']}, batch {config['batch_size']}"
     )
 
+    preflight(ms, model, train_tokens, tokenizer.vocab_size, config["context_length"])
     start = time.perf_counter()
     bar = ms.progress(range(config["steps"]), desc="train")
     steps_done = 0
@@ -251,6 +282,8 @@ def main() -> int:
 
     ms.log("val loss", steps_done, val_loss)
     ms.record("val_loss", val_loss)
+    probe = sample_batch(val_tokens, 4, config["context_length"], np.random.default_rng(99))[0]
+    ms.record("causal_leak", causal_leak(model, probe, tokenizer.vocab_size))
     draw_figures(ms, tokenizer.vocab_size, sample, steps_done, val_loss)
     ms.facts(
         model_or_params=model,

@@ -151,25 +151,42 @@ class Milestone:
 
     # -- before training ----------------------------------------------------
 
-    def preflight(self, loss_fn, parameters, owners=None) -> None:
+    def preflight(self, loss_fn, parameters=None, owners=None, model=None) -> None:
         """Check the gradients of ``loss_fn()`` on a tiny batch before training (``diagnose``).
 
-        ``parameters`` maps names to the tensors to check; ``loss_fn()`` builds the
-        loss from them on a fixed small float64 batch. A wrong gradient stops the
+        ``loss_fn()`` builds the loss on a fixed small float64 batch. Pass the
+        tensors to check as ``parameters`` (name -> tensor), or a ``model``: its
+        named parameters are checked, their modules named in the diagnosis, and
+        the check runs in eval mode (no dropout noise). A wrong gradient stops the
         run here, with the op or package at fault named, and exit code 1.
         """
         from .diagnose import diagnose
 
+        if model is not None:
+            parameters = dict(model.named_parameters())
+            modules = dict(model.named_modules())
+            owners = {name: modules.get(name.rpartition(".")[0], model) for name in parameters}
         parameters = dict(parameters)
         started = time.perf_counter()
-        self.diagnosis = diagnose(loss_fn, parameters, owners)
+        was_training = getattr(model, "training", False)
+        if model is not None:
+            model.eval()
+        try:
+            diagnosis = diagnose(loss_fn, parameters, owners)
+        finally:
+            if model is not None:
+                model.train(was_training)
         seconds = time.perf_counter() - started
-        if self.diagnosis is None:
+        if diagnosis is None:
             print(f"preflight: the gradients of {len(parameters)} parameter tensors agree with "
                   f"finite differences on a tiny batch ({seconds:.1f} s)")
             return
-        print(f"PREFLIGHT FAILED: {self.diagnosis}")
-        self.record("preflight_gradients_ok", 0.0)
+        self.fail_before_training(diagnosis)
+
+    def fail_before_training(self, diagnosis: str) -> None:
+        """Stop the run: print ``diagnosis``, record it in the results file, exit with 1."""
+        self.diagnosis = diagnosis
+        print(f"PREFLIGHT FAILED: {diagnosis}")
         sys.exit(self.finish())
 
     def _report_locked_or_crash(self, kind, error, traceback) -> None:
@@ -400,7 +417,7 @@ def format_report(report: dict) -> str:
     if report.get("status") == "locked":
         return f"{head}): LOCKED, not run: a package it needs is still a starter stub =="
     if report.get("status") == "preflight failed":
-        return f"{head}): FAILED before training: wrong gradients (the diagnosis is above) =="
+        return f"{head}): FAILED before training (the diagnosis is above) =="
     lines = [f"{head}, {report['wall_seconds']:.1f}s) =="]
     for row in report["bars"]:
         value = "not recorded" if row["value"] is None else f"{row['value']:.4g}"

@@ -7,7 +7,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from common.testing import assert_every_bar_passed, assert_figures_written, run_milestone_script
+from common.testing import (
+    assert_every_bar_passed,
+    assert_figures_written,
+    run_milestone_script,
+    run_with_planted_bug,
+)
 
 MILESTONE = Path(__file__).resolve().parents[1]
 
@@ -83,3 +88,36 @@ def test_a_damaged_checkpoint_is_named(tmp_path):
     )
     assert done.returncode != 0
     assert "CheckpointError" in done.stderr and str(damaged) in done.stderr
+
+
+LEAKY_CAUSAL_MASK = """
+import numpy as np
+from tinytorch.attention import functional
+
+right = functional._additive_mask
+
+def sees_one_ahead(attn_mask, is_causal, scores_shape, dtype):
+    if is_causal:  # a realistic off-by-one: query i may see key i + 1
+        leaky = np.tri(*scores_shape[-2:], k=1, dtype=bool)
+        return right(leaky, False, scores_shape, dtype)
+    return right(attn_mask, is_causal, scores_shape, dtype)
+
+functional._additive_mask = sees_one_ahead
+"""
+
+
+def test_a_causal_mask_that_sees_one_ahead_stops_the_milestone_before_training(
+    shakespeare, tmp_path
+):
+    run = run_with_planted_bug(MILESTONE / "vaswani_shakespeare.py", tmp_path,
+                               LEAKY_CAUSAL_MASK, "--quick")
+    assert run.returncode == 1, run.output
+    assert "PREFLIGHT FAILED: the untrained model is not causal" in run.output
+    assert run.report["status"] == "preflight failed"
+    assert "causal mask" in run.report["diagnosis"]
+
+
+def test_the_trained_model_is_causal_and_its_loss_is_not_implausibly_low(shakespeare):
+    assert shakespeare.metrics["causal_leak"] <= 1e-4
+    assert shakespeare.metrics["val_loss"] >= 0.8
+    assert "preflight: causal" in shakespeare.output
