@@ -230,9 +230,18 @@ def draw_crisis(ms: Milestone, solved: nn.Module, linear: dict[str, nn.Module]) 
     loss.ylim(0)
 
 
+def preflight(ms: Milestone) -> None:
+    """Before training: the network's gradients on the four points agree with finite differences."""
+    manual_seed(ms.args.seed)  # every part below seeds itself again
+    model, (x, y) = mlp(), xor_points()
+    inputs, targets = Tensor(x, dtype=np.float64), Tensor(y, dtype=np.float64)
+    ms.preflight(lambda: nn.BCELoss()(model(inputs), targets), model=model)
+
+
 def main() -> int:
     ms = Milestone.from_script(__file__, description=__doc__.splitlines()[0])
     steps = ms.epochs(full=3000, quick=1000)
+    preflight(ms)
     solved = part_xor(ms, steps)
     part_cloud(ms, steps)
     linear = part_linear_stack(ms, steps)

@@ -15,6 +15,7 @@ from common.testing import (
     assert_failed_its_bars,
     assert_figures_written,
     run_milestone_script,
+    run_with_planted_bug,
 )
 
 MILESTONE = Path(__file__).resolve().parents[1]
@@ -104,3 +105,26 @@ def test_the_graph_is_drawn_and_checked(quick_run):
     for name in ("0.weight", "0.bias", "2.weight", "2.bias"):
         assert f">{name}<" in svg
     assert quick_run.report["graph_check"] == []
+
+
+BIAS_GRADIENT_AVERAGED = """
+from tinytorch.nn import functional
+
+right = functional.LinearFunction.backward
+
+def averaged_bias(ctx, grad_y):  # a realistic slip: mean over the batch instead of the sum
+    grad_x, grad_w, grad_b = right(ctx, grad_y)
+    rows = grad_y.reshape(-1, grad_y.shape[-1]).shape[0]
+    return grad_x, grad_w, None if grad_b is None else grad_b / rows
+
+functional.LinearFunction.backward = staticmethod(averaged_bias)
+"""
+
+
+def test_a_bias_gradient_averaged_over_the_batch_stops_the_milestone_naming_tt_nn(tmp_path):
+    run = run_with_planted_bug(SCRIPT, tmp_path, BIAS_GRADIENT_AVERAGED, "--quick")
+    assert run.returncode == 1, run.output
+    assert "PREFLIGHT FAILED" in run.output
+    diagnosis = run.report["diagnosis"]
+    assert "0.bias" in diagnosis and "2.bias" in diagnosis and "weight" not in diagnosis
+    assert "a Function (backward) of tt-nn" in diagnosis
