@@ -100,6 +100,10 @@ def fit(model: nn.Module, make_optimizer, train, test, epochs: int, batch_size: 
     loader = DataLoader(dataset or TensorDataset(*train), batch_size=batch_size, shuffle=True,
                         seed=seed)
     optimizer, loss_fn = make_optimizer(model.parameters()), nn.CrossEntropyLoss()
+    if ms:  # before training: the model's gradients on four images, against finite differences
+        tiny_x = Tensor(np.asarray(getattr(train[0], "data", train[0])[:4]), dtype=np.float64)
+        tiny_y = Tensor(np.asarray(getattr(train[1], "data", train[1])[:4]))
+        ms.preflight(lambda: loss_fn(model(tiny_x), tiny_y), model=model)
     scheduler = make_scheduler(optimizer) if make_scheduler else None
     result = TrainResult(parameters=model.num_parameters())
     display = ms.progress(desc=name, total=epochs * len(loader)) if ms else None

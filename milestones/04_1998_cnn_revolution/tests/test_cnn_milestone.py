@@ -12,7 +12,7 @@ import pytest
 MILESTONE = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(MILESTONE.parent))
 sys.path.insert(0, str(MILESTONE))
-from common.testing import run_milestone_script  # noqa: E402
+from common.testing import run_milestone_script, run_with_planted_bug  # noqa: E402
 
 DIGITS = MILESTONE / "cnn_digits.py"
 CIFAR = MILESTONE / "lecun_cifar10.py"
@@ -227,3 +227,27 @@ def test_a_network_that_cannot_learn_fails_the_quick_bars(tmp_path):
     assert {"test_accuracy", "train_loss_vs_chance"} <= failed_bars(result)
     assert result.metrics["test_accuracy"] < 0.3
     assert result.metrics["train_loss_vs_chance"] > 0.9
+
+
+CONV_WEIGHT_GRADIENT_AVERAGED = """
+from tinytorch.spatial.functional import conv
+
+right = conv.Conv2dFunction.backward
+
+def averaged_weight(ctx, grad_out):  # the batch averaged instead of summed
+    grad_x, grad_weight, grad_bias = right(ctx, grad_out)
+    if grad_weight is not None:
+        grad_weight = grad_weight / grad_out.shape[0]
+    return grad_x, grad_weight, grad_bias
+
+conv.Conv2dFunction.backward = staticmethod(averaged_weight)
+"""
+
+
+def test_a_conv_weight_gradient_averaged_over_the_batch_stops_the_milestone(tmp_path):
+    pytest.importorskip("sklearn")
+    run = run_with_planted_bug(DIGITS, tmp_path, CONV_WEIGHT_GRADIENT_AVERAGED, "--quick")
+    assert run.returncode == 1, run.output
+    assert "PREFLIGHT FAILED" in run.output
+    diagnosis = run.report["diagnosis"]
+    assert "0.weight" in diagnosis and "a Function (backward) of tt-spatial" in diagnosis
