@@ -221,7 +221,8 @@ def main() -> int:
         return 0
 
     config = dict(QUICK if args.quick else FULL, seed=args.seed)
-    config["steps"] = args.steps or args.epochs or config["steps"]
+    asked = args.steps or (ms.epochs(full=0, quick=0) if args.epochs is not None else None)
+    config["steps"] = asked or config["steps"]  # --epochs counts steps here; 0 is refused
     if args.time_budget is not None:
         config["time_budget"] = args.time_budget
     elif args.steps or args.epochs:  # a longer run asked for by steps runs them all

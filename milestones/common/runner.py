@@ -55,15 +55,25 @@ def default_results_dir(milestone_folder: Path) -> Path:
     return milestone_folder.resolve().parents[1] / "results" / "milestones"
 
 
-def positive_int(text: str) -> int:
-    """An argparse type: a whole number >= 1 (``--epochs 0`` is refused, not crashed on)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
-    return value
+def whole_number(minimum: int):
+    """An argparse type: a whole number >= ``minimum`` (a clear usage error otherwise)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected a whole number >= {minimum}, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected a whole number >= {minimum}, got {value}")
+        return value
+
+    parse.__name__ = f"whole number >= {minimum}"
+    return parse
+
+
+positive_int = whole_number(1)
+non_negative_int = whole_number(0)
 
 
 def positive_float(text: str) -> float:
@@ -83,8 +93,8 @@ def build_parser(description: str) -> argparse.ArgumentParser:
     parser.add_argument("--quick", action="store_true",
                         help="small budget and the quick bars (what CI runs)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    parser.add_argument("--epochs", type=positive_int, default=None,
-                        help="override the number of epochs/steps")
+    parser.add_argument("--epochs", type=non_negative_int, default=None,
+                        help="override the number of epochs/steps (0: measure the untrained model)")
     parser.add_argument("--data-dir", type=Path, default=os.environ.get(DATA_ENV),
                         help=f"where datasets users bring live (default ${DATA_ENV})")
     parser.add_argument("--results-dir", type=Path, default=None,
@@ -214,9 +224,18 @@ class Milestone:
         """``quick`` in ``--quick`` mode, else ``full`` (epochs, sample counts, ...)."""
         return quick if self.args.quick else full
 
-    def epochs(self, full: int, quick: int) -> int:
-        """The number of epochs: ``--epochs`` if given, else :meth:`budget`."""
-        return self.args.epochs if self.args.epochs is not None else self.budget(full, quick)
+    def epochs(self, full: int, quick: int, minimum: int = 1) -> int:
+        """The number of epochs: ``--epochs`` if given, else :meth:`budget`.
+
+        A script that can measure an untrained model passes ``minimum=0``; for the
+        others ``--epochs 0`` is a usage error (exit 2) that says so.
+        """
+        if self.args.epochs is None:
+            return self.budget(full, quick)
+        if self.args.epochs < minimum:
+            self.parser.error(f"argument --epochs: {self.script.file} needs at least {minimum} "
+                              f"epoch(s) or step(s), got {self.args.epochs}")
+        return self.args.epochs
 
     @property
     def results_dir(self) -> Path:

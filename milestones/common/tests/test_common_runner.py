@@ -103,14 +103,20 @@ def test_provenance_table_flags_missing_packages():
     assert "tt-tensor      0.1.0" in table and "tt-nn" in table and "NOT INSTALLED" in table
 
 
-@pytest.mark.parametrize("epochs", ["0", "-1", "two"])
-def test_epochs_below_one_or_not_a_number_are_refused_with_a_usage_error(epochs, capsys):
+@pytest.mark.parametrize("epochs", ["-1", "two", "1.5"])
+def test_negative_or_not_whole_epochs_are_refused_with_a_usage_error(epochs, capsys):
     from common.runner import build_parser
 
     with pytest.raises(SystemExit) as exit_info:
         build_parser("test").parse_args(["--epochs", epochs])
     assert exit_info.value.code == 2
-    assert "expected a whole number >= 1" in capsys.readouterr().err
+    assert "expected a whole number >= 0" in capsys.readouterr().err
+
+
+def test_zero_epochs_is_accepted_to_measure_the_untrained_model():
+    from common.runner import build_parser
+
+    assert build_parser("test").parse_args(["--epochs", "0"]).epochs == 0
 
 
 @pytest.mark.parametrize("seconds", ["0", "-5", "inf", "nan"])
@@ -121,3 +127,14 @@ def test_positive_float_refuses_what_is_not_a_finite_positive_number(seconds):
 
     with pytest.raises(argparse.ArgumentTypeError):
         positive_float(seconds)
+
+
+def test_epochs_zero_is_a_usage_error_unless_the_script_can_measure_an_untrained_model(
+    milestone_dir, capsys
+):
+    assert _milestone(milestone_dir, "--epochs", "0").epochs(10, 2, minimum=0) == 0
+    with pytest.raises(SystemExit) as exit_info:
+        _milestone(milestone_dir, "--epochs", "0").epochs(10, 2)
+    assert exit_info.value.code == 2
+    assert "needs at least 1 epoch" in capsys.readouterr().err
+    assert _milestone(milestone_dir, "--quick").epochs(10, 2) == 2
