@@ -14,6 +14,7 @@ from common.testing import (
     assert_failed_its_bars,
     assert_figures_written,
     run_milestone_script,
+    run_with_planted_bug,
 )
 
 MILESTONE = Path(__file__).resolve().parents[1]
@@ -82,3 +83,23 @@ def test_a_broken_budget_fails(tmp_path):
     """One epoch and no GPT training cannot reach the bars: the script must fail."""
     result = run_milestone_script(SCRIPT, tmp_path, "--quick", "--epochs", "1")
     assert_failed_its_bars(result)
+
+
+KV_CACHE_WITHOUT_OFFSET = """
+from tinytorch.systems import kv_cache
+
+def append(self, layer, k, v):  # forgets the offset: every step overwrites the first positions
+    stop = self.length + k.shape[2]
+    self.keys[layer][:, :, : k.shape[2]] = k
+    self.values[layer][:, :, : k.shape[2]] = v
+    return self.keys[layer][:, :, :stop], self.values[layer][:, :, :stop]
+
+kv_cache.KVCache.append = append
+"""
+
+
+def test_a_kv_cache_that_overwrites_its_first_positions_fails_the_milestone(tmp_path):
+    run = run_with_planted_bug(SCRIPT, tmp_path, KV_CACHE_WITHOUT_OFFSET, "--quick")
+    assert_failed_its_bars(run)
+    failed = {bar["metric"] for bar in run.bars if not bar["passed"]}
+    assert "kv_cache_tokens_identical" in failed
