@@ -149,7 +149,9 @@ def draw_comparison(ms: Milestone, results: dict[str, dict], mnist_test) -> None
     for dataset, title in (("digits", "8x8 digits"), ("mnist", "MNIST sample, 28x28")):
         panel = loss.panel(title, "epoch", "training loss (nats)")
         for model in ("MLP", "CNN"):
-            panel.line(model, *ms.curve(f"{dataset}_{model.lower()}_loss"))
+            curve = f"{dataset}_{model.lower()}_loss"
+            if curve in ms.curves:  # not with --epochs 0
+                panel.line(model, *ms.curve(curve))
         panel.ylim(0)
     labels = [f"{dataset} {model}" for dataset in results for model in ("MLP", "CNN")]
     trained = [results[dataset][model] for dataset in results for model in ("MLP", "CNN")]

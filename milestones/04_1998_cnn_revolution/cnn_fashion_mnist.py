@@ -89,7 +89,8 @@ def main() -> int:
     loss = ms.figure("loss", "Fashion-MNIST: the CNN's training loss", xlabel="epoch",
                      ylabel="training loss (nats)",
                      caption="Mean cross-entropy over each epoch's minibatches.")
-    loss.line("CNN", *ms.curve("fashion_cnn_loss")).ylim(0)
+    if "fashion_cnn_loss" in ms.curves:  # not with --epochs 0
+        loss.line("CNN", *ms.curve("fashion_cnn_loss")).ylim(0)
     errors = ms.figure("errors", f"Fashion-MNIST: {result.test_accuracy:.1%} of the test "
                        "images right; what the CNN confuses",
                        caption="Rows are the true class, columns the CNN's answer: shirts, "
