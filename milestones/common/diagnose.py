@@ -167,6 +167,7 @@ def check_ops(loss_fn: Callable[[], object], parameters: Mapping[str, object],
     projected on a fixed random tensor to give a scalar, and that scalar's
     directional derivatives are checked for each float input.
     """
+    from tinytorch.autograd import no_grad
     from tinytorch.tensor import DTypeError, Tensor, dispatch
 
     try:
@@ -186,7 +187,8 @@ def check_ops(loss_fn: Callable[[], object], parameters: Mapping[str, object],
         if not leaves:
             continue
         arguments = [leaves.get(f"{op_name} input {i}", t) for i, t in enumerate(inputs)]
-        probe = dispatch.apply(op_name, *arguments, **params)
+        with no_grad():  # only the output's shape is needed here
+            probe = dispatch.apply(op_name, *arguments, **params)
         weights = Tensor(rng.standard_normal(probe.data.shape), dtype=np.float64)
 
         def projected(arguments=arguments, params=params, weights=weights, op_name=op_name):
