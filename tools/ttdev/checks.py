@@ -56,6 +56,27 @@ def docstrings(source: str):
                 yield body[0].value.lineno, body[0].value.value
 
 
+_ARGS_HEADER = re.compile(r"^(\s*)(?:Args|Arguments|Parameters|Keyword Args):\s*$")
+_GROUPED = re.compile(r"^\s*\**\w+(?:\s*,\s*\**\w+)+\s*:")
+
+
+def grouped_parameter_lines(text: str) -> list[int]:
+    """Offsets of ``a, b: ...`` lines in a docstring's Args section (griffe, which renders
+    the API reference, wants one parameter per entry and fails the strict build)."""
+    found, indent = [], None
+    for offset, line in enumerate(text.splitlines()):
+        header = _ARGS_HEADER.match(line)
+        if header:
+            indent = len(header.group(1))
+            continue
+        if indent is not None and line.strip():
+            if len(line) - len(line.lstrip()) <= indent:
+                indent = None
+            elif _GROUPED.match(line):
+                found.append(offset)
+    return found
+
+
 def docstring_markup_problems(packages: Iterable[Package]) -> list[str]:
     """Docstring lines of package sources in a markup the Markdown API pages show raw."""
     problems = []
@@ -67,6 +88,9 @@ def docstring_markup_problems(packages: Iterable[Package]) -> list[str]:
                 problems.append(f"{source}: does not parse ({error})")
                 continue
             for first, text in found:
+                problems += [f"{source}:{first + offset}: several parameters in one Args "
+                             "entry; give each its own line (griffe warns, docs --strict fails)"
+                             for offset in grouped_parameter_lines(text)]
                 for offset, line in enumerate(text.splitlines()):
                     for pattern, what, instead in DOCSTRING_MARKUP:
                         if pattern.search(line):

@@ -132,3 +132,27 @@ def test_rest_math_directives_and_literal_markers_are_rejected_markdown_is_not(t
     assert "write $...$ instead" in problems[0]
     module.write_text(MARKDOWN)
     assert docstring_markup_problems(packages.values()) == []
+
+
+def test_grouped_parameters_in_args_are_reported_other_sections_are_not(tmp_path):
+    write_package(tmp_path, "tt-systems")
+    packages = discover_packages(tmp_path / "packages")
+    module = packages["tt-systems"].path / "src" / "tinytorch" / "systems" / "cache.py"
+    module.parent.mkdir(parents=True, exist_ok=True)
+    module.write_text('''"""Caches."""
+
+
+def cache(num_layers, batch, *args, **kwargs):
+    """A cache.
+
+    Args:
+        num_layers, batch: the model's shape.
+        *args, **kwargs: ignored.
+
+    Attributes:
+        keys, values: per layer.
+    """
+''')
+    problems = docstring_markup_problems(packages.values())
+    assert [int(p.split(":")[1]) for p in problems] == [8, 9], problems
+    assert "several parameters in one Args entry" in problems[0]

@@ -224,8 +224,10 @@ class MultiheadAttention(Module):
         num_heads: H; each head has E / H dims.
         dropout: dropout probability on the attention weights (training mode only).
         bias: learn ``in_proj_bias`` and ``out_proj.bias``.
-        add_bias_kv, add_zero_attn: only False is supported.
-        kdim, vdim: the key and value widths; only None or ``embed_dim`` is supported.
+        add_bias_kv: only False is supported.
+        add_zero_attn: only False is supported.
+        kdim: the key width; only None or ``embed_dim`` is supported.
+        vdim: the value width; only None or ``embed_dim`` is supported.
         batch_first: inputs and output are ``(N, L, E)`` instead of ``(L, N, E)``.
         device: only None or ``"cpu"``.
         dtype: the parameters' dtype (default float32).

@@ -87,7 +87,9 @@ def gradcheck(
         inputs: the arguments of ``fn``; float64 Tensors with
             ``requires_grad=True`` are checked, anything else is passed through.
         eps: the finite-difference step.
-        atol, rtol: an element passes when |analytic - numeric| <= atol + rtol |numeric|.
+        atol: the absolute tolerance: an element passes when
+            |analytic - numeric| <= atol + rtol |numeric|.
+        rtol: the relative tolerance, in the same test.
         seed: seeds the random output direction v.
         raise_exception: raise ``GradcheckError`` on a mismatch (else return False).
 
