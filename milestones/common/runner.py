@@ -27,6 +27,7 @@ import datetime as dt
 import json
 import os
 import platform
+import shutil
 import sys
 import textwrap
 import time
@@ -410,6 +411,8 @@ class Milestone:
         atomic_write_text(json_path, json.dumps(report, indent=2, default=_jsonable) + "\n")
         print(f"results: {json_path}")
         atomic_write_text(out / f"{self.script.stem}.log", self._transcript.stop())
+        if not report["quick"]:
+            keep_full_run(out, self.script.stem, report)
         return 0 if report["passed"] else 1
 
 
@@ -427,6 +430,26 @@ class Milestone:
         entries = [figures.save(fig, out, self.script.stem) for fig in self.figures.values()]
         print("figures: " + ", ".join(str(out / entry["file"]) for entry in entries))
         return entries + graph
+
+
+FULL_RUNS = "full"   # <results>/<milestone>/full/: the kept full run of each script
+
+
+def keep_full_run(out: Path, stem: str, report: dict) -> None:
+    """Copy a full run (its JSON and figures) into ``out/full/``, where a quick run never
+    overwrites it (the docs show both); a failed run does not replace a passed one."""
+    folder = out / FULL_RUNS
+    kept = folder / f"{stem}.json"
+    if not report["passed"] and kept.is_file():
+        try:
+            if json.loads(kept.read_text()).get("passed"):
+                return
+        except ValueError:
+            pass
+    folder.mkdir(exist_ok=True)
+    for entry in report["figures"]:
+        shutil.copyfile(out / entry["file"], folder / entry["file"])
+    atomic_write_text(kept, json.dumps(report, indent=2, default=_jsonable) + "\n")
 
 
 def format_report(report: dict) -> str:

@@ -53,6 +53,31 @@ def test_full_mode_uses_the_full_bar(milestone_dir, tmp_path):
     assert ms.finish() == 1
 
 
+def _finished_run(milestone_dir, out, accuracy, *flags):
+    ms = _milestone(milestone_dir, *flags, "--results-dir", str(out))
+    ms.record("test_accuracy", accuracy)
+    ms.record("final_loss", 0.3)
+    return ms.finish()
+
+
+def test_a_full_run_is_kept_beside_the_latest_and_no_quick_or_failed_run_replaces_it(
+        milestone_dir, tmp_path):
+    folder = tmp_path / "01_1957_perceptron"
+    kept = folder / "full" / "train.json"
+    assert _finished_run(milestone_dir, tmp_path, 0.90, "--quick") == 0
+    assert not kept.exists(), "a quick run is not a full run"
+    assert _finished_run(milestone_dir, tmp_path, 0.97) == 0
+    assert json.loads(kept.read_text())["metrics"]["test_accuracy"] == 0.97
+    assert _finished_run(milestone_dir, tmp_path, 0.85, "--quick") == 0
+    assert _finished_run(milestone_dir, tmp_path, 0.90) == 1          # full, below its bar
+    latest = json.loads((folder / "train.json").read_text())
+    assert latest["metrics"]["test_accuracy"] == 0.90 and not latest["quick"]
+    assert json.loads(kept.read_text())["metrics"]["test_accuracy"] == 0.97, (
+        "a failed full run replaced the passed one")
+    assert _finished_run(milestone_dir, tmp_path, 0.98) == 0
+    assert json.loads(kept.read_text())["metrics"]["test_accuracy"] == 0.98
+
+
 def test_metric_never_recorded_fails(milestone_dir, tmp_path, capsys):
     ms = _milestone(milestone_dir, "--quick", "--results-dir", str(tmp_path))
     ms.record("test_accuracy", 0.99)
