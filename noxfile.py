@@ -238,6 +238,12 @@ def docs(session: nox.Session) -> None:
     docs_site.build_and_check(session, ROOT)
 
 
+@nox.session
+def serve(session: nox.Session) -> None:
+    """Build the site into site/ and serve it on http://127.0.0.1:8000/ (`-- PORT` for another)."""
+    docs_site.build_and_serve(session, ROOT)
+
+
 # -- distribution and measurement ----------------------------------------------
 
 

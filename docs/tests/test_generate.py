@@ -7,6 +7,7 @@ and the renderers (tools/ttdev/docs_render.py) on their own.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -88,17 +89,47 @@ def test_packages_come_dependencies_first_with_their_facts(tree):
     edges = docs_model.direct_edges(packages)
     assert ("tt-nn", "tt-optim") in edges and ("tt-tensor", "tt-nn") not in edges
     assert docs_model.public_modules(nn) == ["tinytorch.nn.layers"]
-    assert docs_model.defined_in_init(packages[1]) == ["gradcheck"]
+    assert docs_model.api_layout(packages[1]) == [
+        ("tinytorch.autograd", ["gradcheck"]),
+        ("tinytorch.autograd.layers", ["Thing"]),
+    ]
 
 
 def test_api_and_changelog_pages(tree):
     packages = {p.name: p for p in docs_model.read_packages(tree)}
-    api = docs_render.api_page(packages["tt-autograd"])
-    assert "::: tinytorch.autograd\n" in api and "members: ['gradcheck']" in api
-    assert "::: tinytorch.autograd.layers" in api and "_private" not in api
+    (uri, _, api), (sub_uri, title, layers) = docs_render.api_pages(packages["tt-autograd"])
+    assert uri == "packages/tt-autograd/api.md" and "members: ['gradcheck']" in api
+    assert "::: tinytorch.autograd\n" in api
+    assert "[`tinytorch.autograd.layers`](api-layers.md)" in api
+    assert sub_uri == "packages/tt-autograd/api-layers.md" and title == "tinytorch.autograd.layers"
+    assert "::: tinytorch.autograd.layers" in layers and "members: ['Thing']" in layers
+    assert "_private" not in api + layers
     changelog = docs_render.changelog_page(packages["tt-nn"])
     assert changelog.startswith("# tt-nn changelog")
     assert "## 0.1.2" in changelog and "Fixed a bug." in changelog  # repo-relative link dropped
+
+
+def test_a_re_exported_object_is_documented_once_at_its_public_path(tmp_path):
+    write_package(
+        tmp_path,
+        "tt-nn",
+        [],
+        '"""tt-nn."""\nfrom . import layers\nfrom .layers import Thing\n'
+        'from tinytorch.tensor import Tensor\n__all__ = ["Thing", "layers"]\n',
+    )
+    sub = tmp_path / "packages" / "tt-nn" / "src" / "tinytorch" / "nn" / "data"
+    sub.mkdir()
+    (sub / "__init__.py").write_text('"""Data."""\nfrom .loader import Loader, helper\n')
+    (sub / "loader.py").write_text("class Loader:\n    pass\n\ndef helper():\n    pass\n")
+    [nn] = docs_model.read_packages(tmp_path)
+    assert docs_model.api_layout(nn) == [
+        ("tinytorch.nn", ["Thing"]),                 # public path, not tinytorch.nn.layers.Thing
+        ("tinytorch.nn.data", ["Loader", "helper"]),  # a subpackage re-exports without __all__
+        ("tinytorch.nn.data.loader", []),
+        ("tinytorch.nn.layers", []),
+    ]
+    pages = "".join(text for _, _, text in docs_render.api_pages(nn))
+    assert pages.count("'Loader'") == 1 and pages.count("'Thing'") == 1
 
 
 def test_timeline_has_a_card_per_milestone_and_says_not_run_yet(tree):
@@ -197,3 +228,100 @@ def test_milestones_are_read_by_the_runners_parser(tree):
     toml.write_text(toml.read_text().replace('slug = "one"\n', ""))
     with pytest.raises(ValueError, match="missing required key"):
         docs_model.read_milestones(tree)
+
+
+def test_search_puts_public_classes_first_and_internals_last():
+    names = ["tinytorch.nn", "tinytorch.systems"]
+    boost = docs_model.search_boost
+    assert boost("packages/tt-nn/api.html#tinytorch.nn.Linear", names) == (
+        docs_model.PUBLIC_CLASS_BOOST)
+    assert boost("packages/tt-nn/api.html#tinytorch.nn.Linear.forward", names) == 1.0
+    assert boost("packages/tt-systems/api.html#tinytorch.systems.profile", names) == (
+        docs_model.PUBLIC_NAME_BOOST)
+    assert boost("packages/tt-systems/api.html#tinytorch.systems.flops.linear_flops", names) == (
+        docs_model.INTERNAL_BOOST)
+    assert boost("packages/tt-nn/api-functional.html#tinytorch.nn.functional.linear", names) == (
+        docs_model.INTERNAL_BOOST)
+    assert boost("packages/tt-nn.html#linear-layers", names) == 1.0   # a guide's section
+    assert docs_model.PUBLIC_CLASS_BOOST > docs_model.PUBLIC_NAME_BOOST > 1.0 > (
+        docs_model.INTERNAL_BOOST)
+
+
+def _write_run(folder: Path, quick: bool, accuracy: float, started: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "train.json").write_text(json.dumps({
+        "script": "train.py", "quick": quick, "passed": True, "started_at": started,
+        "metrics": {"accuracy": accuracy},
+        "bars": [{"metric": "accuracy", "value": accuracy, "bar": ">= 0.5", "passed": True}],
+    }))
+
+
+def test_the_kept_full_run_is_shown_beside_a_later_quick_run(tree):
+    folder = tree / "results" / "milestones" / "01_1951_one"
+    _write_run(folder, quick=True, accuracy=0.8, started="2026-12-04T05:00:00")
+    _write_run(folder / "full", quick=False, accuracy=0.97, started="2026-12-04T04:00:00")
+    milestone = docs_model.read_milestones(tree)[0]
+    latest, full = docs_model.milestone_results(tree, milestone)
+    assert (latest.kind, latest.quick, full.kind, full.quick) == ("latest", True, "full", False)
+    html = docs_render.result_html([latest, full], str)
+    assert "best full run" in html and "quick run (--quick)" in html and "full run" in html
+    _write_run(folder, quick=False, accuracy=0.97, started="2026-12-04T04:00:00")
+    assert len(docs_model.milestone_results(tree, milestone)) == 1, "the same run twice"
+
+
+def test_a_fresh_tree_shows_the_shipped_reference_run_marked_as_such(tree):
+    reference = tree / "docs" / "reference-results"
+    _write_run(reference / "milestones" / "01_1951_one", quick=False, accuracy=0.97,
+               started="2026-12-04T04:00:00")
+    (reference / "reference.json").write_text(json.dumps({"date": "2026-12-04",
+                                                          "commit": "1a2b3c4"}))
+    milestone = docs_model.read_milestones(tree)[0]
+    [run] = docs_model.milestone_results(tree, milestone)
+    assert run.kind == "reference" and run.label == "reference run, 2026-12-04, commit 1a2b3c4"
+    assert "reference run, 2026-12-04, commit 1a2b3c4" in docs_render.result_html([run], str)
+    _write_run(tree / "results" / "milestones" / "01_1951_one", quick=True, accuracy=0.8,
+               started="2026-12-04T05:00:00")
+    [own] = docs_model.milestone_results(tree, milestone)
+    assert own.kind == "latest", "the user's own run replaces the reference"
+
+
+def test_values_and_metric_names_read_as_words_and_numbers():
+    assert docs_render._fmt(517500.0) == "517,500"
+    assert docs_render._fmt(0.97312) == "0.9731"
+    assert docs_render._fmt(3.2e-06) == "3.20e-06"
+    assert docs_render.metric_label("xor_seeds_solved") == "xor seeds solved"
+    bar = docs_model.Bar("separable_loss_drop", 0.2, ">=", 0.5, False, "how far the loss fell")
+    html = docs_render.bar_html(bar)
+    assert "separable loss drop" in html and "tt-bar-fail" in html and "≥ 0.5" in html
+
+
+def test_bench_bars_keep_one_colour_per_implementation_and_mark_targets():
+    rows = [
+        {"name": "mlp", "implementation": "tinytorch", "median_ms": 2.0, "ratio": 0.9,
+         "baseline": "torch"},
+        {"name": "mlp", "implementation": "pytorch", "median_ms": 2.2, "ratio": 1.0},
+        {"name": "gpt", "implementation": "pytorch", "median_ms": 5.0, "ratio": 1.0},
+        {"name": "gpt", "implementation": "tinytorch", "median_ms": 7.0, "ratio": 1.4,
+         "baseline": "pytorch"},
+    ]
+    notes = {"mlp": "target: at most 1.1x PyTorch at one thread",
+             "gpt": "target: <= 1.15x PyTorch, 1 thread"}
+    assert [docs_render.target_verdict(r, notes) for r in rows] == ["met", "", "", "missed"]
+    svg = docs_render._bench_svg(rows, notes)
+    colours = dict(re.findall(r'<text[^>]*class="tt-bench-label">([^<]+)</text><rect[^>]*'
+                              r'class="tt-bench-bar (tt-bench-impl-\d)"', svg))
+    assert colours == {"tinytorch": "tt-bench-impl-0", "pytorch": "tt-bench-impl-1"}
+    assert svg.count("tt-bench-impl-0") == 2, "tinytorch keeps its colour in both groups"
+    assert "✓ target met" in svg and "✗ target missed" in svg
+    numpy_only = {**rows[0], "baseline": "numpy"}
+    assert docs_render.target_verdict(numpy_only, notes) == "", "a PyTorch target, no PyTorch"
+
+
+def test_the_map_shows_every_line_of_a_long_milestone_title(tree):
+    toml = tree / "milestones" / "01_1951_one" / "milestone.toml"
+    toml.write_text(toml.read_text().replace(
+        'title = "Milestone 1"', 'title = "Backpropagation revives the multilayer perceptron"'))
+    svg = docs_render.package_map_svg(docs_model.read_packages(tree),
+                                      docs_model.read_milestones(tree), link)
+    words = " ".join(re.findall(r'class="tt-map-ms-title">([^<]+)<', svg))
+    assert "Backpropagation revives the multilayer perceptron" in words

@@ -5,7 +5,11 @@ Run by `nox -s docs` after `mkdocs build --strict`. It serves `site/` (or
 
 - the history timeline shows one card per `milestones/*/milestone.toml`, and
   saves a screenshot of it to `results/docs/timeline.png`;
-- the built-in search finds an API name (`Conv2d` once tt-spatial exists);
+- the built-in search finds an API name (`Conv2d` once tt-spatial exists), and ranks
+  the public class itself (`tinytorch.nn.Linear`) first among the sections it finds;
+- an API page with formulas shows them rendered by KaTeX (no raw `:math:` or `$`);
+- the home page and the timeline fit a 390 px wide phone screen (no horizontal scroll);
+- the site works from the disk: links point to `.html` files, not folders;
 - every page in the navigation loads with no console error and no request
   leaving 127.0.0.1;
 - no page refers to a script, style sheet, font or image on the network.
@@ -138,11 +142,14 @@ class Watched:
             lambda msg: msg.type == "error" and self.errors.append(f"console: {msg.text}"),
         )
         self.page.on("pageerror", lambda exc: self.errors.append(f"page error: {exc}"))
-        self.page.on(
-            "requestfailed",
-            lambda req: self.errors.append(f"request failed: {req.url} {req.failure}"),
-        )
+        self.page.on("requestfailed", self._request_failed)
         self.page.route("**/*", self._route)
+
+    def _request_failed(self, request):
+        # ERR_ABORTED: the browser dropped a request of the page it was leaving (the search
+        # worker, when the next page is opened at once), which is no fault of the site.
+        if "ERR_ABORTED" not in (request.failure or ""):
+            self.errors.append(f"request failed: {request.url} {request.failure}")
 
     def _route(self, route):
         host = urlparse(route.request.url).hostname
@@ -165,7 +172,7 @@ def watched(browser):
 
 
 def test_timeline_has_one_card_per_milestone(watched, base_url):
-    page = watched.goto(urljoin(base_url, "history/"))
+    page = watched.goto(urljoin(base_url, "history.html"))
     cards = page.locator(".tt-timeline .tt-card")
     expected = milestone_count()
     assert cards.count() == expected, f"{cards.count()} cards for {expected} milestone.toml files"
@@ -180,15 +187,96 @@ def test_timeline_has_one_card_per_milestone(watched, base_url):
     assert not watched.external, watched.external
 
 
-def test_search_finds_an_api_name(watched, base_url):
-    term = search_term()
-    page = watched.goto(base_url)
+def search(page, term: str) -> list[str]:
+    """Type ``term`` into the site's search box; the result links, best first."""
     page.locator("label.md-search__icon, .md-search__input").first.click()
     box = page.locator("input.md-search__input")
     box.press_sequentially(term, delay=40)  # Material searches on key events, like a person typing
     result = page.locator(".md-search-result__item", has_text=term).first
     result.wait_for(state="visible", timeout=15_000)
+    page.wait_for_timeout(300)   # the list settles after the last key
+    return page.eval_on_selector_all(".md-search-result__item a[href]",
+                                     "links => links.map(a => a.href)")
+
+
+def test_search_finds_an_api_name(watched, base_url):
+    term = search_term()
+    links = search(watched.goto(base_url), term)
+    assert links, f"no search result for {term}"
     assert not watched.errors, watched.errors
+
+
+@pytest.mark.parametrize("term, public_path", [
+    ("Linear", "tinytorch.nn.Linear"),
+    ("Conv2d", "tinytorch.spatial.Conv2d"),
+])
+def test_search_ranks_the_public_class_first(watched, base_url, term, public_path):
+    package = "tt-" + public_path.split(".")[1]
+    if not (ROOT / "packages" / package / "pyproject.toml").is_file():
+        pytest.skip(f"{package} is not in the tree")
+    links = search(watched.goto(base_url), term)
+    sections = [link for link in links if "#" in link]   # the first link is the page itself
+    assert sections and sections[0].endswith("#" + public_path), (
+        f"searching {term!r}: expected {public_path} first, got {sections[:5]}")
+    assert not any("mkdocstrings-source" in link for link in links)
+
+
+def test_api_math_is_rendered_by_katex(watched, base_url):
+    if not (ROOT / "packages" / "tt-optim" / "pyproject.toml").is_file():
+        pytest.skip("tt-optim is not in the tree")
+    page = watched.goto(urljoin(base_url, "packages/tt-optim/api.html"))
+    page.locator(".katex").first.wait_for(state="attached", timeout=10_000)
+    sgd = page.locator('[id="tinytorch.optim.SGD"]').locator("xpath=..")
+    assert sgd.locator(".katex-display").count() >= 1, "SGD's update rule is not a rendered formula"
+    text = page.locator("article").inner_text()
+    for raw in (":math:", ".. math::", "$$", "Examples::", "only::"):
+        assert raw not in text, f"{raw!r} shown raw on the tt-optim API page"
+    assert page.locator(".katex-error").count() == 0, "KaTeX could not parse a formula"
+    assert not watched.errors, watched.errors
+
+
+# Elements reaching past the screen's right edge, other than inside a box that scrolls
+# on its own (a wide table, the package map, a code block).
+SPILLING = """() => {
+  const scrolls = e => { for (let a = e.parentElement; a; a = a.parentElement) {
+      const o = getComputedStyle(a).overflowX;
+      if ((o === 'auto' || o === 'scroll' || o === 'hidden') && a.clientWidth <= innerWidth)
+        return true; }
+    return false; };
+  return [...document.querySelectorAll('article *')]
+    .filter(e => e.getBoundingClientRect().right > innerWidth + 1 && !scrolls(e))
+    .slice(0, 5).map(e => e.tagName + '.' + (e.getAttribute('class') || ''));
+}"""
+
+
+@pytest.mark.parametrize("path", ["index.html", "history.html"])
+def test_a_phone_screen_shows_the_page_without_horizontal_scrolling(browser, base_url, path):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1)
+    try:
+        page = context.new_page()
+        page.goto(urljoin(base_url, path), wait_until="networkidle")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        wide = page.evaluate(SPILLING)
+        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOT.with_name(f"phone-{Path(path).stem}.png")),
+                        full_page=True)
+        assert width <= 390, f"{path} is {width} px wide on a 390 px screen: {wide}"
+        assert not wide, f"{path}: elements reach past a 390 px screen: {wide}"
+    finally:
+        context.close()
+
+
+def test_the_site_browses_from_the_disk_without_a_server():
+    if not (SITE / "index.html").is_file():
+        pytest.skip(f"no built site at {SITE}")
+    html = (SITE / "index.html").read_text()
+    links = re.findall(r'<a[^>]+href="([^"#:]+)"', html)
+    local = [link for link in links if not link.startswith(("http", "//", "mailto"))]
+    assert local, "the home page links to no other page"
+    folders = [link for link in local if link.endswith("/") or link in (".", "..")]
+    assert not folders, f"links to folders (a folder listing from the disk): {folders[:5]}"
+    for link in local:
+        assert (SITE / link.split("?")[0]).exists(), f"index.html links to {link}, not built"
 
 
 def test_every_page_in_the_navigation_loads_cleanly(watched, base_url):

@@ -6,10 +6,13 @@
   guides of packages that are not in the tree yet.
 - on_page_markdown: fills the markers `<!-- tt:package-map -->`,
   `<!-- tt:package-map-words -->` and `<!-- tt:package-facts -->`.
+- on_page_content: keeps the API pages' source listings out of the search index.
+- on_post_build: ranks the public API first in the search index (docs_model.search_boost).
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -56,6 +59,14 @@ def _linker(page_src_uri: str, use_directory_urls: bool):
     return link
 
 
+def _api_nav(pkg):
+    """One nav entry for a one-page API reference, else a list of its pages."""
+    pages = docs_render.api_pages(pkg)
+    if len(pages) == 1:
+        return pages[0][0]
+    return [{title: uri} for uri, title, _ in pages]
+
+
 def on_config(config):
     root = _root(config)
     packages = docs_model.read_packages(root)
@@ -69,7 +80,7 @@ def on_config(config):
                 {
                     p.name: [
                         {"Guide": f"packages/{p.name}.md"},
-                        {"API reference": f"packages/{p.name}/api.md"},
+                        {"API reference": _api_nav(p)},
                         {"Changelog": f"packages/{p.name}/changelog.md"},
                     ]
                 }
@@ -105,7 +116,8 @@ def on_files(files: Files, config):
     for pkg in packages:
         if files.get_file_from_path(f"packages/{pkg.name}.md") is None:
             _generated(files, config, f"packages/{pkg.name}.md", docs_render.stub_guide(pkg))
-        _generated(files, config, f"packages/{pkg.name}/api.md", docs_render.api_page(pkg))
+        for uri, _, markdown in docs_render.api_pages(pkg):
+            _generated(files, config, uri, markdown)
         _generated(
             files, config, f"packages/{pkg.name}/changelog.md", docs_render.changelog_page(pkg)
         )
@@ -120,7 +132,7 @@ def on_files(files: Files, config):
     for dirname, script_results in results.items():
         for r in script_results:
             for plot in r.plots:
-                uri = f"assets/results/{dirname}/{plot.name}"
+                uri = f"assets/results/{dirname}/{r.kind}/{plot.name}"
                 plot_uris[plot] = uri
                 files.append(File.generated(config, uri, abs_src_path=str(plot)))
     link = _linker("history.md", udu)
@@ -169,3 +181,26 @@ def on_page_markdown(markdown: str, page, config, files):
                     else f"{facts}\n{markdown}"
                 )
     return markdown
+
+
+SOURCE_BLOCK = '<details class="mkdocstrings-source">'
+
+
+def on_page_content(html: str, page, config, files):
+    """Search finds what the API does, not every line of its source: the collapsed
+    "Source code" blocks of mkdocstrings are marked for Material's search to skip."""
+    return html.replace(SOURCE_BLOCK, SOURCE_BLOCK[:-1] + " data-search-exclude>")
+
+
+def on_post_build(config):
+    """Weigh each search entry by what it documents: the public API above internals."""
+    index_path = Path(config.site_dir) / "search" / "search_index.json"
+    if not index_path.is_file():
+        return
+    index = json.loads(index_path.read_text())
+    import_names = [p.import_name for p in _state["packages"]]
+    for entry in index.get("docs", []):
+        boost = docs_model.search_boost(entry.get("location", ""), import_names)
+        if boost != 1:
+            entry["boost"] = boost
+    index_path.write_text(json.dumps(index, separators=(",", ":")))

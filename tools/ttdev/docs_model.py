@@ -191,17 +191,125 @@ def public_modules(pkg: Package) -> list[str]:
     return modules
 
 
-def defined_in_init(pkg: Package) -> list[str]:
-    """Public functions and classes defined (not imported) in the package's __init__.py."""
+@dataclass
+class ModuleNames:
+    """What one module of a package defines, imports from the package and exports."""
+
+    name: str                                   # tinytorch.optim.data
+    is_package: bool                            # an __init__.py
+    defined: list[str] = field(default_factory=list)
+    imported: dict[str, tuple[str, str]] = field(default_factory=dict)  # local -> (module, name)
+    all: list[str] | None = None                # a literal __all__, when there is one
+
+    @property
+    def exported(self) -> list[str]:
+        """``__all__``; without it, what it defines and, for a package, what it imports."""
+        if self.all is not None:
+            return self.all
+        return self.defined + (list(self.imported) if self.is_package else [])
+
+
+def _module_file(pkg: Package, module: str) -> Path:
+    parts = module.split(".")[2:]
+    folder = pkg.src_dir.joinpath(*parts)
+    return folder / "__init__.py" if (folder / "__init__.py").is_file() else folder.with_suffix(
+        ".py")
+
+
+def _absolute(module: str, is_package: bool, node: ast.ImportFrom) -> str:
+    if not node.level:
+        return node.module or ""
+    base = module.split(".")
+    base = base[: len(base) - node.level + (1 if is_package else 0)]
+    return ".".join(base + ([node.module] if node.module else []))
+
+
+def read_module_names(pkg: Package, module: str) -> ModuleNames:
+    path = _module_file(pkg, module)
+    info = ModuleNames(module, path.name == "__init__.py")
     try:
-        tree = ast.parse((pkg.src_dir / "__init__.py").read_text())
+        tree = ast.parse(path.read_text())
     except (OSError, SyntaxError):
+        return info
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            info.defined.append(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names = [t.id for t in targets if isinstance(t, ast.Name)]
+            if "__all__" in names and isinstance(node.value, (ast.List, ast.Tuple)):
+                info.all = [e.value for e in node.value.elts if isinstance(e, ast.Constant)]
+            info.defined += [n for n in names if n != "__all__"]
+        elif isinstance(node, ast.ImportFrom):
+            source = _absolute(module, info.is_package, node)
+            if source == pkg.import_name or source.startswith(pkg.import_name + "."):
+                for alias in node.names:
+                    info.imported[alias.asname or alias.name] = (source, alias.name)
+    info.defined = [n for n in dict.fromkeys(info.defined) if not n.startswith("_")]
+    info.imported = {k: v for k, v in info.imported.items() if not k.startswith("_")}
+    return info
+
+
+def api_layout(pkg: Package) -> list[tuple[str, list[str]]]:
+    """Each public module of the package, root first, with the objects documented there.
+
+    Every object is documented once, at its public path: the shortest module that
+    exports it (``tinytorch.nn.Linear``, not ``tinytorch.nn.linear.Linear``). A module
+    keeps its docstring on the page even when all it defines is shown higher up.
+    """
+    if not pkg.has_source:
         return []
-    return [
-        node.name
-        for node in tree.body
-        if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and not node.name.startswith("_")
-    ]
+    modules = [pkg.import_name, *public_modules(pkg)]
+    infos = {m: read_module_names(pkg, m) for m in modules}
+
+    def definition(module: str, name: str, seen=()) -> tuple[str, str] | None:
+        info = infos.get(module)
+        if info is None or (module, name) in seen:
+            return None
+        if name in info.defined:
+            return module, name
+        if name in info.imported:
+            source, original = info.imported[name]
+            if f"{source}.{original}" in infos:  # a submodule, documented on its own
+                return None
+            return definition(source, original, (*seen, (module, name)))
+        return None
+
+    shown_at: dict[tuple[str, str], tuple[str, str]] = {}
+    by_depth = sorted(modules, key=lambda m: m.count("."))
+    for module in by_depth:
+        for name in infos[module].exported:
+            found = definition(module, name)
+            if found is not None:
+                shown_at.setdefault(found, (module, name))
+    for module in by_depth:  # public names that no __all__ exports stay where they are
+        for name in infos[module].defined:
+            shown_at.setdefault((module, name), (module, name))
+    owned: dict[str, list[str]] = {m: [] for m in modules}
+    for module, name in shown_at.values():
+        owned[module].append(name)
+    return [(m, owned[m]) for m in modules]
+
+
+# Search weights: a public class (tinytorch.nn.Linear) first, then the other names a
+# package exports; its methods as any page section; internal modules' objects last.
+PUBLIC_CLASS_BOOST, PUBLIC_NAME_BOOST, INTERNAL_BOOST = 20.0, 8.0, 0.5
+
+
+def search_boost(location: str, import_names: list[str]) -> float:
+    """The search weight of the index entry at ``location`` (a page URL with an anchor)."""
+    page, _, anchor = location.partition("#")
+    if not re.search(r"/api(?:-[\w-]+)?(?:\.html|/)", page):
+        return 1.0
+    package = next((n for n in import_names if anchor.startswith(n + ".")), None)
+    if package is None:
+        return 1.0
+    rest = anchor[len(package) + 1:].split(".")
+    if len(rest) == 1:
+        return PUBLIC_CLASS_BOOST if rest[0][:1].isupper() else PUBLIC_NAME_BOOST
+    if rest[0][:1].isupper():   # a method or attribute of a public class
+        return 1.0
+    return INTERNAL_BOOST
 
 
 # ------------------------------------------------------------------------- milestones
@@ -240,6 +348,8 @@ class ScriptResult:
     plots: list[Path]
     curves: dict[str, list]
     facts: dict[str, float]
+    kind: str = "latest"   # "latest", "full" (the kept full run) or "reference"
+    label: str = ""        # shown on the card, e.g. "reference run, 2026-12-04, commit 1a2b3c4"
 
 
 def _number(value) -> float | None:
@@ -324,16 +434,48 @@ def read_script_result(json_path: Path) -> ScriptResult | None:
     )
 
 
-def milestone_results(root: Path, milestone: Milestone) -> list[ScriptResult]:
-    """The latest recorded run of each of the milestone's scripts that has one."""
-    folder = root / "results" / "milestones" / milestone.name
-    declared = [Path(s.file).stem for s in milestone.scripts]
+REFERENCE_DIR = Path("docs") / "reference-results"   # a reference run shipped with the repo
+
+
+def reference_label(root: Path) -> str:
+    """"reference run, <date>, commit <sha>" from docs/reference-results/reference.json."""
+    try:
+        info = json.loads((root / REFERENCE_DIR / "reference.json").read_text())
+    except (OSError, ValueError):
+        return "reference run"
+    parts = ["reference run", str(info.get("date", "")), f"commit {info.get('commit', '')}"]
+    return ", ".join(p for p in parts if p and p != "commit ")
+
+
+def _runs_in(folder: Path, stems: list[str], kind: str, label: str) -> list[ScriptResult]:
     results = []
-    for stem in declared:  # a script's report only: other JSON there (checkpoints) is not a run
+    for stem in stems:  # a script's report only: other JSON there (checkpoints) is not a run
         result = read_script_result(folder / f"{stem}.json")
         if result is not None:
+            result.kind, result.label = kind, label
             results.append(result)
     return results
+
+
+def milestone_results(root: Path, milestone: Milestone) -> list[ScriptResult]:
+    """Each script's latest run and, when that was a quick run, its kept full run
+    (``full/``, written by the milestone runner); with no run of this machine at all, the
+    reference run shipped in docs/reference-results/, marked as such."""
+    stems = [Path(s.file).stem for s in milestone.scripts]
+    folder = root / "results" / "milestones" / milestone.name
+    latest = _runs_in(folder, stems, "latest", "latest run")
+    full = {r.script: r for r in _runs_in(folder / "full", stems, "full", "best full run")}
+    results = []
+    for run in latest:
+        results.append(run)
+        kept = full.pop(run.script, None)
+        if kept is not None and kept.finished != run.finished:   # not the same run twice
+            results.append(kept)
+    results += full.values()   # a full run whose latest report was deleted
+    if results:
+        return results
+    reference = root / REFERENCE_DIR / "milestones" / milestone.name
+    return _runs_in(reference, stems, "reference", reference_label(root))
 
 
 @dataclass
@@ -342,11 +484,15 @@ class BenchReport:
     environment: dict
     rows: list[dict]  # name, implementation, median_ms, ratio (+ p25_ms, p75_ms, baseline)
     notes: dict[str, str] = field(default_factory=dict)  # per benchmark name
+    label: str = ""   # "reference run, <date>, commit <sha>" for the shipped reference
 
 
 def read_bench(root: Path) -> list[BenchReport]:
+    """The benchmark reports of this machine (results/bench/), else the shipped reference."""
+    own = sorted((root / "results" / "bench").glob("*.json"))
+    paths = own or sorted((root / REFERENCE_DIR / "bench").glob("*.json"))
     reports = []
-    for json_path in sorted((root / "results" / "bench").glob("*.json")):
+    for json_path in paths:
         try:
             data = json.loads(json_path.read_text())
         except (OSError, ValueError):
@@ -363,5 +509,6 @@ def read_bench(root: Path) -> list[BenchReport]:
         env = env if isinstance(env, dict) else {"info": env}
         notes = data.get("notes") if isinstance(data.get("notes"), dict) else {}
         notes = {str(k): str(v) for k, v in notes.items()}
-        reports.append(BenchReport(json_path, env, rows, notes))
+        label = "" if own else reference_label(root)
+        reports.append(BenchReport(json_path, env, rows, notes, label))
     return reports

@@ -19,12 +19,11 @@ from docs_model import (
     Milestone,
     Package,
     ScriptResult,
+    api_layout,
     closure,
-    defined_in_init,
     direct_edges,
     milestone_anchor,
     milestone_packages,
-    public_modules,
 )
 
 Link = Callable[[str], str]
@@ -41,7 +40,8 @@ def unlocks(pkg: Package, milestones: list[Milestone]) -> list[Milestone]:
 
 
 def _svg_text_lines(text: str, width: int) -> list[str]:
-    return textwrap.wrap(text, width=width, break_long_words=True)[:2] or [""]
+    """``text`` wrapped to ``width`` characters: every line of it, none cut."""
+    return textwrap.wrap(text, width=width, break_long_words=True) or [""]
 
 
 # ------------------------------------------------------------------------ package map
@@ -73,8 +73,11 @@ def package_map_svg(packages: list[Package], milestones: list[Milestone], link: 
     unlocked = {n: [m for m in milestones if m.unlocked_by == n] for col in columns for n in col}
     col_w, box_w, box_h, ms_h, gap = 210, 160, 48, 62, 26
 
+    def card_height(m) -> int:   # the year line, then one 14 px line per line of the title
+        return ms_h + 14 * (len(_svg_text_lines(m.title, 24)) - 2)
+
     def unit_height(name: str) -> int:
-        return box_h + len(unlocked[name]) * (ms_h + 16)
+        return box_h + sum(card_height(m) + 16 for m in unlocked[name])
 
     heights = [sum(unit_height(n) for n in col) + gap * (len(col) - 1) for col in columns]
     height, pad = max(heights) + 20, 10
@@ -126,11 +129,12 @@ def package_map_svg(packages: list[Package], milestones: list[Milestone], link: 
             )
             parts.append(
                 f'<a href="{esc(link("history.md"))}#{milestone_anchor(m)}">'
-                f'<rect x="{x}" y="{my}" width="{box_w}" height="{ms_h}" rx="9" class="tt-map-ms"/>'
+                f'<rect x="{x}" y="{my}" width="{box_w}" height="{card_height(m)}" rx="9" '
+                'class="tt-map-ms"/>'
                 f'<text x="{cx}" y="{my + 18}" class="tt-map-ms-year">'
                 f"{m.number:02d} · {esc(str(m.year))}</text>{title}</a>"
             )
-            my += ms_h
+            my += card_height(m)
     parts.append("</svg>")
     return '<div class="tt-map-wrap">' + "".join(parts) + "</div>"
 
@@ -215,28 +219,57 @@ def stub_guide(pkg: Package) -> str:
     )
 
 
-def api_page(pkg: Package) -> str:
-    lines = [
-        f"# {pkg.name} API reference",
-        "",
-        "Generated from the docstrings in "
-        f"`packages/{pkg.name}/src/{pkg.import_name.replace('.', '/')}/`.",
-        "",
-    ]
-    if not pkg.has_source:
-        return "\n".join(lines + ["_The package has no source yet._", ""])
-    members = defined_in_init(pkg)
-    lines += [
-        f"::: {pkg.import_name}",
+def _module_block(module: str, members: list[str]) -> list[str]:
+    return [
+        f"::: {module}",
         "    options:",
         "      show_root_heading: true",
         "      show_submodules: false",
         f"      members: {members!r}" if members else "      members: false",
         "",
     ]
-    for module in public_modules(pkg):
-        lines += [f"::: {module}", "    options:", "      show_root_heading: true", ""]
-    return "\n".join(lines)
+
+
+def api_pages(pkg: Package) -> list[tuple[str, str, str]]:
+    """The package's API reference as (uri, nav title, Markdown) pages.
+
+    The first page is the package itself: what ``import tinytorch.<name>`` exports, then
+    the docstrings of the modules that add nothing of their own. Each module that
+    documents objects of its own (``tinytorch.nn.functional``) gets a page of its own,
+    so no page holds the whole package.
+    """
+    head = [
+        f"# {pkg.name} API reference",
+        "",
+        "Generated from the docstrings in "
+        f"`packages/{pkg.name}/src/{pkg.import_name.replace('.', '/')}/`.",
+        "",
+    ]
+    root_uri = f"packages/{pkg.name}/api.md"
+    if not pkg.has_source:
+        return [(root_uri, pkg.import_name, "\n".join(head + ["_The package has no source yet._"]))]
+    layout = api_layout(pkg)
+    (root, root_members), modules = layout[0], layout[1:]
+    own_pages = [(m, members) for m, members in modules if members]
+    root_page = head + _module_block(root, root_members)
+    if own_pages:
+        root_page += ["More of the API, one page per module: " + ", ".join(
+            f"[`{m}`]({_api_page_name(pkg, m)})" for m, _ in own_pages) + ".", ""]
+    for module, members in modules:
+        if not members:
+            root_page += _module_block(module, members)
+    pages = [(root_uri, pkg.import_name, "\n".join(root_page))]
+    for module, members in own_pages:
+        text = [f"# {module}", "", f"Part of the [{pkg.name} API reference](api.md).", ""]
+        text += _module_block(module, members)
+        pages.append((f"packages/{pkg.name}/{_api_page_name(pkg, module)}", module,
+                      "\n".join(text)))
+    return pages
+
+
+def _api_page_name(pkg: Package, module: str) -> str:
+    """``tinytorch.nn.functional`` -> ``api-functional.md`` (beside ``api.md``)."""
+    return "api-" + module.removeprefix(pkg.import_name + ".").replace(".", "-") + ".md"
 
 
 _MD_LINK = re.compile(r"(!?)\[([^\]]*)\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
@@ -308,11 +341,22 @@ def architecture_html(arch: str) -> str:
 
 
 def _fmt(value: float | None) -> str:
+    """A measured number as people read it: 517,500 not 5.175e+05; 0.9731; 3.2e-06."""
     if value is None:
         return "–"
-    if value == int(value) and abs(value) < 1e6:
-        return str(int(value))
-    return f"{value:.4g}"
+    if value == int(value) and abs(value) < 1e15:
+        return f"{int(value):,}"
+    magnitude = abs(value)
+    if magnitude >= 1000:
+        return f"{value:,.0f}"
+    if magnitude >= 1e-3:
+        return f"{value:.4g}"
+    return f"{value:.2e}"
+
+
+def metric_label(name: str) -> str:
+    """``xor_seeds_solved`` -> ``xor seeds solved``: the identifier as words."""
+    return name.replace("_", " ").strip()
 
 
 def _fmt_time(seconds: float | None) -> str:
@@ -338,12 +382,15 @@ def bar_html(bar) -> str:
             f'style="width:{bar.value * 100:.1f}%"></span>'
             f'<span class="tt-meter-mark" style="left:{bar.threshold * 100:.1f}%"></span></span>'
         )
-    title = f' title="{esc(bar.description)}"' if bar.description else ""
+    title = f' title="{esc(bar.metric)}: {esc(bar.description)}"' if bar.description else (
+        f' title="{esc(bar.metric)}"')
+    op = {">=": "≥", "<=": "≤"}.get(bar.op, bar.op)
+    target = f"{esc(op)} {_fmt(bar.threshold)}" if bar.threshold is not None else esc(op)
     return (
-        f'<div class="tt-bar tt-{state}"{title}><span class="tt-bar-icon">{icon}</span>'
-        f'<code class="tt-bar-metric">{esc(bar.metric)}</code>{meter}'
-        f'<span class="tt-bar-value">{_fmt(bar.value)} <span class="tt-muted">{esc(bar.op)} '
-        f"{_fmt(bar.threshold)}</span></span></div>"
+        f'<div class="tt-bar tt-bar-{state}"{title}><span class="tt-bar-icon">{icon}</span>'
+        f'<span class="tt-bar-metric">{esc(metric_label(bar.metric))}</span>{meter}'
+        f'<span class="tt-bar-value">{_fmt(bar.value)} <span class="tt-muted">(bar '
+        f"{target})</span></span></div>"
     )
 
 
@@ -361,17 +408,16 @@ def result_html(results: list[ScriptResult], plot_url: Callable[[Path], str]) ->
         state = {True: "pass", False: "fail", None: "unknown"}[r.passed]
         badge = {True: "passed", False: "failed", None: "no verdict"}[r.passed]
         meta = [f"wall time {_fmt_time(r.wall_time_s)}"]
-        if r.quick:
-            meta.append("--quick")
+        meta.append("quick run (--quick)" if r.quick else "full run")
         if r.finished:
             meta.append("run " + esc(r.finished[:16].replace("T", " ")))
         bars = "".join(bar_html(b) for b in r.bars)
         shown = {b.metric for b in r.bars}
         extra = [
-            f"<code>{esc(k)}</code> {_fmt(v)}" for k, v in r.metrics.items() if k not in shown
+            f"{esc(metric_label(k))} {_fmt(v)}" for k, v in r.metrics.items() if k not in shown
         ][:6]
         extra += [
-            f"<code>{esc(k)}</code> {_fmt(v)}" for k, v in r.facts.items() if k in FACTS_SHOWN
+            f"{esc(metric_label(k))} {_fmt(v)}" for k, v in r.facts.items() if k in FACTS_SHOWN
         ]
         extra_html = f'<div class="tt-metrics tt-muted">{" · ".join(extra)}</div>' if extra else ""
         plots = "".join(
@@ -379,9 +425,11 @@ def result_html(results: list[ScriptResult], plot_url: Callable[[Path], str]) ->
             f'curves of {esc(r.script)}" loading="lazy"></a>'
             for p in r.plots
         )
+        kind = (f'<span class="tt-run-kind tt-run-{r.kind}">{esc(r.label)}</span>'
+                if r.label else "")
         out.append(
-            f'<div class="tt-result tt-{state}"><div class="tt-result-head"><span '
-            f'class="tt-badge tt-badge-{state}">{badge}</span>'
+            f'<div class="tt-result tt-{state} tt-result-{r.kind}"><div class="tt-result-head">'
+            f'<span class="tt-badge tt-badge-{state}">{badge}</span>{kind}'
             f'<code>{esc(r.script)}</code><span class="tt-muted">{" · ".join(meta)}</span></div>'
             f'<div class="tt-result-body"><div class="tt-result-bars">{bars}{extra_html}</div>'
             f"{f'<div class=tt-result-plots>{plots}</div>' if plots else ''}</div></div>"
@@ -401,8 +449,10 @@ def timeline_page(
         "---\nhide:\n  - navigation\n  - toc\n---\n\n"
         "# History timeline\n\n"
         "Each card is one milestone of neural-network history, replayed on the packages you wrote. "
-        "The result is the one measured by the latest run on this machine "
-        "(`results/milestones/`); run the command on a card to measure your own.\n\n"
+        "Each result is measured on this machine (`results/milestones/`): the latest run of "
+        "each script and, when that was a quick run, the best full run beside it. Until you "
+        "run a milestone, its card shows the reference run shipped with the repository, "
+        "marked as such; run the command on a card to measure your own.\n\n"
     )
     if not milestones:
         return intro + "_No milestones yet._\n"
@@ -455,17 +505,61 @@ def timeline_page(
 # ------------------------------------------------------------------------- benchmarks
 
 
-def _bench_svg(rows: list[dict]) -> str:
-    """Horizontal bars of the medians, one group per benchmark, scaled within the group."""
+BENCH_COLOURS = 6   # tt-bench-impl-0 .. -5 in tinytorch.css
+
+
+def implementation_colours(rows: list[dict]) -> dict[str, int]:
+    """One colour per implementation, the same in every group (tinytorch always the first)."""
+    names = sorted({str(r.get("implementation", "")) for r in rows},
+                   key=lambda n: (not n.startswith("tinytorch"), n))
+    return {name: i % BENCH_COLOURS for i, name in enumerate(names)}
+
+
+_TARGET = re.compile(r"target:\s*(?:at most|<=|≤)\s*([0-9.]+)\s*[x×]\s*([A-Za-z][\w ]*)?", re.I)
+
+
+def bench_target(note: str) -> tuple[float, str] | None:
+    """(ratio, baseline) from a note such as "target: at most 1.1x PyTorch at one thread"."""
+    match = _TARGET.search(note or "")
+    if not match:
+        return None
+    baseline = (match.group(2) or "").split(" at ")[0].strip()
+    return float(match.group(1)), baseline
+
+
+def target_verdict(row: dict, notes: dict[str, str]) -> str:
+    """``met``, ``missed`` or "" for a row: its ratio against its benchmark's stated target."""
+    target = bench_target(notes.get(str(row.get("name", "")), ""))
+    ratio = _number_or_none(row.get("ratio"))
+    if target is None or ratio is None or not str(row.get("implementation", "")).startswith(
+        "tinytorch"
+    ):
+        return ""
+    limit, baseline = target
+    if baseline and _implementation(baseline) != _implementation(str(row.get("baseline", ""))):
+        return ""   # measured against another baseline (no PyTorch here): the target is moot
+    return "met" if ratio <= limit else "missed"
+
+
+def _implementation(name: str) -> str:
+    """One spelling per implementation: "PyTorch" and "torch", "plain NumPy" and "numpy"."""
+    name = name.strip().lower().removeprefix("plain ")
+    return {"pytorch": "torch"}.get(name, name)
+
+
+def _bench_svg(rows: list[dict], notes: dict[str, str]) -> str:
+    """Horizontal bars of the medians, one group per benchmark, scaled within the group;
+    one colour per implementation, and each tinytorch bar's target met (✓) or missed (✗)."""
     rows = [r for r in rows if _number_or_none(r.get("median_ms")) is not None]
     if not rows:
         return ""
+    colour = implementation_colours(rows)
     groups: dict[str, list[dict]] = {}
     for r in rows:
         groups.setdefault(str(r.get("name", "?")), []).append(r)
     label_w, bar_w, row_h, title_h, gap = 130, 440, 22, 22, 14
     height = sum(title_h + len(g) * row_h + gap for g in groups.values())
-    width = label_w + bar_w + 170
+    width = label_w + bar_w + 230
     parts = [
         f'<svg class="tt-bench-plot" viewBox="0 0 {width} {height}" role="img" '
         'aria-label="benchmark medians" xmlns="http://www.w3.org/2000/svg">'
@@ -475,19 +569,23 @@ def _bench_svg(rows: list[dict]) -> str:
         parts.append(f'<text x="0" y="{y + 15}" class="tt-bench-title">{esc(name)}</text>')
         y += title_h
         top = max(float(r["median_ms"]) for r in group) or 1.0
-        for i, r in enumerate(group):
+        for r in group:
             median = float(r["median_ms"])
             w = max(2.0, bar_w * median / top)
             ratio = _number_or_none(r.get("ratio"))
             baseline = f" {r['baseline']}" if r.get("baseline") else ""
             note = f"  ({ratio:.2f}× {esc(baseline.strip())})" if ratio is not None else ""
+            verdict = target_verdict(r, notes)
+            mark = {"met": "  ✓ target met", "missed": "  ✗ target missed"}.get(verdict, "")
+            impl = str(r.get("implementation", ""))
             parts.append(
-                f'<text x="{label_w - 8}" y="{y + 15}" class="tt-bench-label">'
-                f"{esc(str(r.get('implementation', '')))}</text>"
+                f'<text x="{label_w - 8}" y="{y + 15}" class="tt-bench-label">{esc(impl)}</text>'
                 f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{row_h - 6}" rx="3" '
-                f'class="tt-bench-bar tt-bench-bar-{i % 4}"/>'
+                f'class="tt-bench-bar tt-bench-impl-{colour[impl]}"/>'
                 f'<text x="{label_w + w + 6:.1f}" y="{y + 15}" class="tt-bench-value">'
-                f"{median:.3g} ms{note}</text>"
+                f"{median:.3g} ms{note}"
+                + (f'<tspan class="tt-bench-{verdict}">{mark}</tspan>' if mark else "")
+                + "</text>"
             )
             y += row_h
         y += gap
@@ -524,12 +622,20 @@ def bench_page(reports: list[BenchReport]) -> str:
     for report in reports:
         if len(reports) > 1:
             out += [f"## {report.path.stem}", ""]
+        if report.label:
+            out += [
+                f'!!! note "Shown: the {esc(report.label)}"',
+                "",
+                "    Shipped with the repository until `nox -s bench` measures this machine "
+                "(then `nox -s docs` shows yours).",
+                "",
+            ]
         if not report.rows:
             out += ["_No measurements._", ""]
         else:
             out += [
-                "| benchmark | implementation | median (ms) | p25–p75 (ms) | ratio |",
-                "| --- | --- | ---: | ---: | ---: |",
+                "| benchmark | implementation | median (ms) | p25–p75 (ms) | ratio | target |",
+                "| --- | --- | ---: | ---: | ---: | --- |",
             ]
             for r in report.rows:
                 median, ratio = _number_or_none(r.get("median_ms")), _number_or_none(r.get("ratio"))
@@ -541,15 +647,26 @@ def bench_page(reports: list[BenchReport]) -> str:
                     "–" if median is None else f"{median:.3f}",
                     "–" if p25 is None or p75 is None else f"{p25:.3f}–{p75:.3f}",
                     "–" if ratio is None else f"{ratio:.2f}×{base}",
+                    _target_cell(r, report.notes),
                 ]
                 out.append("| " + " | ".join(cells) + " |")
-            out += ["", f'<div class="tt-bench-wrap">{_bench_svg(report.rows)}</div>', ""]
+            svg = _bench_svg(report.rows, report.notes)
+            out += ["", f'<div class="tt-bench-wrap">{svg}</div>', ""]
         if report.notes:
             out += ["**Notes**", ""]
             out += [f"- *{esc(k)}*: {esc(v)}" for k, v in report.notes.items()] + [""]
         if report.environment:
             out += ["**Measured on**", "", *_environment_lines(report.environment), ""]
     return "\n".join(out)
+
+
+def _target_cell(row: dict, notes: dict[str, str]) -> str:
+    target = bench_target(notes.get(str(row.get("name", "")), ""))
+    verdict = target_verdict(row, notes)
+    if target is None or not verdict:
+        return "–"
+    limit, baseline = target
+    return f"≤ {limit:g}× {_cell(baseline)}: " + ("✓ met" if verdict == "met" else "✗ missed")
 
 
 def _number_or_none(value) -> float | None:
