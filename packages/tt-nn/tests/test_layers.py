@@ -216,3 +216,29 @@ def test_init_constants_and_generators():
     assert default_generator() is default_generator()
     t = nn.init.trunc_normal_(nn.Parameter(np.empty(10_000, np.float32)), std=1.0, a=-1, b=1)
     assert t.data.min() >= -1 and t.data.max() <= 1
+
+
+@pytest.mark.parametrize("p", [-0.1, 1.5, float("nan")])
+def test_dropout_probability_outside_zero_one_names_the_layer_and_p(p):
+    with pytest.raises(ValueError, match=rf"Dropout: dropout probability has to be between 0 "
+                                         rf"and 1, but got {p}"):
+        nn.Dropout(p)
+    with pytest.raises(ValueError, match=rf"dropout: dropout probability .* but got {p}"):
+        nn.functional.dropout(ones(3), p)
+    with pytest.raises(TypeError, match="must be a number, got True"):
+        nn.Dropout(True)
+
+
+def test_dropout_one_gives_zeros_and_zero_gradient():
+    x = Tensor(np.ones(6, dtype=np.float32), requires_grad=True)
+    y = nn.functional.dropout(x, 1.0)
+    y.sum().backward()
+    np.testing.assert_array_equal(y.data, 0)
+    np.testing.assert_array_equal(x.grad.data, 0)
+
+
+def test_linear_takes_pytorchs_device_and_dtype():
+    assert nn.Linear(2, 3).weight.dtype == np.float32
+    assert nn.Linear(2, 3, True, "cpu", np.float64).weight.dtype == np.float64
+    with pytest.raises(NotImplementedError, match="Linear: device='cuda'"):
+        nn.Linear(2, 3, device="cuda")

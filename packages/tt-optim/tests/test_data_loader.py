@@ -246,3 +246,15 @@ def test_random_split_rejects_bad_lengths(lengths):
     images, labels = make_arrays(23)
     with pytest.raises(ValueError, match="summing"):
         random_split(TensorDataset(images, labels), lengths, seed=0)
+
+
+def test_loader_takes_pytorchs_positional_order_and_refuses_what_it_lacks():
+    dataset = TensorDataset(np.arange(10.0), np.arange(10))
+    # dataset, batch_size, shuffle, sampler, batch_sampler, num_workers, collate_fn,
+    # pin_memory, drop_last
+    loader = DataLoader(dataset, 4, False, None, None, 0, None, False, True)
+    assert loader.drop_last and len(loader) == 2
+    for option in ({"sampler": [0, 1]}, {"batch_sampler": [[0]]}, {"num_workers": 2},
+                   {"pin_memory": True}):
+        with pytest.raises(NotImplementedError, match=f"DataLoader: {next(iter(option))}="):
+            DataLoader(dataset, **option)

@@ -109,8 +109,6 @@ def test_zero_grad_sets_to_none_or_fills_zeros_in_place():
 def test_errors_name_what_was_wrong():
     with pytest.raises(ValueError, match="empty parameter list"):
         SGD([], lr=0.1)
-    with pytest.raises(ValueError, match="'lr' is required"):
-        SGD([parameter([1.0])])
     with pytest.raises(ValueError, match="lr must be >= 0"):
         Adam([parameter([1.0])], lr=-1.0)
     with pytest.raises(ValueError, match="nesterov"):
@@ -201,3 +199,19 @@ def test_load_state_dict_refuses_a_different_layout():
     saved = SGD([a, b], lr=0.1).state_dict()
     with pytest.raises(ValueError, match="groups of sizes"):
         SGD([a], lr=0.1).load_state_dict(saved)
+
+
+def test_a_model_instead_of_its_parameters_suggests_model_parameters():
+    class Linear:  # what matters: a module has a parameters() method, and is not iterable
+        def parameters(self):
+            return iter([parameter([1.0])])
+
+    with pytest.raises(TypeError, match=r"SGD: params must be an iterable .* got the module "
+                                        r"Linear; pass model.parameters\(\)"):
+        SGD(Linear(), lr=0.1)
+    with pytest.raises(TypeError, match=r"Adam: .* single Tensor of shape \(2,\)"):
+        Adam(parameter([1.0, 2.0]))
+
+
+def test_sgd_learning_rate_defaults_to_pytorchs():
+    assert SGD([parameter([1.0])]).param_groups[0]["lr"] == 1e-3

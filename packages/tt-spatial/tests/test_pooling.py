@@ -36,7 +36,9 @@ def test_max_pool_gradcheck(kernel, stride, padding, dilation):
 @pytest.mark.parametrize("kernel, stride, padding, count_include_pad", AVG_CASES)
 def test_avg_pool_gradcheck(kernel, stride, padding, count_include_pad):
     x = x64(2, 2, 7, 6)
-    assert gradcheck(lambda t: F.avg_pool2d(t, kernel, stride, padding, count_include_pad), x)
+    assert gradcheck(
+        lambda t: F.avg_pool2d(t, kernel, stride, padding, count_include_pad=count_include_pad), x
+    )
 
 
 @pytest.mark.parametrize("output_size", [1, (2, 3), (3, 2), (7, 6), (5, None)])
@@ -110,7 +112,7 @@ def test_max_pool_matches_pytorch(kernel, stride, padding, dilation):
 @pytest.mark.parametrize("kernel, stride, padding, count_include_pad", AVG_CASES)
 def test_avg_pool_matches_pytorch(kernel, stride, padding, count_include_pad):
     torch = pytest.importorskip("torch")
-    _compare(AvgPool2d(kernel, stride, padding, count_include_pad),
+    _compare(AvgPool2d(kernel, stride, padding, count_include_pad=count_include_pad),
              torch.nn.AvgPool2d(kernel, stride, padding, count_include_pad=count_include_pad))
 
 

@@ -333,6 +333,7 @@ def attention_with_weights(
     dropout_p: float = 0.0,
     is_causal: bool = False,
     scale: float | None = None,
+    *,
     generator: np.random.Generator | None = None,
     need_weights: bool = True,
 ):
@@ -371,6 +372,7 @@ def scaled_dot_product_attention(
     dropout_p: float = 0.0,
     is_causal: bool = False,
     scale: float | None = None,
+    *,
     generator: np.random.Generator | None = None,
 ) -> Tensor:
     r"""Attention(Q, K, V) = softmax(Q K^T / sqrt(E) + M) V, batched over all leading dims.
@@ -403,7 +405,8 @@ def scaled_dot_product_attention(
         (2, 4, 8, 16)
     """
     output, _ = attention_with_weights(
-        query, key, value, attn_mask, dropout_p, is_causal, scale, generator, need_weights=False
+        query, key, value, attn_mask, dropout_p, is_causal, scale, generator=generator,
+        need_weights=False,
     )
     return output
 

@@ -51,6 +51,7 @@ class Embedding(Module):
         num_embeddings: int,
         embedding_dim: int,
         padding_idx: int | None = None,
+        *,
         generator: np.random.Generator | None = None,
     ):
         super().__init__()
@@ -90,7 +91,7 @@ class LearnedPositionalEmbedding(Embedding):
     """
 
     def __init__(
-        self, max_len: int, embedding_dim: int, generator: np.random.Generator | None = None
+        self, max_len: int, embedding_dim: int, *, generator: np.random.Generator | None = None
     ):
         super().__init__(max_len, embedding_dim, generator=generator)
 
@@ -145,6 +146,8 @@ class LayerNorm(Module):
         normalized_shape: the trailing shape to normalize over (an int for the last dim).
         eps: added to the variance for stability.
         elementwise_affine: learn ``weight`` (ones) and ``bias`` (zeros).
+        bias: with ``elementwise_affine``, learn ``bias`` too (False: ``weight`` only).
+        device: only None or ``"cpu"``. dtype: the parameters' dtype (default float32).
 
     Shape:
         input ``(*, *normalized_shape)``, output the same.
@@ -155,8 +158,18 @@ class LayerNorm(Module):
         (4, 64, 128)
     """
 
-    def __init__(self, normalized_shape, eps: float = 1e-5, elementwise_affine: bool = True):
+    def __init__(
+        self,
+        normalized_shape,
+        eps: float = 1e-5,
+        elementwise_affine: bool = True,
+        bias: bool = True,
+        device=None,
+        dtype=None,
+    ):
         super().__init__()
+        _refuse_unsupported("LayerNorm", device=(device, (None, "cpu")))
+        dtype = np.float32 if dtype is None else dtype
         shape = (
             (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
         )
@@ -164,8 +177,11 @@ class LayerNorm(Module):
         self.eps = eps
         self.elementwise_affine = elementwise_affine
         if elementwise_affine:
-            self.weight = Parameter(np.ones(shape, dtype=np.float32))
-            self.bias = Parameter(np.zeros(shape, dtype=np.float32))
+            self.weight = Parameter(np.ones(shape, dtype=dtype))
+            if bias:
+                self.bias = Parameter(np.zeros(shape, dtype=dtype))
+            else:
+                self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
@@ -263,6 +279,7 @@ class MultiheadAttention(Module):
         batch_first: bool = False,
         device=None,
         dtype=None,
+        *,
         generator: np.random.Generator | None = None,
     ):
         super().__init__()
@@ -273,6 +290,7 @@ class MultiheadAttention(Module):
             )
         F.check_dropout_p(dropout, "MultiheadAttention")
         _refuse_unsupported(
+            "MultiheadAttention",
             add_bias_kv=(add_bias_kv, False),
             add_zero_attn=(add_zero_attn, False),
             kdim=(kdim, (None, embed_dim)),
@@ -471,12 +489,15 @@ def _mask_as_scores(name: str, mask, expected_shapes, dtype) -> np.ndarray:
     return mask.astype(dtype)
 
 
-def _refuse_unsupported(**arguments) -> None:
-    """Raise NotImplementedError for an argument PyTorch has but tinytorch does not implement."""
+def _refuse_unsupported(layer: str, **arguments) -> None:
+    """Raise NotImplementedError for an argument PyTorch has but tinytorch does not implement.
+
+    Each keyword is ``name=(value, allowed)``, ``allowed`` one value or a tuple of them.
+    """
     for name, (value, allowed) in arguments.items():
         allowed = allowed if isinstance(allowed, tuple) else (allowed,)
         if value not in allowed:
             raise NotImplementedError(
-                f"MultiheadAttention: {name}={value!r} is not supported by tinytorch "
+                f"{layer}: {name}={value!r} is not supported by tinytorch "
                 f"(only {' or '.join(repr(a) for a in allowed)})"
             )

@@ -17,7 +17,8 @@ class Dropout(Module):
     identity.
 
     Args:
-        p: the probability of zeroing an element (default 0.5).
+        p: the probability of zeroing an element (default 0.5), in [0, 1];
+            p = 1 zeroes everything (and every gradient).
         generator: a ``numpy.random.Generator`` for the masks; by default
             tt-tensor's default generator (``tinytorch.tensor.manual_seed``).
 
@@ -29,16 +30,15 @@ class Dropout(Module):
         >>> y = drop(ones(1000))   # about 200 zeros, the rest 1.25
     """
 
-    def __init__(self, p: float = 0.5, generator: np.random.Generator | None = None) -> None:
+    def __init__(self, p: float = 0.5, *, generator: np.random.Generator | None = None) -> None:
         super().__init__()
-        if not 0 <= p <= 1:
-            raise ValueError(f"Dropout: probability has to be between 0 and 1, but got {p}")
+        F.check_dropout_probability(p, "Dropout")
         self.p = p
         self.generator = generator
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         # BEGIN SOLUTION
-        return F.dropout(input, self.p, self.training, self.generator)
+        return F.dropout(input, self.p, self.training, generator=self.generator)
         # END SOLUTION
 
     def extra_repr(self) -> str:

@@ -214,10 +214,19 @@ def log_softmax(input: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
 # ============================================================================ dropout
 
 
+def check_dropout_probability(p: float, layer: str) -> None:
+    """Raise unless ``0 <= p <= 1`` (a bool or NaN is refused too), naming ``layer`` and ``p``."""
+    if isinstance(p, (bool, np.bool_)):
+        raise TypeError(f"{layer}: the dropout probability must be a number, got {p!r}")
+    if not 0 <= p <= 1:
+        raise ValueError(f"{layer}: dropout probability has to be between 0 and 1, but got {p}")
+
+
 def dropout(
-    input: Tensor,
+    input: Tensor,  # noqa: A002
     p: float = 0.5,
-    training: bool = True,  # noqa: A002
+    training: bool = True,
+    *,
     generator: np.random.Generator | None = None,
 ) -> Tensor:
     """Inverted dropout: zero each element with probability p, scale the rest by 1 / (1 - p).
@@ -226,8 +235,7 @@ def dropout(
     uses the input unchanged. The mask is drawn from ``generator`` or
     tt-tensor's default generator (``tinytorch.tensor.manual_seed``).
     """
-    if not 0 <= p <= 1:
-        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    check_dropout_probability(p, "dropout")
     # BEGIN SOLUTION
     if not training or p == 0:
         return input

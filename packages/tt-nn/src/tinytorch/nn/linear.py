@@ -13,6 +13,12 @@ from .module import Module
 from .parameter import Parameter
 
 
+def _check_device(device, layer: str) -> None:
+    """tinytorch computes with NumPy on the CPU: any other device is an error."""
+    if device not in (None, "cpu"):
+        raise NotImplementedError(f"{layer}: device={device!r}: tinytorch runs on the CPU only")
+
+
 class Identity(Module):
     """y = x: a placeholder layer (for example to remove a layer from a model).
 
@@ -38,6 +44,7 @@ class Linear(Module):
         in_features: the size of each input sample.
         out_features: the size of each output sample.
         bias: learn an additive bias (default True).
+        device: only None or ``"cpu"`` (tinytorch runs on NumPy).
         dtype: the parameters' dtype (default float32).
 
     Shape:
@@ -55,9 +62,11 @@ class Linear(Module):
     """
 
     def __init__(
-        self, in_features: int, out_features: int, bias: bool = True, dtype=np.float32
+        self, in_features: int, out_features: int, bias: bool = True, device=None, dtype=None
     ) -> None:
         super().__init__()
+        _check_device(device, "Linear")
+        dtype = np.float32 if dtype is None else dtype
         self.in_features = in_features
         self.out_features = out_features
         self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype))

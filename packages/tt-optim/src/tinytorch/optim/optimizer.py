@@ -25,7 +25,19 @@ from typing import Any
 import numpy as np
 from tinytorch.tensor import increment_version
 
-_REQUIRED = object()  # marks a hyper-parameter with no default (SGD's lr)
+
+def _check_params_iterable(params: Any, optimizer: str) -> None:
+    """A clear error for a model or a single tensor given where an iterable of parameters goes."""
+    if callable(getattr(params, "parameters", None)):
+        raise TypeError(
+            f"{optimizer}: params must be an iterable of parameters or param-group dicts, got "
+            f"the module {type(params).__name__}; pass model.parameters()"
+        )
+    if _is_parameter(params):
+        raise TypeError(
+            f"{optimizer}: params must be an iterable of parameters or param-group dicts, got a "
+            f"single Tensor of shape {tuple(params.shape)}; pass [tensor] or model.parameters()"
+        )
 
 
 class Optimizer:
@@ -45,6 +57,7 @@ class Optimizer:
         self.defaults = dict(defaults)
         self.param_groups: list[dict[str, Any]] = []
         self.state: dict[int, dict[str, Any]] = {}  # id(param) -> that parameter's buffers
+        _check_params_iterable(params, type(self).__name__)
         groups = list(params)
         if not groups:
             raise ValueError(
@@ -78,8 +91,6 @@ class Optimizer:
             check_parameter(param, index, type(self).__name__)
         self._check_not_shared(group["params"])
         for name, default in self.defaults.items():
-            if default is _REQUIRED and name not in group:
-                raise ValueError(f"{type(self).__name__}: hyper-parameter {name!r} is required")
             group.setdefault(name, default)
         self.check_hyperparameters(group)
         self.param_groups.append(group)

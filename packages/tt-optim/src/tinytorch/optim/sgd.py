@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .optimizer import _REQUIRED, Optimizer, check_non_negative
+from .optimizer import Optimizer, check_non_negative
 
 
 class SGD(Optimizer):
@@ -24,7 +24,7 @@ class SGD(Optimizer):
 
     Args:
         params: parameters, or param-group dicts.
-        lr: learning rate $\eta$ (required).
+        lr: learning rate $\eta$ (default 1e-3, as PyTorch 2).
         momentum: $\mu$ (0 = plain SGD).
         dampening: $\tau$, scales down the new gradient in the buffer.
         weight_decay: $\lambda$, an L2 penalty added to the gradient.
@@ -32,7 +32,7 @@ class SGD(Optimizer):
     """
 
     def __init__(
-        self, params, lr=_REQUIRED, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False
+        self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False
     ):
         defaults = dict(
             lr=lr,

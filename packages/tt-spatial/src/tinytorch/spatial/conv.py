@@ -10,7 +10,7 @@ from tinytorch.nn import Module, Parameter, init
 from tinytorch.tensor import Tensor
 
 from .functional.conv import PADDING_MODES, conv2d_padded
-from .shapes import check_ncl, check_positive, pair, resolve_padding
+from .shapes import check_device, check_ncl, check_positive, pair, resolve_padding
 
 
 class Conv2d(Module):
@@ -36,6 +36,7 @@ class Conv2d(Module):
             in_channels and out_channels must be divisible by it.
         bias: learn an additive bias per output channel (default True).
         padding_mode: ``'zeros'``, ``'reflect'``, ``'replicate'`` or ``'circular'``.
+        device: only None or ``"cpu"`` (tinytorch runs on NumPy).
         dtype: the parameters' dtype (default float32).
 
     Shape:
@@ -58,8 +59,10 @@ class Conv2d(Module):
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int | Sequence[int],
                  stride: int | Sequence[int] = 1, padding: int | Sequence[int] | str = 0,
                  dilation: int | Sequence[int] = 1, groups: int = 1, bias: bool = True,
-                 padding_mode: str = "zeros", dtype=np.float32) -> None:
+                 padding_mode: str = "zeros", device=None, dtype=None) -> None:
         super().__init__()
+        check_device(type(self).__name__, device)
+        dtype = np.float32 if dtype is None else dtype
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size = pair(kernel_size, "kernel_size")
         self.stride, self.dilation = pair(stride, "stride"), pair(dilation, "dilation")
@@ -135,6 +138,7 @@ class Conv1d(Conv2d):
         groups: as Conv2d.
         bias: as Conv2d.
         padding_mode: as Conv2d.
+        device: as Conv2d.
         dtype: as Conv2d.
 
     Shape:
@@ -153,11 +157,12 @@ class Conv1d(Conv2d):
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1,
                  padding: int | str = 0, dilation: int = 1, groups: int = 1, bias: bool = True,
-                 padding_mode: str = "zeros", dtype=np.float32) -> None:
+                 padding_mode: str = "zeros", device=None, dtype=None) -> None:
         padding_2d = padding if isinstance(padding, str) else (0, _single(padding, "padding"))
         super().__init__(in_channels, out_channels, (1, _single(kernel_size, "kernel_size")),
                          (1, _single(stride, "stride")), padding_2d,
-                         (1, _single(dilation, "dilation")), groups, bias, padding_mode, dtype)
+                         (1, _single(dilation, "dilation")), groups, bias, padding_mode, device,
+                         dtype)
         self.weight.data = self.weight.data[:, :, 0, :]  # (C_out, C_in / groups, k)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002

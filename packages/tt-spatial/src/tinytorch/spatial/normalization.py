@@ -7,6 +7,7 @@ from tinytorch.nn import Module, Parameter, init
 from tinytorch.tensor import ShapeError, Tensor
 
 from .functional.normalization import batch_norm
+from .shapes import check_device
 
 
 class _BatchNorm(Module):
@@ -14,13 +15,18 @@ class _BatchNorm(Module):
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, track_running_stats: bool = True,
-                 dtype=np.float32) -> None:
+                 device=None, dtype=None, bias: bool = True) -> None:
         super().__init__()
+        check_device(type(self).__name__, device)
+        dtype = np.float32 if dtype is None else dtype
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         if affine:
             self.weight = Parameter(np.ones(num_features, dtype=dtype))
-            self.bias = Parameter(np.zeros(num_features, dtype=dtype))
+            if bias:
+                self.bias = Parameter(np.zeros(num_features, dtype=dtype))
+            else:
+                self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
@@ -44,7 +50,8 @@ class _BatchNorm(Module):
         self.reset_running_stats()
         if self.affine:
             init.ones_(self.weight)
-            init.zeros_(self.bias)
+            if self.bias is not None:
+                init.zeros_(self.bias)
 
     def _check_input(self, shape: tuple[int, ...]) -> None:
         raise NotImplementedError
@@ -88,6 +95,8 @@ class BatchNorm2d(_BatchNorm):
         affine: learn gamma (``weight``) and beta (``bias``) per channel.
         track_running_stats: keep running statistics; when False, batch
             statistics are used in evaluation too.
+        device: only None or ``"cpu"``. dtype: the parameters' dtype (default float32).
+        bias: with ``affine``, learn beta too (False: gamma only).
 
     Shape:
         - Input: (N, C, H, W)
@@ -124,6 +133,9 @@ class BatchNorm1d(_BatchNorm):
         affine: learn gamma (``weight``) and beta (``bias``) per feature.
         track_running_stats: keep running statistics; when False, batch
             statistics are used in evaluation too.
+        device: only None or ``"cpu"``.
+        dtype: the parameters' dtype (default float32).
+        bias: with ``affine``, learn beta too (False: gamma only).
 
     Shape:
         - Input: (N, C) or (N, C, L)

@@ -8,11 +8,11 @@ from tinytorch.nn import Module
 from tinytorch.tensor import Tensor
 
 from .functional.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
-from .shapes import pair
+from .shapes import pair, refuse_unsupported
 
 
 class MaxPool2d(Module):
-    r"""The maximum of each window, as ``torch.nn.MaxPool2d`` (without ceil_mode).
+    r"""The maximum of each window, as ``torch.nn.MaxPool2d`` (only ``ceil_mode=False``).
 
     $$
     \text{out}(N_i, C_j, h, w) = \max_{m < kh,\, n < kw}
@@ -28,6 +28,7 @@ class MaxPool2d(Module):
         stride: the step between windows (default: ``kernel_size``).
         padding: implicit -inf on both sides, at most half the kernel.
         dilation: the spacing between window elements.
+        return_indices, ceil_mode: only False (NotImplementedError otherwise).
 
     Shape:
         - Input: (N, C, H, W)
@@ -39,8 +40,11 @@ class MaxPool2d(Module):
     """
 
     def __init__(self, kernel_size: int | Sequence[int], stride: int | Sequence[int] | None = None,
-                 padding: int | Sequence[int] = 0, dilation: int | Sequence[int] = 1) -> None:
+                 padding: int | Sequence[int] = 0, dilation: int | Sequence[int] = 1,
+                 return_indices: bool = False, ceil_mode: bool = False) -> None:
         super().__init__()
+        refuse_unsupported("MaxPool2d", return_indices=(return_indices, False),
+                           ceil_mode=(ceil_mode, False))
         self.kernel_size = pair(kernel_size, "kernel_size")
         self.stride = self.kernel_size if stride is None else pair(stride, "stride")
         self.padding, self.dilation = pair(padding, "padding"), pair(dilation, "dilation")
@@ -55,7 +59,7 @@ class MaxPool2d(Module):
 
 
 class AvgPool2d(Module):
-    r"""The mean of each window, as ``torch.nn.AvgPool2d`` (without ceil_mode).
+    r"""The mean of each window, as ``torch.nn.AvgPool2d`` (only ``ceil_mode=False``).
 
     $$
     \text{out}(N_i, C_j, h, w) = \frac{1}{kh \cdot kw} \sum_{m < kh,\, n < kw}
@@ -66,7 +70,9 @@ class AvgPool2d(Module):
         kernel_size: the window (int or pair).
         stride: the step between windows (default: ``kernel_size``).
         padding: implicit zeros on both sides, at most half the kernel.
+        ceil_mode: only False (NotImplementedError otherwise).
         count_include_pad: divide by kh * kw (True), or by the window's pixels inside the input.
+        divisor_override: divide every window's sum by this instead.
 
     Shape:
         - Input: (N, C, H, W)
@@ -78,16 +84,20 @@ class AvgPool2d(Module):
     """
 
     def __init__(self, kernel_size: int | Sequence[int], stride: int | Sequence[int] | None = None,
-                 padding: int | Sequence[int] = 0, count_include_pad: bool = True) -> None:
+                 padding: int | Sequence[int] = 0, ceil_mode: bool = False,
+                 count_include_pad: bool = True, divisor_override: int | None = None) -> None:
         super().__init__()
+        refuse_unsupported("AvgPool2d", ceil_mode=(ceil_mode, False))
         self.kernel_size = pair(kernel_size, "kernel_size")
         self.stride = self.kernel_size if stride is None else pair(stride, "stride")
         self.padding = pair(padding, "padding")
         self.count_include_pad = count_include_pad
+        self.divisor_override = divisor_override
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return avg_pool2d(input, self.kernel_size, self.stride, self.padding,
-                          self.count_include_pad, layer=repr(self))
+                          count_include_pad=self.count_include_pad,
+                          divisor_override=self.divisor_override, layer=repr(self))
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"

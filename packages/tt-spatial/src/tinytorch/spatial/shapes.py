@@ -107,3 +107,21 @@ def check_positive(layer: str, **values: Pair) -> None:
     for name, value in values.items():
         if min(value) < 1:
             raise ValueError(f"{layer}: {name} must be positive, got {value}")
+
+
+def check_device(layer: str, device) -> None:
+    """tinytorch computes with NumPy on the CPU: a ``device`` but None or "cpu" is an error."""
+    if device not in (None, "cpu"):
+        raise NotImplementedError(f"{layer}: device={device!r}: tinytorch runs on the CPU only")
+
+
+def refuse_unsupported(layer: str, **arguments) -> None:
+    """NotImplementedError for a PyTorch option given a value that tinytorch does not implement.
+
+    Each keyword is ``name=(value, supported_value)``.
+    """
+    for name, (value, supported) in arguments.items():
+        if value != supported:
+            raise NotImplementedError(
+                f"{layer}: {name}={value!r} is not supported by tinytorch (only {supported!r})"
+            )

@@ -10,7 +10,7 @@ from tinytorch.tensor import Tensor
 from .dataset import as_array, is_array_backed, seeded_generator
 
 
-def default_collate(samples: list):
+def default_collate(batch: list):
     """Stack a list of samples into one batch.
 
     Each sample is a Tensor / array / number, or a tuple of them (inputs,
@@ -18,10 +18,10 @@ def default_collate(samples: list):
     Returns a Tensor, or a tuple of Tensors (integer labels stay int64).
     """
     # BEGIN SOLUTION
-    if isinstance(samples[0], (tuple, list)):
-        fields = zip(*samples, strict=True)
+    if isinstance(batch[0], (tuple, list)):
+        fields = zip(*batch, strict=True)
         return tuple(Tensor(np.stack([as_array(value) for value in field])) for field in fields)
-    return Tensor(np.stack([as_array(sample) for sample in samples]))
+    return Tensor(np.stack([as_array(sample) for sample in batch]))
     # END SOLUTION
 
 
@@ -39,22 +39,33 @@ class DataLoader:
     is batched with one fancy-index per array via `dataset.__getitems__`;
     any other dataset, or an explicit `collate_fn`, goes sample by sample:
     `collate_fn([dataset[i] for i in batch_indices])`.
+
+    The arguments keep `torch.utils.data.DataLoader`'s order up to `drop_last`;
+    `sampler`, `batch_sampler`, worker processes and pinned memory are not
+    implemented (anything but their defaults raises NotImplementedError).
     """
 
     def __init__(
         self,
         dataset,
         batch_size: int = 1,
-        shuffle: bool = False,
-        drop_last: bool = False,
+        shuffle: bool | None = None,
+        sampler=None,
+        batch_sampler=None,
+        num_workers: int = 0,
         collate_fn=None,
+        pin_memory: bool = False,
+        drop_last: bool = False,
+        *,
         seed: int | None = None,
     ):
         if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise ValueError(f"DataLoader: batch_size must be a positive int, got {batch_size!r}")
+        _refuse_unsupported(sampler=(sampler, None), batch_sampler=(batch_sampler, None),
+                            num_workers=(num_workers, 0), pin_memory=(pin_memory, False))
         self.dataset = dataset
         self.batch_size = int(batch_size)
-        self.shuffle = shuffle
+        self.shuffle = bool(shuffle)
         self.drop_last = drop_last
         self.collate_fn = collate_fn
         self.seed = seed
@@ -94,3 +105,15 @@ class DataLoader:
         collate = self.collate_fn or default_collate
         return collate([self.dataset[int(i)] for i in indices])
         # END SOLUTION
+
+
+def _refuse_unsupported(**arguments) -> None:
+    """NotImplementedError for a PyTorch DataLoader option given other than its default.
+
+    Each keyword is ``name=(value, default)``.
+    """
+    for name, (value, default) in arguments.items():
+        if value != default:
+            raise NotImplementedError(
+                f"DataLoader: {name}={value!r} is not supported by tinytorch (only {default!r})"
+            )

@@ -57,7 +57,7 @@ class Pad2dFunction(Function):
 
 
 def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",  # noqa: A002
-        value: float = 0.0) -> Tensor:
+        value: float | None = None) -> Tensor:
     """Pad the last two axes of an NCHW batch, as ``torch.nn.functional.pad`` does for 4-D input.
 
     Args:
@@ -66,7 +66,7 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",  # noqa: A002
             (last axis first).
         mode: ``'constant'`` (fill with ``value``), ``'reflect'`` (mirror without
             repeating the edge), ``'replicate'`` (repeat the edge) or ``'circular'`` (wrap around).
-        value: the fill of ``'constant'`` padding.
+        value: the fill of ``'constant'`` padding (None: 0, as PyTorch).
 
     Shape:
         - Input: (N, C, H, W)
@@ -84,6 +84,7 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",  # noqa: A002
     if len(pad) not in (2, 4) or any(p < 0 for p in pad):
         raise ValueError(f"pad: pad must be 2 or 4 non-negative ints "
                          f"(left, right[, top, bottom]), got {tuple(pad)}")
+    value = 0.0 if value is None else value
     left, right, top, bottom = (*pad, 0, 0) if len(pad) == 2 else pad
     _check_fits(mode, input.shape, top, bottom, left, right)
     return Pad2dFunction.apply(input, pads=((top, bottom), (left, right)), mode=mode,

@@ -19,7 +19,15 @@ from tinytorch.autograd import Function
 from tinytorch.tensor import Tensor
 
 from ..im2col import add_to_view, kernel_views, pad_hw, unpad_hw, windows_overlap
-from ..shapes import Pair, check_nchw, check_output_hw, check_positive, output_hw, pair
+from ..shapes import (
+    Pair,
+    check_nchw,
+    check_output_hw,
+    check_positive,
+    output_hw,
+    pair,
+    refuse_unsupported,
+)
 
 
 class MaxPool2dFunction(Function):
@@ -140,8 +148,9 @@ def _pool_geometry(layer: str, input_shape, kernel_size, stride, padding, dilati
 
 def max_pool2d(input: Tensor, kernel_size: int | Sequence[int],  # noqa: A002
                stride: int | Sequence[int] | None = None, padding: int | Sequence[int] = 0,
-               dilation: int | Sequence[int] = 1, *, layer: str = "max_pool2d") -> Tensor:
-    r"""2-D max pooling, as ``torch.nn.functional.max_pool2d`` (without ceil_mode).
+               dilation: int | Sequence[int] = 1, ceil_mode: bool = False,
+               return_indices: bool = False, *, layer: str = "max_pool2d") -> Tensor:
+    r"""2-D max pooling, as ``torch.nn.functional.max_pool2d`` (only ``ceil_mode=False``).
 
     $$
     \text{out}(N_i, C_j, h, w) = \max_{m < kh,\, n < kw}
@@ -155,6 +164,7 @@ def max_pool2d(input: Tensor, kernel_size: int | Sequence[int],  # noqa: A002
         stride: the step between windows (default: ``kernel_size``).
         padding: -inf added on both sides, at most half the kernel.
         dilation: the spacing of the window's elements.
+        ceil_mode, return_indices: only False (NotImplementedError otherwise).
 
     Shape:
         - Input: (N, C, H, W)
@@ -164,6 +174,8 @@ def max_pool2d(input: Tensor, kernel_size: int | Sequence[int],  # noqa: A002
         >>> max_pool2d(tinytorch.tensor.randn(2, 3, 8, 8), 2).shape
         (2, 3, 4, 4)
     """
+    refuse_unsupported(layer, ceil_mode=(ceil_mode, False),
+                       return_indices=(return_indices, False))
     kernel, stride, padding, dilation = _pool_geometry(layer, input.shape, kernel_size, stride,
                                                        padding, dilation)
     return MaxPool2dFunction.apply(input, kernel=kernel, stride=stride, padding=padding,
@@ -172,8 +184,9 @@ def max_pool2d(input: Tensor, kernel_size: int | Sequence[int],  # noqa: A002
 
 def avg_pool2d(input: Tensor, kernel_size: int | Sequence[int],  # noqa: A002
                stride: int | Sequence[int] | None = None, padding: int | Sequence[int] = 0,
-               count_include_pad: bool = True, *, layer: str = "avg_pool2d") -> Tensor:
-    r"""2-D average pooling, as ``torch.nn.functional.avg_pool2d`` (without ceil_mode).
+               ceil_mode: bool = False, count_include_pad: bool = True,
+               divisor_override: int | None = None, *, layer: str = "avg_pool2d") -> Tensor:
+    r"""2-D average pooling, as ``torch.nn.functional.avg_pool2d`` (only ``ceil_mode=False``).
 
     $$
     \text{out}(N_i, C_j, h, w) = \frac{1}{kh \cdot kw} \sum_{m < kh,\, n < kw}
@@ -185,8 +198,10 @@ def avg_pool2d(input: Tensor, kernel_size: int | Sequence[int],  # noqa: A002
         kernel_size: as ``max_pool2d``.
         stride: as ``max_pool2d``.
         padding: as ``max_pool2d`` (zeros are padded).
+        ceil_mode: only False (NotImplementedError otherwise).
         count_include_pad: divide by kh * kw (True) or by the number of
             pixels of the window that lie inside the input (False).
+        divisor_override: divide every window's sum by this instead.
 
     Shape:
         - Input: (N, C, H, W)
@@ -196,9 +211,18 @@ def avg_pool2d(input: Tensor, kernel_size: int | Sequence[int],  # noqa: A002
         >>> avg_pool2d(tinytorch.tensor.randn(2, 3, 8, 8), 2).shape
         (2, 3, 4, 4)
     """
+    refuse_unsupported(layer, ceil_mode=(ceil_mode, False))
     kernel, stride, padding, _ = _pool_geometry(layer, input.shape, kernel_size, stride, padding)
-    return AvgPool2dFunction.apply(input, kernel=kernel, stride=stride, padding=padding,
-                                   count_include_pad=count_include_pad)
+    if divisor_override is None:
+        return AvgPool2dFunction.apply(input, kernel=kernel, stride=stride, padding=padding,
+                                       count_include_pad=count_include_pad)
+    if isinstance(divisor_override, bool) or not isinstance(divisor_override, int) \
+            or divisor_override <= 0:
+        raise ValueError(f"{layer}: divisor_override must be a positive int, "
+                         f"got {divisor_override!r}")
+    mean = AvgPool2dFunction.apply(input, kernel=kernel, stride=stride, padding=padding,
+                                   count_include_pad=True)
+    return mean * (kernel[0] * kernel[1] / divisor_override)  # the window sums / divisor
 
 
 def averaging_matrix(length: int, out_length: int) -> np.ndarray:
