@@ -147,7 +147,8 @@ class LayerNorm(Module):
         eps: added to the variance for stability.
         elementwise_affine: learn ``weight`` (ones) and ``bias`` (zeros).
         bias: with ``elementwise_affine``, learn ``bias`` too (False: ``weight`` only).
-        device: only None or ``"cpu"``. dtype: the parameters' dtype (default float32).
+        device: only None or ``"cpu"``.
+        dtype: the parameters' dtype (default float32).
 
     Shape:
         input ``(*, *normalized_shape)``, output the same.

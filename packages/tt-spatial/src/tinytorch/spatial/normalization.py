@@ -95,7 +95,8 @@ class BatchNorm2d(_BatchNorm):
         affine: learn gamma (``weight``) and beta (``bias``) per channel.
         track_running_stats: keep running statistics; when False, batch
             statistics are used in evaluation too.
-        device: only None or ``"cpu"``. dtype: the parameters' dtype (default float32).
+        device: only None or ``"cpu"``.
+        dtype: the parameters' dtype (default float32).
         bias: with ``affine``, learn beta too (False: gamma only).
 
     Shape:
