@@ -340,3 +340,23 @@ def test_multihead_attention_refuses_a_bool_dropout_from_the_old_positional_orde
     # MultiheadAttention(E, H, True) meant bias=True before the PyTorch order.
     with pytest.raises(TypeError, match="must be a number, got True"):
         MultiheadAttention(8, 2, True)
+
+
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_multihead_attention_unbatched_input_matches_pytorch(batch_first, rng):
+    torch = pytest.importorskip("torch")
+    theirs, ours = _copied_pair(torch, batch_first=batch_first)
+    query = rng.standard_normal((5, 16)).astype(np.float32)  # (L, E), no batch axis
+    memory = rng.standard_normal((6, 16)).astype(np.float32)
+    padding = np.array([False, False, False, False, True, True])
+    expected, expected_weights = theirs(
+        torch.tensor(query), torch.tensor(memory), torch.tensor(memory),
+        key_padding_mask=torch.tensor(padding), average_attn_weights=False,
+    )
+    m = Tensor(memory)
+    out, weights = ours(Tensor(query), m, m, key_padding_mask=padding, average_attn_weights=False)
+    assert out.shape == (5, 16) and weights.shape == (4, 5, 6)
+    np.testing.assert_allclose(out.data, expected.detach().numpy(), atol=1e-5)
+    np.testing.assert_allclose(weights.data, expected_weights.detach().numpy(), atol=1e-6)
+    with pytest.raises(ValueError, match="an unbatched query .* needs unbatched key and value"):
+        ours(Tensor(query), Tensor(memory[None]), Tensor(memory[None]))

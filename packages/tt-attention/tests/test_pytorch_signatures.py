@@ -15,10 +15,6 @@ torch = pytest.importorskip("torch")
 TF = torch.nn.functional
 
 GENERATOR = "tinytorch's explicit random source (keyword-only)"
-EMBEDDING_OPTIONS = {
-    name: "max-norm renormalisation, frequency scaling and sparse gradients are not implemented"
-    for name in ("max_norm", "norm_type", "scale_grad_by_freq", "sparse")
-}
 
 # (ours, PyTorch's, {extra: reason}, {missing: reason}, {different default: reason})
 TABLE = [
@@ -26,9 +22,8 @@ TABLE = [
      {"generator": GENERATOR}, {}, {}),
     (attention.MultiheadAttention.forward, torch.nn.MultiheadAttention.forward, {}, {}, {}),
     (attention.LayerNorm.__init__, torch.nn.LayerNorm.__init__, {}, {}, {}),
-    (attention.Embedding.__init__, torch.nn.Embedding.__init__, {"generator": GENERATOR},
-     {**EMBEDDING_OPTIONS, "device": "only the CPU", "dtype": "float32 weights (use .to)"}, {}),
-    (F.embedding, TF.embedding, {}, EMBEDDING_OPTIONS, {}),
+    (attention.Embedding.__init__, torch.nn.Embedding.__init__, {"generator": GENERATOR}, {}, {}),
+    (F.embedding, TF.embedding, {}, {}, {}),
     (F.layer_norm, TF.layer_norm, {}, {}, {}),
     (F.scaled_dot_product_attention, TF.scaled_dot_product_attention, {"generator": GENERATOR},
      {"enable_gqa": "grouped-query attention (fewer key/value heads) is not implemented"}, {}),
@@ -52,3 +47,11 @@ def test_layer_norm_without_bias_matches_pytorch():
     np.testing.assert_allclose(
         ours(Tensor(x)).data, theirs(torch.tensor(x)).detach().numpy(), atol=1e-6
     )
+
+
+def test_embedding_refuses_the_pytorch_options_it_does_not_implement():
+    with pytest.raises(NotImplementedError, match=r"Embedding: max_norm=1.0 is not supported"):
+        attention.Embedding(4, 2, max_norm=1.0)
+    with pytest.raises(NotImplementedError, match=r"embedding: sparse=True"):
+        F.embedding([0], attention.Embedding(4, 2).weight, sparse=True)
+    assert attention.Embedding(4, 2, dtype="float64").weight.dtype == "float64"

@@ -1,11 +1,14 @@
 """Tokenizers: round trips, unknown characters, training speed-critical structure, JSON files."""
 
 import json
+import re
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tinytorch.attention.tokenizers import BPETokenizer, CharTokenizer, pretokenize
+from tinytorch.tensor import Tensor
 
 CORPUS = (
     "First Citizen:\nBefore we proceed any further, hear me speak.\n\n"
@@ -117,3 +120,43 @@ def test_bpe_trains_a_thousand_merges_on_a_megabyte():
     sample = text[:5000]
     assert tok.decode(tok.encode(sample)) == sample
     assert len(tok.encode(sample)) < 0.7 * len(sample.encode("utf-8"))  # the merges compress
+
+
+@pytest.mark.parametrize(
+    "ids", [[1.7], [1.0, 2.0], np.array([0.0]), [True, False], np.array([1, 0], dtype=bool)]
+)
+def test_decode_refuses_float_and_bool_ids(ids, trained_bpe):
+    # Regression: CharTokenizer.decode([1.7]) returned text (1.7 was truncated to 1).
+    char = CharTokenizer.from_text("hello")
+    with pytest.raises(TypeError, match=r"CharTokenizer: ids must be integers, got dtype"):
+        char.decode(ids)
+    with pytest.raises(TypeError, match=r"BPETokenizer: ids must be integers, got dtype"):
+        trained_bpe.decode(ids)
+
+
+def test_decode_takes_integer_arrays_tensors_and_empty_lists(trained_bpe):
+    char = CharTokenizer.from_text("hello")
+    ids = char.encode("hello")
+    assert char.decode(np.array(ids, dtype=np.int32)) == "hello"
+    assert char.decode(Tensor(np.array(ids))) == "hello"
+    assert char.decode([]) == "" and trained_bpe.decode([]) == ""
+    with pytest.raises(IndexError, match=r"BPETokenizer: id -1 is out of range"):
+        trained_bpe.decode([104, -1])
+
+
+@pytest.mark.parametrize("merge", [[104.0, 105], [104, 105.5], [True, 105], [104], "ab"])
+def test_bpe_file_with_a_non_integer_merge_names_the_file_and_the_entry(merge, tmp_path):
+    # Regression: merges given as floats loaded as integers.
+    path = tmp_path / "tokenizer.json"
+    path.write_text(json.dumps({"type": "byte-bpe", "merges": [[104, 105], merge]}))
+    with pytest.raises(ValueError, match=rf"merge 1 in {re.escape(str(path))} is"):
+        BPETokenizer.load(path)
+    with pytest.raises(ValueError, match="merge 0 in the merges given"):
+        BPETokenizer([merge])
+
+
+def test_bpe_damaged_file_names_the_file(tmp_path):
+    path = tmp_path / "tokenizer.json"
+    path.write_text('{"type": "byte-bpe", "merges": [[104, 1')
+    with pytest.raises(ValueError, match=rf"BPETokenizer: {re.escape(str(path))} is not a "):
+        BPETokenizer.load(path)

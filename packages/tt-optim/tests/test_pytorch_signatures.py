@@ -46,7 +46,7 @@ TABLE = [
      {"error_if_nonfinite": "a NaN or inf gradient norm is an error by default, never a "
                             "silent NaN update (pass False for PyTorch's behaviour)"}),
     (optim.clip_grad_value_, torch.nn.utils.clip_grad_value_,
-     {"error_if_nonfinite": "raises on NaN or inf gradients, as clip_grad_norm_ here"},
+     {"error_if_nonfinite": "raises on NaN or inf gradients, as clip_grad_norm_ (keyword-only)"},
      {"foreach": IMPLEMENTATION}, {}),
     (data.DataLoader.__init__, torch.utils.data.DataLoader.__init__, {"seed": SEED},
      {"timeout": WORKERS, "worker_init_fn": WORKERS, "multiprocessing_context": WORKERS,

@@ -30,6 +30,20 @@ def _array(x):
     return x.data if isinstance(x, Tensor) else np.asarray(x)
 
 
+def refuse_unsupported(layer: str, **arguments) -> None:
+    """Raise NotImplementedError for an argument PyTorch has but tinytorch does not implement.
+
+    Each keyword is ``name=(value, allowed)``, ``allowed`` one value or a tuple of them.
+    """
+    for name, (value, allowed) in arguments.items():
+        allowed = allowed if isinstance(allowed, tuple) else (allowed,)
+        if value not in allowed:
+            raise NotImplementedError(
+                f"{layer}: {name}={value!r} is not supported by tinytorch "
+                f"(only {' or '.join(repr(a) for a in allowed)})"
+            )
+
+
 # ---------------------------------------------------------------------------
 # Embedding
 # ---------------------------------------------------------------------------
@@ -88,17 +102,40 @@ class EmbeddingFunction(Function):
         # END SOLUTION
 
 
-def embedding(input, weight: Tensor, padding_idx: int | None = None) -> Tensor:
+def check_embedding_options(layer: str, max_norm, scale_grad_by_freq, sparse) -> None:
+    """NotImplementedError for PyTorch's embedding options that tinytorch does not implement."""
+    refuse_unsupported(
+        layer,
+        max_norm=(max_norm, None),
+        scale_grad_by_freq=(scale_grad_by_freq, False),
+        sparse=(sparse, False),
+    )
+
+
+def embedding(
+    input,  # noqa: A002
+    weight: Tensor,
+    padding_idx: int | None = None,
+    max_norm: float | None = None,
+    norm_type: float = 2.0,
+    scale_grad_by_freq: bool = False,
+    sparse: bool = False,
+) -> Tensor:
     """Look up rows of ``weight``: ``out[..., :] = weight[input[...], :]``.
 
     Args:
         input: integer indices of any shape (a Tensor or array).
         weight: the table, shape ``(num_embeddings, embedding_dim)``.
         padding_idx: a row whose gradient is always zero.
+        max_norm: only None (renormalising rows is not implemented).
+        norm_type: the p of the max_norm norm (unused without max_norm).
+        scale_grad_by_freq: only False.
+        sparse: only False (gradients are dense).
 
     Shape:
         input ``(*)``, output ``(*, embedding_dim)``.
     """
+    check_embedding_options("embedding", max_norm, scale_grad_by_freq, sparse)
     indices = _array(input)
     check_indices(indices, weight.shape[0])
     return EmbeddingFunction.apply(weight, indices, padding_idx)

@@ -32,6 +32,12 @@ class Embedding(Module):
         embedding_dim: the size of each vector.
         padding_idx: if given, this row starts at zero and its gradient is
             always zero (a padding token that learns nothing).
+        max_norm: only None (renormalising rows is not implemented).
+        norm_type: the p of the max_norm norm (unused without max_norm).
+        scale_grad_by_freq: only False.
+        sparse: only False (gradients are dense).
+        device: only None or ``"cpu"``.
+        dtype: the weight's dtype (default float32).
         generator: NumPy generator for the initial weights.
 
     Shape:
@@ -51,10 +57,18 @@ class Embedding(Module):
         num_embeddings: int,
         embedding_dim: int,
         padding_idx: int | None = None,
+        max_norm: float | None = None,
+        norm_type: float = 2.0,
+        scale_grad_by_freq: bool = False,
+        sparse: bool = False,
+        device=None,
+        dtype=None,
         *,
         generator: np.random.Generator | None = None,
     ):
         super().__init__()
+        F.check_embedding_options("Embedding", max_norm, scale_grad_by_freq, sparse)
+        F.refuse_unsupported("Embedding", device=(device, (None, "cpu")))
         if padding_idx is not None and not -num_embeddings <= padding_idx < num_embeddings:
             raise ValueError(
                 f"Embedding: padding_idx {padding_idx} must be within "
@@ -64,7 +78,8 @@ class Embedding(Module):
         self.embedding_dim = embedding_dim
         self.padding_idx = padding_idx % num_embeddings if padding_idx is not None else None
         rng = generator if generator is not None else default_generator()
-        weight = rng.standard_normal((num_embeddings, embedding_dim)).astype(np.float32)
+        dtype = np.float32 if dtype is None else dtype
+        weight = rng.standard_normal((num_embeddings, embedding_dim)).astype(dtype)
         if self.padding_idx is not None:
             weight[self.padding_idx] = 0
         self.weight = Parameter(weight)
@@ -169,7 +184,7 @@ class LayerNorm(Module):
         dtype=None,
     ):
         super().__init__()
-        _refuse_unsupported("LayerNorm", device=(device, (None, "cpu")))
+        F.refuse_unsupported("LayerNorm", device=(device, (None, "cpu")))
         dtype = np.float32 if dtype is None else dtype
         shape = (
             (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
@@ -290,7 +305,7 @@ class MultiheadAttention(Module):
                 f"num_heads={num_heads}"
             )
         F.check_dropout_p(dropout, "MultiheadAttention")
-        _refuse_unsupported(
+        F.refuse_unsupported(
             "MultiheadAttention",
             add_bias_kv=(add_bias_kv, False),
             add_zero_attn=(add_zero_attn, False),
@@ -382,7 +397,16 @@ class MultiheadAttention(Module):
         The weights are the (dropped-out) attention probabilities the output
         was made of, with a gradient: ``(N, L, S)`` averaged over the heads
         when ``average_attn_weights``, else ``(N, H, L, S)``.
+
+        Unbatched inputs ``(L, E)``, ``(S, E)`` (with ``key_padding_mask``
+        ``(S,)``, ``attn_mask`` ``(L, S)`` or ``(H, L, S)``) give an ``(L, E)``
+        output and weights without the N axis, as in PyTorch.
         """
+        if query.ndim == 2:
+            return self._forward_unbatched(
+                query, key, value, key_padding_mask, need_weights, attn_mask,
+                average_attn_weights, is_causal,
+            )
         # BEGIN SOLUTION
         self._check_inputs(query, key, value, self.batch_first)
         if not self.batch_first:  # (L, N, E) -> (N, L, E), keeping self-attention's identity
@@ -408,6 +432,26 @@ class MultiheadAttention(Module):
             weights = weights.mean(axis=1)
         return output, weights
         # END SOLUTION
+
+    def _forward_unbatched(
+        self, query, key, value, key_padding_mask, need_weights, attn_mask, average, is_causal
+    ):
+        """``forward`` of ``(L, E)`` inputs: a batch of one, without its N axis in the results."""
+        if key.ndim != 2 or value.ndim != 2:
+            raise ValueError(
+                f"MultiheadAttention: an unbatched query {tuple(query.shape)} needs unbatched "
+                f"key and value (S, {self.embed_dim}), got {tuple(key.shape)} and "
+                f"{tuple(value.shape)}"
+            )
+        batch_axis = 0 if self.batch_first else 1
+        batched = {id(x): x.unsqueeze(batch_axis) for x in (query, key, value)}
+        if key_padding_mask is not None:
+            key_padding_mask = _mask_array(key_padding_mask)[None]  # (S,) -> (1, S)
+        output, weights = self.forward(
+            batched[id(query)], batched[id(key)], batched[id(value)], key_padding_mask,
+            need_weights, attn_mask, average, is_causal,
+        )
+        return output.squeeze(batch_axis), None if weights is None else weights.squeeze(0)
 
     def _check_inputs(self, query: Tensor, key: Tensor, value: Tensor, batch_first: bool) -> None:
         layout = "(N, L, E)" if batch_first else "(L, N, E)"
@@ -472,9 +516,13 @@ def _swap_batch_and_length(query: Tensor, key: Tensor, value: Tensor):
     return swapped[id(query)], swapped[id(key)], swapped[id(value)]
 
 
+def _mask_array(mask) -> np.ndarray:
+    return mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+
+
 def _mask_as_scores(name: str, mask, expected_shapes, dtype) -> np.ndarray:
     """A MultiheadAttention mask as numbers added to the scores: bool True -> -inf, float as is."""
-    mask = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    mask = _mask_array(mask)
     if mask.dtype != np.bool_ and mask.dtype.kind != "f":
         raise TypeError(
             f"MultiheadAttention: only bool and floating point {name} are supported "
@@ -488,17 +536,3 @@ def _mask_as_scores(name: str, mask, expected_shapes, dtype) -> np.ndarray:
     if mask.dtype == np.bool_:
         return np.where(mask, -np.inf, 0.0).astype(dtype)
     return mask.astype(dtype)
-
-
-def _refuse_unsupported(layer: str, **arguments) -> None:
-    """Raise NotImplementedError for an argument PyTorch has but tinytorch does not implement.
-
-    Each keyword is ``name=(value, allowed)``, ``allowed`` one value or a tuple of them.
-    """
-    for name, (value, allowed) in arguments.items():
-        allowed = allowed if isinstance(allowed, tuple) else (allowed,)
-        if value not in allowed:
-            raise NotImplementedError(
-                f"{layer}: {name}={value!r} is not supported by tinytorch "
-                f"(only {' or '.join(repr(a) for a in allowed)})"
-            )

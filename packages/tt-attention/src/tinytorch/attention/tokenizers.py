@@ -21,6 +21,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import numpy as np
+from tinytorch.tensor import Tensor
 from tinytorch.tensor.io import atomic_write_text
 
 __all__ = ["CharTokenizer", "BPETokenizer", "pretokenize"]
@@ -29,6 +30,53 @@ __all__ = ["CharTokenizer", "BPETokenizer", "pretokenize"]
 # ---------------------------------------------------------------------------
 # Character-level tokenizer
 # ---------------------------------------------------------------------------
+
+
+def token_ids(ids, vocab_size: int, tokenizer: str) -> np.ndarray:
+    """``ids`` as a flat int64 array, or a clear error: integers in ``[0, vocab_size)`` only.
+
+    A float id (``1.7``, or even ``2.0``) or a bool is a bug upstream (logits
+    instead of sampled ids, a mask instead of tokens), so it is refused rather
+    than truncated.
+    """
+    ids = ids.data if isinstance(ids, Tensor) else ids
+    try:
+        array = np.asarray(ids)
+    except ValueError:
+        raise TypeError(f"{tokenizer}: ids must be a flat sequence of integers") from None
+    if array.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    if array.dtype.kind not in "iu":
+        raise TypeError(
+            f"{tokenizer}: ids must be integers, got dtype {array.dtype} "
+            f"(first value {array.reshape(-1)[0]!r})"
+        )
+    array = array.reshape(-1)
+    bad = (array < 0) | (array >= vocab_size)
+    if bad.any():
+        raise IndexError(
+            f"{tokenizer}: id {int(array[bad][0])} is out of range for a vocabulary of "
+            f"{vocab_size} tokens (expected 0 <= id < {vocab_size})"
+        )
+    return array.astype(np.int64, copy=False)
+
+
+def _checked_merges(merges, source: str) -> list[Pair]:
+    """The merges of a tokenizer file: a list of ``[left, right]`` integer pairs, else an error."""
+    if not isinstance(merges, (list, tuple)):
+        raise ValueError(f"BPETokenizer: {source} has no list of 'merges', got {merges!r}")
+    for index, merge in enumerate(merges):
+        is_pair = isinstance(merge, (list, tuple)) and len(merge) == 2
+        if not is_pair or not all(_is_integer(part) for part in merge):
+            raise ValueError(
+                f"BPETokenizer: merge {index} in {source} is {merge!r}; expected a pair of "
+                f"integer token ids such as [101, 32]"
+            )
+    return [(int(left), int(right)) for left, right in merges]
+
+
+def _is_integer(value) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
 class CharTokenizer:
@@ -111,15 +159,13 @@ class CharTokenizer:
         return self.encode_array(text).tolist()
 
     def decode(self, ids) -> str:
-        """Join the characters of ``ids`` back into a string."""
+        """Join the characters of ``ids`` back into a string.
+
+        ``ids`` must be integers (a list, an array or a Tensor) in
+        ``[0, vocab_size)``; floats and bools raise TypeError, others IndexError.
+        """
+        ids = token_ids(ids, self.vocab_size, "CharTokenizer")
         # BEGIN SOLUTION
-        ids = np.asarray(ids, dtype=np.int64).reshape(-1)
-        bad = (ids < 0) | (ids >= self.vocab_size)
-        if bad.any():
-            raise IndexError(
-                f"CharTokenizer: id {int(ids[bad][0])} is out of range for a vocabulary "
-                f"of {self.vocab_size} characters (expected 0 <= id < {self.vocab_size})"
-            )
         return "".join(self.chars[i] for i in ids.tolist())
         # END SOLUTION
 
@@ -269,8 +315,8 @@ class BPETokenizer:
         self.merges: list[Pair] = []
         self.vocab: list[bytes] = [bytes([b]) for b in range(256)]
         self.ranks: dict[Pair, int] = {}
-        for left, right in merges:
-            self._add_merge((int(left), int(right)))
+        for pair in _checked_merges(list(merges), "the merges given"):
+            self._add_merge(pair)
         self._cache: dict[str, list[int]] = {}
 
     def _add_merge(self, pair: Pair) -> int:
@@ -354,20 +400,13 @@ class BPETokenizer:
     def decode(self, ids, errors: str = "replace") -> str:
         """Concatenate the bytes of ``ids`` and decode them as UTF-8.
 
-        A sequence that cuts a multi-byte character in half (for example a
-        sampled one) decodes with U+FFFD in its place (``errors="replace"``).
+        ``ids`` must be integers in ``[0, vocab_size)`` (floats and bools raise
+        TypeError, others IndexError). A sequence that cuts a multi-byte
+        character in half (for example a sampled one) decodes with U+FFFD in
+        its place (``errors="replace"``).
         """
-        vocab_size = self.vocab_size
-        pieces = []
-        for token in ids:
-            token = int(token)
-            if not 0 <= token < vocab_size:
-                raise IndexError(
-                    f"BPETokenizer: id {token} is out of range for a vocabulary of "
-                    f"{vocab_size} tokens (expected 0 <= id < {vocab_size})"
-                )
-            pieces.append(self.vocab[token])
-        return b"".join(pieces).decode("utf-8", errors=errors)
+        ids = token_ids(ids, self.vocab_size, "BPETokenizer")
+        return b"".join(self.vocab[token] for token in ids.tolist()).decode("utf-8", errors=errors)
 
     def to_dict(self) -> dict:
         return {
@@ -377,16 +416,19 @@ class BPETokenizer:
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> BPETokenizer:
-        if data.get("type") != "byte-bpe":
+    def from_dict(cls, data: dict, source: str = "the tokenizer description") -> BPETokenizer:
+        """The tokenizer ``data`` describes; errors name ``source`` (the file, for ``load``)."""
+        if not isinstance(data, dict) or data.get("type") != "byte-bpe":
+            kind = data.get("type") if isinstance(data, dict) else type(data).__name__
             raise ValueError(
-                f"expected a 'byte-bpe' tokenizer description, got type {data.get('type')!r}"
+                f"BPETokenizer: expected a 'byte-bpe' tokenizer description in {source}, "
+                f"got {kind!r}"
             )
         if data.get("pretokenize_pattern", PRETOKENIZE_PATTERN) != PRETOKENIZE_PATTERN:
             raise ValueError(
-                "BPETokenizer: the file was trained with a different pre-tokenization pattern"
+                f"BPETokenizer: {source} was trained with a different pre-tokenization pattern"
             )
-        return cls(data["merges"])
+        return cls(_checked_merges(data.get("merges"), source))
 
     def save(self, path) -> None:
         """Write the merges to a JSON file (atomically: a crash keeps the old file)."""
@@ -394,8 +436,13 @@ class BPETokenizer:
 
     @classmethod
     def load(cls, path) -> BPETokenizer:
-        """Read a tokenizer written by ``save``."""
-        return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+        """Read a tokenizer written by ``save``; a damaged file is a ValueError naming it."""
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            message = f"BPETokenizer: {path} is not a tokenizer JSON file: {error}"
+            raise ValueError(message) from None
+        return cls.from_dict(data, source=str(path))
 
     def __repr__(self) -> str:
         return f"BPETokenizer(vocab_size={self.vocab_size}, merges={len(self.merges)})"

@@ -88,7 +88,7 @@ def total_norm(grads: list[np.ndarray], norm_type: float) -> np.floating:
     # END SOLUTION
 
 
-def clip_grad_value_(parameters, clip_value: float, error_if_nonfinite: bool = True) -> None:
+def clip_grad_value_(parameters, clip_value: float, *, error_if_nonfinite: bool = True) -> None:
     """Clamp every gradient entry into ``[-clip_value, clip_value]`` in place.
 
     A ``nan`` gradient raises NonFiniteGradientError by default (clamping would
