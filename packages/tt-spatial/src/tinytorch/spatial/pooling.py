@@ -28,7 +28,8 @@ class MaxPool2d(Module):
         stride: the step between windows (default: ``kernel_size``).
         padding: implicit -inf on both sides, at most half the kernel.
         dilation: the spacing between window elements.
-        return_indices, ceil_mode: only False (NotImplementedError otherwise).
+        return_indices: only False (NotImplementedError otherwise).
+        ceil_mode: only False (NotImplementedError otherwise).
 
     Shape:
         - Input: (N, C, H, W)

@@ -164,7 +164,8 @@ def max_pool2d(input: Tensor, kernel_size: int | Sequence[int],  # noqa: A002
         stride: the step between windows (default: ``kernel_size``).
         padding: -inf added on both sides, at most half the kernel.
         dilation: the spacing of the window's elements.
-        ceil_mode, return_indices: only False (NotImplementedError otherwise).
+        ceil_mode: only False (NotImplementedError otherwise).
+        return_indices: only False (NotImplementedError otherwise).
 
     Shape:
         - Input: (N, C, H, W)
