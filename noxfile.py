@@ -270,6 +270,7 @@ def bench(session: nox.Session) -> None:
     options = options_for(session)
     install.install_closure(session, list(PACKAGES), PACKAGES, options)
     install.install_cpu_torch(session)
+    session.install("threadpoolctl")  # the bench confirms the BLAS thread count it runs at
     session.run("python", "benchmarks/run.py", *options.passthrough,
                 env={**install.SINGLE_THREAD, **install.BENCH_MALLOC})
 
