@@ -95,6 +95,7 @@ EXAMPLES = {
     "max": ((A,), {"axis": 0, "keepdims": True}),
     "min": ((A,), {"axis": (0, 1), "keepdims": False}),
     "var": ((A,), {"axis": 1, "keepdims": False, "correction": 1}),
+    "std": ((A,), {"axis": 0, "keepdims": True, "correction": 1}),
     "softmax": ((A,), {"axis": -1}),
     "log_softmax": ((A,), {"axis": 0}),
     "reshape": ((A,), {"shape": (3, 2)}),

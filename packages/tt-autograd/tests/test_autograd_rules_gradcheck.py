@@ -202,7 +202,12 @@ CASES: dict[str, list] = {
     + [(f"correction={c}", _var(c), [r(2, 4)]) for c in (0, 1, 2)]
     + [
         ("unbiased=False", lambda x: x.var(unbiased=False), [r(5)]),
-        ("std", lambda x: x.std(dim=0), [r(4, 2)]),
+    ],
+    "std": [c for c in _reduction_cases("std") if c[0] not in ("scalar", "size-1-dim")]
+    + [
+        ("dim0", lambda x: x.std(dim=0), [r(4, 2)]),
+        ("correction=0", lambda x: x.std(dim=1, correction=0, keepdim=True), [r(3, 4)]),
+        ("scalar-dim0", lambda x: x.std(dim=0, correction=0) + x, [r()]),
     ],
     "softmax": [
         ("last", lambda x: x.softmax(), [r(2, 3)]),

@@ -86,6 +86,36 @@ def test_ignore_index_rows_add_nothing_and_are_not_counted():
     assert F.cross_entropy(z, np.array([-100, -100, -100]), reduction="sum").item() == 0
 
 
+@pytest.mark.parametrize(
+    ("loss_fn", "options"),
+    [("cross_entropy", {}), ("cross_entropy", {"label_smoothing": 0.1}), ("nll_loss", {})],
+)
+def test_a_batch_whose_targets_are_all_ignored_has_zero_gradient(loss_fn, options):
+    """As PyTorch: the 'mean' is 0 / 0 = NaN, but nothing flows back (no NaN in the weights)."""
+    z = logits([[1.0, 2.0, 0.5], [5.0, -5.0, 0.0]])
+    target = np.array([-100, -100])
+    loss = getattr(F, loss_fn)(z, target, **options)
+    assert math.isnan(loss.item())
+    loss.backward()
+    np.testing.assert_array_equal(z.grad.data, np.zeros((2, 3)))
+    z.grad = None
+    getattr(F, loss_fn)(z, target, reduction="sum", **options).backward()
+    np.testing.assert_array_equal(z.grad.data, np.zeros((2, 3)))
+
+
+def test_all_ignored_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    values = np.array([[1.0, 2.0, 0.5], [5.0, -5.0, 0.0]], dtype=np.float32)
+    z = logits(values)
+    tz = torch.tensor(values, requires_grad=True)
+    ours = F.cross_entropy(z, np.array([-100, -100]))
+    theirs = torch.nn.functional.cross_entropy(tz, torch.tensor([-100, -100]))
+    assert math.isnan(ours.item()) and math.isnan(theirs.item())
+    ours.backward()
+    theirs.backward()
+    np.testing.assert_array_equal(z.grad.data, tz.grad.numpy())
+
+
 def test_bce_with_logits_is_stable_for_huge_logits():
     x = logits([1e4, -1e4, 1e4, -1e4])
     y = np.array([1.0, 0.0, 0.0, 1.0], np.float32)

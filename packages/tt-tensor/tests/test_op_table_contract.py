@@ -53,6 +53,7 @@ CONTRACT = {
     "max": (1, REDUCE, True),
     "min": (1, REDUCE, True),
     "var": (1, (*REDUCE, "correction"), True),
+    "std": (1, (*REDUCE, "correction"), True),
     "softmax": (1, ("axis",), True),
     "log_softmax": (1, ("axis",), True),
     "argmax": (1, REDUCE, False),
@@ -158,6 +159,7 @@ EXAMPLES = {
     "max": ((A,), {"axis": (0, 1), "keepdims": False}, A.max()),
     "min": ((A,), {"axis": -1, "keepdims": True}, A.min(axis=-1, keepdims=True)),
     "var": ((A,), {"axis": 1, "keepdims": False, "correction": 0}, A.var(axis=1)),
+    "std": ((A,), {"axis": 0, "keepdims": True, "correction": 1}, A.std(0, ddof=1, keepdims=True)),
     "softmax": ((A,), {"axis": 0}, np.exp(A) / np.exp(A).sum(axis=0, keepdims=True)),
     "log_softmax": ((A,), {"axis": -1}, A - np.log(np.exp(A).sum(axis=-1, keepdims=True))),
     "argmax": ((A,), {"axis": 1, "keepdims": False}, A.argmax(axis=1)),
@@ -254,7 +256,7 @@ def _exercise_tensor_api():
     x + b, x - b, x * b, x / b, x.maximum(b), x.minimum(b), x @ Tensor(M[:3], dtype=np.float64)
     -x, p**1.5, p**b, x.exp(), p.log(), p.sqrt(), x.abs(), x.sin(), x.cos(), x.tanh()
     x.sigmoid(), x.relu(), x.clip(-1, 1), x.float()
-    x.sum(dim=1), x.mean(), x.max(dim=0), x.min(), x.var(dim=1, correction=0)
+    x.sum(dim=1), x.mean(), x.max(dim=0), x.min(), x.var(dim=1, correction=0), x.std()
     x.softmax(dim=0), x.log_softmax()
     x.reshape(3, 2), x.permute(1, 0), b.expand(2, 3), x[:, 1], cat([x, x], dim=1)
     stack([b, b]), where(x > 0, x, b), x.clone()

@@ -426,6 +426,24 @@ def var_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
     return (_expand_reduced(g, x.shape, axis, keepdims) * centered * scale,)
 
 
+@saves((0, OUTPUT),)
+def std_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
+    """y = sqrt(var(x)):  dL/dx = (x - mean) / ((N - c) y) dL/dy.
+
+    NOTE: on a constant row y = 0 and the formula is 0 / 0; PyTorch defines
+    the gradient as 0 there (std is flat along every direction that keeps the
+    row constant), so sqrt(var) composed would give NaN where this gives 0.
+    """
+    (x,) = ctx.inputs
+    axis, keepdims = ctx.params["axis"], ctx.params["keepdims"]
+    n = _reduced_count(x.shape, axis)
+    y = ctx.output.reshape(_kept_shape(x.shape, axis))
+    centered = x - x.mean(axis=axis, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(y == 0, 0, 1 / (max(n - ctx.params["correction"], 0) * y))
+    return (_expand_reduced(g, x.shape, axis, keepdims) * centered * scale.astype(g.dtype),)
+
+
 @saves((OUTPUT,),)
 def softmax_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
     """y = softmax(x):  dL/dx = y * (dL/dy - sum(dL/dy * y)) along the axis."""
@@ -679,6 +697,7 @@ RULES: dict[str, Callable[[OpContext, np.ndarray], tuple[Grad, ...]]] = {
     "max": _extreme_backward,
     "min": _extreme_backward,
     "var": var_backward,
+    "std": std_backward,
     "softmax": softmax_backward,
     "log_softmax": log_softmax_backward,
     "reshape": reshape_backward,

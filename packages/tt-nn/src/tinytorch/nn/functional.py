@@ -476,19 +476,31 @@ class _ClassLoss:
         self.dtype = dtype
 
     def reduce(self, loss_rows: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+        """The loss: per row ('none'), summed, or the weighted mean.
+
+        A batch whose every target is ``ignore_index`` has a 'mean' of 0 / 0:
+        NaN, as in PyTorch (its gradient is 0, see ``scale``).
+        """
         if self.reduction == "none":
             return loss_rows.reshape(shape)
         total = loss_rows.sum(dtype=self.dtype)
         if self.reduction == "sum":
             return total
-        return (total / self.row_weight.sum(dtype=self.dtype)).astype(self.dtype)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return (total / self.row_weight.sum(dtype=self.dtype)).astype(self.dtype)
 
     def scale(self, grad_loss: np.ndarray) -> np.ndarray:
-        """dL/d(loss of each row), as a column, from the gradient of the reduced loss."""
+        """dL/d(loss of each row), as a column, from the gradient of the reduced loss.
+
+        With no row kept (every target ignored) nothing depends on the logits:
+        the gradient is 0, as in PyTorch, not 0 * (1 / 0) = NaN.
+        """
         if self.reduction == "none":
             return grad_loss.reshape(-1, 1)
         if self.reduction == "sum":
             return grad_loss
+        if not self.kept.any():
+            return np.zeros((), dtype=self.dtype)
         return grad_loss / self.row_weight.sum(dtype=self.dtype)
 
 

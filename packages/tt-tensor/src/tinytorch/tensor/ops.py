@@ -325,6 +325,13 @@ def var(x, axis=None, keepdims=False, correction=1):
     # END SOLUTION
 
 
+def std(x, axis=None, keepdims=False, correction=1):
+    """Standard deviation: sqrt(var(x)), as ``torch.std``."""
+    # BEGIN SOLUTION
+    return np.sqrt(var(x, axis=axis, keepdims=keepdims, correction=correction))
+    # END SOLUTION
+
+
 def argmax(x, axis=None, keepdims=False):
     return x.argmax(axis=axis, keepdims=keepdims)
 
@@ -552,6 +559,7 @@ OP_TABLE: dict[str, OpDef] = _table(
     OpDef("max", max, 1, _REDUCE),
     OpDef("min", min, 1, _REDUCE),
     OpDef("var", var, 1, (*_REDUCE, "correction")),
+    OpDef("std", std, 1, (*_REDUCE, "correction")),
     OpDef("softmax", softmax, 1, ("axis",)),
     OpDef("log_softmax", log_softmax, 1, ("axis",)),
     OpDef("argmax", argmax, 1, _REDUCE, differentiable=False),

@@ -585,11 +585,14 @@ class Tensor:
         return dispatch.apply("minimum", *self._pair(other))
 
     def clip(self, min=None, max=None) -> Tensor:  # noqa: A002 - PyTorch's names
-        """Clamp into [min, max]; alias ``clamp``.
+        """Clamp into [min, max]; alias ``clamp``. Either bound may be a number, a
+        Tensor (broadcast against this one) or None, but not both None.
 
         A float bound on an integer or boolean tensor gives float32, as in
         PyTorch (clipping [1, 2, 3] to [0.5, 1.5] is [1.0, 1.5, 1.5]).
         """
+        if isinstance(min, Tensor) or isinstance(max, Tensor):
+            return _clamp_to_tensors(self, min, max)
         if self.data.dtype.kind in "iub" and any(_is_float(b) for b in (min, max)):
             return self.float().clip(min, max)
         return dispatch.apply("clip", self, min=min, max=max)
@@ -601,7 +604,10 @@ class Tensor:
     def _reduce(self, op: str, axis, keepdims, dim, keepdim, **params) -> Tensor:
         """Run reduction ``op`` accepting NumPy's axis/keepdims and PyTorch's dim/keepdim."""
         keep = keepdims if keepdim is None else keepdim
-        return dispatch.apply(op, self, axis=_axis_arg(axis, dim), keepdims=keep, **params)
+        axis = _axis_arg(axis, dim)
+        if self.ndim == 0 and axis is not None:  # dim 0 (or -1) of a 0-d tensor, as PyTorch
+            axis = _dims(op, axis, 0)
+        return dispatch.apply(op, self, axis=axis, keepdims=keep, **params)
 
     def sum(self, axis=None, keepdims=False, *, dim=None, keepdim=None) -> Tensor:
         """Sum over ``axis``/``dim`` (every axis when None)."""
@@ -626,8 +632,13 @@ class Tensor:
             correction = 1 if unbiased else 0
         return self._reduce("var", axis, keepdims, dim, keepdim, correction=correction)
 
-    def std(self, axis=None, keepdims=False, *, dim=None, keepdim=None, correction=1) -> Tensor:
-        return self.var(axis, keepdims, dim=dim, keepdim=keepdim, correction=correction).sqrt()
+    def std(
+        self, axis=None, keepdims=False, *, dim=None, keepdim=None, correction=1, unbiased=None
+    ) -> Tensor:
+        """Standard deviation, sqrt(var), as ``torch.std`` (its gradient is 0 on a constant row)."""
+        if unbiased is not None:
+            correction = 1 if unbiased else 0
+        return self._reduce("std", axis, keepdims, dim, keepdim, correction=correction)
 
     def argmax(self, axis=None, keepdims=False, *, dim=None, keepdim=None) -> Tensor:
         return self._reduce("argmax", axis, keepdims, dim, keepdim)
@@ -1086,6 +1097,21 @@ def _write_into(tensor: Tensor, result: np.ndarray) -> None:
 
 def _is_float(value: Any) -> bool:
     return isinstance(value, (float, np.floating))
+
+
+def _clamp_to_tensors(x: Tensor, low: Any, high: Any) -> Tensor:
+    """clamp with tensor bounds, composed from ``where`` as ``min(max(x, low), high)``.
+
+    Values below ``low`` become ``low``, then values above ``high`` become
+    ``high`` (so ``high`` wins where low > high, as in torch.clamp); NaN stays
+    NaN. The gradient goes to whichever of x, low and high was kept.
+    """
+    out = x
+    if low is not None:
+        out = where(out < low, low, out)
+    if high is not None:
+        out = where(out > high, high, out)
+    return out
 
 
 def _only_tensors(*values: Any) -> tuple[Tensor, ...]:
