@@ -325,3 +325,10 @@ def test_the_map_shows_every_line_of_a_long_milestone_title(tree):
                                       docs_model.read_milestones(tree), link)
     words = " ".join(re.findall(r'class="tt-map-ms-title">([^<]+)<', svg))
     assert "Backpropagation revives the multilayer perceptron" in words
+
+
+def test_a_class_whose_name_begins_another_comes_first():
+    api = "packages/tt-optim/api.html#tinytorch.optim."
+    boosts = docs_model.search_boosts([api + "Adam", api + "AdamW", api + "SGD"],
+                                      ["tinytorch.optim"])
+    assert boosts[api + "Adam"] > boosts[api + "AdamW"] == boosts[api + "SGD"]

@@ -199,8 +199,9 @@ def on_post_build(config):
         return
     index = json.loads(index_path.read_text())
     import_names = [p.import_name for p in _state["packages"]]
-    for entry in index.get("docs", []):
-        boost = docs_model.search_boost(entry.get("location", ""), import_names)
-        if boost != 1:
-            entry["boost"] = boost
+    entries = index.get("docs", [])
+    boosts = docs_model.search_boosts([e.get("location", "") for e in entries], import_names)
+    for entry in entries:
+        if entry.get("location", "") in boosts:
+            entry["boost"] = boosts[entry["location"]]
     index_path.write_text(json.dumps(index, separators=(",", ":")))

@@ -312,6 +312,22 @@ def search_boost(location: str, import_names: list[str]) -> float:
     return INTERNAL_BOOST
 
 
+PREFIX_FACTOR = 3.0   # ``Adam`` above ``AdamW``: a prefix search for a name wants it first
+
+
+def search_boosts(locations: list[str], import_names: list[str]) -> dict[str, float]:
+    """The search weight of every index entry that is not 1 (``search_boost``), with a public
+    class whose name begins other public names (``Adam``, ``AdamW``) weighed above them."""
+    boosts = {loc: search_boost(loc, import_names) for loc in locations}
+    public = {loc: loc.rsplit(".", 1)[-1].lower() for loc, b in boosts.items()
+              if b == PUBLIC_CLASS_BOOST}
+    names = set(public.values())
+    for loc, name in public.items():
+        if any(other != name and other.startswith(name) for other in names):
+            boosts[loc] *= PREFIX_FACTOR
+    return {loc: b for loc, b in boosts.items() if b != 1.0}
+
+
 # ------------------------------------------------------------------------- milestones
 
 
