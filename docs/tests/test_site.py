@@ -210,6 +210,7 @@ def test_search_finds_an_api_name(watched, base_url):
     ("Linear", "tinytorch.nn.Linear"),
     ("Conv2d", "tinytorch.spatial.Conv2d"),
     ("Adam", "tinytorch.optim.Adam"),   # above AdamW, which its name begins
+    ("Tensor", "tinytorch.tensor.Tensor"),   # above TensorDataset
 ])
 def test_search_ranks_the_public_class_first(watched, base_url, term, public_path):
     package = "tt-" + public_path.split(".")[1]

@@ -312,7 +312,7 @@ def search_boost(location: str, import_names: list[str]) -> float:
     return INTERNAL_BOOST
 
 
-PREFIX_FACTOR = 3.0   # ``Adam`` above ``AdamW``: a prefix search for a name wants it first
+PREFIX_FACTOR = 5.0   # ``Adam`` above ``AdamW``: a prefix search for a name wants it first
 
 
 def search_boosts(locations: list[str], import_names: list[str]) -> dict[str, float]:
