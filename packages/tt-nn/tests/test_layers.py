@@ -242,3 +242,29 @@ def test_linear_takes_pytorchs_device_and_dtype():
     assert nn.Linear(2, 3, True, "cpu", np.float64).weight.dtype == np.float64
     with pytest.raises(NotImplementedError, match="Linear: device='cuda'"):
         nn.Linear(2, 3, device="cuda")
+
+
+@pytest.mark.parametrize(
+    "layer",
+    [nn.ReLU(inplace=True), nn.LeakyReLU(0.1, inplace=True), nn.Dropout(0.5, inplace=True)],
+    ids=["ReLU", "LeakyReLU", "Dropout"],
+)
+def test_inplace_layers_overwrite_their_input_and_keep_the_gradient(layer):
+    torch = pytest.importorskip("torch")
+    values = np.array([-2.0, -0.5, 0.0, 1.5, 3.0])
+    x = Tensor(values, requires_grad=True)
+    hidden = x * 1.0  # an intermediate (in place on a leaf that requires grad is an error)
+    out = layer(hidden)
+    assert out is hidden
+    (out * out).sum().backward()
+    if isinstance(layer, nn.Dropout):  # kept entries doubled, dropped ones zero
+        kept = out.data != 0
+        np.testing.assert_allclose(out.data[kept], 2 * values[kept])
+        np.testing.assert_allclose(x.grad.data, 2 * out.data * np.where(kept, 2.0, 0.0))
+        return
+    theirs = {"ReLU": torch.nn.ReLU(), "LeakyReLU": torch.nn.LeakyReLU(0.1)}[type(layer).__name__]
+    tx = torch.tensor(values, requires_grad=True)
+    expected = theirs(tx)
+    (expected * expected).sum().backward()
+    np.testing.assert_allclose(out.data, expected.detach().numpy())
+    np.testing.assert_allclose(x.grad.data, tx.grad.numpy())

@@ -161,3 +161,14 @@ def test_batch_norm_input_gradient_with_frozen_weight_and_bias():
     x = t64(3, 2, 3, 4)
     weight, bias = t64(2, requires_grad=False), t64(2, requires_grad=False)
     assert gradcheck(lambda a: F.batch_norm(a, None, None, weight, bias, training=True), x)
+
+
+def test_dropout2d_inplace_overwrites_its_input_and_keeps_the_gradient():
+    x = Tensor(np.ones((4, 6, 2, 2)), requires_grad=True)
+    hidden = x * 1.0
+    out = Dropout2d(0.5, inplace=True)(hidden)
+    assert out is hidden
+    out.sum().backward()
+    kept = out.data[:, :, 0, 0] != 0
+    np.testing.assert_array_equal(out.data[kept], 2.0)
+    np.testing.assert_array_equal(x.grad.data, out.data)  # d(x * mask)/dx = mask = out here

@@ -15,13 +15,23 @@ from .module import Module
 class ReLU(Module):
     """ReLU(x) = max(0, x).
 
+    Args:
+        inplace: overwrite the input instead of making a new tensor (default False).
+
     Examples:
         >>> ReLU()(Tensor([-1.0, 2.0]))
         tensor([0., 2.])
     """
 
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return F.relu(input)
+        return F.relu(input, self.inplace)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
 
 
 class LeakyReLU(Module):
@@ -29,17 +39,20 @@ class LeakyReLU(Module):
 
     Args:
         negative_slope: the slope for negative inputs (default 0.01).
+        inplace: overwrite the input instead of making a new tensor (default False).
     """
 
-    def __init__(self, negative_slope: float = 0.01) -> None:
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
         super().__init__()
         self.negative_slope = negative_slope
+        self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return F.leaky_relu(input, self.negative_slope)
+        return F.leaky_relu(input, self.negative_slope, self.inplace)
 
     def extra_repr(self) -> str:
-        return f"negative_slope={self.negative_slope}"
+        inplace = ", inplace=True" if self.inplace else ""
+        return f"negative_slope={self.negative_slope}{inplace}"
 
 
 class Tanh(Module):

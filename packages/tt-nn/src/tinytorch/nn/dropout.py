@@ -19,6 +19,7 @@ class Dropout(Module):
     Args:
         p: the probability of zeroing an element (default 0.5), in [0, 1];
             p = 1 zeroes everything (and every gradient).
+        inplace: multiply the input by the mask in place (default False).
         generator: a ``numpy.random.Generator`` for the masks; by default
             tt-tensor's default generator (``tinytorch.tensor.manual_seed``).
 
@@ -30,16 +31,19 @@ class Dropout(Module):
         >>> y = drop(ones(1000))   # about 200 zeros, the rest 1.25
     """
 
-    def __init__(self, p: float = 0.5, *, generator: np.random.Generator | None = None) -> None:
+    def __init__(
+        self, p: float = 0.5, inplace: bool = False, *, generator: np.random.Generator | None = None
+    ) -> None:
         super().__init__()
         F.check_dropout_probability(p, "Dropout")
         self.p = p
+        self.inplace = inplace
         self.generator = generator
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         # BEGIN SOLUTION
-        return F.dropout(input, self.p, self.training, generator=self.generator)
+        return F.dropout(input, self.p, self.training, self.inplace, generator=self.generator)
         # END SOLUTION
 
     def extra_repr(self) -> str:
-        return f"p={self.p}"
+        return f"p={self.p}, inplace=True" if self.inplace else f"p={self.p}"

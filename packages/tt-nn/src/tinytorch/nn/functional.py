@@ -79,8 +79,10 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 # ============================================================================ activations
 
 
-def relu(input: Tensor) -> Tensor:  # noqa: A002
-    """ReLU(x) = max(x, 0)."""
+def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """ReLU(x) = max(x, 0); ``inplace=True`` overwrites ``input`` and returns it."""
+    if inplace:
+        return input.clamp_(min=0)
     # BEGIN SOLUTION
     return input.relu()
     # END SOLUTION
@@ -116,8 +118,19 @@ class LeakyReLUFunction(Function):
         # END SOLUTION
 
 
-def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:  # noqa: A002
-    """LeakyReLU(x) = max(0, x) + negative_slope * min(0, x)."""
+def leaky_relu(
+    input: Tensor,  # noqa: A002
+    negative_slope: float = 0.01,
+    inplace: bool = False,
+) -> Tensor:
+    """LeakyReLU(x) = max(0, x) + negative_slope * min(0, x).
+
+    ``inplace=True`` overwrites ``input`` (multiplies it by 1 or ``negative_slope``
+    elementwise) and returns it.
+    """
+    if inplace:
+        factor = np.where(input.data > 0, 1, negative_slope).astype(input.dtype)
+        return input.mul_(Tensor._from_array(factor))
     return LeakyReLUFunction.apply(input, float(negative_slope))
 
 
@@ -226,6 +239,7 @@ def dropout(
     input: Tensor,  # noqa: A002
     p: float = 0.5,
     training: bool = True,
+    inplace: bool = False,
     *,
     generator: np.random.Generator | None = None,
 ) -> Tensor:
@@ -234,18 +248,19 @@ def dropout(
     The scaling keeps the expected value, so evaluation (``training=False``)
     uses the input unchanged. The mask is drawn from ``generator`` or
     tt-tensor's default generator (``tinytorch.tensor.manual_seed``).
+    ``inplace=True`` multiplies ``input`` by the mask in place and returns it.
     """
     check_dropout_probability(p, "dropout")
     # BEGIN SOLUTION
     if not training or p == 0:
         return input
     if p == 1:
-        return input * 0.0
+        return input.mul_(0.0) if inplace else input * 0.0
     rng = generator if generator is not None else default_generator()
     dtype = input.dtype if input.dtype.kind == "f" else np.float32
     keep = rng.random(input.shape, dtype=dtype) >= p
-    mask = keep.astype(dtype) * dtype.type(1 / (1 - p))
-    return input * Tensor._from_array(mask)
+    mask = Tensor._from_array(keep.astype(dtype) * dtype.type(1 / (1 - p)))
+    return input.mul_(mask) if inplace else input * mask
     # END SOLUTION
 
 

@@ -21,6 +21,7 @@ class Dropout2d(Module):
 
     Args:
         p: the probability of zeroing a channel (default 0.5).
+        inplace: multiply the input by the mask in place (default False).
 
     Shape:
         - Input: (N, C, H, W)
@@ -31,14 +32,15 @@ class Dropout2d(Module):
         (8, 16, 5, 5)
     """
 
-    def __init__(self, p: float = 0.5) -> None:
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
         super().__init__()
         if not 0.0 <= p <= 1.0:
             raise ValueError(f"Dropout2d: dropout probability must be in [0, 1], got {p}")
         self.p = p
+        self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return dropout2d(input, self.p, self.training, layer=repr(self))
+        return dropout2d(input, self.p, self.training, self.inplace, layer=repr(self))
 
     def extra_repr(self) -> str:
         return f"p={self.p}"

@@ -13,7 +13,7 @@ from tinytorch.tensor import ShapeError, Tensor, default_generator
 
 
 def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,  # noqa: A002
-              *, generator: np.random.Generator | None = None,
+              inplace: bool = False, *, generator: np.random.Generator | None = None,
               layer: str = "dropout2d") -> Tensor:
     r"""Zero whole channels at random, as ``torch.nn.functional.dropout2d``.
 
@@ -25,6 +25,7 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,  # noqa: A00
         input: (N, C, H, W).
         p: the probability of zeroing a channel.
         training: apply dropout (True) or return the input unchanged.
+        inplace: multiply the input by the mask in place and return it.
         generator: the random source (default: tinytorch.tensor's generator).
 
     Shape:
@@ -46,5 +47,6 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,  # noqa: A00
     rng = generator or default_generator()
     keep = rng.random((*input.shape[:2], 1, 1)) >= p
     scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
-    return input * Tensor(keep * scale, dtype=input.dtype)
+    mask = Tensor(keep * scale, dtype=input.dtype)
+    return input.mul_(mask) if inplace else input * mask
     # END SOLUTION
