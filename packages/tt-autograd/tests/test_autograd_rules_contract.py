@@ -222,7 +222,7 @@ def test_saves_declares_every_value_a_rule_reads(name):
         ctx, output = _context(OpContext, name, arrays, params, needs)
         g = np.ones_like(output, dtype=np.float64)
         expected = RULES[name](ctx, g)
-        declared = _saved_positions(RULES[name], needs)
+        declared = [position for position, _ in _saved_positions(RULES[name], needs)]
         hidden = [_garbage(a) if i not in declared else a for i, a in enumerate(arrays)]
         ctx, _ = _context(OpContext, name, arrays, params, needs)
         ctx.inputs = tuple(hidden)

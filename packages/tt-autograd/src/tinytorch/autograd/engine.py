@@ -200,22 +200,21 @@ def attach(
 
 @functools.cache
 def _saved_positions(rule, needs: tuple[bool, ...]) -> tuple:
-    """The positions (input indices, ``OUTPUT``) whose values ``rule`` reads for ``needs``."""
+    """``(position, label)`` of each value ``rule`` reads for ``needs`` (input index or OUTPUT)."""
     reads = getattr(rule, "saves", None)
     if reads is None:  # the rule reads only shapes and parameters
         return ()
     wanted = {p for need, positions in zip(needs, reads, strict=True) if need for p in positions}
-    return tuple(sorted(wanted, key=str))
+    return tuple(
+        (p, "the output" if p == OUTPUT else f"input {p}") for p in sorted(wanted, key=str)
+    )
 
 
 def _saved_versions(rule, needs, inputs: tuple[Tensor, ...], output: Tensor) -> tuple:
     """``(counter, version, label, array)`` of every tensor an op's rule will read."""
     saved = []
-    for position in _saved_positions(rule, needs):
-        if position == OUTPUT:
-            tensor, label = output, "the output"
-        else:
-            tensor, label = inputs[position], f"input {position}"
+    for position, label in _saved_positions(rule, needs):
+        tensor = output if position == OUTPUT else inputs[position]
         counter = tensor._version_counter
         saved.append((counter, counter.value, label, tensor.data))
     return tuple(saved)
