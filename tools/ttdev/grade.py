@@ -8,6 +8,12 @@ For each student folder:
 - each milestone in ``--quick`` mode on the student's own chain (every package
   it needs from the student), with the reference's scripts and bars.
 
+Student code cannot change what is reported (``integrity.py``): wheels are built
+from the reference's build files, tests run from a read-only copy without
+student plugins or conftests, links out of a tree are refused, copies of the
+reference are flagged, and package tests run under bubblewrap where it works
+(the report's ``sandbox`` says whether it did).
+
 Every run has a time limit; a tree that does not build, hangs or crashes is
 reported as such and the grading goes on. The report is one CSV and one JSON
 file under ``results/grade/``.
@@ -22,12 +28,15 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+from . import integrity
 from .graph import GraphError, Package, closure, discover_packages
-from .sandbox import Outcome, run_target
+from .sandbox import Outcome, run_target, sandbox_status
 from .targets import milestone_target, package_target, student_wheels
+
+IDENTICAL = integrity.IDENTICAL
 
 CSV_FIELDS = ["student", "kind", "target", "status", "passed", "failed", "seconds", "details"]
 
@@ -119,12 +128,26 @@ def prepare_student(folder: Path, name: str, reference_packages: dict[str, Packa
         return {}, [Row(name, "tree", str(folder), "error", 0, 0, 0.0,
                         f"no packages under {folder / 'packages'}")]
     wheels = student_wheels(packages, list(reference_packages), workdir / name / "wheels",
-                            timeout)
+                            timeout, reference=reference_packages, root=folder)
     unbuilt = [f"{n} {w}" for n, w in wheels.items() if not isinstance(w, Path)]
+    copies = [n for n in packages if n in reference_packages and
+              integrity.identical_to_reference(packages[n].path, reference_packages[n].path)]
+    flagged = [f"{IDENTICAL}: {', '.join(copies)}"] if copies else []
     seconds = round(time.monotonic() - started, 1)
     status = "pass" if not unbuilt else "error"
     return wheels, [Row(name, "tree", str(folder), status, len(wheels) - len(unbuilt),
-                        len(unbuilt), seconds, "; ".join(unbuilt)[:2000])]
+                        len(unbuilt), seconds, "; ".join(flagged + unbuilt)[:2000])]
+
+
+def flag_copies(rows: list[Row]) -> list[Row]:
+    """Package rows of a package the tree row names as identical to the reference say so."""
+    copies = {}
+    for row in rows:
+        if row.kind == "tree" and row.details.startswith(IDENTICAL):
+            copies[row.student] = row.details.split(";")[0].removeprefix(f"{IDENTICAL}: ")
+    return [replace(row, details=f"{IDENTICAL}; {row.details}".rstrip("; "))
+            if row.kind == "package" and row.target in copies.get(row.student, "").split(", ")
+            else row for row in rows]
 
 
 def grade(folders: Sequence[Path], reference_packages: dict[str, Package], milestones,
@@ -138,6 +161,7 @@ def grade(folders: Sequence[Path], reference_packages: dict[str, Package], miles
     targets = {name: package_target(name, reference_packages) for name in reference_packages}
     targets.update({m.session: milestone_target(m) for m in milestones})
     names = student_names(folders)
+    log(f"sandbox for student code: {sandbox_status()}")
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="tinytorch-grade-") as tmp, \
             ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
@@ -160,7 +184,7 @@ def grade(folders: Sequence[Path], reference_packages: dict[str, Package], miles
             return row
 
         rows += list(pool.map(run, jobs))
-    return rows
+    return flag_copies(rows)
 
 
 def write_reports(rows: Sequence[Row], out: Path, settings: dict) -> tuple[Path, Path]:
@@ -182,7 +206,7 @@ def write_reports(rows: Sequence[Row], out: Path, settings: dict) -> tuple[Path,
             entry[f"{row.kind}s"][row.target] = record
         entry["seconds"] = round(entry["seconds"] + row.seconds, 1)
     report = {"generated": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-              **settings, "students": students}
+              "sandbox": sandbox_status(), **settings, "students": students}
     json_path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     return csv_path, json_path
 

@@ -24,6 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import integrity
 from .install import SINGLE_THREAD
 from .wheels import uv_command
 
@@ -35,6 +36,14 @@ KILL_GRACE = 5      # seconds to collect a killed command's output before giving
 DROPPED_ENV = {"VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "UV_PYTHON", "TT_REFERENCE",
                "TT_REFERENCE_WHEELHOUSE", "TT_RESULTS_DIR", "TT_REUSE_MILESTONE_RESULTS",
                "TT_REQUIRE_TORCH"}
+
+
+# Student code in a package-test run: bubblewrap where it works (no network, everything
+# read-only but the run's scratch folder and a fresh /tmp), and prlimit's resource limits.
+BWRAP_ARGS = ("--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
+              "--unshare-all", "--die-with-parent")
+LIMITS = ("--fsize=1073741824", "--nofile=4096", "--core=0")   # 1 GiB files, 4096 fds
+_sandbox_state: dict[str, str | None] = {}
 
 
 class RunTimeout(Exception):
@@ -100,6 +109,41 @@ def run_command(command: Sequence[str], timeout: float, cwd: Path | None = None,
         raise RunTimeout(f"{Path(str(command[0])).name} ... did not finish within "
                          f"{timeout:.0f}s and was stopped") from None
     return process.returncode, output
+
+
+def probe_sandbox(bwrap: str | None) -> str | None:
+    """Why bubblewrap cannot confine a run on this machine, or None when it can."""
+    if bwrap is None:
+        return "bubblewrap (bwrap) is not installed"
+    try:
+        done = subprocess.run([bwrap, *BWRAP_ARGS, "true"], capture_output=True, text=True,
+                              timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return f"{bwrap} does not run: {error}"
+    if done.returncode != 0:
+        return f"{bwrap} cannot create its namespaces here: {tail(done.stderr, 2)}"
+    return None
+
+
+def sandbox_status() -> str:
+    """``bubblewrap`` when runs are confined, else ``unavailable: <why>`` (probed once)."""
+    if "reason" not in _sandbox_state:
+        _sandbox_state["bwrap"] = shutil.which("bwrap")
+        _sandbox_state["reason"] = probe_sandbox(_sandbox_state["bwrap"])
+    reason = _sandbox_state["reason"]
+    return "bubblewrap" if reason is None else f"unavailable: {reason}"
+
+
+def sandboxed(command: Sequence, scratch: Path, read_only: Sequence[Path] = ()) -> list:
+    """``command`` under prlimit's limits and, where it works, bubblewrap with only
+    ``scratch`` writable (the run's own folder, which holds its environment) but the
+    ``read_only`` folders inside it."""
+    limits = ["prlimit", *LIMITS, "--"] if shutil.which("prlimit") else []
+    if sandbox_status() != "bubblewrap":
+        return [*limits, *command]
+    kept = [arg for folder in read_only for arg in ("--ro-bind", folder, folder)]
+    return [*limits, _sandbox_state["bwrap"], *BWRAP_ARGS, "--bind", scratch, scratch, *kept,
+            "--chdir", scratch, *command]
 
 
 def tail(output: str, lines: int = OUTPUT_TAIL) -> str:
@@ -180,12 +224,31 @@ def run_target(target: Target, wheels: Sequence[Path], workdir: Path, timeout: f
 
 
 def _run_tests(target: Target, python: Path, workdir: Path, deadline: float) -> Outcome:
-    """pytest on the target's tests folder, from the root of the tree that holds it."""
+    """pytest on a read-only copy of the target's tests folder, plugin autoloading off,
+    sandboxed (``sandboxed``) where the machine allows it.
+
+    The copy holds the reference tree's root conftest and pytest configuration
+    (``integrity.reference_test_copy``); a run that changes it is an error.
+    """
     report = workdir / "junit.xml"
-    tree = target.tests.parents[2]   # <tree>/packages/<name>/tests
-    code, output = run_command(
-        [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={report}",
-         target.tests], deadline - time.monotonic(), cwd=tree, env=_clean_env(python))
+    copy = workdir / "reference"
+    tests = integrity.reference_test_copy(target.tests, copy)
+    before = integrity.fingerprint(copy)
+    env = {k: v for k, v in _clean_env(python).items() if k not in integrity.PYTEST_DROPPED_ENV}
+    plugins = [arg for name in integrity.REFERENCE_PLUGINS for arg in ("-p", name)]
+    config = ["-c", copy / "pyproject.toml"] if (copy / "pyproject.toml").is_file() else []
+    try:
+        code, output = run_command(sandboxed(
+            [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", *plugins,
+             f"--rootdir={copy}", *config, f"--junitxml={report}", tests], workdir, [copy]),
+            deadline - time.monotonic(), cwd=workdir,
+            env={**env, **integrity.PYTEST_ENV, "MPLCONFIGDIR": str(workdir / "matplotlib")})
+    finally:
+        integrity.set_read_only(copy, False)
+    changed = integrity.changed_files(before, integrity.fingerprint(copy))
+    if changed:
+        return Outcome("error", (f"the run changed the reference tests, so its result is not "
+                                 f"trusted: {', '.join(changed[:5])}",))
     if code == 5:
         return Outcome("fail", (f"{target.tests} has no tests",))
     if not report.is_file():

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from . import integrity
 from .graph import Package, closure
 from .install import find_reference_wheel, required_range
 from .sandbox import RunTimeout, SandboxError, Target, build_wheel
@@ -64,15 +65,28 @@ def reference_wheels(names: Sequence[str], packages: dict[str, Package],
 
 
 def student_wheels(packages: dict[str, Package], names: Sequence[str], out: Path,
-                   timeout: float) -> dict[str, Path | str]:
-    """Build each package's wheel from the student's tree; a failure is kept as its message."""
+                   timeout: float, reference: dict[str, Package] | None = None,
+                   root: Path | None = None) -> dict[str, Path | str]:
+    """Build each package's wheel from the student's tree; a failure is kept as its message.
+
+    With ``reference`` (the grader's packages) and ``root`` (the student's tree), each
+    package is built from the reference's build files with the student's ``src/``
+    (``integrity.student_build_tree``): no student build code runs, and a symlink
+    leaving ``root`` refuses the package.
+    """
     built: dict[str, Path | str] = {}
     for name in names:
         if name not in packages:
             built[name] = "missing: the student's tree has no such package"
             continue
         try:
-            built[name] = build_wheel(packages[name].path, out / name, timeout)
+            source = packages[name].path
+            if reference is not None:
+                source = integrity.student_build_tree(source, reference[name].path, root,
+                                                      out / name / "source")
+            built[name] = build_wheel(source, out / name / "wheel", timeout)
         except (SandboxError, RunTimeout) as error:
             built[name] = f"does not build: {error}"
+        except integrity.IntegrityError as error:
+            built[name] = str(error)
     return built

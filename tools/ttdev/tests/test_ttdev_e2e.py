@@ -13,6 +13,7 @@ import os
 import re
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -140,3 +141,98 @@ def test_reference_wheels_of_other_versions_within_the_range(tmp_path):
                      if m.unlocked_by == "tt-autograd")
     outcome = run_target(milestone_target(milestone), [bumped, autograd], tmp_path / "run", 300)
     assert outcome.ok, outcome.summary()
+
+
+FORGE = '''import pytest
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    (yield).get_result().outcome = "passed"   # every test "passes"
+'''
+BUILD_HOOK = '''from pathlib import Path
+
+from hatchling.builders.hooks.plugin.interface import BuildHookInterface
+
+
+class Hook(BuildHookInterface):
+    def initialize(self, version, build_data):
+        Path({marker!r}).write_text("a student build hook ran")
+'''
+ZEROS_BUG = "\n\ndef zeros(*size, **kwargs):  # planted bug\n    return ones(*size, **kwargs)\n"
+WRITE_INTO_TESTS = '''
+import pathlib as _pathlib
+import sys as _sys
+
+for _arg in _sys.argv:   # pytest's arguments name the tests folder: make every test pass
+    for _test in _pathlib.Path(_arg).glob("test_*.py") if _pathlib.Path(_arg).is_dir() else ():
+        try:
+            _test.write_text("def test_forged():\\n    pass\\n")
+        except OSError:
+            pass
+'''
+
+
+def _tensor_student(folder: Path) -> Path:
+    """``folder`` with a copy of the reference tt-tensor; its package folder."""
+    package = folder / "packages" / "tt-tensor"
+    copy_tree(PACKAGES["tt-tensor"].path, package)
+    return package
+
+
+def test_grade_is_not_forged_by_plugins_conftests_hooks_writes_or_links(wheelhouse, tmp_path,
+                                                                        monkeypatch):
+    from ttdev import sandbox
+    from ttdev.grade import IDENTICAL, grade
+    from ttdev.integrity import fingerprint
+    from ttdev.sandbox import sandbox_status
+    from ttdev.targets import reference_wheels
+
+    students, marker = tmp_path / "students", tmp_path / "hook-ran"
+    forger = _tensor_student(students / "forger")     # buggy, with a plugin, conftests, a hook
+    init = forger / "src" / "tinytorch" / "tensor" / "__init__.py"
+    init.write_text(init.read_text() + ZEROS_BUG)
+    (forger / "src" / "tinytorch" / "tensor" / "forge.py").write_text(FORGE)
+    for conftest in (students / "forger", forger, forger / "tests"):
+        (conftest / "conftest.py").write_text(FORGE)
+    (forger / "hatch_build.py").write_text(BUILD_HOOK.format(marker=str(marker)))
+    with (forger / "pyproject.toml").open("a") as handle:
+        handle.write('\n[project.entry-points.pytest11]\nforge = "tinytorch.tensor.forge"\n'
+                     '\n[tool.hatch.build.hooks.custom]\n')
+    naive = build_wheel(forger, tmp_path / "naive", timeout=300)   # the plants do work ...
+    with zipfile.ZipFile(naive) as archive:
+        points = [archive.read(n).decode() for n in archive.namelist()
+                  if n.endswith("entry_points.txt")]
+    assert marker.is_file() and "pytest11" in "".join(points)
+    marker.unlink()
+    writer = _tensor_student(students / "writer")
+    init = writer / "src" / "tinytorch" / "tensor" / "__init__.py"
+    init.write_text(init.read_text() + ZEROS_BUG + WRITE_INTO_TESTS)
+    (students / "linker" / "packages").mkdir(parents=True)
+    (students / "linker" / "packages" / "tt-tensor").symlink_to(PACKAGES["tt-tensor"].path)
+    _tensor_student(students / "copycat")
+    tests_before = fingerprint(PACKAGES["tt-tensor"].path / "tests")
+
+    reference = reference_wheels(["tt-tensor"], PACKAGES, wheelhouse)
+    rows = grade([students / n for n in ("forger", "writer", "linker", "copycat")], PACKAGES,
+                 [], reference, workers=2, timeout=300, log=lambda line: None,
+                 package_names=["tt-tensor"])
+    found = {(r.student, r.kind): r for r in rows}
+    forged = found["forger", "package"]            # ... but not on the grader
+    assert forged.status == "fail" and "test_tensor_dtypes_and_creation" in forged.details
+    assert not marker.exists(), "the student's build hook ran"
+    if sandbox_status() == "bubblewrap":   # the copy is mounted read-only: the writes fail
+        assert found["writer", "package"].status == "fail"
+        monkeypatch.setattr(sandbox, "_sandbox_state", {"bwrap": None, "reason": "off"})
+        [_, writer_row] = grade([students / "writer"], PACKAGES, [], reference, workers=1,
+                                timeout=300, log=lambda line: None, package_names=["tt-tensor"])
+    else:
+        writer_row = found["writer", "package"]
+    assert writer_row.status == "error"    # without bubblewrap, the writes are seen
+    assert "changed the reference tests" in writer_row.details
+    assert fingerprint(PACKAGES["tt-tensor"].path / "tests") == tests_before
+    assert "refused: symlinks leave the student's tree" in found["linker", "tree"].details
+    assert found["linker", "package"].status == "error"
+    assert found["copycat", "package"].status == "pass"
+    assert found["copycat", "package"].details.startswith(IDENTICAL)
+    assert found["copycat", "tree"].details.startswith(f"{IDENTICAL}: tt-tensor")

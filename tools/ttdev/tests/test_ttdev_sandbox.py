@@ -1,4 +1,4 @@
-"""The sandbox's time limit and its readers of JUnit files and results JSON."""
+"""The sandbox: its time limit, bubblewrap or the fallback, and its readers of JUnit and JSON."""
 
 import json
 import sys
@@ -47,3 +47,41 @@ def test_missed_bars_and_crashes_are_described(tmp_path):
     assert script_problems(results, 1, "") == ["acc = 0.5 (bar >= 0.9)"]
     results.write_text('{"bars": [')
     assert script_problems(results, 1, "")[0].startswith("wrote an unreadable run.json (exit 1)")
+
+
+def test_without_bubblewrap_runs_are_only_limited_and_the_report_says_why(tmp_path, monkeypatch):
+    from ttdev import sandbox
+
+    assert sandbox.probe_sandbox(None) == "bubblewrap (bwrap) is not installed"
+    failing = tmp_path / "bwrap"
+    failing.write_text("#!/bin/sh\necho 'bwrap: No permissions to create new namespace' >&2\n"
+                       "exit 1\n")
+    failing.chmod(0o755)
+    assert "No permissions to create new namespace" in sandbox.probe_sandbox(str(failing))
+    monkeypatch.setattr(sandbox, "_sandbox_state", {"bwrap": None, "reason": "not installed"})
+    assert sandbox.sandbox_status() == "unavailable: not installed"
+    command = sandbox.sandboxed(["python", "-V"], tmp_path)
+    assert command[-2:] == ["python", "-V"] and "bwrap" not in map(str, command)
+
+
+def test_under_bubblewrap_only_the_scratch_folder_is_writable_and_there_is_no_network(tmp_path):
+    from ttdev import sandbox
+
+    if sandbox.sandbox_status() != "bubblewrap":
+        pytest.skip(f"bubblewrap cannot run here: {sandbox.sandbox_status()}")
+    scratch, kept, outside = tmp_path / "run", tmp_path / "run" / "reference", tmp_path / "out"
+    kept.mkdir(parents=True)
+    outside.mkdir()
+    probe = ("import socket, sys\n"
+             "open(sys.argv[1] + '/ok', 'w').write('written')\n"
+             "for path in sys.argv[2:]:\n"
+             "    try:\n        open(path + '/forged', 'w')\n        print('WROTE', path)\n"
+             "    except OSError:\n        pass\n"
+             "try:\n    socket.create_connection(('1.1.1.1', 80), timeout=2)\n"
+             "    print('NETWORK')\nexcept OSError:\n    pass\n")
+    code, output = sandbox.run_command(sandbox.sandboxed(
+        [sys.executable, "-c", probe, scratch, kept, outside], scratch, [kept]), 60)
+    assert code == 0, output
+    assert (scratch / "ok").read_text() == "written"
+    assert "WROTE" not in output and "NETWORK" not in output
+    assert not (outside / "forged").exists() and not (kept / "forged").exists()
