@@ -17,7 +17,6 @@ torch = pytest.importorskip("torch")
 SILU_INPLACE = "an in-place SiLU overwrites the input its gradient needs; not implemented"
 GENERATOR = "tinytorch's explicit random source (keyword-only)"
 IMPLICIT_DIM = "PyTorch's None is a deprecated implicit choice of dim (with a warning); -1 here"
-DTYPE_ARG = "softmax's dtype casts the input first; tinytorch takes only input and dim"
 
 # (ours, PyTorch's, {extra: reason}, {missing: reason}, {different default: reason})
 TABLE = [
@@ -44,9 +43,8 @@ TABLE = [
     (F.gelu, torch.nn.functional.gelu, {}, {}, {}),
     (F.tanh, torch.nn.functional.tanh, {}, {}, {}),
     (F.sigmoid, torch.nn.functional.sigmoid, {}, {}, {}),
-    (F.softmax, torch.nn.functional.softmax, {}, {"dtype": DTYPE_ARG}, {"dim": IMPLICIT_DIM}),
-    (F.log_softmax, torch.nn.functional.log_softmax, {}, {"dtype": DTYPE_ARG},
-     {"dim": IMPLICIT_DIM}),
+    (F.softmax, torch.nn.functional.softmax, {}, {}, {"dim": IMPLICIT_DIM}),
+    (F.log_softmax, torch.nn.functional.log_softmax, {}, {}, {"dim": IMPLICIT_DIM}),
     (F.dropout, torch.nn.functional.dropout, {"generator": GENERATOR}, {}, {}),
     (F.mse_loss, torch.nn.functional.mse_loss, {},
      {"weight": "per-element loss weights (new in PyTorch 2.x); not implemented"}, {}),
@@ -71,3 +69,16 @@ TABLE = [
                          ids=[row[0].__qualname__ for row in TABLE])
 def test_signature_matches_pytorch(ours, theirs, extra, missing, defaults):
     check_signature(ours, theirs, extra, missing, defaults)
+
+
+def test_softmax_dtype_casts_first_as_pytorch():
+    import numpy as np
+    from tinytorch.tensor import Tensor
+
+    x = np.array([[1.0, 2.0, 30.0]], dtype=np.float32)
+    for ours, theirs in ((F.softmax, torch.nn.functional.softmax),
+                         (F.log_softmax, torch.nn.functional.log_softmax)):
+        out = ours(Tensor(x), dim=1, dtype=np.float64)
+        expected = theirs(torch.tensor(x), dim=1, dtype=torch.float64)
+        assert out.dtype == np.float64
+        np.testing.assert_allclose(out.data, expected.numpy(), rtol=1e-12)

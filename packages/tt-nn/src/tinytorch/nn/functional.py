@@ -214,13 +214,21 @@ def _check_dim(input: Tensor, dim: int, name: str) -> int:
     return dim
 
 
-def softmax(input: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
-    """softmax(x)_i = exp(x_i) / sum_j exp(x_j) along ``dim`` (values in (0, 1) summing to 1)."""
+def softmax(input: Tensor, dim: int = -1, dtype=None) -> Tensor:  # noqa: A002
+    """softmax(x)_i = exp(x_i) / sum_j exp(x_j) along ``dim`` (values in (0, 1) summing to 1).
+
+    ``dtype``: cast the input to it first (as PyTorch, to avoid overflow in low precision).
+    """
+    input = input if dtype is None else input.to(dtype)
     return input.softmax(_check_dim(input, dim, "softmax"))
 
 
-def log_softmax(input: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
-    """log_softmax(x)_i = x_i - log sum_j exp(x_j) along ``dim``, computed stably."""
+def log_softmax(input: Tensor, dim: int = -1, dtype=None) -> Tensor:  # noqa: A002
+    """log_softmax(x)_i = x_i - log sum_j exp(x_j) along ``dim``, computed stably.
+
+    ``dtype``: cast the input to it first, as PyTorch.
+    """
+    input = input if dtype is None else input.to(dtype)
     return input.log_softmax(_check_dim(input, dim, "log_softmax"))
 
 
