@@ -8,6 +8,7 @@ Every package and milestone is discovered from the tree (``packages/*/pyproject.
     nox -s milestone_01 -- --quick    one milestone
     nox -s milestones                 every milestone whose packages exist, then a summary
     nox -s lint | docs | build | bench | map
+    nox -s mutants -- tt-optim        mutation testing of the solution regions (slow)
 
 Sessions that install packages accept ``-- --reference tt-tensor,tt-autograd``
 (or ``TT_REFERENCE``) to take those packages from a reference wheelhouse
@@ -221,6 +222,17 @@ def tools(session: nox.Session) -> None:
                     str(ROOT / "packages" / "tt-autograd"))
     session.run("pytest", "-m", "not e2e", "tools/ttdev/tests", "milestones/common/tests",
                 *session.posargs)
+
+
+@nox.session
+def mutants(session: nox.Session) -> None:
+    """Plant mistakes in solution regions, one at a time; report which survive the package's
+    tests (slow: not part of ``tests``). ``-- tt-optim --max-per-region 3 --seed 1``."""
+    names = [arg for arg in session.posargs if arg in PACKAGES] or list(PACKAGES)
+    options = options_for(session, targets=names)
+    install.install_closure(session, names, PACKAGES, options, extras=TEST_TOOLS)
+    session.run("python", "-m", "ttdev.mutants", "--root", str(ROOT), *options.passthrough,
+                env={"PYTHONPATH": str(ROOT / "tools")})
 
 
 @nox.session
