@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 from tinytorch.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from tinytorch.tensor import Tensor
+from tinytorch.tensor import Tensor, cat
 
 
 def test_scalar_backward_fills_leaf_grads():
@@ -353,3 +353,26 @@ def test_a_cast_operand_still_differentiates_as_its_own_dtype():
     y.sum().backward()
     assert s.grad.dtype == np.float64
     assert_allclose(s.grad.data, 3.0)
+
+
+def test_a_node_waits_for_every_path_before_passing_its_gradient_on():
+    """From the non-leaf h two paths of different length reach the root: h's gradient is
+    complete only after the longer one, so a breadth-first walk without a topological order
+    passes on a partial gradient (or passes it twice)."""
+    x = Tensor([0.5, -1.0, 2.0], dtype=np.float64, requires_grad=True)
+    h = x * 2
+    longer = ((h * 3).exp() * 0.5).sin()
+    (h + longer).sum().backward()
+    x0 = x.numpy()
+    dh = 1 + np.cos(0.5 * np.exp(6 * x0)) * 0.5 * np.exp(6 * x0) * 3
+    assert_allclose(x.grad.numpy(), 2 * dh, rtol=1e-10)
+
+
+def test_the_engine_never_writes_grad_on_tensors_that_need_none():
+    """cat's rule may return a slice for every input; only inputs that require grad get it."""
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    constant = Tensor([3.0, 4.0])
+    y = cat([x, constant])
+    (y * y).sum().backward()
+    assert constant.grad is None
+    assert_allclose(x.grad.numpy(), 2 * x.numpy())

@@ -232,3 +232,18 @@ def test_saves_declares_every_value_a_rule_reads(name):
         for want, have in zip(expected, got, strict=True):
             if want is not None:
                 assert_allclose(have, want, err_msg=f"{name} with needs {needs}")
+
+
+@pytest.mark.parametrize("name", sorted(RULES))
+def test_rules_never_write_into_their_incoming_gradient(name):
+    """The engine hands one gradient array to several consumers (``x*2 + x.relu()``): a rule
+    that updates it in place corrupts the others' gradients, so it arrives read-only here."""
+    arrays, params = EXAMPLES[name]
+    ctx, output = _context(
+        OpContext, name, arrays, params, tuple(a.dtype.kind == "f" for a in arrays)
+    )
+    g = _R.standard_normal(output.shape)
+    g.flags.writeable = False
+    before = g.copy()
+    RULES[name](ctx, g)   # ValueError "assignment destination is read-only" on a write
+    np.testing.assert_array_equal(g, before, err_msg=name)

@@ -111,6 +111,16 @@ def test_sigmoid_is_finite_for_huge_inputs():
     assert_allclose(out, expected, rtol=1e-6)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sigmoid_never_overflows(dtype):
+    """The naive 1 / (1 + e^-x) overflows e^-x for x << 0 (and hides it behind a warning)."""
+    x = Tensor([-1000.0, -100.0, -20.0, 0.0, 20.0, 100.0, 1000.0], dtype=dtype)
+    with np.errstate(over="raise"):
+        out = x.sigmoid().numpy()
+    assert out.dtype == dtype and out[3] == 0.5
+    assert_allclose(out[[0, -1]], [0.0, 1.0])
+
+
 def test_integer_math_gives_float32():
     ints = Tensor([1, 4, 9])
     float_math = (Tensor.exp, Tensor.log, Tensor.sqrt, Tensor.sin, Tensor.cos, Tensor.tanh)
