@@ -268,3 +268,10 @@ def test_inplace_layers_overwrite_their_input_and_keep_the_gradient(layer):
     (expected * expected).sum().backward()
     np.testing.assert_allclose(out.data, expected.detach().numpy())
     np.testing.assert_allclose(x.grad.data, tx.grad.numpy())
+
+
+def test_linear_bias_bound_with_one_input_feature():
+    """bound = 1/sqrt(in_features) down to in_features = 1, where it is 1."""
+    manual_seed(0)
+    bias = nn.Linear(1, 200).bias.data
+    assert np.abs(bias).max() <= 1 and np.abs(bias).max() > 0.9

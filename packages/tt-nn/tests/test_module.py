@@ -268,3 +268,43 @@ def test_reassigning_a_submodule_or_parameter_keeps_its_place():
     layer = nn.Linear(2, 2)
     layer.weight = nn.Parameter(np.zeros((2, 2), dtype=np.float32))
     assert [name for name, _ in layer.named_parameters()] == ["weight", "bias"]
+
+
+def test_named_modules_lists_a_shared_module_once():
+    """A module reached by two paths (weight tying) is one module: listed once, first path."""
+    shared = nn.Linear(2, 2)
+    net = nn.Sequential(shared, nn.Sequential(nn.ReLU(), shared))
+    assert [n for n, _ in net.named_modules()] == ["", "0", "1", "1.0"]
+    assert len(list(net.modules())) == 4
+
+
+def test_assigning_a_parameter_before_module_init_names_the_fix():
+    class Forgetful(nn.Module):
+        def __init__(self):
+            self.weight = nn.Parameter(zeros(2))
+
+    with pytest.raises(AttributeError, match=r"parameters before Module.__init__\(\) call.*"
+                                             r"super\(\).__init__\(\) first in Forgetful"):
+        Forgetful()
+
+
+def test_setting_a_sub_module_to_none_removes_it_from_the_children():
+    net = nn.Sequential(nn.Linear(2, 2))
+    net.head = nn.Linear(2, 1)
+    net.head = None
+    assert net.head is None
+    assert [n for n, _ in net.named_children()] == ["0"]
+    assert [n for n, _ in net.named_parameters()] == ["0.weight", "0.bias"]
+
+
+def test_a_sub_module_replacing_a_parameter_of_the_same_name_unregisters_it():
+    net = nn.Module()
+    net.proj = nn.Parameter(zeros(3))
+    net.add_module("proj", nn.Linear(3, 1))
+    assert [n for n, _ in net.named_parameters()] == ["proj.weight", "proj.bias"]
+    assert isinstance(net.proj, nn.Linear)
+
+
+def test_a_parameter_without_data_is_empty_float32():
+    empty = nn.Parameter()
+    assert empty.shape == (0,) and empty.dtype == np.float32 and empty.requires_grad
