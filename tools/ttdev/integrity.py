@@ -1,9 +1,10 @@
 """What keeps a student's code from changing what ``grade`` reports.
 
-- **Reference tests from a copy.** A package's reference tests run from a fresh
-  copy (with the reference's root ``conftest.py`` and what it loads) outside both
-  trees, made read-only and fingerprinted: a run that changes it is an error,
-  and the reference tree itself is never the working tree of a run.
+- **Reference tests from a copy.** A package's reference tests, and a
+  milestone's scripts, run from a fresh copy (with the reference's root
+  ``conftest.py`` and what it loads) outside both trees, made read-only and
+  fingerprinted: a run that changes it is an error, and the reference tree
+  itself is never the working tree of a run.
 - **No student plugins.** pytest runs with plugin autoloading off
   (``PYTEST_DISABLE_PLUGIN_AUTOLOAD=1``), so a ``pytest11`` entry point in a
   student wheel never loads; the plugins the reference tests use are named with
@@ -16,8 +17,8 @@
 - **Copies are flagged.** A package whose sources (or whose solution regions)
   hash the same as the reference's is reported as identical to the reference.
 
-Code that the tests import still runs in the test process with the grader's
-rights; ``sandbox.py`` confines it where bubblewrap works.
+Code that the tests or scripts import still runs in their process with the
+grader's rights; ``sandbox.py`` confines it where bubblewrap works.
 """
 
 from __future__ import annotations
@@ -60,6 +61,17 @@ def reference_test_copy(tests: Path, into: Path) -> Path:
     shutil.copytree(tests, copied, ignore=_ignored)
     set_read_only(into, True)
     return copied
+
+
+def reference_milestones_copy(milestone: Path, into: Path) -> Path:
+    """A read-only copy in ``into`` of the ``milestones/`` folder holding ``milestone``
+    (results and caches left out); the copy's folder of that milestone."""
+    milestones = milestone.parent
+    shutil.copytree(milestones, into / milestones.name,
+                    ignore=lambda folder, names: _ignored(folder, names) | (
+                        {"results"} & set(names)))
+    set_read_only(into, True)
+    return into / milestones.name / milestone.name
 
 
 def set_read_only(folder: Path, read_only: bool) -> None:

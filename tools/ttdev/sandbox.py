@@ -275,19 +275,31 @@ def read_junit(report: Path) -> tuple[int, list[str]]:
 
 
 def _run_milestone(target: Target, python: Path, workdir: Path, deadline: float) -> Outcome:
-    """Every default script of the milestone with ``--quick``; bars read from its results."""
+    """Every default script of the milestone with ``--quick``, from a read-only copy of the
+    reference's ``milestones/`` (sandboxed where the machine allows it); bars read from
+    its results. A run that changes the copy is an error."""
     milestone = target.milestone
-    results = workdir / "results"
+    results, copy = workdir / "results", workdir / "reference"
+    folder = integrity.reference_milestones_copy(milestone.folder, copy)
+    before = integrity.fingerprint(copy)
+    env = {**_clean_env(python), "MPLCONFIGDIR": str(workdir / "matplotlib")}
     missed, passed = [], 0
-    for script in milestone.default_scripts():
-        command = [python, milestone.folder / script.file, *script.args, "--quick",
-                   "--results-dir", results]
-        code, output = run_command(command, deadline - time.monotonic(),
-                                   cwd=milestone.folder.parents[1], env=_clean_env(python))
-        problems = script_problems(results / milestone.name / f"{script.stem}.json", code,
-                                   output)
-        missed += [f"{script.file}: {p}" for p in problems]
-        passed += not problems
+    try:
+        for script in milestone.default_scripts():
+            command = [python, folder / script.file, *script.args, "--quick",
+                       "--results-dir", results]
+            code, output = run_command(sandboxed(command, workdir, [copy]),
+                                       deadline - time.monotonic(), cwd=copy, env=env)
+            problems = script_problems(results / milestone.name / f"{script.stem}.json", code,
+                                       output)
+            missed += [f"{script.file}: {p}" for p in problems]
+            passed += not problems
+    finally:
+        integrity.set_read_only(copy, False)
+    changed = integrity.changed_files(before, integrity.fingerprint(copy))
+    if changed:
+        return Outcome("error", (f"the run changed the reference milestones, so its result is "
+                                 f"not trusted: {', '.join(changed[:5])}",))
     status = "fail" if missed else "pass"
     return Outcome(status, tuple(missed), passed, len(milestone.default_scripts()) - passed)
 

@@ -1,8 +1,10 @@
 """The sandbox: its time limit, bubblewrap or the fallback, and its readers of JUnit and JSON."""
 
 import json
+import os
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from ttdev.sandbox import RunTimeout, read_junit, run_command, script_problems
@@ -85,3 +87,50 @@ def test_under_bubblewrap_only_the_scratch_folder_is_writable_and_there_is_no_ne
     assert (scratch / "ok").read_text() == "written"
     assert "WROTE" not in output and "NETWORK" not in output
     assert not (outside / "forged").exists() and not (kept / "forged").exists()
+
+
+WRITING_SCRIPT = '''import json, sys
+from pathlib import Path
+
+here = Path(__file__).resolve().parent
+try:
+    (here / "milestone.toml").write_text("# forged bars")
+except OSError:
+    pass
+results = Path(sys.argv[sys.argv.index("--results-dir") + 1]) / here.name
+results.mkdir(parents=True)
+(results / "train.json").write_text(json.dumps({"bars": [{"metric": "acc", "value": 1,
+                                                          "bar": 0.5, "passed": True}]}))
+'''
+
+
+@pytest.mark.parametrize("bubblewrap", [True, False], ids=["bubblewrap", "fallback"])
+def test_a_milestone_script_that_writes_into_the_reference_milestones_is_caught(
+        tmp_path, monkeypatch, bubblewrap):
+    from types import SimpleNamespace
+
+    from ttdev import sandbox
+    from ttdev.integrity import fingerprint
+
+    if bubblewrap and sandbox.sandbox_status() != "bubblewrap":
+        pytest.skip(f"bubblewrap cannot run here: {sandbox.sandbox_status()}")
+    if not bubblewrap:
+        monkeypatch.setattr(sandbox, "_sandbox_state", {"bwrap": None, "reason": "off"})
+    folder = tmp_path / "ref" / "milestones" / "01_fake"
+    folder.mkdir(parents=True)
+    (folder / "milestone.toml").write_text("# the reference's bars\n")
+    (folder / "train.py").write_text(WRITING_SCRIPT)
+    script = SimpleNamespace(file="train.py", args=(), stem="train")
+    milestone = SimpleNamespace(folder=folder, name=folder.name, default_scripts=lambda: [script])
+    target = sandbox.Target("milestone", "milestone_01", (), milestone=milestone)
+    before = fingerprint(tmp_path / "ref")
+    (tmp_path / "run").mkdir()
+    outcome = sandbox._run_milestone(target, Path(sys.executable), tmp_path / "run",
+                                     time.monotonic() + 60)
+    assert fingerprint(tmp_path / "ref") == before
+    if bubblewrap or os.geteuid() != 0:   # the copy is read-only: the write fails
+        assert outcome.status == "pass", outcome.summary()
+    else:            # root may write a read-only file, but the change is seen
+        assert outcome.status == "error"
+        assert "changed the reference milestones" in outcome.details[0]
+        assert "milestones/01_fake/milestone.toml" in outcome.details[0]
