@@ -161,21 +161,22 @@ def schedule_epochs(run_epochs: int, recipe_epochs: int) -> int:
     return max(run_epochs, recipe_epochs)
 
 
-def train_epoch(model, loader, optimizer, schedule, loss_fn, progress) -> tuple[float, float]:
-    """One pass, the schedule stepped per batch. Mean loss and the accuracy on the
-    (augmented) batches as they were trained."""
-    total_loss, correct, seen = 0.0, 0, 0
+def train_epoch(model, loader, optimizer, schedule, loss_fn, progress):
+    """One pass, the schedule stepped per batch. Mean loss, the accuracy on the
+    (augmented) batches as they were trained, and the lr of the last step."""
+    total_loss, correct, seen, lr = 0.0, 0, 0, 0.0
     for images, labels in progress(loader):
         optimizer.zero_grad()
         logits = model(images)
         loss = loss_fn(logits, labels)
         loss.backward()
+        lr = optimizer.param_groups[0]["lr"]
         optimizer.step()
         schedule.step()
         total_loss += loss.item() * len(labels.data)
         correct += int((logits.data.argmax(axis=1) == labels.data).sum())
         seen += len(labels.data)
-    return total_loss / seen, correct / seen
+    return total_loss / seen, correct / seen, lr
 
 
 def describe_counts(n_train: int, n_test: int) -> tuple[bool, str]:
@@ -223,7 +224,7 @@ def main() -> int:
     for epoch in range(epochs):
         started = time.perf_counter()
         progress = lambda it, e=epoch: ms.progress(it, desc=f"epoch {e + 1}/{epochs}")  # noqa: E731
-        loss, train_acc = train_epoch(model, loader, optimizer, schedule, loss_fn, progress)
+        loss, train_acc, lr = train_epoch(model, loader, optimizer, schedule, loss_fn, progress)
         seconds.append(time.perf_counter() - started)
         losses.append(loss)
         test_acc = accuracy(model, x_test, y_test)
@@ -231,7 +232,7 @@ def main() -> int:
                             ("test_accuracy", test_acc)]:
             ms.log(name, epoch + 1, value)
         print(f"  epoch {epoch + 1}/{epochs}: loss {loss:.3f}, train acc {train_acc:.2%}, "
-              f"test acc {test_acc:.2%}, lr {schedule.get_last_lr()[0]:.4f}, "
+              f"test acc {test_acc:.2%}, last lr {lr:.4f}, "
               f"{seconds[-1]:.1f} s/epoch", flush=True)
     name = ("CIFAR-10 test accuracy (the official 10,000 test images)" if official
             else f"test accuracy on the {len(x_test):,} test images read (not CIFAR-10 test "
