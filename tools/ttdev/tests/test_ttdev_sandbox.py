@@ -81,8 +81,11 @@ def test_under_bubblewrap_only_the_scratch_folder_is_writable_and_there_is_no_ne
              "    except OSError:\n        pass\n"
              "try:\n    socket.create_connection(('1.1.1.1', 80), timeout=2)\n"
              "    print('NETWORK')\nexcept OSError:\n    pass\n")
+    # The interpreter itself, not this venv's link to it: the venv may sit under /tmp (a CI
+    # clone there), which the sandbox replaces with an empty tmpfs; the probe needs only stdlib.
+    python = os.path.realpath(sys.executable)
     code, output = sandbox.run_command(sandbox.sandboxed(
-        [sys.executable, "-c", probe, scratch, kept, outside], scratch, [kept]), 60)
+        [python, "-c", probe, scratch, kept, outside], scratch, [kept]), 60)
     assert code == 0, output
     assert (scratch / "ok").read_text() == "written"
     assert "WROTE" not in output and "NETWORK" not in output
