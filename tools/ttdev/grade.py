@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import json
 import tempfile
 import time
@@ -32,6 +33,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from . import integrity
+from .files import replace_text
 from .graph import GraphError, Package, closure, discover_packages
 from .sandbox import Outcome, run_target, sandbox_status
 from .targets import milestone_target, package_target, student_wheels
@@ -191,10 +193,11 @@ def write_reports(rows: Sequence[Row], out: Path, settings: dict) -> tuple[Path,
     """``grades.csv`` (one row per run) and ``grades.json`` (by student) in ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     csv_path, json_path = out / "grades.csv", out / "grades.json"
-    with csv_path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=CSV_FIELDS)
-        writer.writeheader()
-        writer.writerows(asdict(row) for row in rows)
+    table = io.StringIO()
+    writer = csv.DictWriter(table, fieldnames=CSV_FIELDS)
+    writer.writeheader()
+    writer.writerows(asdict(row) for row in rows)
+    replace_text(csv_path, table.getvalue())
     students: dict[str, dict] = {}
     for row in rows:
         entry = students.setdefault(row.student, {"tree": None, "packages": {}, "milestones": {},
@@ -207,7 +210,7 @@ def write_reports(rows: Sequence[Row], out: Path, settings: dict) -> tuple[Path,
         entry["seconds"] = round(entry["seconds"] + row.seconds, 1)
     report = {"generated": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
               "sandbox": sandbox_status(), **settings, "students": students}
-    json_path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    replace_text(json_path, json.dumps(report, indent=2) + "\n")
     return csv_path, json_path
 
 
