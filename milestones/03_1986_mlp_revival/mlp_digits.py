@@ -139,7 +139,8 @@ def train_mlp(
     )
     test_loader = DataLoader(TensorDataset(x_test, y_test), EVAL_BATCH)
     trainer = Trainer(
-        model, optimizer, nn.CrossEntropyLoss(), scheduler=schedule, scheduler_interval="step"
+        model, optimizer, nn.CrossEntropyLoss(), scheduler=schedule, scheduler_interval="step",
+        progress=lambda desc, total: ms.progress(desc=name, total=total),  # one display a run
     )
     started = time.perf_counter()
     history = trainer.fit(train_loader, test_loader, epochs=epochs)

@@ -225,3 +225,44 @@ def test_custom_metric_functions():
     assert result["top2"] >= result["accuracy"]
     with pytest.raises(ValueError, match="unknown metric"):
         quiet_trainer(model, SGD(model.parameters(), lr=0.1), metrics=["f1"])
+
+
+class RecordingDisplay:
+    """A display factory's product: records what the Trainer shows."""
+
+    made: list = []
+
+    def __init__(self, desc, total):
+        self.desc, self.total, self.descriptions, self.postfixes = desc, total, [], []
+        self.batches, self.closed = 0, False
+        RecordingDisplay.made.append(self)
+
+    def __call__(self, iterable):
+        for item in iterable:
+            self.batches += 1
+            yield item
+
+    def set_description(self, text):
+        self.descriptions.append(text)
+
+    def set_postfix(self, refresh=True, **values):
+        self.postfixes.append(values)
+
+    def close(self):
+        self.closed = True
+
+
+def test_a_display_factory_gets_one_display_for_the_whole_run_with_loss_and_accuracy():
+    RecordingDisplay.made = []
+    model = mlp()
+    train, val = loaders()
+    trainer = Trainer(model, SGD(model.parameters(), lr=0.1), nn.CrossEntropyLoss(),
+                      progress=lambda desc, total: RecordingDisplay(desc, total),
+                      stream=io.StringIO())
+    trainer.fit(train, val, epochs=3)
+    assert len(RecordingDisplay.made) == 1
+    display = RecordingDisplay.made[0]
+    assert display.total == 3 * len(train) and display.batches == 3 * len(train)
+    assert display.descriptions == ["epoch 1/3", "epoch 2/3", "epoch 3/3"]
+    assert {"loss", "acc"} <= set(display.postfixes[-1]) and display.closed
+    assert trainer.stream.getvalue().count("epoch ") == 3  # the epoch lines are still printed

@@ -23,7 +23,9 @@ what is easy to get wrong by hand:
   ``NonFiniteGradientError`` when a gradient is (naming the parameter),
   ``NonFiniteMetricError`` when an epoch's training or validation loss or
   metric is (naming the metric);
-- a progress bar (tqdm when installed; otherwise one printed line per epoch).
+- a progress bar (tqdm when installed; otherwise one printed line per epoch),
+  or one display for the whole run from a factory the caller passes
+  (``progress=make_display``), such as a milestone's ``ms.progress``.
 """
 
 from __future__ import annotations
@@ -139,7 +141,12 @@ class Trainer:
         scheduler_monitor: the history key fed to ReduceLROnPlateau
             (default ``"val_loss"``, or ``"train_loss"`` without validation data).
         early_stopping: an ``EarlyStopping``, checked after every epoch.
-        progress: show a progress bar / per-epoch lines (False: silent).
+        progress: show a progress bar per epoch and a line per epoch (True), nothing
+            (False), or a factory ``progress(desc=..., total=...)`` making one display
+            for the whole ``fit``: called with each epoch's loader it returns an
+            iterable over it, and it has ``set_postfix(**values)``,
+            ``set_description(text)`` and ``close()`` (tqdm's names); it is shown the
+            running loss and accuracy, and the epoch lines are still printed.
     """
 
     def __init__(
@@ -154,7 +161,7 @@ class Trainer:
         scheduler_interval: str = "epoch",
         scheduler_monitor: str | None = None,
         early_stopping: EarlyStopping | None = None,
-        progress: bool = True,
+        progress: bool | Callable = True,
         stream=None,
     ):
         if accumulation_steps < 1:
@@ -170,6 +177,7 @@ class Trainer:
         self.scheduler_interval, self.scheduler_monitor = scheduler_interval, scheduler_monitor
         self.early_stopping = early_stopping
         self.progress, self.stream = progress, stream or sys.stdout
+        self.display = None  # the run's display while fit() runs with a progress factory
         self.history: dict[str, list[float]] = {}
         self.step_losses: list[float] = []
         self.epoch = 0
@@ -184,6 +192,17 @@ class Trainer:
         """Train for ``epochs`` epochs (fewer if early stopping fires); returns ``history``."""
         self.optimizer.zero_grad()
         last_epoch = self.epoch + epochs
+        self.display = self.run_display(train_loader, epochs)
+        try:
+            self.fit_epochs(train_loader, val_loader, epochs, last_epoch)
+        finally:
+            if self.display is not None:
+                self.display.close()
+            self.display = None
+        return self.history
+
+    def fit_epochs(self, train_loader, val_loader, epochs: int, last_epoch: int) -> None:
+        """The epochs of ``fit``: train, evaluate, record, schedule, print, stop early."""
         for _ in range(epochs):
             self.epoch += 1
             started = time.perf_counter()
@@ -196,13 +215,17 @@ class Trainer:
             self.print_epoch(last_epoch)
             if self.check_early_stopping():
                 break
-        return self.history
 
     def train_epoch(self, loader: Iterable, last_epoch: int | None = None) -> dict[str, float]:
         """One pass over ``loader`` in training mode: mean loss and metrics, sample count."""
         self.model.train()
         totals = RunningMeans()
-        batches = self.progress_bar(loader, f"epoch {self.epoch}/{last_epoch or self.epoch}")
+        desc = f"epoch {self.epoch}/{last_epoch or self.epoch}"
+        if self.display is not None:
+            self.display.set_description(desc)
+            batches = self.display(loader)
+        else:
+            batches = self.progress_bar(loader, desc)
         count = len(loader) if hasattr(loader, "__len__") else None
         started = time.perf_counter()
         for index, (inputs, targets) in enumerate(batches):
@@ -210,9 +233,14 @@ class Trainer:
             loss, outputs = self.training_step(inputs, targets, index, is_last)
             self.step_losses.append(loss)
             totals.add(len(outputs), loss=loss, **self.batch_metrics(outputs, targets))
-            if hasattr(batches, "set_postfix"):
+            shows = self.display if self.display is not None else batches
+            if hasattr(shows, "set_postfix"):
                 rate = totals.count / max(time.perf_counter() - started, 1e-9)
-                batches.set_postfix(loss=f"{loss:.4f}", samples_per_s=f"{rate:,.0f}", refresh=False)
+                running = totals.means()
+                shown = {"loss": f"{running['loss']:.4f}"}
+                if "accuracy" in running:
+                    shown["acc"] = f"{running['accuracy']:.3f}"
+                shows.set_postfix(**shown, samples_per_s=f"{rate:,.0f}", refresh=False)
         if self.has_accumulated_gradients():
             self.optimizer_step()  # a loader without len(): finish the last partial accumulation
         return totals.means()
@@ -421,11 +449,18 @@ class Trainer:
 
     # ------------------------------------------------------------------ output
 
+    def run_display(self, loader: Iterable, epochs: int):
+        """The caller's display for the whole run (``progress`` a factory), else None."""
+        if not callable(self.progress):
+            return None
+        total = epochs * len(loader) if hasattr(loader, "__len__") else None
+        return self.progress(desc="train", total=total)
+
     def progress_bar(self, loader: Iterable, desc: str):
         """tqdm over ``loader`` when installed, progress is on and the output is a terminal."""
         if not self.progress:
             return loader
-        try:
+        try:  # tqdm is optional: tinytorch's packages need NumPy alone
             from tqdm.auto import tqdm
         except ImportError:
             return loader
