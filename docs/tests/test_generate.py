@@ -192,6 +192,20 @@ def test_a_run_s_declared_figures_are_its_plots(tree):
     assert result.plots == [folder / "train_boundary.png", folder / "train_loss.png"]
 
 
+def test_the_timeline_shows_each_figure_with_its_title_and_caption(tree):
+    folder = tree / "results" / "milestones" / "01_1951_one"
+    folder.mkdir(parents=True)
+    figures = [{"name": "loss", "file": "train_loss.png", "title": "The loss falls",
+                "caption": "Mean cross-entropy <per> epoch."}]
+    (folder / "train.json").write_text(json.dumps({"script": "train.py", "figures": figures}))
+    (folder / "train_loss.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    [result] = docs_model.milestone_results(tree, docs_model.read_milestones(tree)[0])
+    html = docs_render.result_html([result], lambda p: "plots/" + p.name)
+    assert 'alt="The loss falls"' in html
+    caption = "<figcaption><strong>The loss falls</strong> Mean cross-entropy &lt;per&gt; epoch."
+    assert caption in html
+
+
 def test_benchmarks_page_reads_the_bench_json_and_handles_its_absence(tree):
     assert "Run `nox -s bench`" in docs_render.bench_page(docs_model.read_bench(tree))
     bench = tree / "results" / "bench"

@@ -366,6 +366,7 @@ class ScriptResult:
     facts: dict[str, float]
     kind: str = "latest"   # "latest", "full" (the kept full run) or "reference"
     label: str = ""        # shown on the card, e.g. "reference run, 2026-12-04, commit 1a2b3c4"
+    captions: dict[Path, tuple[str, str]] = field(default_factory=dict)  # plot -> (title, caption)
 
 
 def _number(value) -> float | None:
@@ -403,6 +404,16 @@ def declared_figures(data: dict, json_path: Path) -> list[Path]:
         if isinstance(entry, dict) and isinstance(entry.get("file"), str)
     ]
     return listed or [json_path.with_suffix(".png")]
+
+
+def figure_captions(data: dict, json_path: Path) -> dict[Path, tuple[str, str]]:
+    """Each declared figure's (title, caption), by its file, for the timeline."""
+    return {
+        json_path.parent / entry["file"]: (str(entry.get("title") or ""),
+                                           str(entry.get("caption") or ""))
+        for entry in data.get("figures") or []
+        if isinstance(entry, dict) and isinstance(entry.get("file"), str)
+    }
 
 
 def read_script_result(json_path: Path) -> ScriptResult | None:
@@ -445,6 +456,7 @@ def read_script_result(json_path: Path) -> ScriptResult | None:
         bars=bars,
         versions=versions,
         plots=plots,
+        captions=figure_captions(data, json_path),
         curves={k: v for k, v in (data.get("curves") or {}).items() if isinstance(v, list)},
         facts={k: v for k, v in (data.get("facts") or {}).items() if _number(v) is not None},
     )

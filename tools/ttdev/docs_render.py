@@ -397,6 +397,17 @@ def bar_html(bar) -> str:
 FACTS_SHOWN = ("parameters", "train_seconds", "samples_per_second")
 
 
+def figure_html(path: Path, result, plot_url) -> str:
+    """One figure of a run: the picture (a link to it at full size), its title and caption."""
+    title, caption = result.captions.get(path, ("", ""))
+    alt = title or f"a figure of {result.script}"
+    text = " ".join(part for part in (f"<strong>{esc(title)}</strong>" if title else "",
+                                      esc(caption)) if part)
+    return (f'<figure class="tt-figure"><a href="{plot_url(path)}"><img class="tt-plot" '
+            f'src="{plot_url(path)}" alt="{esc(alt)}" loading="lazy"></a>'
+            + (f"<figcaption>{text}</figcaption>" if text else "") + "</figure>")
+
+
 def result_html(results: list[ScriptResult], plot_url: Callable[[Path], str]) -> str:
     if not results:
         return (
@@ -420,11 +431,7 @@ def result_html(results: list[ScriptResult], plot_url: Callable[[Path], str]) ->
             f"{esc(metric_label(k))} {_fmt(v)}" for k, v in r.facts.items() if k in FACTS_SHOWN
         ]
         extra_html = f'<div class="tt-metrics tt-muted">{" · ".join(extra)}</div>' if extra else ""
-        plots = "".join(
-            f'<a href="{plot_url(p)}"><img class="tt-plot" src="{plot_url(p)}" alt="training '
-            f'curves of {esc(r.script)}" loading="lazy"></a>'
-            for p in r.plots
-        )
+        plots = "".join(figure_html(p, r, plot_url) for p in r.plots)
         kind = (f'<span class="tt-run-kind tt-run-{r.kind}">{esc(r.label)}</span>'
                 if r.label else "")
         out.append(
