@@ -163,11 +163,15 @@ def schedule_epochs(run_epochs: int, recipe_epochs: int) -> int:
     return max(run_epochs, recipe_epochs)
 
 
-def train_epoch(model, loader, optimizer, schedule, loss_fn, progress):
+def train_epoch(model, loader, optimizer, schedule, loss_fn, display):
     """One pass, the schedule stepped per batch. Mean loss, the accuracy on the
-    (augmented) batches as they were trained, and the lr of the last step."""
+    (augmented) batches as they were trained, and the lr of the last step.
+
+    ``display`` (the run's one progress display) is advanced over the batches and
+    shown the running loss and accuracy.
+    """
     total_loss, correct, seen, lr = 0.0, 0, 0, 0.0
-    for images, labels in progress(loader):
+    for images, labels in display(loader):
         optimizer.zero_grad()
         logits = model(images)
         loss = loss_fn(logits, labels)
@@ -178,6 +182,7 @@ def train_epoch(model, loader, optimizer, schedule, loss_fn, progress):
         total_loss += loss.item() * len(labels.data)
         correct += int((logits.data.argmax(axis=1) == labels.data).sum())
         seen += len(labels.data)
+        display.set_postfix(loss=f"{total_loss / seen:.3f}", acc=f"{correct / seen:.3f}")
     return total_loss / seen, correct / seen, lr
 
 
@@ -223,10 +228,11 @@ def main() -> int:
           + (" (the beginning of the full run: the lr is not annealed yet)"
              if epochs < length else ""))
     losses, seconds, test_acc = [], [], accuracy(model, x_test, y_test)
+    display = ms.progress(desc="resnet8", total=epochs * len(loader))  # one for the whole run
     for epoch in range(epochs):
         started = time.perf_counter()
-        progress = lambda it, e=epoch: ms.progress(it, desc=f"epoch {e + 1}/{epochs}")  # noqa: E731
-        loss, train_acc, lr = train_epoch(model, loader, optimizer, schedule, loss_fn, progress)
+        display.set_description(f"resnet8 epoch {epoch + 1}/{epochs}")
+        loss, train_acc, lr = train_epoch(model, loader, optimizer, schedule, loss_fn, display)
         seconds.append(time.perf_counter() - started)
         losses.append(loss)
         test_acc = accuracy(model, x_test, y_test)
@@ -236,6 +242,7 @@ def main() -> int:
         print(f"  epoch {epoch + 1}/{epochs}: loss {loss:.3f}, train acc {train_acc:.2%}, "
               f"test acc {test_acc:.2%}, last lr {lr:.4f}, "
               f"{seconds[-1]:.1f} s/epoch", flush=True)
+    display.close()
     name = ("CIFAR-10 test accuracy (the official 10,000 test images)" if official
             else f"test accuracy on the {len(x_test):,} test images read (not CIFAR-10 test "
                  f"accuracy)")
