@@ -231,8 +231,9 @@ def mutants(session: nox.Session) -> None:
     names = [arg for arg in session.posargs if arg in PACKAGES] or list(PACKAGES)
     options = options_for(session, targets=names)
     install.install_closure(session, names, PACKAGES, options, extras=TEST_TOOLS)
+    oracle = install.install_oracle_torch(session)   # the PyTorch tests kill mutants too
     session.run("python", "-m", "ttdev.mutants", "--root", str(ROOT), *options.passthrough,
-                env={"PYTHONPATH": str(ROOT / "tools")})
+                env={"PYTHONPATH": str(ROOT / "tools"), **oracle})
 
 
 @nox.session

@@ -87,6 +87,7 @@ def region_mutants(path: Path, relative: str) -> list[list[Mutant]]:
     offsets = _line_offsets(source)
     functions = _enclosing_functions(tree)
     untouchable = {id(n) for f in ast.walk(tree) if isinstance(f, NO_TOUCH) for n in ast.walk(f)}
+    parents = {id(child): node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
     per_region = []
     for region in find_regions([line.rstrip("\r\n") for line in lines], relative):
         first, last = region.begin + 2, region.end   # 1-based lines strictly inside the markers
@@ -99,6 +100,8 @@ def region_mutants(path: Path, relative: str) -> list[list[Mutant]]:
             start = offsets[node.lineno - 1] + node.col_offset
             stop = offsets[node.end_lineno - 1] + node.end_col_offset
             for description, replacement in mutations_of(node):
+                if isinstance(node, ast.Constant) and id(node) in parents:  # say where it is
+                    description += f" in {_short(ast.unparse(parents[id(node)]), 50)}"
                 found.append(Mutant(relative, functions.get(node.lineno, "<module>"),
                                     node.lineno, description, start, stop, replacement))
         found.sort(key=lambda m: (m.start, -m.stop))
@@ -291,10 +294,13 @@ def format_report(reports: list[PackageReport]) -> str:
 
 
 def write_reports(reports: list[PackageReport], out: Path) -> None:
+    """``<package>.txt`` and ``<package>.json`` for each package (a later run of another
+    package keeps them), and ``mutants.txt`` / ``mutants.json`` for this run as a whole."""
     out.mkdir(parents=True, exist_ok=True)
-    (out / "mutants.txt").write_text(format_report(reports) + "\n", encoding="utf-8")
-    data = [{**asdict(r), "score": r.score} for r in reports]
-    (out / "mutants.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    for name, group in [*((r.package, [r]) for r in reports), ("mutants", reports)]:
+        (out / f"{name}.txt").write_text(format_report(group) + "\n", encoding="utf-8")
+        data = [{**asdict(r), "score": r.score} for r in group]
+        (out / f"{name}.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -54,14 +54,14 @@ def test_mutants_stay_inside_solution_regions(tmp_path):
     assert {m.function for m in found} == {"add", "scale"}
     assert {m.line for m in found} == {4, 11}
     descriptions = {m.description for m in found}
-    assert {"a + b -> a - b", "x * 2 -> x / 2", "2 -> 3", "return a + b -> return None"} \
+    assert {"a + b -> a - b", "x * 2 -> x / 2", "2 -> 3 in x * 2", "return a + b -> return None"} \
         <= descriptions
     assert all("x - 1" not in d for d in descriptions)   # given code is never mutated
 
 
 def test_a_mutant_rewrites_only_its_span(tmp_path):
     package = fake_package(tmp_path)
-    mutant = next(m for m in mutants.package_mutants(package) if m.description == "2 -> 3")
+    mutant = next(m for m in mutants.package_mutants(package) if m.description == "2 -> 3 in x * 2")
     mutated = mutant.apply((package / "src/fakecalc/__init__.py").read_bytes()).decode()
     assert mutated == SOURCE.replace("return x * 2", "return x * (3)")
 
@@ -86,7 +86,8 @@ def test_killed_and_surviving_mutants_are_reported(tmp_path):
     mutants.write_reports([report], tmp_path / "out")
     data = json.loads((tmp_path / "out" / "mutants.json").read_text())
     assert data[0]["package"] == "tt-fake" and data[0]["score"] == 0.5
-    text = (tmp_path / "out" / "mutants.txt").read_text()
+    assert json.loads((tmp_path / "out" / "tt-fake.json").read_text()) == data
+    text = (tmp_path / "out" / "tt-fake.txt").read_text()
     assert "50.0%" in text and "src/fakecalc/__init__.py:11 scale: x * 2 -> x / 2" in text
 
 
