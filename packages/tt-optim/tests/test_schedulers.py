@@ -111,6 +111,25 @@ def test_reduce_on_plateau_max_mode_and_min_lr():
     assert scheduler.get_last_lr() == [0.05]
 
 
+
+@pytest.mark.parametrize(("mode", "threshold_mode", "metrics"), [
+    ("min", "rel", [10.0, 5.0, 4.0]),     # better only below best * (1 - threshold) = 5
+    ("min", "abs", [10.0, 9.5, 9.0]),     # better only below best - threshold = 9.5
+    ("max", "rel", [10.0, 15.0, 16.0]),   # better only above best * (1 + threshold) = 15
+    ("max", "abs", [10.0, 10.5, 11.0]),   # better only above best + threshold = 10.5
+])
+def test_reduce_on_plateau_threshold_modes(mode, threshold_mode, metrics):
+    """The second metric sits exactly on the threshold (not an improvement), the third
+    beyond it; each pair of numbers would count the other way under another mode."""
+    scheduler = sched.ReduceLROnPlateau(make_optimizer(1.0), mode=mode, factor=0.5,
+                                        patience=0, threshold=0.5,
+                                        threshold_mode=threshold_mode)
+    lrs = []
+    for metric in metrics:
+        scheduler.step(metric)
+        lrs.append(scheduler.get_last_lr()[0])
+    assert lrs == [1.0, 0.5, 0.5]
+
 @pytest.mark.parametrize(
     "build",
     [
