@@ -28,6 +28,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from ttdev.files import replace_text
 from ttdev.starter import find_regions
 
 SWAPPED_OPERATORS = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult,
@@ -298,9 +299,9 @@ def write_reports(reports: list[PackageReport], out: Path) -> None:
     package keeps them), and ``mutants.txt`` / ``mutants.json`` for this run as a whole."""
     out.mkdir(parents=True, exist_ok=True)
     for name, group in [*((r.package, [r]) for r in reports), ("mutants", reports)]:
-        (out / f"{name}.txt").write_text(format_report(group) + "\n", encoding="utf-8")
+        replace_text(out / f"{name}.txt", format_report(group) + "\n")
         data = [{**asdict(r), "score": r.score} for r in group]
-        (out / f"{name}.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        replace_text(out / f"{name}.json", json.dumps(data, indent=2) + "\n")
 
 
 def main(argv: list[str] | None = None) -> int:
