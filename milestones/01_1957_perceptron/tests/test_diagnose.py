@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 
 import numpy as np
@@ -105,21 +106,12 @@ right = rules.RULES["sigmoid"]
 rules.RULES["sigmoid"] = lambda ctx, g: (2 * right(ctx, g)[0],)
 """
 
-BREADTH_FIRST_ENGINE = """
-from tinytorch.autograd import engine
-def breadth_first(root):
-    order, queue, seen = [], [root], {root}
-    while queue:
-        node = queue.pop(0)
-        order.append(node)
-        for tensor in node.inputs or ():
-            parent = None if tensor is None else tensor.grad_fn
-            if parent is not None and parent not in seen:
-                seen.add(parent)
-                queue.append(parent)
-    return order
-engine.topological_order = breadth_first
-"""
+# The same breadth-first walk, planted into the milestone's own process.
+BREADTH_FIRST_ENGINE = (
+    "from tinytorch.autograd import engine\n"
+    + inspect.getsource(breadth_first_without_sorting)
+    + "engine.topological_order = breadth_first_without_sorting\n"
+)
 
 STUBBED_SIGMOID = """
 from tinytorch.tensor import Tensor
