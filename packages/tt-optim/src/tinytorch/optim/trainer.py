@@ -264,7 +264,11 @@ class Trainer:
         # END SOLUTION
 
     def optimizer_step(self) -> None:
-        """Clip (if asked), update the weights, zero the gradients, step a per-step scheduler."""
+        """One optimizer step, in this order: refuse non-finite gradients (call
+        ``self.check_finite_gradients()``, which raises NonFiniteGradientError naming the
+        parameters, before anything changes), clip them to ``grad_clip`` if set, update the
+        weights, zero the gradients, count the step in ``global_step``, and step the
+        scheduler when ``scheduler_interval == "step"``."""
         # BEGIN SOLUTION
         self.check_finite_gradients()
         if self.grad_clip is not None:
