@@ -19,7 +19,7 @@ own model on a tiny batch, in float64:
 tokens after t do.
 
 Only public APIs are used (``Tensor``, ``backward``, ``no_grad``, the
-dispatcher's observers), so the checks work on a student's packages as well
+dispatcher's op hook), so the checks work on a student's packages as well
 as on the reference.
 """
 
@@ -151,11 +151,8 @@ def record_ops(loss_fn: Callable[[], object]) -> list[tuple[str, tuple, dict]]:
         if op_name in OP_TABLE and OP_TABLE[op_name].differentiable:
             calls.append((op_name, tuple(inputs), dict(params)))
 
-    dispatch.add_observer(observe)
-    try:
+    with dispatch.register_op_hook(observe):
         loss_fn()
-    finally:
-        dispatch.remove_observer(observe)
     return calls
 
 

@@ -100,6 +100,23 @@ def test_function_with_multiple_outputs(leaf):
     assert_allclose(x.grad.numpy(), [[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
 
 
+def test_a_function_reports_itself_once_to_the_dispatchers_op_hooks(leaf):
+    """Profilers see Functions through ``register_op_hook``, as they see the op table's ops."""
+    from tinytorch.tensor import dispatch
+
+    calls = []
+    x, b = leaf([[1.0, 2.0]]), Tensor([0.5, 0.5], dtype=np.float64)
+    with dispatch.register_op_hook(lambda *call: calls.append(call)):
+        total, largest = SplitSum.apply(x)
+        y = ScaleShift.apply(x, 2.0, b, square=True)
+    assert [c[0] for c in calls] == ["SplitSum", "ScaleShift"]
+    name, inputs, params, outputs, seconds = calls[1]
+    assert inputs == (x, 2.0, b) and params == {"square": True}
+    assert outputs == (y,) and calls[0][3] == (total, largest)
+    assert seconds >= 0.0
+    assert not dispatch.has_op_hooks()
+
+
 def test_retain_grad_on_one_output_of_several(leaf):
     x = leaf([[1.0, 4.0, 2.0], [0.0, -1.0, 3.0]])
     total, largest = SplitSum.apply(x)

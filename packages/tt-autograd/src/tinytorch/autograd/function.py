@@ -79,7 +79,7 @@ class Function:
         # (list comprehensions: cheaper than generator expressions on this per-call path)
         ctx.needs_input_grad = tuple([isinstance(a, Tensor) and a.requires_grad for a in args])
         arrays = [a.data if isinstance(a, Tensor) else a for a in args]
-        observed = bool(dispatch._observers)  # a profiler is listening: time the forward
+        observed = dispatch.has_op_hooks()  # a profiler is listening: time the forward
         started = time.perf_counter() if observed else 0.0
         result = cls.forward(ctx, *arrays, **kwargs)
         seconds = time.perf_counter() - started if observed else 0.0
@@ -92,7 +92,7 @@ class Function:
             saved = _saved_versions(ctx.saved_tensors, args, outputs) if ctx.saved_tensors else ()
             attach(cls.__name__, args, cls.backward, ctx, outputs, saved)
         if observed:
-            dispatch.notify_observers(cls.__name__, args, kwargs, outputs, seconds)
+            dispatch.call_op_hooks(cls.__name__, args, kwargs, outputs, seconds)
         return outputs if several else outputs[0]
 
 

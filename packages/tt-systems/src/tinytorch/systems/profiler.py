@@ -1,7 +1,7 @@
 """Profiling: where a model's parameters, FLOPs, activation memory and time go.
 
-Two tools, both built on tt-tensor's op observers
-(``tinytorch.tensor.dispatch.add_observer``), which see every op of the op
+Two tools, both built on tt-tensor's op hook
+(``tinytorch.tensor.dispatch.register_op_hook``), which sees every op of the op
 table and every autograd ``Function`` with its inputs, parameters, outputs
 and the seconds it took:
 
@@ -122,11 +122,8 @@ def profile() -> Iterator[OpProfile]:
     def observe(name, inputs, params, outputs, seconds):
         result.add(name, seconds, op_flops(name, inputs, params, outputs)[0])
 
-    dispatch.add_observer(observe)
-    try:
+    with dispatch.register_op_hook(observe):
         yield result
-    finally:
-        dispatch.remove_observer(observe)
     # END SOLUTION
 
 
@@ -184,11 +181,10 @@ def traced(model: Module, observer) -> Iterator[ModuleTracer]:
         observer(tracer.current, name, inputs, params, outputs, seconds)
 
     tracer.attach()
-    dispatch.add_observer(observe)
     try:
-        yield tracer
+        with dispatch.register_op_hook(observe):
+            yield tracer
     finally:
-        dispatch.remove_observer(observe)
         tracer.detach()
 
 

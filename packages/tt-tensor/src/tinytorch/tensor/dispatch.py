@@ -39,6 +39,14 @@ tells autograd about such a write (optimizers call it).
 tt-autograd installs its layer with ``install_autograd_layer`` when it is
 imported. tt-tensor imports it lazily the first time a tensor requires grad,
 so ``from tinytorch.tensor import Tensor`` is all a user needs to write.
+
+Op hooks are the dispatcher's second extension point, for tools that watch
+ops rather than record them (profilers, FLOP counters, diagnostics):
+``register_op_hook(hook)`` has ``hook(op_name, inputs, params, outputs,
+seconds)`` called after every op and returns a handle whose ``remove()``
+(or the end of its ``with`` block) unregisters it, as PyTorch's
+``register_forward_hook`` does for modules. Operations outside the op table
+report themselves with ``call_op_hooks`` when ``has_op_hooks()`` is true.
 """
 
 from __future__ import annotations
@@ -132,44 +140,94 @@ def increment_version(tensor: Tensor) -> None:
     tensor._version_counter.bump()
 
 
-# ----------------------------------------------------------------------------- observers
+# ----------------------------------------------------------------------------- op hooks
 
-OpObserver = Callable[[str, tuple, dict, tuple, float], None]
-_observers: list[OpObserver] = []
+OpHook = Callable[[str, tuple, dict, tuple, float], None]
+_op_hooks: dict[int, OpHook] = {}
+_next_hook_id = 0
+_in_hook = False
 
 
-def add_observer(observer: OpObserver) -> None:
-    """Call ``observer(op_name, inputs, params, outputs, seconds)`` after every op.
+class RemovableHandle:
+    """What ``register_op_hook`` returns: ``remove()`` unregisters the hook.
 
-    Observers see every op of the op table and every autograd ``Function``
-    (which reports through ``notify_observers``); profilers use them to count
-    FLOPs from the shapes of the ops that actually ran and to time them.
+    ``remove()`` may be called more than once. Used as a context manager, the
+    handle removes its hook when the block ends, even on an exception.
     """
-    _observers.append(observer)
+
+    def __init__(self, hook_id: int) -> None:
+        self.id = hook_id
+
+    def remove(self) -> None:
+        _op_hooks.pop(self.id, None)
+
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.remove()
 
 
-def remove_observer(observer: OpObserver) -> None:
-    _observers.remove(observer)
+def register_op_hook(hook: OpHook) -> RemovableHandle:
+    """Call ``hook(op_name, inputs, params, outputs, seconds)`` after every op; return its handle.
+
+    The hook sees each op of the op table that ``apply`` runs, and each
+    operation that reports itself with ``call_op_hooks`` (tt-autograd's
+    ``Function.apply`` does): its name, the input Tensors (or other
+    arguments), the keyword parameters, the tuple of output Tensors and the
+    seconds that the kernel and the autograd layer took. Profilers count
+    FLOPs from those shapes and add up the seconds.
+
+    - Hooks run in the order they were registered, once per op, after the op
+      finished: an op that raises reaches no hook.
+    - Ops that a hook runs itself reach no hook (a hook may use Tensors).
+    - An exception raised by a hook propagates to the code that ran the op.
+
+    Examples:
+        ```python
+        names = []
+        with register_op_hook(lambda name, *rest: names.append(name)):
+            Tensor([1.0]) * 2
+        names  # ['mul']
+        ```
+    """
+    global _next_hook_id
+    _next_hook_id += 1
+    _op_hooks[_next_hook_id] = hook
+    return RemovableHandle(_next_hook_id)
 
 
-def notify_observers(
+def has_op_hooks() -> bool:
+    """Whether any hook is registered (code that reports ops times them only then)."""
+    return bool(_op_hooks) and not _in_hook
+
+
+def call_op_hooks(
     op_name: str, inputs: tuple, params: dict, outputs: tuple, seconds: float
 ) -> None:
-    """Tell every observer that an op ran (for ops outside the op table, such as Functions)."""
-    for observer in list(_observers):
-        observer(op_name, inputs, params, outputs, seconds)
+    """Hand one finished op to every registered hook.
 
-
-def _apply_observed(op_name: str, inputs: tuple, params: dict) -> Tensor:
-    observers = list(_observers)
-    _observers.clear()  # so the apply() below runs the kernel, not this function again
+    ``apply`` calls it for the op table's ops; operations that run outside the
+    op table (tt-autograd's ``Function``) call it themselves, when
+    ``has_op_hooks()`` is true.
+    """
+    global _in_hook
+    if _in_hook:
+        return
+    _in_hook = True
     try:
-        started = time.perf_counter()
-        output = apply(op_name, *inputs, **params)
-        seconds = time.perf_counter() - started
+        for hook in list(_op_hooks.values()):
+            hook(op_name, inputs, params, outputs, seconds)
     finally:
-        _observers[:] = observers
-    notify_observers(op_name, inputs, params, (output,), seconds)
+        _in_hook = False
+
+
+def _apply_timed(op_name: str, inputs: tuple, params: dict) -> Tensor:
+    """``apply`` when hooks are registered: run the op, time it, hand it to the hooks."""
+    started = time.perf_counter()
+    output = _run_op(op_name, inputs, params)
+    seconds = time.perf_counter() - started
+    call_op_hooks(op_name, inputs, params, (output,), seconds)
     return output
 
 
@@ -180,11 +238,16 @@ def apply(op_name: str, *inputs: Tensor, **params: Any) -> Tensor:
     """Run op ``op_name`` on Tensor ``inputs`` and return the output Tensor.
 
     The kernel sees the inputs' NumPy arrays; the autograd layer, if any, sees
-    the Tensors, the parameters and the output; observers, if any, see the
-    call and how long it took.
+    the Tensors, the parameters and the output; op hooks, if any, see the
+    call and how long it took (``register_op_hook``).
     """
-    if _observers:
-        return _apply_observed(op_name, inputs, params)
+    if _op_hooks and not _in_hook:
+        return _apply_timed(op_name, inputs, params)
+    return _run_op(op_name, inputs, params)
+
+
+def _run_op(op_name: str, inputs: tuple, params: dict) -> Tensor:
+    """Run the kernel on the inputs' arrays, wrap the result, hand it to the autograd layer."""
     op = OP_TABLE[op_name]
     try:
         if len(inputs) == 1:  # the common arities without building a list
