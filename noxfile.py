@@ -26,13 +26,13 @@ import nox
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "tools"))
 
-from ttdev import checks, install, map_report, runs, summary  # noqa: E402
+from ttdev import checks, install, map_report, runs, summary, wheels  # noqa: E402
 from ttdev import docs as docs_site  # noqa: E402
 from ttdev import grade as grading  # noqa: E402
 from ttdev import isolate as isolating  # noqa: E402
 from ttdev import progress as progress_report  # noqa: E402
 from ttdev import targets as target_tools  # noqa: E402
-from ttdev.graph import closure, discover_packages  # noqa: E402
+from ttdev.graph import GraphError, closure, discover_packages  # noqa: E402
 from ttdev.options import OptionsError, parse_options, take_flag, take_number  # noqa: E402
 from ttdev.sandbox import TEST_TOOLS  # noqa: E402
 from ttdev.specs import discover_milestones  # noqa: E402
@@ -51,7 +51,10 @@ nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.sessions = ["tests"]
 nox.options.error_on_missing_interpreters = True
 
-PACKAGES = discover_packages(ROOT / "packages")
+try:
+    PACKAGES = discover_packages(ROOT / "packages")
+except GraphError as _error:   # a malformed pyproject: name the file, not a TOML traceback
+    sys.exit(f"noxfile.py: the packages of this tree cannot be read:\n  {_error}")
 MILESTONES = discover_milestones(ROOT / "milestones")
 REUSE_ENV = "TT_REUSE_MILESTONE_RESULTS"   # milestones/common/testing.py reads it
 TOOLS_TEST_DEPS = ["pytest", "packaging", "numpy", "pyyaml", "nox", "matplotlib"]
@@ -274,7 +277,13 @@ def build(session: nox.Session) -> None:
         with session.chdir(package.path):
             session.run("hatch", "build", "-t", "wheel", "-t", "sdist", str(out),
                         env=hatch_env)
-    session.log(f"wheelhouse: {out}")
+    built_from = "starter" if is_starter(ROOT) else "reference"
+    manifest = wheels.write_manifest(out, built_from, wheels.tree_commit(ROOT),
+                                     {name: str(p.version) for name, p in PACKAGES.items()})
+    session.log(f"wheelhouse: {out} (built from the {built_from}; {manifest.name} says so)")
+    if built_from == "starter":
+        session.warn("this is a starter: these wheels hold your own code, not the reference "
+                     "(the reference wheelhouse comes from your instructor)")
 
 
 @nox.session

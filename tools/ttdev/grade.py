@@ -34,7 +34,7 @@ from pathlib import Path
 
 from . import integrity
 from .files import replace_text
-from .graph import GraphError, Package, closure, discover_packages
+from .graph import GraphError, Package, closure, read_package, topological_order
 from .sandbox import Outcome, run_target, sandbox_status
 from .targets import milestone_target, package_target, student_wheels
 
@@ -115,22 +115,47 @@ def _row(job: Job, outcome: Outcome) -> Row:
                outcome.failed, outcome.seconds, "; ".join(outcome.details)[:2000])
 
 
+def read_student_packages(folder: Path, reference_packages: dict[str, Package],
+                          ) -> tuple[dict[str, Package], dict[str, str]]:
+    """The student's readable packages, and why each unreadable one (named as the reference
+    package in the same folder, else by its folder) cannot be read, naming its file."""
+    packages, unreadable = {}, {}
+    by_folder = {p.path.name: name for name, p in reference_packages.items()}
+    for pyproject in sorted((folder / "packages").glob("*/pyproject.toml")):
+        try:
+            package = read_package(pyproject.parent)
+        except GraphError as error:
+            unreadable[by_folder.get(pyproject.parent.name, pyproject.parent.name)] = \
+                f"error: {error}"
+            continue
+        if package.name in packages:
+            unreadable[package.name] = (f"error: two packages are named {package.name}: "
+                                        f"{packages[package.name].path} and {package.path}")
+            continue
+        packages[package.name] = package
+    return {n: packages[n] for n in topological_order(packages)}, unreadable
+
+
 def prepare_student(folder: Path, name: str, reference_packages: dict[str, Package],
                     workdir: Path, timeout: float) -> tuple[dict[str, Path | str], list[Row]]:
-    """Build the student's wheels; a tree that cannot be read gives a ``tree`` error row."""
+    """Build the student's wheels. A package whose pyproject cannot be read is an error
+    naming the file (the others are still built); a tree with none is a ``tree`` error row."""
     started = time.monotonic()
     try:
-        packages = discover_packages(folder / "packages")
-    except Exception as error:  # any unreadable pyproject must not stop the class
+        packages, unreadable = read_student_packages(folder, reference_packages)
+    except Exception as error:  # a dependency cycle, ...: must not stop the class
         kind = "" if isinstance(error, GraphError) else f"{type(error).__name__}: "
         return {}, [Row(name, "tree", str(folder), "error", 0, 0, 0.0,
                         f"the packages under {folder / 'packages'} cannot be read: "
                         f"{kind}{error}")]
-    if not packages:
+    if not packages and not unreadable:
         return {}, [Row(name, "tree", str(folder), "error", 0, 0, 0.0,
                         f"no packages under {folder / 'packages'}")]
-    wheels = student_wheels(packages, list(reference_packages), workdir / name / "wheels",
+    wanted = [n for n in reference_packages if n not in unreadable]
+    wheels = student_wheels(packages, wanted, workdir / name / "wheels",
                             timeout, reference=reference_packages, root=folder)
+    wheels.update(unreadable)
+    wheels = {n: wheels[n] for n in [*reference_packages, *unreadable] if n in wheels}
     unbuilt = [f"{n} {w}" for n, w in wheels.items() if not isinstance(w, Path)]
     copies = [n for n in packages if n in reference_packages and
               integrity.identical_to_reference(packages[n].path, reference_packages[n].path)]

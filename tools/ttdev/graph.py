@@ -86,8 +86,21 @@ def import_name_of(package_dir: Path) -> str:
 
 
 def read_package(package_dir: Path) -> Package:
-    """Read one ``packages/<dir>/pyproject.toml`` into a Package."""
+    """Read one ``packages/<dir>/pyproject.toml`` into a Package; GraphError naming the file
+    when it is not valid TOML or its tables have the wrong types."""
     pyproject = package_dir / "pyproject.toml"
+    try:
+        return _read_package(package_dir, pyproject)
+    except GraphError:
+        raise
+    except tomllib.TOMLDecodeError as error:
+        raise GraphError(f"{pyproject}: not valid TOML: {error}") from error
+    except (AttributeError, TypeError, OSError, UnicodeDecodeError) as error:
+        raise GraphError(f"{pyproject}: cannot be read as a package's pyproject "
+                         f"({type(error).__name__}: {error})") from error
+
+
+def _read_package(package_dir: Path, pyproject: Path) -> Package:
     data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     project = data.get("project", {})
     if "name" not in project:

@@ -20,8 +20,9 @@ from packaging.version import Version
 
 from .graph import Package, closure
 from .options import Options
+from .stubs import STARTER_MARKER
 from .verbosity import verbose
-from .wheels import build_wheel, wheel_name_version
+from .wheels import MANIFEST, build_wheel, wheel_name_version, wheelhouse_kind
 
 ROOT = Path(__file__).resolve().parents[2]
 PROVENANCE_SCRIPT = ROOT / "milestones" / "common" / "provenance.py"
@@ -41,7 +42,7 @@ class Choice:
 
     name: str
     version: Version
-    source: str     # "local" or "reference"
+    source: str     # "local", or a wheelhouse's kind: "reference", "starter", "wheelhouse"
     origin: str     # the tree folder or the wheelhouse the wheel came from
     wheel: Path
 
@@ -56,11 +57,22 @@ def required_range(name: str, names: Sequence[str], packages: dict[str, Package]
     return ranges
 
 
+def missing_wheelhouse_hint(wheelhouse: Path, root: Path = ROOT) -> str:
+    """What to do about a wheelhouse that does not exist. In a starter, `nox -s build` would
+    build the student's own stubs, so the hint points to the instructor's wheelhouse."""
+    if (root / STARTER_MARKER).is_file():
+        return (f"reference wheelhouse {wheelhouse} does not exist: the reference wheels come "
+                f"from your instructor (the reference repository's `nox -s build` writes them); "
+                f"point --reference-wheelhouse DIR or TT_REFERENCE_WHEELHOUSE at that folder. "
+                f"`nox -s build` in this starter builds your own code, not the reference")
+    return (f"reference wheelhouse {wheelhouse} does not exist: build it with "
+            f"`nox -s build` or point TT_REFERENCE_WHEELHOUSE at one")
+
+
 def find_reference_wheel(wheelhouse: Path, name: str, allowed: SpecifierSet) -> Path:
     """The newest wheel of ``name`` in ``wheelhouse`` whose version lies in ``allowed``."""
     if not wheelhouse.is_dir():
-        raise SourceError(f"reference wheelhouse {wheelhouse} does not exist: build it with "
-                          f"`nox -s build` or point TT_REFERENCE_WHEELHOUSE at one")
+        raise SourceError(missing_wheelhouse_hint(wheelhouse))
     candidates = []
     for wheel in wheelhouse.glob("*.whl"):
         parsed = wheel_name_version(wheel)
@@ -85,7 +97,8 @@ def choose_sources(session, names: Sequence[str], packages: dict[str, Package],
             allowed = required_range(name, names, packages)
             wheel = find_reference_wheel(options.wheelhouse, name, allowed)
             version = wheel_name_version(wheel)[1]
-            choices.append(Choice(name, version, "reference", str(options.wheelhouse), wheel))
+            choices.append(Choice(name, version, WHEELHOUSE_SOURCES[wheelhouse_kind(
+                options.wheelhouse)], str(options.wheelhouse), wheel))
         else:
             wheel = build_wheel(session, package)
             choices.append(Choice(name, package.version, "local",
@@ -93,7 +106,14 @@ def choose_sources(session, names: Sequence[str], packages: dict[str, Package],
     return choices
 
 
-SOURCE_LABELS = {"local": "tree", "reference": "reference wheel"}
+# A wheelhouse's wheels are "reference" only when `nox -s build` wrote it in the reference
+# (its wheelhouse.json says so); one built in a starter holds the student's own code.
+WHEELHOUSE_SOURCES = {"reference": "reference", "starter": "starter", "unknown": "wheelhouse"}
+SOURCE_LABELS = {"local": "tree", "reference": "reference wheel",
+                 "starter": "starter wheel", "wheelhouse": "wheelhouse wheel"}
+GROUP_LABELS = {"local": "from this tree", "reference": "reference wheels",
+                "wheelhouse": "wheels from the wheelhouse",
+                "starter": "wheels built from a starter (not the reference)"}
 
 
 def describe(choices: Sequence[Choice]) -> str:
@@ -107,9 +127,8 @@ def describe(choices: Sequence[Choice]) -> str:
 
 def summarize(choices: Sequence[Choice]) -> str:
     """The plan in short: ``from this tree: tt-tensor 0.2.0; reference wheels: tt-nn 0.1.0``."""
-    groups = {"local": "from this tree", "reference": "reference wheels"}
     parts = []
-    for source, label in groups.items():
+    for source, label in GROUP_LABELS.items():
         named = [f"{c.name} {c.version}" for c in choices if c.source == source]
         if named:
             parts.append(f"{label}: {', '.join(named)}")
@@ -131,6 +150,9 @@ def install_closure(session, roots: Sequence[str] | str, packages: dict[str, Pac
     except SourceError as error:
         session.error(str(error))
     loud = verbose(session)
+    if any(c.source == "starter" for c in choices):
+        session.warn(f"{options.wheelhouse} was built from a starter (its {MANIFEST} says so): "
+                     f"its wheels are a student's code, not the reference")
     if loud:
         session.log("tinytorch packages for this session:\n" + describe(choices))
     else:

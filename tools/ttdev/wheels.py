@@ -87,3 +87,58 @@ def wheel_name_version(wheel: Path) -> tuple[str, Version] | None:
     except InvalidWheelFilename:
         return None
     return str(name), version
+
+
+# -- what a wheelhouse was built from --------------------------------------------
+
+MANIFEST = "wheelhouse.json"        # written by `nox -s build` next to the wheels
+NOT_GIT = "not a git repo"
+
+
+def tree_commit(folder: Path) -> str:
+    """``git rev-parse HEAD`` of ``folder`` (with ``+dirty`` when it has uncommitted changes
+    to tracked files), or ``not a git repo``."""
+    import subprocess
+
+    def git(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["git", "-c", "safe.directory=*", "-C", str(folder), *args],
+                              capture_output=True, text=True, timeout=30, check=False)
+
+    try:
+        head = git("rev-parse", "--verify", "HEAD")
+        if head.returncode != 0 or git("rev-parse", "--show-toplevel").stdout.strip() != \
+                str(Path(folder).resolve()):
+            return NOT_GIT
+        dirty = git("status", "--porcelain", "--untracked-files=no").stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        return NOT_GIT
+    return head.stdout.strip() + ("+dirty" if dirty else "")
+
+
+def write_manifest(out: Path, built_from: str, commit: str, versions: dict[str, str]) -> Path:
+    """``wheelhouse.json`` in ``out``: whether the wheels come from the reference or a
+    starter, the commit they were built from and each package's version."""
+    import json
+
+    path = out / MANIFEST
+    path.write_text(json.dumps({"built_from": built_from, "commit": commit,
+                                "packages": versions}, indent=2) + "\n")
+    return path
+
+
+def read_manifest(wheelhouse: Path) -> dict:
+    """The wheelhouse's ``wheelhouse.json`` ({} when absent or unreadable)."""
+    import json
+
+    try:
+        data = json.loads((wheelhouse / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def wheelhouse_kind(wheelhouse: Path) -> str:
+    """``reference``, ``starter`` (built from a starter: students' stubs, not answers) or
+    ``unknown`` (no manifest: not written by `nox -s build`)."""
+    kind = read_manifest(wheelhouse).get("built_from")
+    return kind if kind in ("reference", "starter") else "unknown"

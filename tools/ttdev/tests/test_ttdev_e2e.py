@@ -11,6 +11,7 @@
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -96,8 +97,13 @@ def test_isolate_names_exactly_the_broken_packages(broken, wheelhouse):
 def test_grade_reports_the_broken_packages_and_survives_a_bad_tree(broken, wheelhouse, tmp_path):
     empty = tmp_path / "bob"
     empty.mkdir()
+    malformed = tmp_path / "carol"   # tt-tensor fine, tt-nn's pyproject is not TOML
+    shutil.copytree(PACKAGES["tt-tensor"].path, malformed / "packages" / "tt-tensor",
+                    ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
+    (malformed / "packages" / "tt-nn").mkdir()
+    (malformed / "packages" / "tt-nn" / "pyproject.toml").write_text("[project\nname = 1\n")
     out = tmp_path / "grade"
-    done = nox(ROOT, "-s", "grade", "--", str(broken), str(empty), "--packages",
+    done = nox(ROOT, "-s", "grade", "--", str(broken), str(empty), str(malformed), "--packages",
                "tt-tensor,tt-autograd,tt-nn", "--milestones", "none", "--workers", "2",
                "--timeout", "300", "--reference-wheelhouse", str(wheelhouse), "--out", str(out))
     assert done.returncode == 0, done.stdout + done.stderr
@@ -107,6 +113,10 @@ def test_grade_reports_the_broken_packages_and_survives_a_bad_tree(broken, wheel
         "tt-tensor": "pass", "tt-autograd": "fail", "tt-nn": "fail"}
     assert alice["tt-nn"]["failed"] >= 1 and "test_activation" in alice["tt-nn"]["details"]
     assert report["students"]["bob"]["tree"]["status"] == "error"
+    carol = report["students"]["carol"]["packages"]
+    assert carol["tt-tensor"]["status"] == "pass", carol
+    assert carol["tt-nn"]["status"] == "error"
+    assert "packages/tt-nn/pyproject.toml: not valid TOML" in carol["tt-nn"]["details"]
     assert "alice,package,tt-autograd,fail" in (out / "grades.csv").read_text()
 
 

@@ -1,16 +1,49 @@
-"""grade's preparation of a student tree: an unreadable tree is a row, never a crash."""
+"""grade's preparation of a student tree: an unreadable package is named, never a crash."""
 
-from ttdev.grade import prepare_student
+from pathlib import Path
+
+from ttdev.grade import plan_jobs, prepare_student, read_student_packages
+from ttdev.graph import discover_packages
+
+REFERENCE = discover_packages(Path(__file__).resolve().parents[3] / "packages")
 
 
-def test_a_malformed_pyproject_gives_a_tree_error_row_instead_of_stopping_grade(tmp_path):
-    folder = tmp_path / "alice" / "packages" / "tt-tensor"
-    folder.mkdir(parents=True)
-    (folder / "pyproject.toml").write_text('[project]\nname = "tt-tensor"\n[tool]\nhatch = 1\n')
-    wheels, [row] = prepare_student(tmp_path / "alice", "alice", {}, tmp_path / "work", 10)
+def _package(tree: Path, folder: str, pyproject: str) -> None:
+    (tree / "packages" / folder).mkdir(parents=True)
+    (tree / "packages" / folder / "pyproject.toml").write_text(pyproject)
+
+
+def test_a_malformed_pyproject_is_named_and_the_other_packages_are_still_read(tmp_path):
+    alice = tmp_path / "alice"
+    _package(alice, "tt-tensor", (REFERENCE["tt-tensor"].path / "pyproject.toml").read_text())
+    (alice / "packages/tt-tensor/src/tinytorch/tensor").mkdir(parents=True)
+    (alice / "packages/tt-tensor/src/tinytorch/tensor/__about__.py").write_text(
+        '__version__ = "0.3.0"\n')
+    _package(alice, "tt-nn", '[project]\nname = "tt-nn"\ndependencies = [\n')
+    _package(alice, "tt-optim", '[project]\nname = "tt-optim"\n[tool]\nhatch = 1\n')
+    packages, unreadable = read_student_packages(alice, REFERENCE)
+    assert list(packages) == ["tt-tensor"]
+    assert set(unreadable) == {"tt-nn", "tt-optim"}
+    assert str(alice / "packages/tt-nn/pyproject.toml") in unreadable["tt-nn"]
+    assert "not valid TOML" in unreadable["tt-nn"]
+    assert str(alice / "packages/tt-optim/pyproject.toml") in unreadable["tt-optim"]
+
+
+def test_only_the_jobs_needing_an_unreadable_package_are_errors(tmp_path):
+    wheels = {name: tmp_path / f"{name}.whl" for name in REFERENCE}
+    wheels["tt-nn"] = "error: packages/tt-nn/pyproject.toml: not valid TOML: ..."
+    reference = {name: tmp_path / f"ref-{name}.whl" for name in REFERENCE}
+    jobs = {job.target: job for job in plan_jobs("alice", wheels, reference, REFERENCE, [])}
+    assert "pyproject.toml: not valid TOML" in jobs["tt-nn"].problem
+    assert jobs["tt-tensor"].problem == "" and jobs["tt-optim"].problem == ""
+    assert reference["tt-nn"] in jobs["tt-optim"].wheels   # its dependency from the reference
+
+
+def test_a_tree_without_packages_gives_a_tree_error_row(tmp_path):
+    (tmp_path / "bob").mkdir()
+    wheels, [row] = prepare_student(tmp_path / "bob", "bob", REFERENCE, tmp_path / "work", 10)
     assert wheels == {}
-    assert (row.kind, row.status) == ("tree", "error")
-    assert "AttributeError" in row.details and str(tmp_path / "alice" / "packages") in row.details
+    assert (row.kind, row.status) == ("tree", "error") and "no packages" in row.details
 
 
 def test_the_json_report_says_whether_student_code_was_sandboxed(tmp_path, monkeypatch):
