@@ -265,18 +265,27 @@ def serve(session: nox.Session) -> None:
 
 @nox.session
 def build(session: nox.Session) -> None:
-    """Every package's wheel and sdist, built with hatch, into one folder (default dist/)."""
+    """Every package's wheel and sdist into one folder (default dist/), the build backend's
+    own wheels into its build-tools/ (so grading builds with no index), a wheelhouse.json."""
     out = (ROOT / (session.posargs[0] if session.posargs else "dist")).resolve()
-    session.install("hatch")
-    # hatch keeps build environments per project name in a user-wide folder; a private one
-    # keeps this build independent of other checkouts. nox points UV_PYTHON at this session's
-    # venv, which would make hatch install its build tools there instead of its own env.
-    hatch_env = {"HATCH_DATA_DIR": str(Path(session.create_tmp()).resolve() / "hatch-data"),
-                 "UV_PYTHON": None, "UV_PROJECT_ENVIRONMENT": None}
+    out.mkdir(parents=True, exist_ok=True)
+    requires = sorted({r for p in PACKAGES.values() for r in wheels.build_backend(p.path).requires})
+    session.install("pip")
+    try:
+        session.run(*wheels.download_build_tools(requires, out / wheels.BUILD_TOOLS, "python"),
+                    silent=not verbose(session))
+    except nox.command.CommandFailed:
+        session.warn(f"could not save {', '.join(requires)} into {wheels.BUILD_TOOLS}/ (no "
+                     f"index?): a grader's first build will need an index or a pip cache")
     for package in PACKAGES.values():
-        with session.chdir(package.path):
-            session.run("hatch", "build", "-t", "wheel", "-t", "sdist", str(out),
-                        env=hatch_env)
+        backend = wheels.build_backend(package.path)
+        try:
+            python = wheels.build_env_python(backend.requires, [out / wheels.BUILD_TOOLS])
+        except wheels.BuildEnvError as error:
+            session.error(str(error))
+        for hook in ("build_wheel", "build_sdist"):
+            session.run(*wheels.backend_build_command(python, backend, package.path, out, hook),
+                        external=True, silent=not verbose(session), log=verbose(session))
     built_from = "starter" if is_starter(ROOT) else "reference"
     manifest = wheels.write_manifest(out, built_from, wheels.tree_commit(ROOT),
                                      {name: str(p.version) for name, p in PACKAGES.items()})
@@ -374,8 +383,9 @@ def isolate(session: nox.Session) -> None:
         session.error(str(error))
     session.log(f"isolating {target.name}: student = this tree, reference = {options.wheelhouse}")
     with tempfile.TemporaryDirectory(prefix="tinytorch-isolate-") as tmp:
-        student = target_tools.student_wheels(PACKAGES, names, Path(tmp) / "wheels",
-                                              values["timeout"])
+        student = target_tools.student_wheels(
+            PACKAGES, names, Path(tmp) / "wheels", values["timeout"],
+            find_links=[options.wheelhouse / wheels.BUILD_TOOLS])
         runner = isolating.Runner(target, names, student, reference, Path(tmp),
                                   values["timeout"], log=session.log)
         result = isolating.isolate(runner)

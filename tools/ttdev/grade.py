@@ -37,6 +37,7 @@ from .files import replace_text
 from .graph import GraphError, Package, closure, read_package, topological_order
 from .sandbox import Outcome, run_target, sandbox_status
 from .targets import milestone_target, package_target, student_wheels
+from .wheels import BUILD_TOOLS
 
 IDENTICAL = integrity.IDENTICAL
 
@@ -137,7 +138,8 @@ def read_student_packages(folder: Path, reference_packages: dict[str, Package],
 
 
 def prepare_student(folder: Path, name: str, reference_packages: dict[str, Package],
-                    workdir: Path, timeout: float) -> tuple[dict[str, Path | str], list[Row]]:
+                    workdir: Path, timeout: float, find_links: Sequence[Path] = (),
+                    ) -> tuple[dict[str, Path | str], list[Row]]:
     """Build the student's wheels. A package whose pyproject cannot be read is an error
     naming the file (the others are still built); a tree with none is a ``tree`` error row."""
     started = time.monotonic()
@@ -152,8 +154,8 @@ def prepare_student(folder: Path, name: str, reference_packages: dict[str, Packa
         return {}, [Row(name, "tree", str(folder), "error", 0, 0, 0.0,
                         f"no packages under {folder / 'packages'}")]
     wanted = [n for n in reference_packages if n not in unreadable]
-    wheels = student_wheels(packages, wanted, workdir / name / "wheels",
-                            timeout, reference=reference_packages, root=folder)
+    wheels = student_wheels(packages, wanted, workdir / name / "wheels", timeout,
+                            reference=reference_packages, root=folder, find_links=find_links)
     wheels.update(unreadable)
     wheels = {n: wheels[n] for n in [*reference_packages, *unreadable] if n in wheels}
     unbuilt = [f"{n} {w}" for n, w in wheels.items() if not isinstance(w, Path)]
@@ -188,13 +190,15 @@ def grade(folders: Sequence[Path], reference_packages: dict[str, Package], miles
     targets = {name: package_target(name, reference_packages) for name in reference_packages}
     targets.update({m.session: milestone_target(m) for m in milestones})
     names = student_names(folders)
+    build_tools = sorted({wheel.parent / BUILD_TOOLS for wheel in reference.values()})
     log(f"sandbox for student code: {sandbox_status()}")
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="tinytorch-grade-") as tmp, \
             ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         workdir = Path(tmp)
         prepared = list(pool.map(
-            lambda pair: prepare_student(pair[0], pair[1], reference_packages, workdir, timeout),
+            lambda pair: prepare_student(pair[0], pair[1], reference_packages, workdir, timeout,
+                                         build_tools),
             zip(folders, names, strict=True)))
         jobs = []
         for name, (wheels, tree_rows) in zip(names, prepared, strict=True):

@@ -22,7 +22,7 @@ from .graph import Package, closure
 from .options import Options
 from .stubs import STARTER_MARKER
 from .verbosity import verbose
-from .wheels import MANIFEST, build_wheel, wheel_name_version, wheelhouse_kind
+from .wheels import BUILD_TOOLS, MANIFEST, build_wheel, wheel_name_version, wheelhouse_kind
 
 ROOT = Path(__file__).resolve().parents[2]
 PROVENANCE_SCRIPT = ROOT / "milestones" / "common" / "provenance.py"
@@ -100,7 +100,7 @@ def choose_sources(session, names: Sequence[str], packages: dict[str, Package],
             choices.append(Choice(name, version, WHEELHOUSE_SOURCES[wheelhouse_kind(
                 options.wheelhouse)], str(options.wheelhouse), wheel))
         else:
-            wheel = build_wheel(session, package)
+            wheel = build_wheel(session, package, [options.wheelhouse / BUILD_TOOLS])
             choices.append(Choice(name, package.version, "local",
                                   str(package.path.relative_to(ROOT)), wheel))
     return choices

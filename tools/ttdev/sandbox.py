@@ -26,7 +26,13 @@ from pathlib import Path
 
 from . import integrity
 from .install import SINGLE_THREAD
-from .wheels import uv_command
+from .wheels import (
+    BuildEnvError,
+    backend_build_command,
+    build_backend,
+    build_env_python,
+    uv_command,
+)
 
 TEST_TOOLS = ("pytest", "hypothesis")
 TESTS_PREFIX = re.compile(r"^packages\.[\w-]+\.tests\.")   # junit's classname of a test file
@@ -151,12 +157,23 @@ def tail(output: str, lines: int = OUTPUT_TAIL) -> str:
     return "\n".join(output.strip().splitlines()[-lines:])
 
 
-def build_wheel(package_dir: Path, out: Path, timeout: float) -> Path:
-    """Build ``package_dir`` into a wheel in ``out``; SandboxError with the output on failure."""
+def build_wheel(package_dir: Path, out: Path, timeout: float,
+                find_links: Sequence[Path] = ()) -> Path:
+    """Build ``package_dir`` into a wheel in ``out``; SandboxError with the output on failure.
+
+    The backend runs from the shared build environment (``wheels.build_env_python``, made
+    once from pip's sources and ``find_links``), so no build needs the network; where that
+    environment cannot be made, an isolated ``uv build`` or ``pip wheel`` fetches it.
+    """
     out.mkdir(parents=True, exist_ok=True)
-    uv = uv_command()
-    command = ([uv, "build", "--wheel", "--out-dir", out, package_dir] if uv else
-               [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", out, package_dir])
+    backend = build_backend(package_dir)
+    try:
+        command = backend_build_command(build_env_python(backend.requires, find_links),
+                                        backend, package_dir, out)
+    except BuildEnvError:
+        uv = uv_command()
+        command = ([uv, "build", "--wheel", "--out-dir", out, package_dir] if uv else
+                   [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", out, package_dir])
     code, output = run_command(command, timeout, env=_clean_env())
     wheels = sorted(out.glob("*.whl"))
     if code != 0 or not wheels:

@@ -66,13 +66,15 @@ def reference_wheels(names: Sequence[str], packages: dict[str, Package],
 
 def student_wheels(packages: dict[str, Package], names: Sequence[str], out: Path,
                    timeout: float, reference: dict[str, Package] | None = None,
-                   root: Path | None = None) -> dict[str, Path | str]:
+                   root: Path | None = None,
+                   find_links: Sequence[Path] = ()) -> dict[str, Path | str]:
     """Build each package's wheel from the student's tree; a failure is kept as its message.
 
     With ``reference`` (the grader's packages) and ``root`` (the student's tree), each
     package is built from the reference's build files with the student's ``src/``
     (``integrity.student_build_tree``): no student build code runs, and a symlink
-    leaving ``root`` refuses the package.
+    leaving ``root`` refuses the package. ``find_links``: folders holding the build
+    backend's wheels (a wheelhouse's ``build-tools/``) for a first build with no index.
     """
     built: dict[str, Path | str] = {}
     for name in names:
@@ -84,7 +86,7 @@ def student_wheels(packages: dict[str, Package], names: Sequence[str], out: Path
             if reference is not None:
                 source = integrity.student_build_tree(source, reference[name].path, root,
                                                       out / name / "source")
-            built[name] = build_wheel(source, out / name / "wheel", timeout)
+            built[name] = build_wheel(source, out / name / "wheel", timeout, find_links)
         except (SandboxError, RunTimeout) as error:
             built[name] = f"does not build: {error}"
         except integrity.IntegrityError as error:
