@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
-from tinytorch.attention import GPT, TransformerBlock, sample_next_token
-from tinytorch.autograd import gradcheck
+from tinytorch.attention import GPT, DynamicKVCache, TransformerBlock, sample_next_token
+from tinytorch.autograd import gradcheck, no_grad
 from tinytorch.tensor import Tensor
 
 
@@ -136,22 +136,99 @@ def test_sinusoidal_and_no_position_variants_build():
         small_gpt(positional="rotary")
 
 
-def test_embed_then_blocks_with_an_explicit_cache_mask_matches_forward():
-    """What a KV cache does: run the last token against cached keys and values of earlier ones."""
+def test_logits_fed_through_a_kv_cache_equal_the_full_forward():
+    """The prompt in one pass, then one token at a time: the same logits as all at once."""
     model = small_gpt()
     model.eval()
-    idx = np.random.default_rng(2).integers(0, 11, size=(1, 6))
-    full = model(idx).data[:, -1]
-    x_past, x_last = model.embed(idx[:, :5]), model.embed(idx[:, 5:], start_pos=5)
-    for block in model.blocks:
-        h_past, h_last = block.ln1(x_past), block.ln1(x_last)
-        _, k_past, v_past = block.attn.project_qkv(h_past, h_past, h_past)
-        q, k, v = block.attn.project_qkv(h_last, h_last, h_last)
-        keys = Tensor(np.concatenate([k_past.data, k.data], axis=2))
-        values = Tensor(np.concatenate([v_past.data, v.data], axis=2))
-        attended = block.attn.attend(q, keys, values, attn_mask=model.causal_mask(1, 6))
-        x_past = block(x_past, is_causal=True)
-        x_last = x_last + attended
-        x_last = x_last + block.mlp(block.ln2(x_last))
-    cached = model.head(model.ln_f(x_last)).data[:, -1]
-    np.testing.assert_allclose(cached, full, atol=1e-5)
+    idx = np.random.default_rng(2).integers(0, 11, size=(2, 7))
+    with no_grad():
+        full = model(idx).data
+        first, cache = model(idx[:, :4], use_cache=True)
+        assert isinstance(cache, DynamicKVCache) and cache.length == 4
+        steps = [first.data]
+        for t in range(4, 7):
+            logits, again = model(idx[:, t : t + 1], past_kv=cache, use_cache=True)
+            assert again is cache and cache.length == t + 1
+            steps.append(logits.data)
+    np.testing.assert_allclose(np.concatenate(steps, axis=1), full, rtol=1e-4, atol=1e-5)
+    assert len(cache.keys) == 2 and cache.keys[1].shape == (2, 2, 7, 8)  # N, H, T, head_dim
+
+
+def test_a_chunk_after_the_cache_attends_causally_within_itself():
+    model = small_gpt()
+    model.eval()
+    idx = np.random.default_rng(5).integers(0, 11, size=(1, 8))
+    with no_grad():
+        full = model(idx).data
+        _, cache = model(idx[:, :3], use_cache=True)
+        rest = model(idx[:, 3:], past_kv=cache).data  # five queries after three cached
+    np.testing.assert_allclose(rest, full[:, 3:], rtol=1e-4, atol=1e-5)
+    assert cache.length == 8
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize("temperature", [0.0, 0.9])
+def test_cached_and_uncached_generation_give_the_same_tokens(seed, temperature):
+    model = small_gpt(context_length=24, seed=seed)
+    prompt = np.array([[1, 5, 2], [7, 3, 3]])
+    plain = model.generate(prompt, 15, temperature=temperature, top_k=6, generator=4)
+    cached = model.generate(prompt, 15, temperature=temperature, top_k=6, generator=4,
+                            use_cache=True)
+    np.testing.assert_array_equal(cached, plain)
+    assert model.training
+
+
+def test_cached_generation_feeds_the_prompt_once_then_one_token_per_step():
+    model = small_gpt()
+    fed = []
+    original_forward = model.forward
+
+    def recording_forward(idx, past_kv=None, use_cache=False):
+        fed.append((np.asarray(idx).shape[1], past_kv.length))
+        return original_forward(idx, past_kv, use_cache)
+
+    model.forward = recording_forward
+    model.generate(np.array([1, 2, 3]), max_new_tokens=4, temperature=0, use_cache=True)
+    assert fed == [(3, 0), (1, 3), (1, 4), (1, 5)]
+
+
+def test_cached_generation_cannot_slide_past_the_context():
+    with pytest.raises(ValueError, match=r"3 plus 6 new tokens is 9 positions.*context_length=8"):
+        small_gpt().generate(np.array([1, 2, 3]), 6, use_cache=True)
+    assert small_gpt().generate(np.array([1, 2, 3]), 6).shape == (9,)  # uncached slides
+
+
+def test_past_kv_from_another_batch_is_a_clear_error():
+    model = small_gpt()
+    model.eval()
+    _, cache = model(np.zeros((2, 3), dtype=np.int64), use_cache=True)
+    with pytest.raises(ValueError, match=r"DynamicKVCache: layer 0's new keys have shape "
+                                         r"\(1, 2, 1, 8\), expected .*\(2, 2, 't', 8\)"):
+        model(np.zeros((1, 1), dtype=np.int64), past_kv=cache)
+
+
+def test_a_cache_that_returns_the_wrong_length_is_named():
+    class ForgetfulCache(DynamicKVCache):
+        def append(self, layer, k, v):
+            return k, v  # only the new positions: the past is lost
+
+    model = small_gpt()
+    cache = ForgetfulCache()
+    model(np.zeros((1, 2), dtype=np.int64), past_kv=cache)
+    with pytest.raises(ValueError, match=r"TransformerBlock 0: past_kv returned keys of shape "
+                                         r"\(1, 2, 1, 8\), expected .* \(1, 2, 3, 8\)"):
+        model(np.zeros((1, 1), dtype=np.int64), past_kv=cache)
+
+
+def test_past_kv_with_an_attention_mask_is_refused():
+    block = TransformerBlock(8, 2)
+    x = Tensor(np.zeros((1, 2, 8), dtype=np.float32))
+    with pytest.raises(ValueError, match="give attn_mask or past_kv, not both"):
+        block(x, attn_mask=np.ones((2, 2), bool), past_kv=DynamicKVCache())
+
+
+def test_a_cached_forward_past_the_context_is_refused():
+    model = small_gpt()
+    _, cache = model(np.zeros((1, 6), dtype=np.int64), use_cache=True)
+    with pytest.raises(ValueError, match="sequence of 9 tokens is longer than context_length=8"):
+        model(np.zeros((1, 3), dtype=np.int64), past_kv=cache)

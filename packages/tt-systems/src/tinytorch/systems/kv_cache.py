@@ -15,17 +15,17 @@ attention row. The result is the same function, so greedy decoding gives the
 same tokens. The price is memory: 2 (K and V) x layers x heads x T x head_dim
 floats per sequence, which ``KVCache.nbytes`` reports.
 
-The cache reuses tt-attention's GPT weights through its public pieces:
-``GPT.embed(idx, start_pos)``, each block's ``ln1``, ``attn.project_qkv``,
-``attn.attend``, ``ln2``, ``mlp``, and ``ln_f``, ``head``.
+``KVCache`` is a KV cache as tt-attention's GPT takes one
+(``GPT.forward(idx, past_kv=cache)``: ``length``, ``append``, ``advance``),
+whose arrays are allocated once for the longest sequence, so a step writes
+its keys and values in place instead of copying every earlier position.
+``generate_cached`` is ``GPT.generate`` with such a cache.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from tinytorch.attention import sample_next_token
-from tinytorch.autograd import no_grad
-from tinytorch.tensor import Tensor
+from tinytorch.attention import check_new_kv
 
 
 class KVCache:
@@ -72,7 +72,11 @@ class KVCache:
         """Store keys and values (N, H, t, head_dim) of ``layer`` at positions length .. length+t-1.
 
         Returns the keys and values of every position so far (views, no copy).
+        Raises ValueError, naming the shapes, when ``k`` or ``v`` is not
+        (N, H, t, head_dim) with the cache's N, H and head_dim, or when the
+        positions do not fit in ``max_length``.
         """
+        check_new_kv("KVCache", layer, k, v, self.keys[layer].shape)
         # BEGIN SOLUTION
         start, stop = self.length, self.length + k.shape[2]
         if stop > self.max_length:
@@ -98,31 +102,6 @@ def new_cache(model, batch: int, max_length: int | None = None) -> KVCache:
     )
 
 
-def _causal_against_cache(new: int, total: int) -> np.ndarray | None:
-    """True where each of the ``new`` last queries may attend (None for a single query)."""
-    if new == 1:
-        return None
-    return np.tri(new, total, k=total - new, dtype=bool)
-
-
-def forward_cached(model, idx: np.ndarray, cache: KVCache) -> Tensor:
-    """Logits (N, t, V) of tokens ``idx`` (N, t) at positions cache.length ..; fills the cache."""
-    # BEGIN SOLUTION
-    start, new = cache.length, idx.shape[1]
-    x = model.embed(idx, start_pos=start)
-    mask = _causal_against_cache(new, start + new)
-    for layer, block in enumerate(model.blocks):
-        h = block.ln1(x)
-        q, k, v = block.attn.project_qkv(h, h, h)
-        keys, values = cache.append(layer, k.data, v.data)
-        attended = block.attn.attend(q, Tensor(keys), Tensor(values), attn_mask=mask)
-        x = x + block.attn_dropout(attended)
-        x = x + block.mlp(block.ln2(x))
-    cache.advance(new)
-    return model.head(model.ln_f(x))
-    # END SOLUTION
-
-
 def generate_cached(
     model,
     idx,
@@ -132,46 +111,18 @@ def generate_cached(
     generator=None,
     return_cache: bool = False,
 ):
-    """``GPT.generate`` with a KV cache: the prompt in one pass, then one token per step.
+    """``model.generate`` (tt-attention's GPT) with a preallocated ``KVCache``.
 
-    Greedy decoding (temperature 0, the default) gives the same tokens as
+    The prompt goes in one pass, then one token per step; greedy decoding
+    (temperature 0, the default) gives the same tokens as
     ``model.generate(idx, max_new_tokens, temperature=0)``. The whole sequence
-    must fit in the model's context (a sliding window would shift every
-    position and invalidate the cache).
+    must fit in the model's context (a cache cannot slide its window).
 
     Returns:
         ``idx`` with the new tokens appended (int64), and the cache when ``return_cache``.
     """
-    # BEGIN SOLUTION
-    rng = (
-        generator
-        if isinstance(generator, np.random.Generator)
-        else np.random.default_rng(generator)
-    )
-    tokens = np.asarray(getattr(idx, "data", idx), dtype=np.int64)
-    single = tokens.ndim == 1
-    tokens = tokens[None, :] if single else tokens
-    total = tokens.shape[1] + max_new_tokens
-    if total > model.context_length:
-        raise ValueError(
-            f"generate_cached: prompt of {tokens.shape[1]} plus {max_new_tokens} new tokens is "
-            f"{total} positions, more than the model's context_length={model.context_length}; "
-            "a KV cache cannot slide its window (positions would shift)"
-        )
-    cache = new_cache(model, tokens.shape[0], total)
-    was_training = model.training
-    model.eval()
-    try:
-        with no_grad():
-            logits = forward_cached(model, tokens, cache).data[:, -1, :].astype(np.float64)
-            for step in range(max_new_tokens):
-                next_token = sample_next_token(logits, temperature, top_k, rng)
-                tokens = np.concatenate([tokens, next_token[:, None]], axis=1)
-                if step + 1 < max_new_tokens:
-                    logits = forward_cached(model, next_token[:, None], cache).data[:, -1, :]
-                    logits = logits.astype(np.float64)
-    finally:
-        model.train(was_training)
-    result = tokens[0] if single else tokens
-    return (result, cache) if return_cache else result
-    # END SOLUTION
+    prompt = np.asarray(getattr(idx, "data", idx))
+    batch = 1 if prompt.ndim == 1 else prompt.shape[0]
+    cache = new_cache(model, batch, min(prompt.shape[-1] + max_new_tokens, model.context_length))
+    tokens = model.generate(idx, max_new_tokens, temperature, top_k, generator, past_kv=cache)
+    return (tokens, cache) if return_cache else tokens
