@@ -46,7 +46,8 @@ def test_functions_want_a_tensor_as_pytorch():
 
 def test_builtin_names_stay_python_builtins_in_every_module():
     """sum, max, ... exist on the package, but no module of it defines them."""
-    for module in (tt.functions, tt.tensor, tt.creation, tt.dispatch, tt.errors):
+    for module in (tt.functions, tt.tensor, tt.creation, tt.dispatch, tt.errors, tt.ops,
+                   tt.promotion):
         for name in ("sum", "max", "min", "abs", "pow", "any", "all"):
             assert name not in vars(module), f"{module.__name__} defines {name}"
     assert tt.sum is not builtins.sum and "sum" in dir(tt) and "sum" in tt.__all__

@@ -15,21 +15,27 @@ def test_matmul_dtype_mismatch_names_both_dtypes():
 
 
 @pytest.mark.parametrize(
-    "call",
+    "call, op",
     [
-        lambda t: t.sum(dim=3),
-        lambda t: t.mean(dim=3),
-        lambda t: t.max(dim=(0, 3)),
-        lambda t: t.var(dim=3),
-        lambda t: t.argmax(dim=3),
-        lambda t: t.softmax(dim=3),
+        (lambda t: t.sum(dim=3), "sum"),
+        (lambda t: t.mean(dim=3), "mean"),
+        (lambda t: t.max(dim=(0, 3)), "max"),
+        (lambda t: t.var(dim=3), "var"),
+        (lambda t: t.argmax(dim=3), "argmax"),
+        (lambda t: t.sum(dim=-3), "sum"),
     ],
 )
-def test_an_axis_out_of_range_names_the_op_not_getitem(call):
+def test_a_dim_out_of_range_names_the_op_and_the_range(call, op):
     t = Tensor([[1.0, 2.0], [3.0, 4.0]])
-    with pytest.raises(IndexError, match=r"axis .*3.* out of range for shape \(2, 2\)") as info:
+    with pytest.raises(IndexError, match=rf"{op}: dim -?3 is out of range: expected a dim "
+                       r"from -2 to 1") as info:
         call(t)
     assert "getitem" not in str(info.value)
+
+
+def test_an_axis_out_of_range_in_a_kernel_names_the_op_and_the_shape():
+    with pytest.raises(IndexError, match=r"softmax: axis .*3.* out of range for shape \(2, 2\)"):
+        Tensor([[1.0, 2.0], [3.0, 4.0]]).softmax(dim=3)
 
 
 def test_shape_and_dtype_errors_are_value_and_type_errors():

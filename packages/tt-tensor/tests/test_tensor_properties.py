@@ -124,10 +124,11 @@ def test_expand_matches_broadcast_to(pair):
 @SETTINGS
 @given(_arrays(hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4)), st.data())
 def test_sum_over_any_axes_like_numpy(x, data):
+    """As NumPy, except that an empty dim tuple reduces every dim, as PyTorch's does."""
     axes = data.draw(st.lists(st.integers(0, x.ndim - 1), unique=True, max_size=x.ndim))
     keepdims = data.draw(st.booleans())
     out = Tensor(x).sum(dim=tuple(axes), keepdim=keepdims)
-    expected = x.sum(axis=tuple(axes), keepdims=keepdims)
+    expected = x.sum(axis=tuple(axes) or None, keepdims=keepdims)  # dim=() is every dim
     assert out.shape == expected.shape
     assert_allclose(out.numpy(), expected, rtol=1e-5, atol=1e-3)
 

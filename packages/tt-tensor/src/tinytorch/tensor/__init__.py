@@ -7,7 +7,7 @@ As in ``torch``, the Tensor methods are also functions of this package that
 take the tensor first (``tinytorch.tensor.sum(x, dim=1)``; see ``functions``).
 """
 
-from . import dispatch, io, ops
+from . import dispatch, indexing, io, ops, shapes
 from .__about__ import __version__
 from .creation import (
     arange,
@@ -31,6 +31,7 @@ from .dispatch import increment_version
 from .errors import DTypeError, ShapeError
 from .functions import FUNCTIONS
 from .promotion import promote_types, result_type
+from .shapes import broadcast_shapes
 from .tensor import Tensor, ValuesIndices, VersionCounter, addmm, cat, stack, where
 
 float32 = "float32"
@@ -46,6 +47,7 @@ __all__ = [
     "__version__",
     "addmm",
     "arange",
+    "broadcast_shapes",
     "cat",
     "default_generator",
     "dispatch",
@@ -54,6 +56,7 @@ __all__ = [
     "float64",
     "full",
     "full_like",
+    "indexing",
     "increment_version",
     "int64",
     "io",
@@ -68,6 +71,7 @@ __all__ = [
     "randn_like",
     "promote_types",
     "result_type",
+    "shapes",
     "stack",
     "tensor",
     "where",

@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 
 from .promotion import result_type
-from .tensor import DEFAULT_FLOAT, Tensor, _shape_arg
+from .shapes import shape_arg
+from .tensor import DEFAULT_FLOAT, Tensor
 
 _generator = np.random.default_rng(0)
 
@@ -44,11 +45,11 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
 
 
 def zeros(*shape, dtype=None, requires_grad: bool = False) -> Tensor:
-    return _new(np.zeros(_shape_arg(shape), dtype=_dtype(dtype)), requires_grad)
+    return _new(np.zeros(shape_arg(shape), dtype=_dtype(dtype)), requires_grad)
 
 
 def ones(*shape, dtype=None, requires_grad: bool = False) -> Tensor:
-    return _new(np.ones(_shape_arg(shape), dtype=_dtype(dtype)), requires_grad)
+    return _new(np.ones(shape_arg(shape), dtype=_dtype(dtype)), requires_grad)
 
 
 def full(shape, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
@@ -59,7 +60,7 @@ def full(shape, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
     """
     if dtype is None:
         dtype = result_type(fill_value)
-    return _new(np.full(_shape_arg((shape,)), fill_value, dtype=dtype), requires_grad)
+    return _new(np.full(shape_arg((shape,)), fill_value, dtype=dtype), requires_grad)
 
 
 def eye(n: int, m: int | None = None, dtype=None, requires_grad: bool = False) -> Tensor:
@@ -78,7 +79,7 @@ def randn(
 ) -> Tensor:
     """Samples of the standard normal distribution."""
     rng = generator or _generator
-    data = rng.standard_normal(_shape_arg(shape), dtype=np.float64).astype(_dtype(dtype))
+    data = rng.standard_normal(shape_arg(shape), dtype=np.float64).astype(_dtype(dtype))
     return _new(data, requires_grad)
 
 
@@ -87,14 +88,14 @@ def rand(
 ) -> Tensor:
     """Samples of the uniform distribution on [0, 1)."""
     rng = generator or _generator
-    data = rng.random(_shape_arg(shape)).astype(_dtype(dtype))
+    data = rng.random(shape_arg(shape)).astype(_dtype(dtype))
     return _new(data, requires_grad)
 
 
 def randint(low: int, high: int, shape, generator: np.random.Generator | None = None) -> Tensor:
     """Integers drawn uniformly from [low, high), as int64."""
     rng = generator or _generator
-    return Tensor(rng.integers(low, high, size=_shape_arg((shape,)), dtype=np.int64))
+    return Tensor(rng.integers(low, high, size=shape_arg((shape,)), dtype=np.int64))
 
 
 def zeros_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:

@@ -247,7 +247,30 @@ def apply(op_name: str, *inputs: Tensor, **params: Any) -> Tensor:
 
 
 def _run_op(op_name: str, inputs: tuple, params: dict) -> Tensor:
-    """Run the kernel on the inputs' arrays, wrap the result, hand it to the autograd layer."""
+    """Run op ``op_name`` on Tensor ``inputs`` with keyword ``params``: the dispatcher's work.
+
+    The steps, in order:
+
+    1. Look the op up in ``OP_TABLE`` (an unknown name is a KeyError).
+    2. Call its kernel with the inputs' NumPy arrays as positional arguments
+       and ``params`` as keyword arguments. A ``ValueError``, ``TypeError`` or
+       ``IndexError`` from the kernel is replaced by
+       ``explain_kernel_error(op_name, inputs, params, error)``, raised
+       ``from`` the original error (its message names the op and the shapes).
+    3. Wrap the kernel's array in a Tensor without copying or converting it
+       (``_tensor_type._from_array``): it never requires grad by itself.
+    4. If the op is a view op (``op.view``) and the output actually shares
+       memory with the first input (``np.may_share_memory``), give the output
+       the input's version counter (``share_version_counter``); otherwise the
+       output keeps a fresh counter of its own.
+    5. If the op is differentiable and an autograd layer is installed
+       (``_layer`` is not None: do not import one here), call
+       ``_layer.record(op_name, inputs, params, output)`` exactly once, with
+       the inputs as the Tensors given. Non-differentiable ops are never recorded.
+
+    Returns the output Tensor. (Op hooks are ``apply``'s business, not this one's.)
+    """
+    # BEGIN SOLUTION
     op = OP_TABLE[op_name]
     try:
         if len(inputs) == 1:  # the common arities without building a list
@@ -264,3 +287,4 @@ def _run_op(op_name: str, inputs: tuple, params: dict) -> Tensor:
     if op.differentiable and _layer is not None:
         _layer.record(op_name, inputs, params, output)
     return output
+    # END SOLUTION

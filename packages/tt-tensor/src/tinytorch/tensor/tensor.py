@@ -25,7 +25,18 @@ import numpy as np
 
 from . import dispatch
 from .errors import DTypeError, ShapeError, check_same_dtype
+from .indexing import normalize_index
 from .promotion import promote_types, result_type
+from .shapes import (
+    axis_arg,
+    broadcast_shapes,
+    dim_index,
+    expand_shape,
+    infer_shape,
+    one_dim,
+    reduction_dims,
+    shape_arg,
+)
 
 DEFAULT_FLOAT = np.float32
 
@@ -33,11 +44,22 @@ _Scalar = (int, float, bool, np.number, np.bool_)
 
 
 def _to_array(data: Any, dtype: Any) -> np.ndarray:
-    """Convert ``data`` to an array: floats become float32 unless a dtype is given.
+    """``data`` (anything ``np.asarray`` takes, or a Tensor) as the array a new Tensor holds.
 
-    Integer and boolean data keep their kind (labels and indices stay int64);
-    a Tensor keeps its dtype.
+    The dtype rules, as ``torch.tensor``:
+
+    - a given ``dtype`` is always used (``Tensor([1, 2], dtype=np.float32)`` is float32);
+    - without one, floating point data becomes ``DEFAULT_FLOAT`` (float32), from a
+      Python float, a float list or a float64 array alike;
+    - integer and boolean data keep their dtype (``[0, 3, 1]`` is int64, a uint8
+      array stays uint8, ``[True, False]`` is bool);
+    - a Tensor keeps its own dtype (its float64 stays float64) unless ``dtype`` is given;
+    - anything else (strings, objects, complex numbers) raises ``DTypeError`` whose
+      message names the dtype found and says "expected numbers".
+
+    The array may share memory with ``data`` (no copy is needed).
     """
+    # BEGIN SOLUTION
     if isinstance(data, Tensor):
         data, dtype = data.data, data.dtype if dtype is None else dtype
     array = np.asarray(data, dtype=dtype)
@@ -49,33 +71,7 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
             "(floating point, integer or boolean)"
         )
     return array
-
-
-def _axis_arg(axis, dim):
-    """PyTorch spells ``axis`` as ``dim``; accept either, not both."""
-    if dim is not None:
-        if axis is not None:
-            raise TypeError("give either axis or dim, not both")
-        axis = dim
-    if isinstance(axis, list):
-        axis = tuple(axis)
-    return axis
-
-
-def _dim_index(op_name: str, dim: int, ndim: int) -> int:
-    """``dim`` counted from 0 in a tensor of ``ndim`` dims (negative counts from the end)."""
-    if not -ndim <= dim < ndim:
-        raise IndexError(
-            f"{op_name}: dim {dim} is out of range: expected a dim from {-ndim} to {ndim - 1}"
-        )
-    return dim % ndim
-
-
-def _shape_arg(shape: tuple) -> tuple[int, ...]:
-    """Accept ``f(2, 3)`` and ``f((2, 3))`` alike, as PyTorch does."""
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = tuple(shape[0])
-    return tuple(int(s) for s in shape)
+    # END SOLUTION
 
 
 class VersionCounter:
@@ -378,7 +374,7 @@ class Tensor:
         tensor is truncated, as in PyTorch).
         """
         value = self._operand(value)
-        index = _index_arg(index)
+        given, index = index, normalize_index(index, self.shape, "setitem")
         if _inplace_is_recorded(self, (value,)):
             self._inplace(lambda old: dispatch.apply("setitem", old, value, index=index), value)
             return
@@ -386,7 +382,7 @@ class Tensor:
             self.data[index] = value.data
         except (ValueError, IndexError) as error:
             raise type(error)(
-                f"setitem: cannot write a value of shape {value.shape} into index {index!r} "
+                f"setitem: cannot write a value of shape {value.shape} into index {given!r} "
                 f"of a tensor of shape {self.shape}: {error}"
             ) from error
         self._version_counter.bump()
@@ -477,7 +473,19 @@ class Tensor:
         return self
 
     def __pow__(self, exponent):
-        """self ** exponent; an integer tensor to an integer power stays an integer tensor."""
+        """self ** exponent, with PyTorch's dtypes.
+
+        - A Tensor exponent: both promoted as a binary op (``_pair``), then the
+          ``pow_tensor`` op.
+        - A Python number exponent: the ``pow`` op (param ``exponent``) on self
+          converted to ``result_type(self, exponent)``. So a float32 tensor stays
+          float32, ``int ** 2`` stays int64, and ``int ** 0.5`` or ``bool ** 1.5``
+          give float32; ``bool ** 2`` gives int64.
+        - An integer result dtype with a negative exponent (``int_tensor ** -1``)
+          raises ``ValueError`` "integers to negative integer powers are not
+          allowed", as PyTorch, before anything runs.
+        """
+        # BEGIN SOLUTION
         if isinstance(exponent, Tensor):
             return dispatch.apply("pow_tensor", *self._pair(exponent))
         dtype = result_type(self, exponent)
@@ -487,6 +495,7 @@ class Tensor:
                 f"a {self.dtype} tensor ** {exponent}; use a float tensor (x.float() ** {exponent})"
             )
         return dispatch.apply("pow", _as_dtype(self, dtype), exponent=exponent)
+        # END SOLUTION
 
     def __rpow__(self, base):
         """base ** self for a number ``base``."""
@@ -602,12 +611,24 @@ class Tensor:
     # ------------------------------------------------------------------ reductions
 
     def _reduce(self, op: str, axis, keepdims, dim, keepdim, **params) -> Tensor:
-        """Run reduction ``op`` accepting NumPy's axis/keepdims and PyTorch's dim/keepdim."""
+        """Run reduction ``op`` (sum, mean, max, ...) through the dispatcher.
+
+        Accepts NumPy's spelling (``axis``, ``keepdims``) and PyTorch's (``dim``,
+        ``keepdim``): giving both ``axis`` and ``dim`` is a TypeError ("give
+        either axis or dim, not both"); ``keepdim``, when not None, wins over
+        ``keepdims``. ``axis``/``dim`` is None (every dim), an int or a tuple or
+        list of ints, negative ones counting from the end; out-of-range and
+        repeated dims raise as ``reduction_dims`` says, naming ``op``.
+
+        The op receives ``axis`` as None, an int in ``range(ndim)`` or a tuple of
+        them (never negative: backward rules rely on it), ``keepdims`` as a
+        bool, and ``params`` unchanged (var's ``correction``).
+        """
+        # BEGIN SOLUTION
         keep = keepdims if keepdim is None else keepdim
-        axis = _axis_arg(axis, dim)
-        if self.ndim == 0 and axis is not None:  # dim 0 (or -1) of a 0-d tensor, as PyTorch
-            axis = _dims(op, axis, 0)
-        return dispatch.apply(op, self, axis=axis, keepdims=keep, **params)
+        axis = reduction_dims(op, axis_arg(axis, dim), self.ndim)
+        return dispatch.apply(op, self, axis=axis, keepdims=bool(keep), **params)
+        # END SOLUTION
 
     def sum(self, axis=None, keepdims=False, *, dim=None, keepdim=None) -> Tensor:
         """Sum over ``axis``/``dim`` (every axis when None)."""
@@ -657,8 +678,8 @@ class Tensor:
     # ------------------------------------------------------------------ shape
 
     def reshape(self, *shape) -> Tensor:
-        """The same elements in a new shape; one dim may be -1."""
-        shape = _shape_arg(shape)
+        """The same elements in a new shape; one dim may be -1 (see ``infer_shape``)."""
+        shape = infer_shape(self.shape, shape_arg(shape))
         return self if shape == self.shape else dispatch.apply("reshape", self, shape=shape)
 
     view = reshape
@@ -667,8 +688,8 @@ class Tensor:
         """Dims ``start_dim`` to ``end_dim`` merged into one."""
         if self.ndim == 0:
             return self.reshape(1)
-        start = _dim_index("flatten", start_dim, self.ndim)
-        end = _dim_index("flatten", end_dim, self.ndim)
+        start = dim_index("flatten", start_dim, self.ndim)
+        end = dim_index("flatten", end_dim, self.ndim)
         if start > end:
             raise ValueError(
                 f"flatten: start_dim {start_dim} comes after end_dim {end_dim} "
@@ -678,8 +699,18 @@ class Tensor:
         return self.reshape(self.shape[:start] + (merged,) + self.shape[end + 1 :])
 
     def permute(self, *dims) -> Tensor:
-        """Axes reordered: output axis i is input axis ``dims[i]``."""
-        dims = _shape_arg(dims)
+        """Axes reordered: output axis i is input axis ``dims[i]``, as ``torch.permute``.
+
+        ``dims`` (given as ``permute(2, 0, 1)`` or ``permute((2, 0, 1))``) names
+        every dim of self exactly once; negative dims count from the end. The
+        ``permute`` op receives ``dims`` as a tuple of ints in ``range(ndim)``.
+        A 0-d tensor takes ``permute()``. Anything that is not such a
+        permutation (a dim missing, repeated or out of range, too few or too
+        many dims) raises ``ValueError`` "permute: dims ... are not a
+        permutation of the <ndim> dims of shape <shape>".
+        """
+        # BEGIN SOLUTION
+        dims = shape_arg(dims)
         in_range = all(-self.ndim <= d < self.ndim for d in dims)
         if not in_range or sorted(d % self.ndim for d in dims) != list(range(self.ndim)):
             raise ValueError(
@@ -687,45 +718,56 @@ class Tensor:
                 f"of shape {self.shape}"
             )
         return dispatch.apply("permute", self, dims=tuple(d % self.ndim for d in dims))
+        # END SOLUTION
 
     def transpose(self, dim0: int = -2, dim1: int = -1) -> Tensor:
         """Swap two dims (the last two by default)."""
-        dim0 = _dim_index("transpose", dim0, self.ndim)
-        dim1 = _dim_index("transpose", dim1, self.ndim)
+        dim0 = dim_index("transpose", dim0, self.ndim)
+        dim1 = dim_index("transpose", dim1, self.ndim)
         dims = list(range(self.ndim))
         dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
         return self.permute(tuple(dims))
 
     def expand(self, *shape) -> Tensor:
-        """Broadcast to ``shape`` without copying; -1 keeps a dim."""
-        shape = _shape_arg(shape)
-        offset = len(shape) - self.ndim
-        if offset < 0:
-            raise ValueError(f"expand: shape {shape} has fewer dims than the tensor's {self.shape}")
-        if -1 in shape[:offset]:
-            raise ValueError(f"expand: -1 is not allowed in a new leading dim of shape {shape}")
-        shape = tuple(self.shape[i - offset] if s == -1 else s for i, s in enumerate(shape))
-        return dispatch.apply("expand", self, shape=shape)
+        """A read-only view broadcast to ``shape``, without copying; -1 keeps a dim
+        (see ``expand_shape``)."""
+        return dispatch.apply("expand", self, shape=expand_shape(self.shape, shape_arg(shape)))
 
     broadcast_to = expand
 
     def squeeze(self, dim: int | None = None) -> Tensor:
-        """Remove size-1 dims (only ``dim`` when given; a dim of another size stays, as PyTorch)."""
+        """Remove size-1 dims, as ``torch.squeeze``: every one when ``dim`` is None, else only
+        ``dim`` (negative counts from the end).
+
+        A ``dim`` whose size is not 1 is kept (no error, as PyTorch); a 0-d
+        tensor takes dim 0 or -1 and stays 0-d; a dim out of range raises
+        IndexError as ``dim_index`` says, naming "squeeze". Through ``reshape``.
+        """
+        # BEGIN SOLUTION
         if dim is None:
             return self.reshape(tuple(s for s in self.shape if s != 1))
-        dim = _dim_index("squeeze", dim, max(self.ndim, 1))  # a 0-d tensor takes 0 or -1
+        dim = dim_index("squeeze", dim, max(self.ndim, 1))  # a 0-d tensor takes 0 or -1
         if self.ndim == 0 or self.shape[dim] != 1:
             return self
         return self.reshape(self.shape[:dim] + self.shape[dim + 1 :])
+        # END SOLUTION
 
     def unsqueeze(self, dim: int) -> Tensor:
-        """Insert a size-1 dim at ``dim`` (negative counts from the end of the new shape)."""
-        dim = _dim_index("unsqueeze", dim, self.ndim + 1)
+        """A size-1 dim inserted so that it is dim ``dim`` of the result, as ``torch.unsqueeze``.
+
+        The result has ``ndim + 1`` dims, so ``dim`` ranges over
+        ``[-(ndim + 1), ndim]``; negative counts from the end of the *result*
+        (``unsqueeze(-1)`` appends a dim: (2,) becomes (2, 1)). Out of range
+        raises IndexError as ``dim_index`` says, naming "unsqueeze". Through ``reshape``.
+        """
+        # BEGIN SOLUTION
+        dim = dim_index("unsqueeze", dim, self.ndim + 1)
         return self.reshape(self.shape[:dim] + (1,) + self.shape[dim:])
+        # END SOLUTION
 
     def __getitem__(self, index: Any) -> Tensor:
         """Indexing with ints, slices, None, Ellipsis, boolean masks and integer arrays."""
-        return dispatch.apply("getitem", self, index=_index_arg(index))
+        return dispatch.apply("getitem", self, index=normalize_index(index, self.shape))
 
     def __iter__(self):
         for i in range(len(self)):
@@ -798,42 +840,50 @@ class Tensor:
         """Running sum along ``dim``: y_i = x_0 + ... + x_i (integers and booleans give int64)."""
         x = self if dtype is None else self.to(dtype)
         if x.ndim == 0:  # a 0-d tensor is its own running sum
-            _dim_index("cumsum", dim, 1)
+            dim_index("cumsum", dim, 1)
             return dispatch.apply("cumsum", x.reshape(1), axis=0).reshape(())
-        return dispatch.apply("cumsum", x, axis=_dim_index("cumsum", dim, x.ndim))
+        return dispatch.apply("cumsum", x, axis=dim_index("cumsum", dim, x.ndim))
 
     def prod(self, dim: int | None = None, keepdim: builtins.bool = False, *, dtype=None) -> Tensor:
         """Product of the elements over ``dim`` (all of them when None), as ``torch.prod``."""
         x = self if dtype is None else self.to(dtype)
-        return dispatch.apply("prod", x, axis=_one_dim("prod", dim, x.ndim), keepdims=keepdim)
+        return dispatch.apply("prod", x, axis=one_dim("prod", dim, x.ndim), keepdims=keepdim)
 
     def amax(self, dim=(), keepdim: builtins.bool = False) -> Tensor:
         """The largest values over ``dim`` (an int or a tuple; every dim when empty).
 
         Elements that tie for the maximum share its gradient evenly, as ``torch.amax``.
         """
-        return dispatch.apply("max", self, axis=_dims("amax", dim, self.ndim), keepdims=keepdim)
+        return dispatch.apply(
+            "max", self, axis=reduction_dims("amax", dim, self.ndim), keepdims=keepdim
+        )
 
     def amin(self, dim=(), keepdim: builtins.bool = False) -> Tensor:
         """The smallest values over ``dim``; ties share the gradient evenly, as ``torch.amin``."""
-        return dispatch.apply("min", self, axis=_dims("amin", dim, self.ndim), keepdims=keepdim)
+        return dispatch.apply(
+            "min", self, axis=reduction_dims("amin", dim, self.ndim), keepdims=keepdim
+        )
 
     def any(self, dim=None, keepdim: builtins.bool = False) -> Tensor:
         """Boolean tensor: True where some element over ``dim`` (all dims when None) is nonzero."""
-        return dispatch.apply("any", self, axis=_dims("any", dim, self.ndim), keepdims=keepdim)
+        return dispatch.apply(
+            "any", self, axis=reduction_dims("any", dim, self.ndim), keepdims=keepdim
+        )
 
     def all(self, dim=None, keepdim: builtins.bool = False) -> Tensor:
         """Boolean tensor: True where every element over ``dim`` (all dims when None) is nonzero."""
-        return dispatch.apply("all", self, axis=_dims("all", dim, self.ndim), keepdims=keepdim)
+        return dispatch.apply(
+            "all", self, axis=reduction_dims("all", dim, self.ndim), keepdims=keepdim
+        )
 
     # ------------------------------------------------------------------ ordering and gathering
 
     def argsort(self, dim: int = -1, descending: builtins.bool = False, *, stable=False) -> Tensor:
         """The int64 indices that sort along ``dim``; always stable (ties keep their order)."""
         if self.ndim == 0:
-            _dim_index("argsort", dim, 1)
+            dim_index("argsort", dim, 1)
             return Tensor._from_array(np.zeros((), dtype=np.int64))
-        axis = _dim_index("argsort", dim, self.ndim)
+        axis = dim_index("argsort", dim, self.ndim)
         return dispatch.apply("argsort", self, axis=axis, descending=builtins.bool(descending))
 
     def sort(self, dim: int = -1, descending: builtins.bool = False, *, stable=False):
@@ -851,7 +901,7 @@ class Tensor:
 
         As ``torch.topk``; the values always come sorted, ties in their original order.
         """
-        axis = _dim_index("topk", dim, builtins.max(self.ndim, 1))
+        axis = dim_index("topk", dim, builtins.max(self.ndim, 1))
         size = self.shape[axis] if self.ndim else 1
         if not 0 <= k <= size:
             raise IndexError(
@@ -869,7 +919,7 @@ class Tensor:
         For a 2-D tensor: ``out[i][j] = self[index[i][j]][j]`` (dim 0) and
         ``out[i][j] = self[i][index[i][j]]`` (dim 1).
         """
-        axis = _dim_index("gather", dim, builtins.max(self.ndim, 1))
+        axis = dim_index("gather", dim, builtins.max(self.ndim, 1))
         _check_gather_index(self, axis, index)
         if self.ndim == 0:
             return dispatch.apply("gather", self.reshape(1), index.reshape(1), axis=0).reshape(())
@@ -896,8 +946,8 @@ class Tensor:
                 f"shape {value.shape}"
             )
         try:
-            np.broadcast_shapes(mask.shape, self.shape)
-        except ValueError:
+            broadcast_shapes(mask.shape, self.shape)
+        except ShapeError:
             raise ShapeError(
                 f"masked_fill: a mask of shape {mask.shape} does not broadcast with the "
                 f"tensor's shape {self.shape}"
@@ -910,7 +960,7 @@ class Tensor:
 
         Sizes beyond self's dims add leading dims: (2, 3) repeated (4, 1, 2) is (4, 2, 6).
         """
-        repeats = _shape_arg(sizes)
+        repeats = shape_arg(sizes)
         if len(repeats) < self.ndim or builtins.min(repeats, default=0) < 0:
             raise ValueError(
                 f"repeat: expected at least {self.ndim} non-negative sizes (one per dim of "
@@ -921,7 +971,7 @@ class Tensor:
     def split(self, split_size_or_sections, dim: int = 0) -> tuple[Tensor, ...]:
         """Pieces along ``dim``: of ``split_size`` each (the last may be smaller), or of the
         listed sizes, which must add up to the dim's size (``torch.split``)."""
-        axis = _dim_index("split", dim, self.ndim)
+        axis = dim_index("split", dim, self.ndim)
         size = self.shape[axis]
         if isinstance(split_size_or_sections, (list, tuple)):
             sizes = [int(s) for s in split_size_or_sections]
@@ -949,7 +999,7 @@ class Tensor:
         """
         if chunks <= 0:
             raise ValueError(f"chunk: expected chunks > 0, got {chunks}")
-        axis = _dim_index("chunk", dim, self.ndim)
+        axis = dim_index("chunk", dim, self.ndim)
         size = self.shape[axis]
         if size == 0:
             return self._pieces(axis, [0] * chunks)
@@ -995,29 +1045,6 @@ class ValuesIndices(NamedTuple):
 
     values: Tensor
     indices: Tensor
-
-
-def _one_dim(op_name: str, dim: int | None, ndim: int) -> int | None:
-    """A single reduction dim counted from 0, or None (all dims; also a 0-d tensor's dim 0)."""
-    if dim is None:
-        return None
-    if not isinstance(dim, (int, np.integer)):
-        raise TypeError(f"{op_name}: expected dim to be an int or None, got {dim!r}")
-    index = _dim_index(op_name, dim, builtins.max(ndim, 1))
-    return None if ndim == 0 else index
-
-
-def _dims(op_name: str, dim: Any, ndim: int) -> int | tuple[int, ...] | None:
-    """Reduction dims (an int, a tuple or list of ints; None or () for all), checked."""
-    if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0):
-        return None
-    dims = tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
-    checked = tuple(_one_dim(op_name, d, ndim) for d in dims)
-    if ndim == 0:
-        return None
-    if len(set(checked)) != len(checked):
-        raise ValueError(f"{op_name}: dim {dim} names a dim more than once")
-    return checked if isinstance(dim, (tuple, list)) else checked[0]
 
 
 def _check_matrix(op_name: str, x: Tensor) -> None:
@@ -1126,17 +1153,6 @@ def _as_dtype(value: Any, dtype: np.dtype) -> Tensor:
     return Tensor._from_array(np.asarray(value).astype(dtype))
 
 
-def _index_arg(index: Any) -> Any:
-    """Replace Tensors inside an index by their arrays."""
-    if isinstance(index, Tensor):
-        return index.data
-    if isinstance(index, tuple):
-        return tuple([i.data if isinstance(i, Tensor) else i for i in index])
-    if isinstance(index, list):
-        return np.asarray(index, dtype=np.int64) if len(index) == 0 else np.asarray(index)
-    return index
-
-
 def addmm(input: Any, mat1: Any, mat2: Any, *, beta: float = 1, alpha: float = 1) -> Tensor:  # noqa: A002
     """``beta * input + alpha * (mat1 @ mat2)`` (``torch.addmm``); see ``Tensor.addmm``.
 
@@ -1157,7 +1173,7 @@ def cat(tensors: Sequence[Tensor], axis: int | None = None, *, dim: int | None =
     """Join tensors along an existing axis (``torch.cat``); the axis defaults to 0."""
     if len(tensors) == 0:
         raise ValueError("cat: expected a non-empty sequence of tensors")
-    axis = _axis_arg(axis, dim)
+    axis = axis_arg(axis, dim)
     return dispatch.apply("cat", *_tensors(tensors), axis=0 if axis is None else axis)
 
 
@@ -1165,7 +1181,7 @@ def stack(tensors: Sequence[Tensor], axis: int | None = None, *, dim: int | None
     """Join tensors along a new axis (``torch.stack``); the axis defaults to 0."""
     if len(tensors) == 0:
         raise ValueError("stack: expected a non-empty sequence of tensors")
-    axis = _axis_arg(axis, dim)
+    axis = axis_arg(axis, dim)
     return dispatch.apply("stack", *_tensors(tensors), axis=0 if axis is None else axis)
 
 
