@@ -1,18 +1,32 @@
 """CNN training steps and the convolution itself, built from tt-spatial (issue 5).
 
-One step is zero_grad, forward, cross-entropy, backward and an SGD update, in
-tinytorch (``tinytorch.spatial`` + ``tinytorch.nn``), in plain NumPy with a
-hand-written backward (im2col, no framework), and in ``torch.nn`` when
-PyTorch is installed; all start from the same float32 weights.
+One step is zero_grad, forward, cross-entropy, backward and an SGD update on a
+fixed batch, from the same float32 weights, in:
+
+- ``tinytorch``: tt-spatial's modules (the im2col convolution students write,
+  ReLU, MaxPool2d) and tt-nn;
+- ``tinytorch fused``: the same model after
+  ``tinytorch.systems.acceleration.fuse_conv_relu_maxpool``, which runs each
+  Conv2d-ReLU-MaxPool2d(2) as one kernel (chunked, flat-grid im2col; its
+  tests gradcheck it and compare it with the readable path); skipped, with a
+  note, where that kernel is not written yet (a student starter);
+- ``torch``: ``torch.nn`` with the same weights, when PyTorch is installed.
+
+The cases:
 
 - small: Conv(1,8,3)-ReLU-MaxPool(2)-Flatten-Linear on 1x28x28, batch 64
-  (target: at most 0.6x PyTorch; plain NumPy reached 0.37x);
+  (target: at most 0.6x PyTorch);
 - two-conv: Conv(3,32,3,p1)-ReLU-Pool-Conv(32,64,3,p1)-ReLU-Pool-Linear on
-  3x32x32, batch 64 (issue 17 asks for at most 1.0x PyTorch; plain NumPy 1.39x);
+  3x32x32, batch 64 (issue 17 asks for at most 1.0x PyTorch);
 - Conv2d(3, 32, 3) forward + backward alone, batch 64, against PyTorch; and
   at batch 1 against ``conv2d_naive`` (the teaching loops; batch 1 because
   they take about half a second per image; the loops' cost is linear in the
   batch, so multiply by 64 to compare with the batch-64 case).
+
+There is no hand-written NumPy baseline here: a complete NumPy convolution
+and pooling backward is tt-spatial's exercise, and this file ships in the
+students' starter (issue 16). The floor to compare with is the float32
+matmul ceiling instead.
 
 Before anything is timed, the implementations must agree: the model steps on
 their first three losses (``check_same_losses``), the convolutions on their
@@ -26,8 +40,6 @@ from __future__ import annotations
 
 import numpy as np
 from harness import Case
-from mlp_reference import check_same_losses
-from numpy.lib.stride_tricks import sliding_window_view
 from sgd_step import module_step
 from tinytorch import nn
 from tinytorch.spatial import Conv2d, MaxPool2d
@@ -61,102 +73,42 @@ def _weights(spec) -> list[tuple[np.ndarray, np.ndarray]]:
     return [(m.weight.data.copy(), m.bias.data.copy()) for m in learned]
 
 
-def tinytorch_step(spec):
+def tinytorch_step(spec, fused: bool = False):
+    """The tinytorch step; ``fused`` runs it on ``fuse_conv_relu_maxpool(model)`` (same weights)."""
     x_np, y = _data(spec)
     x, model, loss_fn = Tensor(x_np), _tinytorch_model(spec), nn.CrossEntropyLoss()
     learned = [m for m in model if isinstance(m, (Conv2d, nn.Linear))]
     for layer, (w, b) in zip(learned, _weights(spec), strict=True):
         layer.weight.data[...], layer.bias.data[...] = w, b
+    if fused:
+        from tinytorch.systems.acceleration import fuse_conv_relu_maxpool
+
+        model = fuse_conv_relu_maxpool(model)
     return module_step(model, loss_fn, x, y, LR)
 
 
-# ---------------------------------------------------------------- plain NumPy
+def check_same_losses(steps: dict, count: int = 3, rtol: float = 1e-5) -> None:
+    """Raise unless every step reports tinytorch's first ``count`` losses.
+
+    Every step starts from the same weights on the same batch, so the first
+    loss checks the forward pass and each later one the gradients and update
+    before it.
+    """
+    losses = {name: [float(step()) for _ in range(count)] for name, step in steps.items()}
+    expected = losses["tinytorch"]
+    if not all(np.allclose(got, expected, rtol=rtol, atol=0) for got in losses.values()):
+        raise RuntimeError(f"the steps disagree on their first {count} losses: {losses}")
 
 
-def _np_conv(x, w, b, pad):
-    """Forward conv (stride 1) by im2col; returns the output and the columns."""
-    n, k = x.shape[0], w.shape[-1]
-    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad))) if pad else x
-    win = sliding_window_view(xp, (k, k), axis=(2, 3))          # N, C, Ho, Wo, k, k
-    ho, wo = win.shape[2:4]
-    cols = win.transpose(0, 1, 4, 5, 2, 3).reshape(n, -1, ho * wo)
-    out = np.matmul(w.reshape(w.shape[0], -1), cols).reshape(n, -1, ho, wo)
-    return out + b.reshape(1, -1, 1, 1), cols
-
-
-def _np_conv_backward(g, cols, w, x_shape, pad, need_input):
-    n, c_out = g.shape[:2]
-    gf = g.reshape(n, c_out, -1)
-    grad_w = np.matmul(gf, cols.transpose(0, 2, 1)).sum(axis=0).reshape(w.shape)
-    grad_b = g.sum(axis=(0, 2, 3))
-    if not need_input:
-        return None, grad_w, grad_b
-    k, (_, c, h, wd) = w.shape[-1], x_shape
-    ho, wo = g.shape[2:]
-    gcols = np.matmul(w.reshape(c_out, -1).T, gf).reshape(n, c, k, k, ho, wo)
-    gx = np.zeros((n, c, h + 2 * pad, wd + 2 * pad), np.float32)
-    for i in range(k):
-        for j in range(k):
-            gx[:, :, i:i + ho, j:j + wo] += gcols[:, :, i, j]
-    return gx[:, :, pad:pad + h, pad:pad + wd], grad_w, grad_b
-
-
-def _np_pool(x):
-    views = [x[:, :, i::2, j::2] for i in range(2) for j in range(2)]
-    out = views[0].copy()
-    for v in views[1:]:
-        np.maximum(out, v, out=out)
-    return out
-
-
-def _np_pool_backward(g, x, out):
-    grad, free = np.zeros_like(x), np.ones(out.shape, bool)
-    for i in range(2):
-        for j in range(2):
-            hit = (x[:, :, i::2, j::2] == out) & free
-            grad[:, :, i::2, j::2] = g * hit
-            free &= ~hit
-    return grad
-
-
-def numpy_step(spec):
-    x, y = _data(spec)
-    weights = _weights(spec)
-    pads = [pad for _, _, pad in spec["convs"]]
-    rows = np.arange(BATCH)
-
-    def step():
-        h, saved = x, []
-        for (w, b), pad in zip(weights[:-1], pads, strict=True):
-            z, cols = _np_conv(h, w, b, pad)
-            a = np.maximum(z, 0)
-            p = _np_pool(a)
-            saved.append((h.shape, cols, a, p))
-            h = p
-        flat = h.reshape(BATCH, -1)
-        w_fc, b_fc = weights[-1]
-        logits = flat @ w_fc.T + b_fc
-        shifted = logits - logits.max(axis=1, keepdims=True)
-        exp = np.exp(shifted)
-        total = exp.sum(axis=1, keepdims=True)
-        loss = (np.log(total[:, 0]) - shifted[rows, y]).mean()
-        g = exp / total
-        g[rows, y] -= 1
-        g /= BATCH
-        grads = [(g.T @ flat, g.sum(axis=0))]
-        g = (g @ w_fc).reshape(h.shape)
-        for index in reversed(range(len(saved))):
-            x_shape, cols, a, p = saved[index]
-            g = _np_pool_backward(g, a, p) * (a > 0)
-            w, _ = weights[index]
-            g, grad_w, grad_b = _np_conv_backward(g, cols, w, x_shape, pads[index], index > 0)
-            grads.insert(0, (grad_w, grad_b))
-        for (w, b), (gw, gb) in zip(weights, grads, strict=True):
-            w -= LR * gw
-            b -= LR * gb
-        return loss
-
-    return step
+def fused_step_or_none(spec):
+    """The ``tinytorch fused`` step, or None (with a note) where the kernel is still a stub."""
+    step = tinytorch_step(spec, fused=True)
+    try:
+        step()
+    except NotImplementedError as error:
+        print(f"skipping 'tinytorch fused': {str(error).splitlines()[0]}")
+        return None
+    return tinytorch_step(spec, fused=True)  # a fresh one: the probe took a step
 
 
 # ---------------------------------------------------------------- PyTorch
@@ -301,7 +253,10 @@ FLOPS = {SMALL_NAME: step_flops(SMALL), TWO_CONV_NAME: step_flops(TWO_CONV),
 
 
 def _model_steps(spec) -> dict:
-    steps = {"tinytorch": tinytorch_step(spec), "numpy": numpy_step(spec)}
+    steps = {"tinytorch": tinytorch_step(spec)}
+    fused = fused_step_or_none(spec)
+    if fused is not None:
+        steps["tinytorch fused"] = fused
     try:
         steps["torch"] = torch_step(spec)
     except ImportError:
@@ -318,12 +273,12 @@ def _conv_steps(batch: int, with_naive: bool) -> dict:
 
 def cases() -> list[Case]:
     small, two_conv = _model_steps(SMALL), _model_steps(TWO_CONV)
-    baseline = "torch" if "torch" in small else "numpy"
+    baseline = "torch" if "torch" in small else "tinytorch"
     return [
-        Case(SMALL_NAME, small, baseline=baseline,
-             note="target: at most 0.6x PyTorch (plain NumPy 0.37x)"),
+        Case(SMALL_NAME, small, baseline=baseline, note="target: at most 0.6x PyTorch"),
         Case(TWO_CONV_NAME, two_conv, baseline=baseline,
-             note="issue 17 asks for at most 1.0x PyTorch (plain NumPy 1.39x)"),
+             note="issue 17 asks for at most 1.0x PyTorch; 'tinytorch fused' is "
+                  "acceleration.fuse_conv_relu_maxpool of the same model"),
         Case(CONV_NAME, _conv_steps(BATCH, False),
              baseline="torch" if "torch" in small else "tinytorch",
              note="im2col + one batched matmul; col2im as 9 strided adds"),

@@ -86,3 +86,109 @@ def test_measure_accelerations_reports_every_comparison():
 def test_blas_note_names_the_thread_variables():
     note = A.blas_note()
     assert "OPENBLAS_NUM_THREADS" in note["threads"] and note["float"] == "float32"
+
+
+# ----------------------------------------------------------------------------- fused conv
+
+
+def _readable_conv_relu_pool(x, w, b, padding):
+    """tt-spatial's im2col conv2d, relu and max_pool2d: the path the fused kernel must equal."""
+    from tinytorch.spatial import functional as F
+
+    return F.max_pool2d(F.conv2d(x, w, b, padding=padding).relu(), 2)
+
+
+GEOMETRIES = [  # (input shape, weight shape, padding): odd sizes, uneven pads, 1x1 and 3x2 kernels
+    ((3, 2, 7, 6), (4, 2, 3, 3), 1),
+    ((2, 3, 9, 8), (5, 3, 3, 2), ((0, 1), (2, 0))),
+    ((5, 1, 6, 6), (2, 1, 1, 1), 0),
+    ((6, 2, 5, 5), (3, 2, 3, 3), (1, 0)),   # 6 images: a chunk of 4 and a short one
+]
+
+
+@pytest.mark.parametrize(("x_shape", "w_shape", "padding"), GEOMETRIES)
+def test_conv_relu_maxpool_gradcheck(x_shape, w_shape, padding):
+    x, w, b = _t(x_shape), _t(w_shape), _t(w_shape[:1])
+    assert gradcheck(lambda x, w, b: A.conv_relu_maxpool2d(x, w, b, padding), x, w, b)
+
+
+@pytest.mark.parametrize(("x_shape", "w_shape", "padding"), GEOMETRIES)
+def test_conv_relu_maxpool_equals_the_readable_path(x_shape, w_shape, padding):
+    pads = padding if not isinstance(padding, tuple) or isinstance(padding[0], int) else None
+    if pads is None:  # tt-spatial's conv2d takes symmetric padding: pad first, as F.pad would
+        (top, bottom), (left, right) = padding
+        raw = RNG.normal(size=x_shape)
+        x_np = np.pad(raw, ((0, 0), (0, 0), (top, bottom), (left, right)))
+        x_fused = Tensor(raw, dtype=np.float64, requires_grad=True)
+        x_read = Tensor(x_np, dtype=np.float64, requires_grad=True)
+    else:
+        x_fused = _t(x_shape)
+        x_read = Tensor(x_fused.data.copy(), dtype=np.float64, requires_grad=True)
+    w, b = _t(w_shape), _t(w_shape[:1])
+    fused = A.conv_relu_maxpool2d(x_fused, w, b, padding)
+    fused.sum().backward()
+    grads = (w.grad.data.copy(), b.grad.data.copy())
+    w.grad = b.grad = None
+    readable = _readable_conv_relu_pool(x_read, w, b, pads if pads is not None else 0)
+    readable.sum().backward()
+    np.testing.assert_allclose(fused.data, readable.data, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(grads[0], w.grad.data, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(grads[1], b.grad.data, rtol=1e-10, atol=1e-12)
+    grad_read = x_read.grad.data
+    if pads is None:
+        (top, bottom), (left, right) = padding
+        height, width = grad_read.shape[2:]
+        grad_read = grad_read[:, :, top:height - bottom, left:width - right]
+    np.testing.assert_allclose(x_fused.grad.data, grad_read, rtol=1e-10, atol=1e-12)
+
+
+def test_conv_relu_maxpool_ties_go_to_the_first_maximum_and_dead_windows_get_nothing():
+    # constant images: every window ties; a positive bias keeps channel 0 alive, channel 1 dies
+    x = Tensor(np.ones((2, 1, 4, 4)), dtype=np.float64, requires_grad=True)
+    w = Tensor(np.ones((2, 1, 1, 1)), dtype=np.float64, requires_grad=True)
+    b = Tensor(np.array([0.5, -3.0]), dtype=np.float64, requires_grad=True)
+    out = A.conv_relu_maxpool2d(x, w, b)
+    np.testing.assert_array_equal(out.data[:, 0], 1.5)
+    np.testing.assert_array_equal(out.data[:, 1], 0.0)
+    out.sum().backward()
+    first = np.zeros((4, 4))
+    first[::2, ::2] = 1.0                          # the top-left pixel of each 2x2 window
+    np.testing.assert_array_equal(x.grad.data[:, 0], np.broadcast_to(first, (2, 4, 4)))
+    np.testing.assert_array_equal(w.grad.data.ravel(), [8.0, 0.0])
+    np.testing.assert_array_equal(b.grad.data, [8.0, 0.0])
+
+
+def test_conv_relu_maxpool_without_bias_and_float32():
+    x = Tensor(RNG.normal(size=(3, 2, 6, 6)).astype(np.float32), requires_grad=True)
+    w = Tensor(RNG.normal(size=(4, 2, 3, 3)).astype(np.float32), requires_grad=True)
+    out = A.conv_relu_maxpool2d(x, w, None, 1)
+    assert out.dtype == np.float32 and out.shape == (3, 4, 3, 3)
+    expected = _readable_conv_relu_pool(Tensor(x.data), Tensor(w.data), None, 1)
+    np.testing.assert_allclose(out.data, expected.data, rtol=1e-5, atol=1e-5)
+    out.sum().backward()
+    assert x.grad.dtype == np.float32 and w.grad.dtype == np.float32
+
+
+def test_conv_relu_maxpool_refuses_outputs_too_small_to_pool_and_mismatched_channels():
+    with pytest.raises(ValueError, match="too small"):
+        A.conv_relu_maxpool2d(_t((1, 1, 2, 2)), _t((1, 1, 2, 2)))
+    with pytest.raises(ValueError, match="same C"):
+        A.conv_relu_maxpool2d(_t((1, 2, 6, 6)), _t((1, 3, 3, 3)))
+
+
+def test_fuse_conv_relu_maxpool_replaces_only_exact_runs_and_shares_parameters():
+    from tinytorch import nn
+    from tinytorch.spatial import Conv2d, MaxPool2d
+
+    model = nn.Sequential(Conv2d(2, 4, 3, padding=1), nn.ReLU(), MaxPool2d(2),
+                          Conv2d(4, 4, 3, stride=2), nn.ReLU(), MaxPool2d(2),   # stride 2: kept
+                          Conv2d(4, 4, 1), nn.ReLU(), MaxPool2d(3),             # 3x3 pool: kept
+                          nn.Flatten())
+    fused = A.fuse_conv_relu_maxpool(model)
+    kinds = [type(m).__name__ for m in fused]
+    assert kinds == ["ConvReLUMaxPool2d", "Conv2d", "ReLU", "MaxPool2d", "Conv2d", "ReLU",
+                     "MaxPool2d", "Flatten"]
+    assert fused[0].conv is model[0]
+    assert {id(p) for p in fused.parameters()} == {id(p) for p in model.parameters()}
+    x = Tensor(RNG.normal(size=(2, 2, 40, 40)).astype(np.float32))
+    np.testing.assert_allclose(fused(x).data, model(x).data, rtol=1e-5, atol=1e-6)

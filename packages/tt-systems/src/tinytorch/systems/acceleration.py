@@ -30,9 +30,11 @@ from __future__ import annotations
 
 import math
 import os
+from dataclasses import dataclass
 
 import numpy as np
 from tinytorch.autograd import Function
+from tinytorch.nn import Module, Sequential
 from tinytorch.tensor import Tensor
 
 from .benchmark import THREAD_VARIABLES
@@ -198,6 +200,277 @@ def softmax_cross_entropy_unfused(logits: Tensor, targets: np.ndarray) -> Tensor
     log_probs = shifted - shifted.exp().sum(axis=1, keepdims=True).log()
     onehot = np.eye(logits.shape[1], dtype=logits.dtype)[targets]
     return -(log_probs * Tensor(onehot)).sum(axis=1).mean()
+
+
+# ----------------------------------------------------------------------------- convolution
+
+POOL_WINDOW = ((0, 0), (0, 1), (1, 0), (1, 1))
+"""(row, column) of the four pixels of a 2x2 pooling window, in scan order."""
+
+IMAGES_PER_CHUNK = 4
+"""Images whose columns, conv outputs and gradients are worked on together (they stay in cache)."""
+
+
+@dataclass(frozen=True)
+class FlatGrid:
+    """Where a stride-1 convolution reads and writes, with each padded image flattened.
+
+    The padded image (H_pad rows of W_pad pixels, plus one spare row of zeros)
+    is stored as one row of ``size`` numbers. Output pixel (y, x) is computed
+    on the padded-width grid at position p = y * W_pad + x, and kernel offset
+    (i, j) reads the input at p + i * W_pad + j. So the pixels one offset reads
+    for *every* output position form one contiguous slice,
+    ``flat[..., offset : offset + length]``: im2col becomes kh * kw plain
+    copies and col2im kh * kw plain adds. The price: the grid's columns
+    x >= W_out are garbage (computed, then ignored), W_pad / W_out extra work.
+    """
+
+    padding: tuple          # ((top, bottom), (left, right))
+    in_hw: tuple            # (H, W)
+    padded_hw: tuple        # (H_pad, W_pad)
+    out_hw: tuple           # (H_out, W_out) of the convolution
+    pooled_hw: tuple        # (H_out // 2, W_out // 2)
+    offsets: tuple          # i * W_pad + j for every kernel offset (i, j), in scan order
+
+    @classmethod
+    def of(cls, x_shape, weight_shape, padding) -> FlatGrid:
+        (top, bottom), (left, right) = padding
+        kh, kw = weight_shape[2:]
+        hp, wp = x_shape[2] + top + bottom, x_shape[3] + left + right
+        ho, wo = hp - kh + 1, wp - kw + 1
+        if ho < 2 or wo < 2:
+            raise ValueError(f"conv_relu_maxpool: the {ho}x{wo} convolution output is too "
+                             f"small for a 2x2 pooling window (input {tuple(x_shape)}, "
+                             f"kernel {kh}x{kw}, padding {padding})")
+        offsets = tuple(i * wp + j for i in range(kh) for j in range(kw))
+        return cls(padding, tuple(x_shape[2:]), (hp, wp), (ho, wo), (ho // 2, wo // 2), offsets)
+
+    @property
+    def length(self) -> int:
+        """Positions of one image's output grid: H_out * W_pad."""
+        return self.out_hw[0] * self.padded_hw[1]
+
+    @property
+    def size(self) -> int:
+        """Numbers in one flattened padded image channel (with the spare row)."""
+        return (self.padded_hw[0] + 1) * self.padded_hw[1]
+
+    def flatten(self, x: np.ndarray) -> np.ndarray:
+        """x (N, C, H, W) zero-padded and flattened: (N, C, size)."""
+        (top, _), (left, _) = self.padding
+        (h, w), (hp, wp) = self.in_hw, self.padded_hw
+        padded = np.zeros((*x.shape[:2], hp + 1, wp), dtype=x.dtype)
+        padded[:, :, top:top + h, left:left + w] = x
+        return padded.reshape(*x.shape[:2], self.size)
+
+    def unflatten(self, flat: np.ndarray) -> np.ndarray:
+        """The inverse of ``flatten``: the unpadded (N, C, H, W) interior, as a new array."""
+        (top, _), (left, _) = self.padding
+        (h, w), (hp, wp) = self.in_hw, self.padded_hw
+        image = flat.reshape(*flat.shape[:2], hp + 1, wp)
+        return np.ascontiguousarray(image[:, :, top:top + h, left:left + w])
+
+    def window_views(self, grid: np.ndarray) -> list[np.ndarray]:
+        """The four pixels of every 2x2 pooling window: views of grid (..., H_out, W_pad)."""
+        hq, wq = self.pooled_hw
+        return [grid[..., dy:2 * hq:2, dx:2 * wq:2] for dy, dx in POOL_WINDOW]
+
+
+def gather_columns(flat: np.ndarray, grid: FlatGrid, images: slice, columns: np.ndarray) -> None:
+    """im2col of some images on the flat grid, written into ``columns`` (C, kh*kw, N, length).
+
+    ``columns[c, k, n, p] = flat[n, c, offsets[k] + p]`` for the images in ``images``.
+    """
+    # BEGIN SOLUTION
+    for k, offset in enumerate(grid.offsets):
+        block = flat[images, :, offset:offset + grid.length]            # (n, C, length)
+        columns[:, k, images] = block.transpose(1, 0, 2)
+    # END SOLUTION
+
+
+def scatter_columns(grad_columns: np.ndarray, grid: FlatGrid, grad_flat: np.ndarray) -> None:
+    """col2im on the flat grid: add each column entry back to the input pixel it was read from.
+
+    ``grad_columns`` is (C, kh*kw, n, length), ``grad_flat`` (n, C, size).
+    """
+    # BEGIN SOLUTION
+    for k, offset in enumerate(grid.offsets):
+        target = grad_flat[:, :, offset:offset + grid.length]
+        np.add(target, grad_columns[:, k].transpose(1, 0, 2), out=target)
+    # END SOLUTION
+
+
+def pool_relu_forward(conv: np.ndarray, bias, grid: FlatGrid, out: np.ndarray,
+                      masks: np.ndarray) -> None:
+    """relu(maxpool(conv) + bias) into ``out`` (C_out, n, H_out/2, W_out/2), and the masks.
+
+    ``conv`` is the chunk's output grid (C_out, n, H_out, W_pad) without bias.
+    Pooling and relu commute, and a per-channel bias moves every value of a
+    window alike, so both apply to the pooled (4x smaller) array.
+    ``masks[q]`` (float, shape of ``out``) is 1 where pixel q of the window is
+    its *first* maximum in scan order and the output is positive: the only
+    pixels a gradient reaches (as in ``max_pool2d`` after ``relu``).
+    """
+    # BEGIN SOLUTION
+    views = grid.window_views(conv)
+    best = np.maximum(views[0], views[1])
+    np.maximum(best, views[2], out=best)
+    np.maximum(best, views[3], out=best)
+    shift = 0.0 if bias is None else bias.reshape(-1, 1, 1, 1)
+    unclaimed = best > -shift                        # relu(best + bias) > 0: the window is alive
+    for mask, view in zip(masks, views, strict=True):
+        first = view == best
+        first &= unclaimed
+        unclaimed ^= first
+        mask[...] = first
+    np.add(best, shift, out=best)
+    np.maximum(best, 0, out=out)
+    # END SOLUTION
+
+
+def pool_relu_backward(grad_out: np.ndarray, masks: np.ndarray, grid: FlatGrid,
+                       grad_conv: np.ndarray) -> None:
+    """Route each pooled gradient (C_out, n, H_out/2, W_out/2) to its window's mask pixel.
+
+    ``grad_conv`` (C_out, n, H_out, W_pad) must hold zeros outside the windows.
+    """
+    # BEGIN SOLUTION
+    for mask, view in zip(masks, grid.window_views(grad_conv), strict=True):
+        np.multiply(grad_out, mask, out=view)
+    # END SOLUTION
+
+
+class ConvReLUMaxPool2dFunction(Function):
+    """y = maxpool2x2(relu(conv2d(x, w, b))): stride-1 convolution, ReLU and 2x2 max pooling fused.
+
+    The same values and gradients as ``max_pool2d(relu(conv2d(x, w, b, padding=p)), 2)``
+    (ties go to the first maximum), in one kernel that works on
+    ``IMAGES_PER_CHUNK`` images at a time so that their columns, convolution
+    outputs and gradients stay in the cache; the unfused path writes each of
+    them for the whole batch to memory and reads it back (bias, relu, pooling,
+    and their backwards are six passes over the largest activation). With the
+    columns X (``FlatGrid``), z = W X on the flat grid, and for the gradient
+    dz of z (routed back through the pooling masks):
+
+        dL/dW = sum dz X^T        dL/dX = col2im(W^T dz)        dL/db = sum dz
+
+    Inputs are NumPy arrays: x (N, C_in, H, W), weight (C_out, C_in, kh, kw),
+    bias (C_out,) or None; ``padding`` is ((top, bottom), (left, right)).
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, *, padding):
+        # BEGIN SOLUTION
+        grid = FlatGrid.of(x.shape, weight.shape, padding)
+        n, c_in = x.shape[:2]
+        c_out, (hq, wq) = weight.shape[0], grid.pooled_hw
+        ho, wp = grid.out_hw[0], grid.padded_hw[1]
+        flat = grid.flatten(x)
+        w = weight.reshape(c_out, -1)
+        columns = np.empty((c_in, len(grid.offsets), n, grid.length), dtype=x.dtype)
+        conv = np.empty((c_out, IMAGES_PER_CHUNK * grid.length), dtype=x.dtype)
+        out = np.empty((c_out, n, hq, wq), dtype=x.dtype)
+        masks = np.empty((4, c_out, n, hq, wq), dtype=x.dtype)
+        for start in range(0, n, IMAGES_PER_CHUNK):
+            images = slice(start, min(start + IMAGES_PER_CHUNK, n))
+            count = images.stop - start
+            gather_columns(flat, grid, images, columns)
+            chunk = conv[:, :count * grid.length]
+            np.matmul(w, columns[:, :, images].reshape(w.shape[1], -1), out=chunk)
+            pool_relu_forward(chunk.reshape(c_out, count, ho, wp), bias, grid, out[:, images],
+                              masks[:, :, images])
+        ctx.save_for_backward(columns, weight, masks)
+        ctx.grid = grid
+        return out.transpose(1, 0, 2, 3).copy()
+        # END SOLUTION
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        # BEGIN SOLUTION
+        columns, weight, masks = ctx.saved_tensors
+        grid = ctx.grid
+        n, c_out = grad_out.shape[:2]
+        ho, wp = grid.out_hw[0], grid.padded_hw[1]
+        w = weight.reshape(c_out, -1)
+        grad_pooled = grad_out.transpose(1, 0, 2, 3).copy()             # (C_out, N, hq, wq)
+        grad_conv = np.zeros((c_out, n * grid.length), dtype=grad_out.dtype)
+        pool_relu_backward(grad_pooled, masks, grid, grad_conv.reshape(c_out, n, ho, wp))
+        grad_weight = None
+        if ctx.needs_input_grad[1]:
+            grad_weight = (columns.reshape(w.shape[1], -1) @ grad_conv.T).T
+            grad_weight = np.ascontiguousarray(grad_weight).reshape(weight.shape)
+        grad_bias = grad_conv.sum(axis=1) if ctx.needs_input_grad[2] else None
+        grad_x = None
+        if ctx.needs_input_grad[0]:
+            grad_flat = np.zeros((n, weight.shape[1], grid.size), dtype=grad_out.dtype)
+            for start in range(0, n, IMAGES_PER_CHUNK):
+                stop = min(start + IMAGES_PER_CHUNK, n)
+                chunk = grad_conv[:, start * grid.length:stop * grid.length]
+                grad_columns = (w.T @ chunk).reshape(weight.shape[1], -1, stop - start,
+                                                     grid.length)
+                scatter_columns(grad_columns, grid, grad_flat[start:stop])
+            grad_x = grid.unflatten(grad_flat)
+        return grad_x, grad_weight, grad_bias
+        # END SOLUTION
+
+
+def conv_relu_maxpool2d(x: Tensor, weight: Tensor, bias: Tensor | None = None,
+                        padding=((0, 0), (0, 0))) -> Tensor:
+    """``max_pool2d(relu(conv2d(x, weight, bias, padding=padding)), 2)`` as one fused kernel.
+
+    The convolution has stride 1, dilation 1 and one group; ``padding`` is an
+    int, a pair (rows, columns) or ((top, bottom), (left, right)). Shape:
+    (N, C_in, H, W) -> (N, C_out, (H + pads - kh + 1) // 2, (W + pads - kw + 1) // 2).
+    """
+    if isinstance(padding, int):
+        padding = (padding, padding)
+    if isinstance(padding[0], int):
+        padding = ((padding[0], padding[0]), (padding[1], padding[1]))
+    if len(weight.shape) != 4 or len(x.shape) != 4 or x.shape[1] != weight.shape[1]:
+        raise ValueError(f"conv_relu_maxpool2d: expected x (N, C, H, W) and weight "
+                         f"(C_out, C, kh, kw) with the same C, got {tuple(x.shape)} and "
+                         f"{tuple(weight.shape)}")
+    return ConvReLUMaxPool2dFunction.apply(x, weight, bias, padding=tuple(map(tuple, padding)))
+
+
+class ConvReLUMaxPool2d(Module):
+    """A Conv2d, a ReLU and a MaxPool2d(2) run as ``conv_relu_maxpool2d``; it shares the conv's
+    parameters (training one trains the other)."""
+
+    def __init__(self, conv) -> None:
+        super().__init__()
+        self.conv = conv
+
+    def forward(self, x: Tensor) -> Tensor:
+        return conv_relu_maxpool2d(x, self.conv.weight, self.conv.bias, self.conv.padding)
+
+
+def fusable(conv, relu, pool) -> bool:
+    """Whether (conv, relu, pool) is a Conv2d(stride 1, zero padding given as numbers), ReLU,
+    MaxPool2d(2) chain that ``ConvReLUMaxPool2d`` computes exactly."""
+    from tinytorch.nn import ReLU
+    from tinytorch.spatial import Conv2d, MaxPool2d
+
+    return (type(conv) is Conv2d and type(relu) is ReLU and type(pool) is MaxPool2d
+            and conv.stride == (1, 1) and conv.dilation == (1, 1) and conv.groups == 1
+            and conv.padding_mode == "zeros" and not isinstance(conv.padding, str)
+            and pool.kernel_size == (2, 2) and pool.stride == (2, 2)
+            and pool.padding == (0, 0) and pool.dilation == (1, 1))
+
+
+def fuse_conv_relu_maxpool(model: Sequential) -> Sequential:
+    """A Sequential computing the same function, each fusable Conv2d-ReLU-MaxPool2d(2) run replaced
+    by a ``ConvReLUMaxPool2d`` sharing its parameters; other layers are kept as they are."""
+    layers, fused, index = list(model), [], 0
+    while index < len(layers):
+        run = layers[index:index + 3]
+        if len(run) == 3 and fusable(*run):
+            fused.append(ConvReLUMaxPool2d(run[0]))
+            index += 3
+        else:
+            fused.append(layers[index])
+            index += 1
+    return Sequential(*fused)
 
 
 # ----------------------------------------------------------------------------- measurement
