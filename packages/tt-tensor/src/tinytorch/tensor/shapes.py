@@ -194,7 +194,10 @@ def expand_shape(shape: tuple[int, ...], target: tuple[int, ...]) -> tuple[int, 
     if offset < 0:
         raise ShapeError(f"expand: shape {target} has fewer dims than the tensor's {shape}")
     if -1 in target[:offset]:
-        raise ShapeError(f"expand: -1 is not allowed in a new leading dim of shape {target}")
+        raise ShapeError(
+            f"expand: -1 is not allowed in a new leading dim of shape {target} (expanding "
+            f"shape {shape}): a -1 keeps an existing dim"
+        )
     filled = tuple(shape[i - offset] if s == -1 else s for i, s in enumerate(target))
     for size, wanted in zip(shape, filled[offset:], strict=True):
         if size not in (1, wanted):
