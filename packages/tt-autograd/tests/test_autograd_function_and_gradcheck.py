@@ -319,3 +319,24 @@ def test_gradcheck_checks_every_output(leaf):
     assert gradcheck(lambda t: (t * 2, t.exp()), x)
     with pytest.raises(GradcheckError):
         gradcheck(lambda t: (t * 2, WrongSquare.apply(t)), x)
+
+
+def test_per_element_flops_counts_outputs_and_wanted_gradients(leaf):
+    from tinytorch.autograd import function_by_name, per_element_flops
+
+    class Shift(Function):
+        flops = per_element_flops(3, 5)
+
+        @staticmethod
+        def forward(ctx, x, y):
+            return x + 1, y[:1]
+
+        @staticmethod
+        def backward(ctx, gx, gy):
+            return gx, None
+
+    assert function_by_name("Shift") is Shift and function_by_name("NoSuchFunction") is None
+    x, y = leaf(np.ones((2, 3))), Tensor(np.ones(4))
+    outputs = Shift.apply(x, y)
+    assert Shift.flops((x, y), {}, outputs) == (3 * 7, 5 * 7)  # 6 + 1 output elements
+    assert Shift.flops((x.detach(), y), {}, outputs) == (3 * 7, 0)  # no gradient wanted

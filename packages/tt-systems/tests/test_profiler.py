@@ -128,3 +128,106 @@ def test_softmax_op_counts_its_formula_not_one_flop_per_element():
     per = flops.SOFTMAX_FLOPS
     assert flops.op_flops("softmax", (x,), {"axis": 1}, (out,)) == (per * 6, 4 * 6)
     assert flops.op_flops("log_softmax", (x,), {"axis": 1}, (out,)) == (per * 6, 3 * 6)
+
+
+def _ops_and_flops(step):
+    """{op name: [calls, forward FLOPs, backward FLOPs]} of everything ``step()`` runs."""
+    from tinytorch.tensor import dispatch
+
+    counts = {}
+
+    def hook(name, inputs, params, outputs, seconds):
+        row = counts.setdefault(name, [0, 0, 0])
+        forward, backward = flops.op_flops(name, inputs, params, outputs)
+        row[0], row[1], row[2] = row[0] + 1, row[1] + forward, row[2] + backward
+
+    with dispatch.register_op_hook(hook):
+        step()
+    return counts
+
+
+def _models_the_profiler_is_used_on():
+    """An MLP (each activation and loss), a CNN (conv, batch norm, pools), a GPT: a step each."""
+    spatial = pytest.importorskip("tinytorch.spatial")
+    attention = pytest.importorskip("tinytorch.attention")
+    F = nn.functional
+    rng = np.random.default_rng(0)
+    mlp = nn.Sequential(
+        nn.Flatten(), nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 16), nn.GELU(),
+        nn.Linear(16, 16), nn.SiLU(), nn.Linear(16, 10), nn.LeakyReLU(),
+    )
+    x = Tensor(rng.standard_normal((5, 8, 8)).astype(np.float32))
+    y = np.arange(5) % 10
+
+    def mlp_step():
+        out = mlp(x)
+        positive = Tensor((out.data > 0).astype(np.float32))
+        loss = (
+            F.cross_entropy(out, y) + F.nll_loss(F.log_softmax(out, dim=-1), y)
+            + F.binary_cross_entropy_with_logits(out, positive)
+            + F.binary_cross_entropy(F.sigmoid(out), positive) + F.softmax(out, dim=-1).sum()
+        )
+        loss.backward()
+
+    cnn = nn.Sequential(
+        spatial.Conv2d(1, 4, 3, padding=1), spatial.BatchNorm2d(4), nn.ReLU(),
+        spatial.MaxPool2d(2), spatial.Conv2d(4, 6, 3, padding=1, bias=False),
+        spatial.AvgPool2d(2), nn.Flatten(), nn.Linear(24, 10),
+    )
+    images = Tensor(rng.standard_normal((3, 1, 8, 8)).astype(np.float32))
+    gpt = attention.GPT(vocab_size=13, context_length=16, embed_dim=16, num_heads=2,
+                        num_layers=2, seed=0)
+    idx = rng.integers(0, 13, size=(2, 10))
+
+    def gpt_step():
+        F.cross_entropy(gpt(idx).reshape(-1, 13), idx.reshape(-1)).backward()
+
+    return {
+        "mlp": mlp_step,
+        "cnn": lambda: F.cross_entropy(cnn(images), np.arange(3)).backward(),
+        "gpt": gpt_step,
+    }
+
+
+def test_flop_counts_are_those_of_the_name_keyed_table_they_replaced():
+    """Totals as the class-name table of tt-systems 0.2 counted them, op by op."""
+    expected = {"mlp": (33144, 41938), "cnn": (43380, 68538), "gpt": (330740, 623560)}
+    for name, step in _models_the_profiler_is_used_on().items():
+        counts = _ops_and_flops(step)
+        totals = (sum(c[1] for c in counts.values()), sum(c[2] for c in counts.values()))
+        assert totals == expected[name], name
+
+
+def test_every_function_these_models_run_declares_its_flops():
+    from tinytorch.autograd import function_by_name
+    from tinytorch.tensor.ops import OP_TABLE
+
+    for step in _models_the_profiler_is_used_on().values():
+        for op_name in _ops_and_flops(step):
+            if op_name not in OP_TABLE:
+                assert function_by_name(op_name) is not None, op_name
+                assert flops.declared_flops(op_name) is not None, op_name
+
+
+def test_a_function_declares_its_own_flops_for_the_profiler():
+    from tinytorch.autograd import Function
+
+    class TripleThenSquare(Function):
+        @staticmethod
+        def forward(ctx, x, *, power=2):
+            return (3 * x) ** power
+
+        @staticmethod
+        def backward(ctx, grad):
+            raise NotImplementedError
+
+        @staticmethod
+        def flops(inputs, params, outputs):
+            return 100 * params["power"], 7
+
+    x = Tensor(np.ones(4, np.float32))
+    with profile() as prof:
+        TripleThenSquare.apply(x, power=3)
+    assert prof.ops["TripleThenSquare"].forward_flops == 300
+    assert flops.op_flops("TripleThenSquare", (x,), {"power": 2}, ()) == (200, 7)
+    assert flops.declared_flops("matmul") is None  # op-table ops are counted by flops.py

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from tinytorch.autograd import Function, unbroadcast
+from tinytorch.autograd import Function, per_element_flops, unbroadcast
 from tinytorch.tensor import Tensor, default_generator
 
 __all__ = [
@@ -69,6 +69,8 @@ class EmbeddingFunction(Function):
 
     dL/dweight[i] = sum of dL/dout[j] over every j with indices[j] == i.
     """
+
+    flops = per_element_flops(0, 0)  # a lookup moves data only
 
     @staticmethod
     def forward(ctx, weight, indices, padding_idx=None):
@@ -156,6 +158,8 @@ class LayerNormFunction(Function):
     (means over the normalized axes), dL/dweight = sum(dL/dy * x_hat) and
     dL/dbias = sum(dL/dy) over the other axes.
     """
+
+    flops = per_element_flops(8, 10)  # mean, center, square, mean, rsqrt, scale, affine
 
     @staticmethod
     def forward(ctx, x, weight, bias, n_axes, eps):
@@ -302,6 +306,18 @@ class ScaledDotProductAttentionFunction(Function):
     With ``return_weights=True`` the outputs are ``(out, A)``, so the weights
     that ``MultiheadAttention`` returns are the ones the output was made of.
     """
+
+    @staticmethod
+    def flops(inputs, params, outputs):
+        """With B batch-heads, L queries, S keys: 2 B L S E (scores) + 2 B L S Ev (weighted sum)
+        + 5 B L S (scale and softmax); backward twice the forward when q, k or v needs a gradient.
+        """
+        query, key, value = inputs[:3]
+        batch_heads = math.prod(np.broadcast_shapes(query.shape[:-2], key.shape[:-2]))
+        scores = batch_heads * query.shape[-2] * key.shape[-2]
+        forward = 2 * scores * query.shape[-1] + 2 * scores * value.shape[-1] + 5 * scores
+        wanted = any(getattr(x, "requires_grad", False) for x in (query, key, value))
+        return forward, 2 * forward * wanted
 
     @staticmethod
     def forward(ctx, query, key, value, additive_mask, keep, scale, return_weights=False):

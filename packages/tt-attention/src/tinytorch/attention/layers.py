@@ -7,7 +7,7 @@ weights can be copied in and compared.
 from __future__ import annotations
 
 import numpy as np
-from tinytorch.autograd import Function
+from tinytorch.autograd import Function, per_element_flops
 from tinytorch.nn import Linear, Module, Parameter, init
 from tinytorch.nn.functional import linear
 from tinytorch.tensor import Tensor, default_generator
@@ -215,6 +215,8 @@ class LayerNorm(Module):
 
 class SplitHeads(Function):
     """(N*L, P*E) packed projections -> P arrays (N, H, L, E/H); backward packs them back."""
+
+    flops = per_element_flops(0, 0)  # moves data only
 
     @staticmethod
     def forward(ctx, packed, batch, length, parts, num_heads):

@@ -7,7 +7,8 @@ chain rule through them. tt-tensor imports it by itself the first time a
 tensor requires grad, so users rarely import it explicitly.
 
 Public API: ``backward``, ``no_grad``, ``enable_grad``, ``is_grad_enabled``,
-``set_grad_enabled``, ``Function`` (new differentiable ops), ``gradcheck``,
+``set_grad_enabled``, ``Function`` (new differentiable ops; ``per_element_flops`` and
+``function_by_name`` for their optional FLOP counts), ``gradcheck``,
 ``draw_graph`` and ``to_dot`` (a picture of the graph behind a tensor),
 ``check_graph`` (parameters that get no gradient or were cut out of the graph).
 """
@@ -17,7 +18,7 @@ from tinytorch.tensor.ops import DIFFERENTIABLE_OPS as _DIFFERENTIABLE_OPS
 
 from .__about__ import __version__
 from .engine import AutogradLayer, Node, backward, topological_order
-from .function import Function, FunctionCtx
+from .function import Function, FunctionCtx, function_by_name, per_element_flops
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck
 from .graph_check import GraphProblem, GraphReport, check_graph
@@ -45,9 +46,11 @@ __all__ = [
     "check_graph",
     "draw_graph",
     "enable_grad",
+    "function_by_name",
     "gradcheck",
     "is_grad_enabled",
     "no_grad",
+    "per_element_flops",
     "set_grad_enabled",
     "to_dot",
     "topological_order",

@@ -33,11 +33,25 @@ reach the loss).
 A saved array that is an input Tensor's (or an output's) own array is
 checked at backward: if that tensor was changed in place since forward,
 backward raises, as PyTorch does for ``save_for_backward``.
+
+A Function may declare what one call costs, for profilers (tt-systems'
+``flops``), with an optional static method
+``flops(inputs, params, outputs) -> (forward_flops, backward_flops)``: it
+receives ``apply``'s positional arguments (Tensors as they were passed),
+its keyword arguments and the output Tensors, and counts a multiply or an
+add as one FLOP; backward counts only the gradients that will be computed
+(inputs with ``requires_grad``). ``per_element_flops(forward, backward)``
+makes one for a fixed cost per output element. Profilers see each call
+through the dispatcher's op hook under the class's name, and find the class
+with ``function_by_name``. A Function without ``flops`` is counted as one
+FLOP per output element (and per input needing a gradient, backward).
 """
 
 from __future__ import annotations
 
+import math
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -63,6 +77,10 @@ class FunctionCtx:
 
 class Function:
     """Base class of differentiable operations with a hand-written backward."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _functions_by_name[cls.__name__] = cls
 
     @staticmethod
     def forward(ctx: FunctionCtx, *args: Any, **kwargs: Any) -> np.ndarray | tuple[np.ndarray, ...]:
@@ -94,6 +112,41 @@ class Function:
         if observed:
             dispatch.call_op_hooks(cls.__name__, args, kwargs, outputs, seconds)
         return outputs if several else outputs[0]
+
+
+_functions_by_name: dict[str, type[Function]] = {}
+
+FlopCount = Callable[[tuple, dict, tuple], tuple[int, int]]
+
+
+def function_by_name(name: str) -> type[Function] | None:
+    """The Function subclass named ``name`` (the name its calls report to op hooks), or None.
+
+    When two subclasses share a name, the one defined last is returned.
+    """
+    return _functions_by_name.get(name)
+
+
+def per_element_flops(forward: int, backward: int) -> FlopCount:
+    """A ``flops`` static method for a Function costing a fixed number of FLOPs per output element.
+
+    ``forward`` FLOPs per element of the outputs; ``backward`` per element
+    when any input needs a gradient (0 otherwise). ``per_element_flops(0, 0)``
+    declares an op that only moves data.
+
+    Examples:
+        ```python
+        class Softplus(Function):
+            flops = per_element_flops(3, 3)  # exp, add, log; backward a sigmoid
+        ```
+    """
+
+    def flops(inputs: tuple, params: dict, outputs: tuple) -> tuple[int, int]:
+        elements = sum(math.prod(o.shape) for o in outputs)
+        wanted = any(getattr(a, "requires_grad", False) for a in inputs)
+        return forward * elements, backward * elements * wanted
+
+    return staticmethod(flops)
 
 
 def _saved_versions(saved_arrays: tuple, args: tuple, outputs: tuple[Tensor, ...]) -> tuple:

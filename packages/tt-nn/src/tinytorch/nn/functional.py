@@ -15,10 +15,21 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from tinytorch.autograd import Function
+from tinytorch.autograd import Function, per_element_flops
 from tinytorch.tensor import Tensor, default_generator, ops
 
 from .special import erf
+
+
+def _needs_grad(value) -> bool:
+    return bool(getattr(value, "requires_grad", False))
+
+
+def _loss_flops(inputs, params, outputs) -> tuple[int, int]:
+    """A loss's FLOPs: 5 per input score (a softmax, 4, and the pick), 2 per score backward."""
+    scores = math.prod(inputs[0].shape)
+    return 5 * scores, 2 * scores * _needs_grad(inputs[0])
+
 
 # ============================================================================ linear
 
@@ -29,6 +40,15 @@ class LinearFunction(Function):
     Backward, with g = dL/dy of shape (..., out):
     dL/dx = g W,   dL/dW = g^T x (summed over every leading dim),   dL/db = sum of g.
     """
+
+    @staticmethod
+    def flops(inputs, params, outputs):
+        """2 M in out for M rows (+ M out for the bias); backward one product per gradient."""
+        x, weight, bias = inputs
+        product = 2 * math.prod(x.shape[:-1]) * weight.shape[0] * weight.shape[1]
+        bias_flops = math.prod(outputs[0].shape) if bias is not None else 0
+        grads = _needs_grad(x) + _needs_grad(weight)
+        return product + bias_flops, product * grads + bias_flops * _needs_grad(bias)
 
     @staticmethod
     def forward(ctx, x, weight, bias):
@@ -101,6 +121,8 @@ def sigmoid(input: Tensor) -> Tensor:  # noqa: A002
 class LeakyReLUFunction(Function):
     """y = x for x > 0, slope * x otherwise;  dL/dx = dL/dy * (1 or slope)."""
 
+    flops = per_element_flops(1, 1)
+
     @staticmethod
     def forward(ctx, x, negative_slope):
         # BEGIN SOLUTION
@@ -137,6 +159,8 @@ def leaky_relu(
 class SiLUFunction(Function):
     """y = x sigmoid(x);  dy/dx = s (1 + x (1 - s)) with s = sigmoid(x)."""
 
+    flops = per_element_flops(5, 5)  # sigmoid (4) and the product
+
     @staticmethod
     def forward(ctx, x):
         # BEGIN SOLUTION
@@ -171,6 +195,8 @@ class GELUFunction(Function):
     Tanh approximation:  y = x (1 + tanh u) / 2,  u = sqrt(2/pi) (x + 0.044715 x^3),
         dy/dx = (1 + tanh u) / 2 + x (1 - tanh^2 u) sqrt(2/pi) (1 + 3 * 0.044715 x^2) / 2.
     """
+
+    flops = per_element_flops(10, 12)  # the erf / tanh polynomial and the product
 
     @staticmethod
     def forward(ctx, x, approximate):
@@ -326,6 +352,8 @@ class BinaryCrossEntropyFunction(Function):
     Backward: dl/dp = (p - y) / (p (1 - p)), with p (1 - p) floored at 1e-12.
     """
 
+    flops = staticmethod(_loss_flops)
+
     @staticmethod
     def forward(ctx, p, y):
         # BEGIN SOLUTION
@@ -372,6 +400,8 @@ class BCEWithLogitsFunction(Function):
     without ever exponentiating a positive number.
     Backward: dl/dx = (1 - y) - q (1 - sigmoid(x));  with pos_weight = 1, sigmoid(x) - y.
     """
+
+    flops = staticmethod(_loss_flops)
 
     @staticmethod
     def forward(ctx, x, y, pos_weight):
@@ -533,6 +563,8 @@ class NLLLossFunction(Function):
     Backward: dl_n/dx[n, c] = -weight[y_n] where c = y_n, 0 elsewhere.
     """
 
+    flops = staticmethod(_loss_flops)
+
     @staticmethod
     def forward(ctx, log_probs, target, weight, ignore_index, reduction):
         # BEGIN SOLUTION
@@ -569,6 +601,8 @@ class CrossEntropyFunction(Function):
 
     Without weights or smoothing that is the familiar softmax(z) - onehot(y).
     """
+
+    flops = staticmethod(_loss_flops)
 
     @staticmethod
     def forward(ctx, logits, target, weight, ignore_index, reduction, label_smoothing):

@@ -28,6 +28,7 @@ it (col2im): about 2x faster for the input gradient of small-channel layers.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -51,12 +52,29 @@ PADDING_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "replic
                  "circular": "circular"}
 
 
+def _needs_grad(value) -> bool:
+    return bool(getattr(value, "requires_grad", False))
+
+
 class Conv2dFunction(Function):
     """2-D cross-correlation (what deep learning calls convolution) with groups.
 
     Inputs are NumPy arrays; the geometry comes as keyword arguments
     (``stride``, ``padding`` as ((top, bottom), (left, right)), ``dilation``, ``groups``).
     """
+
+    @staticmethod
+    def flops(inputs, params, outputs):
+        """2 out.size (C_in / groups) kh kw, a dot product per output pixel (+ out.size, bias).
+
+        Backward: one product of that size per input that needs a gradient.
+        """
+        x, weight, bias = inputs
+        out_size = math.prod(outputs[0].shape)
+        product = 2 * out_size * math.prod(weight.shape[1:])
+        bias_flops = out_size if bias is not None else 0
+        grads = _needs_grad(x) + _needs_grad(weight)
+        return product + bias_flops, product * grads + bias_flops * _needs_grad(bias)
 
     @staticmethod
     def forward(ctx, x, weight, bias, *, stride: Pair, padding: Padding2d, dilation: Pair,

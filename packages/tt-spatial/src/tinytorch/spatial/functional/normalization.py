@@ -25,7 +25,7 @@ batch variance var_c * M / (M - 1), as PyTorch does.
 from __future__ import annotations
 
 import numpy as np
-from tinytorch.autograd import Function
+from tinytorch.autograd import Function, per_element_flops
 from tinytorch.tensor import ShapeError, Tensor
 
 
@@ -50,6 +50,8 @@ class BatchNormFunction(Function):
     arrays are given, folded into them in place); otherwise ``running_mean``
     and ``running_var``.
     """
+
+    flops = per_element_flops(6, 10)  # center, scale, affine; the statistics
 
     @staticmethod
     def forward(ctx, x, weight, bias, *, running_mean, running_var, training: bool,

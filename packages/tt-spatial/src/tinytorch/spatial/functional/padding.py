@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from tinytorch.autograd import Function
+from tinytorch.autograd import Function, per_element_flops
 from tinytorch.tensor import ShapeError, Tensor
 
 NUMPY_MODES = {"constant": "constant", "reflect": "reflect", "replicate": "edge",
@@ -35,6 +35,8 @@ def copy_matrix(source: np.ndarray, length: int, dtype) -> np.ndarray:
 
 class Pad2dFunction(Function):
     """Pad the last two axes; ``pads`` = ((top, bottom), (left, right))."""
+
+    flops = per_element_flops(0, 0)  # moves data only
 
     @staticmethod
     def forward(ctx, x, *, pads, mode: str, value: float):

@@ -12,6 +12,7 @@ the forward value came from. Average pooling spreads it evenly.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -37,6 +38,12 @@ class MaxPool2dFunction(Function):
     maximum sits at that offset (while the input is still in the cache), so
     the backward only routes the gradient through those masks.
     """
+
+    @staticmethod
+    def flops(inputs, params, outputs):
+        """kh kw per output element (one compare or add per window element), as much backward."""
+        work = math.prod(outputs[0].shape) * math.prod(params.get("kernel", (1, 1)))
+        return work, work * bool(getattr(inputs[0], "requires_grad", False))
 
     @staticmethod
     def forward(ctx, x, *, kernel: Pair, stride: Pair, padding: Pair, dilation: Pair):
@@ -91,6 +98,12 @@ def first_maximum_masks(x_padded: np.ndarray, out: np.ndarray, indices: list) ->
 
 class AvgPool2dFunction(Function):
     """out[n, c, y, x] = sum over the window of x_pad / divisor."""
+
+    @staticmethod
+    def flops(inputs, params, outputs):
+        """kh kw per output element (one compare or add per window element), as much backward."""
+        work = math.prod(outputs[0].shape) * math.prod(params.get("kernel", (1, 1)))
+        return work, work * bool(getattr(inputs[0], "requires_grad", False))
 
     @staticmethod
     def forward(ctx, x, *, kernel: Pair, stride: Pair, padding: Pair, count_include_pad: bool):
