@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -234,12 +235,13 @@ class FlatGrid:
 
     @classmethod
     def of(cls, x_shape, weight_shape, padding) -> FlatGrid:
+        """The grid of x (N, C, H, W) and weight (C_out, C, kh, kw), a 2x2 pool next."""
         (top, bottom), (left, right) = padding
         kh, kw = weight_shape[2:]
         hp, wp = x_shape[2] + top + bottom, x_shape[3] + left + right
         ho, wo = hp - kh + 1, wp - kw + 1
         if ho < 2 or wo < 2:
-            raise ValueError(f"conv_relu_maxpool: the {ho}x{wo} convolution output is too "
+            raise ValueError(f"conv_relu_maxpool2d: the {ho}x{wo} convolution output is too "
                              f"small for a 2x2 pooling window (input {tuple(x_shape)}, "
                              f"kernel {kh}x{kw}, padding {padding})")
         offsets = tuple(i * wp + j for i in range(kh) for j in range(kw))
@@ -340,6 +342,37 @@ def pool_relu_backward(grad_out: np.ndarray, masks: np.ndarray, grid: FlatGrid,
     # END SOLUTION
 
 
+def flat_conv_gradients(grad_conv: np.ndarray, columns: np.ndarray, weight: np.ndarray,
+                        grid: FlatGrid, needs: Sequence[bool]) -> tuple:
+    """(dL/dx, dL/dW, dL/db) of a flat-grid convolution, each None unless ``needs`` it.
+
+    ``grad_conv`` (C_out, N * length) is dL/dz on the grid, zero at its garbage
+    columns; ``columns`` are the forward's (C, kh*kw, N, length).
+    dL/dW = dz X^T (one matrix product over the whole batch),
+    dL/db = the sum of dz, dL/dx = col2im(W^T dz) (``IMAGES_PER_CHUNK`` images at a time).
+    """
+    # BEGIN SOLUTION
+    c_out, c_in = weight.shape[:2]
+    w = weight.reshape(c_out, -1)
+    grad_x = grad_weight = grad_bias = None
+    if needs[1]:
+        grad_weight = (columns.reshape(w.shape[1], -1) @ grad_conv.T).T
+        grad_weight = np.ascontiguousarray(grad_weight).reshape(weight.shape)
+    if needs[2]:
+        grad_bias = grad_conv.sum(axis=1)
+    if needs[0]:
+        n = grad_conv.shape[1] // grid.length
+        grad_flat = np.zeros((n, c_in, grid.size), dtype=grad_conv.dtype)
+        for start in range(0, n, IMAGES_PER_CHUNK):
+            stop = min(start + IMAGES_PER_CHUNK, n)
+            chunk = grad_conv[:, start * grid.length:stop * grid.length]
+            grad_columns = (w.T @ chunk).reshape(c_in, -1, stop - start, grid.length)
+            scatter_columns(grad_columns, grid, grad_flat[start:stop])
+        grad_x = grid.unflatten(grad_flat)
+    return grad_x, grad_weight, grad_bias
+    # END SOLUTION
+
+
 class ConvReLUMaxPool2dFunction(Function):
     """y = maxpool2x2(relu(conv2d(x, w, b))): stride-1 convolution, ReLU and 2x2 max pooling fused.
 
@@ -391,27 +424,26 @@ class ConvReLUMaxPool2dFunction(Function):
         grid = ctx.grid
         n, c_out = grad_out.shape[:2]
         ho, wp = grid.out_hw[0], grid.padded_hw[1]
-        w = weight.reshape(c_out, -1)
         grad_pooled = grad_out.transpose(1, 0, 2, 3).copy()             # (C_out, N, hq, wq)
         grad_conv = np.zeros((c_out, n * grid.length), dtype=grad_out.dtype)
         pool_relu_backward(grad_pooled, masks, grid, grad_conv.reshape(c_out, n, ho, wp))
-        grad_weight = None
-        if ctx.needs_input_grad[1]:
-            grad_weight = (columns.reshape(w.shape[1], -1) @ grad_conv.T).T
-            grad_weight = np.ascontiguousarray(grad_weight).reshape(weight.shape)
-        grad_bias = grad_conv.sum(axis=1) if ctx.needs_input_grad[2] else None
-        grad_x = None
-        if ctx.needs_input_grad[0]:
-            grad_flat = np.zeros((n, weight.shape[1], grid.size), dtype=grad_out.dtype)
-            for start in range(0, n, IMAGES_PER_CHUNK):
-                stop = min(start + IMAGES_PER_CHUNK, n)
-                chunk = grad_conv[:, start * grid.length:stop * grid.length]
-                grad_columns = (w.T @ chunk).reshape(weight.shape[1], -1, stop - start,
-                                                     grid.length)
-                scatter_columns(grad_columns, grid, grad_flat[start:stop])
-            grad_x = grid.unflatten(grad_flat)
-        return grad_x, grad_weight, grad_bias
+        return flat_conv_gradients(grad_conv, columns, weight, grid, ctx.needs_input_grad)
         # END SOLUTION
+
+
+def _padding_pairs(padding) -> tuple:
+    """((top, bottom), (left, right)) from an int, a pair (rows, columns) or the pairs."""
+    if isinstance(padding, int):
+        padding = (padding, padding)
+    if isinstance(padding[0], int):
+        padding = ((padding[0], padding[0]), (padding[1], padding[1]))
+    return tuple(map(tuple, padding))
+
+
+def _check_conv_inputs(name: str, x: Tensor, weight: Tensor) -> None:
+    if len(weight.shape) != 4 or len(x.shape) != 4 or x.shape[1] != weight.shape[1]:
+        raise ValueError(f"{name}: expected x (N, C, H, W) and weight (C_out, C, kh, kw) with "
+                         f"the same C, got {tuple(x.shape)} and {tuple(weight.shape)}")
 
 
 def conv_relu_maxpool2d(x: Tensor, weight: Tensor, bias: Tensor | None = None,
@@ -422,15 +454,8 @@ def conv_relu_maxpool2d(x: Tensor, weight: Tensor, bias: Tensor | None = None,
     int, a pair (rows, columns) or ((top, bottom), (left, right)). Shape:
     (N, C_in, H, W) -> (N, C_out, (H + pads - kh + 1) // 2, (W + pads - kw + 1) // 2).
     """
-    if isinstance(padding, int):
-        padding = (padding, padding)
-    if isinstance(padding[0], int):
-        padding = ((padding[0], padding[0]), (padding[1], padding[1]))
-    if len(weight.shape) != 4 or len(x.shape) != 4 or x.shape[1] != weight.shape[1]:
-        raise ValueError(f"conv_relu_maxpool2d: expected x (N, C, H, W) and weight "
-                         f"(C_out, C, kh, kw) with the same C, got {tuple(x.shape)} and "
-                         f"{tuple(weight.shape)}")
-    return ConvReLUMaxPool2dFunction.apply(x, weight, bias, padding=tuple(map(tuple, padding)))
+    _check_conv_inputs("conv_relu_maxpool2d", x, weight)
+    return ConvReLUMaxPool2dFunction.apply(x, weight, bias, padding=_padding_pairs(padding))
 
 
 class ConvReLUMaxPool2d(Module):
@@ -445,15 +470,23 @@ class ConvReLUMaxPool2d(Module):
         return conv_relu_maxpool2d(x, self.conv.weight, self.conv.bias, self.conv.padding)
 
 
-def fusable(conv, relu, pool) -> bool:
-    """Whether (conv, relu, pool) is a Conv2d(stride 1, zero padding given as numbers), ReLU,
-    MaxPool2d(2) chain that ``ConvReLUMaxPool2d`` computes exactly."""
-    from tinytorch.nn import ReLU
-    from tinytorch.spatial import Conv2d, MaxPool2d
+def flat_grid_conv(conv) -> bool:
+    """Whether ``conv`` is a Conv2d the flat-grid kernels compute exactly: stride 1,
+    dilation 1, one group, zero padding given as numbers."""
+    from tinytorch.spatial import Conv2d
 
-    return (type(conv) is Conv2d and type(relu) is ReLU and type(pool) is MaxPool2d
-            and conv.stride == (1, 1) and conv.dilation == (1, 1) and conv.groups == 1
-            and conv.padding_mode == "zeros" and not isinstance(conv.padding, str)
+    return (type(conv) is Conv2d and conv.stride == (1, 1) and conv.dilation == (1, 1)
+            and conv.groups == 1 and conv.padding_mode == "zeros"
+            and not isinstance(conv.padding, str))
+
+
+def fusable(conv, relu, pool) -> bool:
+    """Whether (conv, relu, pool) is a ``flat_grid_conv`` Conv2d, a ReLU and a MaxPool2d(2)
+    that ``ConvReLUMaxPool2d`` computes exactly."""
+    from tinytorch.nn import ReLU
+    from tinytorch.spatial import MaxPool2d
+
+    return (flat_grid_conv(conv) and type(relu) is ReLU and type(pool) is MaxPool2d
             and pool.kernel_size == (2, 2) and pool.stride == (2, 2)
             and pool.padding == (0, 0) and pool.dilation == (1, 1))
 
