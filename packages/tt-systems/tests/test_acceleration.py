@@ -192,3 +192,20 @@ def test_fuse_conv_relu_maxpool_replaces_only_exact_runs_and_shares_parameters()
     assert {id(p) for p in fused.parameters()} == {id(p) for p in model.parameters()}
     x = Tensor(RNG.normal(size=(2, 2, 40, 40)).astype(np.float32))
     np.testing.assert_allclose(fused(x).data, model(x).data, rtol=1e-5, atol=1e-6)
+
+
+def test_conv_relu_maxpool_declares_the_convolutions_flops():
+    from tinytorch.spatial.functional.conv import Conv2dFunction
+
+    x, w, b = _t((2, 3, 8, 7)), _t((4, 3, 3, 3)), _t((4,))
+    out = A.conv_relu_maxpool2d(x, w, b, 1)                        # conv 8x7, pooled 4x3
+    params = {"padding": ((1, 1), (1, 1))}
+    forward, backward = A.ConvReLUMaxPool2dFunction.flops((x, w, b), params, (out,))
+    conv_out = np.empty((2, 4, 8, 7))
+    conv_params = {**params, "stride": (1, 1), "dilation": (1, 1), "groups": 1}
+    conv_forward, conv_backward = Conv2dFunction.flops((x, w, None), conv_params, (conv_out,))
+    assert forward == conv_forward + out.data.size
+    assert backward == conv_backward + out.data.size
+    x.requires_grad = False
+    assert A.ConvReLUMaxPool2dFunction.flops((x, w, b), params, (out,))[1] == \
+        conv_backward // 2 + out.data.size

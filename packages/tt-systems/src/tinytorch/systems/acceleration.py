@@ -392,6 +392,21 @@ class ConvReLUMaxPool2dFunction(Function):
     """
 
     @staticmethod
+    def flops(inputs, params, outputs):
+        """As tt-spatial's Conv2dFunction: 2 (C_in kh kw) per convolution output pixel (the
+        garbage columns not counted), one such product backward per input needing a gradient,
+        plus one add per pooled output for the bias."""
+        x, weight, bias = inputs
+        (top, bottom), (left, right) = params["padding"]
+        out_h = x.shape[2] + top + bottom - weight.shape[2] + 1
+        out_w = x.shape[3] + left + right - weight.shape[3] + 1
+        product = 2 * x.shape[0] * weight.shape[0] * out_h * out_w * math.prod(weight.shape[1:])
+        bias_flops = math.prod(outputs[0].shape) if bias is not None else 0
+        grads = sum(bool(getattr(t, "requires_grad", False)) for t in (x, weight))
+        bias_grad = bool(getattr(bias, "requires_grad", False))
+        return product + bias_flops, product * grads + bias_flops * bias_grad
+
+    @staticmethod
     def forward(ctx, x, weight, bias, *, padding):
         # BEGIN SOLUTION
         grid = FlatGrid.of(x.shape, weight.shape, padding)
