@@ -61,7 +61,7 @@ def cases() -> list[Case]:
         Case(
             "raw-tensor MLP 784-128-64-10 step, batch 64",
             steps,
-            baseline="numpy",
+            baseline=next(b for b in ("numpy", "torch", "tinytorch") if b in steps),
             note=(
                 "tinytorch written with raw tensor ops (no tt-nn): 'tinytorch' writes a layer "
                 "as h @ W + b, 'addmm' as b.addmm(h, W); the ratio to plain NumPy is the "

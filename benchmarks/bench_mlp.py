@@ -51,7 +51,7 @@ def cases() -> list[Case]:
         Case(
             "nn MLP 784-128-64-10 step, batch 64",
             steps,
-            baseline="torch" if "torch" in steps else "numpy",
+            baseline=next(b for b in ("torch", "numpy", "tinytorch") if b in steps),
             note="tt-nn Linear/ReLU/CrossEntropyLoss; target: at most 1.1x PyTorch at one thread",
         )
     ]

@@ -1,10 +1,12 @@
 """The MLP 784-128-64-10 training step outside tinytorch, for bench_autograd and bench_mlp.
 
 Both benchmarks time tinytorch against the same two references: plain NumPy
-with a hand-written backward, and ``torch.nn`` when PyTorch is installed. A
-step is forward, softmax cross-entropy, backward and an SGD update, in float32,
-from the batch of ``data()`` and the weights of ``initial_weights()``; it
-returns the loss, which ``check_same_losses`` compares across the steps.
+with a hand-written backward (``numpy_baselines.py``, which is for instructors
+only: it holds tt-nn's answers, so the students' starter omits it and the
+benchmarks run without that row), and ``torch.nn`` when PyTorch is installed.
+A step is forward, softmax cross-entropy, backward and an SGD update, in
+float32, from the batch of ``data()`` and the weights of ``initial_weights()``;
+it returns the loss, which ``check_same_losses`` compares across the steps.
 """
 
 from __future__ import annotations
@@ -34,42 +36,6 @@ def initial_weights() -> list[tuple[np.ndarray, np.ndarray]]:
         )
         for n_in, n_out in zip(SIZES[:-1], SIZES[1:], strict=True)
     ]
-
-
-def numpy_step():
-    """The step in plain NumPy: y = x W^T + b per layer, backward written by hand.
-
-    Like the others, it computes the loss (and returns it), not only its gradient.
-    """
-    x, y = data()
-    weights = initial_weights()
-    rows = np.arange(BATCH)
-
-    def step():
-        activations, h = [x], x
-        for i, (w, b) in enumerate(weights):
-            h = h @ w.T + b
-            if i < len(weights) - 1:
-                h = np.maximum(h, 0)
-            activations.append(h)
-        shifted = h - h.max(axis=1, keepdims=True)
-        exp = np.exp(shifted)
-        total = exp.sum(axis=1, keepdims=True)
-        loss = (np.log(total[:, 0]) - shifted[rows, y]).sum() / BATCH  # (.mean() costs more)
-        grad = exp / total  # d(mean cross-entropy)/d(logits) ...
-        grad[rows, y] -= 1  # ... is (softmax - one_hot) / BATCH
-        grad /= BATCH
-        for i in reversed(range(len(weights))):
-            w, b = weights[i]
-            inputs = activations[i]
-            grad_w, grad_b = grad.T @ inputs, grad.sum(axis=0)
-            if i > 0:
-                grad = (grad @ w) * (inputs > 0)
-            w -= LR * grad_w
-            b -= LR * grad_b
-        return loss
-
-    return step
 
 
 def torch_step():
@@ -115,14 +81,21 @@ def check_same_losses(steps: dict, count: int = 3, rtol: float = 1e-5) -> None:
     a ratio.
     """
     losses = {name: [float(step()) for _ in range(count)] for name, step in steps.items()}
-    expected = losses["numpy"]
+    expected = next(iter(losses.values()))
     if not all(np.allclose(got, expected, rtol=rtol, atol=0) for got in losses.values()):
         raise RuntimeError(f"the steps disagree on their first {count} losses: {losses}")
 
 
 def reference_steps() -> dict:
-    """{"numpy": step, "torch": step}, without "torch" when PyTorch is not installed."""
-    steps = {"numpy": numpy_step()}
+    """{"numpy": step, "torch": step}, each only where it is available: "numpy" in the
+    reference tree (not in a students' starter), "torch" where PyTorch is installed."""
+    steps = {}
+    try:
+        from numpy_baselines import numpy_mlp_step
+    except ImportError:   # a students' starter: the hand-written backward stays with instructors
+        pass
+    else:
+        steps["numpy"] = numpy_mlp_step(data(), initial_weights(), LR)
     try:
         steps["torch"] = torch_step()
     except ImportError:

@@ -11,7 +11,9 @@ In ``packages/*/src`` every region::
 becomes ``raise NotImplementedError("tinytorch starter: tt-nn relu is not
 implemented yet. Tests: ... Docs: ...")`` at the region's indentation (see
 ``stubs.py``). Every other file the working tree holds (tracked, or untracked
-and not ignored) is copied as it is; ``.git``, results and build outputs are not.
+and not ignored) is copied as it is; ``.git``, results and build outputs are not,
+nor any file whose first line is ``# tinytorch: instructors only`` (a complete
+answer kept for instructors, such as the benchmarks' hand-written NumPy baselines).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from .stubs import STARTER_MARKER, stub_source
 
 BEGIN_MARK = "# BEGIN SOLUTION"
 END_MARK = "# END SOLUTION"
+INSTRUCTORS_ONLY_MARK = "# tinytorch: instructors only"
 EXCLUDED_TOP = {".git", ".nox", "results", "dist", "build", "site", ".venv"}
 EXCLUDED_PARTS = {"__pycache__", ".pytest_cache", ".ruff_cache", ".hypothesis"}
 MAX_LISTED_TESTS = 3
@@ -179,6 +182,13 @@ def excluded(path: Path) -> bool:
     return path.parts[0] in EXCLUDED_TOP or any(part in EXCLUDED_PARTS for part in path.parts)
 
 
+def instructors_only(path: Path) -> bool:
+    """True for a file that starts with ``# tinytorch: instructors only`` (never in a starter)."""
+    with path.open("rb") as file:
+        first = file.readline(200)
+    return first.decode("utf-8", errors="replace").strip() == INSTRUCTORS_ONLY_MARK
+
+
 def package_of(path: Path) -> str | None:
     """``tt-nn`` for ``packages/tt-nn/src/...py``; None for files that are not package sources."""
     parts = path.parts
@@ -208,6 +218,8 @@ def write_starter(root: Path, dest: Path) -> dict[str, list[str]]:
     stubbed: dict[str, list[str]] = {}
     tests_cache: dict[str, dict[str, str]] = {}
     for relative in tree_files(root):
+        if instructors_only(root / relative):
+            continue
         target = dest / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         package = package_of(relative)
@@ -291,6 +303,8 @@ def reference_only_lines(root: Path) -> set[str]:
     """Code lines of solution regions that appear nowhere outside a region in the tree."""
     inside, outside = set(), set()
     for relative in tree_files(root):
+        if instructors_only(root / relative):   # never in a starter: its lines stay secret
+            continue
         text = _text(root / relative)
         if package_of(relative) is None:    # markers elsewhere are examples (CONTRIBUTING.md)
             outside |= {line.strip() for line in text.splitlines() if line.strip()}

@@ -1,6 +1,7 @@
 """The starter generator: stubs, hints kept, no solution left, the copy imports;
 and the root conftest.py's short report of what is not implemented yet."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -11,9 +12,11 @@ import pytest
 from ttdev.starter import (
     STARTER_MARKER,
     StarterError,
+    instructors_only,
     leaked_lines,
     reference_only_lines,
     stub_file,
+    tree_files,
     write_starter,
 )
 from ttdev.stubs import find_stubs, parse_stub
@@ -97,6 +100,35 @@ def test_the_starter_has_everything_but_results_and_builds(starter):
     for left_out in (".git", "results", ".nox", "dist"):
         assert not (dest / left_out).exists(), left_out
     assert '"packages/*/src/**" = ["F401", "F841", "E501"]' in (dest / "pyproject.toml").read_text()
+
+
+def test_instructors_only_files_stay_out_of_the_starter(starter, tmp_path):
+    """The benchmarks' hand-written NumPy MLP step is tt-nn's answer: instructors keep it."""
+    dest, _ = starter
+    marked = [p for p in tree_files(ROOT) if instructors_only(ROOT / p)]
+    assert Path("benchmarks/numpy_baselines.py") in marked
+    for relative in marked:
+        assert not (dest / relative).exists(), f"{relative} reached the students' starter"
+    shown, hidden = tmp_path / "shown.py", tmp_path / "hidden.py"
+    shown.write_text("# a comment\n# tinytorch: instructors only\n")
+    hidden.write_text("# tinytorch: instructors only\nANSWER = 42\n")
+    assert not instructors_only(shown) and instructors_only(hidden)
+
+
+def test_the_starters_benchmarks_run_without_the_instructors_baselines(starter, tmp_path):
+    """With the reference packages, the starter's bench runs and simply has no "numpy" row."""
+    dest, _ = starter
+    sources = sorted(str(p) for p in (ROOT / "packages").glob("*/src"))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sources), "OPENBLAS_NUM_THREADS": "1"}
+    out = tmp_path / "bench.json"
+    done = subprocess.run(
+        [sys.executable, str(dest / "benchmarks" / "run.py"), "-k", "raw-tensor MLP",
+         "--repeats", "1", "--out", str(out)],
+        env=env, capture_output=True, text=True, check=False, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    rows = [m for m in json.loads(out.read_text())["measurements"] if "MLP" in m["case"]]
+    implementations = {m["implementation"] for m in rows}
+    assert "tinytorch" in implementations and "numpy" not in implementations, rows
 
 
 def test_every_package_of_the_starter_imports(starter):
