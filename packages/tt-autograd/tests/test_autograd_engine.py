@@ -376,3 +376,49 @@ def test_the_engine_never_writes_grad_on_tensors_that_need_none():
     (y * y).sum().backward()
     assert constant.grad is None
     assert_allclose(x.grad.numpy(), 2 * x.numpy())
+
+
+def test_retain_grad_then_an_in_place_op_keeps_the_gradient_of_the_new_value():
+    """As PyTorch: after h.mul_(3), h.grad is dL/d(new h), not the gradient of the old h."""
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    h = x * 2
+    h.retain_grad()
+    h.mul_(3)
+    (h * h).sum().backward()
+    assert_allclose(h.grad.numpy(), [12.0, 24.0])
+    assert_allclose(x.grad.numpy(), [72.0, 144.0])
+
+
+def test_retained_grads_accumulate_and_follow_their_tensor_only():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    h = x * 2
+    h.retain_grad()
+    other = h * 1
+    loss = (h * 3).sum() + other.sum()
+    loss.backward(retain_graph=True)
+    assert_allclose(h.grad.numpy(), [4.0, 4.0])
+    assert other.grad is None
+    loss.backward()
+    assert_allclose(h.grad.numpy(), [8.0, 8.0])
+
+
+def test_leaves_never_share_a_gradient_array_a_rule_returned_twice():
+    from tinytorch.autograd import Function
+
+    class DoubleSum(Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            return 2 * (a + b)
+
+        @staticmethod
+        def backward(ctx, grad):
+            doubled = 2 * grad  # one new array, returned for both inputs
+            return doubled, doubled
+
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    b = Tensor([3.0, 4.0], requires_grad=True)
+    DoubleSum.apply(a, b).sum().backward()
+    a.grad.numpy()[0] = 100.0
+    assert_allclose(b.grad.numpy(), [2.0, 2.0])
+    a.grad.numpy()[...] = 0.0  # .grad stays writable for optimizers
+    assert not np.shares_memory(a.grad.numpy(), b.grad.numpy())

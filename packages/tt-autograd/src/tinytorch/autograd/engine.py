@@ -1,37 +1,39 @@
 """The engine: record the graph forward, apply the chain rule backward.
 
 Forward, every differentiable op on a tensor that requires grad leaves a
-``Node`` on its output (``output.grad_fn``): the op's backward rule, its
-context, the input tensors it came from and, for each input, the node that
-produced it (its ``grad_fn`` at that moment: an in-place op later gives the
-tensor a new ``grad_fn``, but this node's gradient still belongs to the old
-one). ``backward()`` is two steps:
+``Node`` on its output (``output.grad_fn``). ``backward()`` then visits the
+nodes from the output back to the leaves, each node turning the gradient of
+its output into gradients of its inputs, and sums them where a tensor was
+used more than once. The graph is freed afterwards (unless
+``retain_graph=True``), so one training step never keeps the previous one
+alive.
 
-1. order the nodes reachable from the output topologically: a node is
-   always created after the nodes of its inputs, so creation order, newest
-   first, is such an order (reachability is found with an explicit stack,
-   so a chain of any length never hits Python's recursion limit, and a
-   shared subgraph is visited once);
-2. walk them from the output back to the leaves, each node turning the
-   gradient of its outputs into gradients of its inputs, which are summed
-   where a tensor was used more than once.
+The node protocol (what the engine's functions may rely on):
 
-Then the graph is freed (unless ``retain_graph=True``), so one training
-step never keeps the previous one alive.
+- ``node.inputs``: the op's inputs, Tensors (None for non-tensor arguments);
+- ``node.edges``: for each input, ``(parent_node, output_nr)``: which output
+  of which node produced it when this node was recorded, or None when no
+  node did (a leaf, a constant, a non-tensor argument);
+- ``node.parents()``: the nodes of the edges that are not None;
+- ``node.num_outputs``: 1 for every op of the op table; a ``Function`` may
+  return several arrays;
+- ``node.apply(output_grads)``: ``output_grads`` is a list with one gradient
+  per output (None for an output no gradient reached); returns one gradient
+  per input, an array of that input's shape, or None where the input needs
+  none;
+- ``node.release()``: frees what the rule saved; the node cannot run again.
 
-Before a node's rule runs, the versions of the tensors it reads (declared
-with ``@saves`` for op rules, ``save_for_backward`` for Functions) are
-compared with their versions at forward time: a tensor changed in place in
-between makes backward raise instead of computing a wrong gradient.
+``Node.apply`` also does the bookkeeping a student need not write: it checks
+that no tensor the rule reads was changed in place since forward, stores the
+gradient of outputs that asked for ``retain_grad()``, fills zeros for the
+outputs of a multi-output node that got no gradient, and checks the shapes.
 """
 
 from __future__ import annotations
 
 import functools
-import itertools
 import weakref
 from collections.abc import Sequence
-from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -46,8 +48,8 @@ _FREED_MESSAGE = (
     "backward() if you need to call it again."
 )
 
-
-_node_counter = itertools.count()
+_retaining_grad: dict[int, weakref.ref] = {}
+"""Non-leaf tensors that called ``retain_grad()``: id -> weak reference (gone with the tensor)."""
 
 
 class Node:
@@ -56,61 +58,84 @@ class Node:
     Attributes:
         name: the op's name (from the op table, or the Function's class name).
         inputs: the forward inputs, Tensors (None for non-tensor arguments).
-        edges: for each input, ``(node, output_nr)``: which output of which
-            node produced it, as it was when this node was recorded; None for
-            leaves (their gradient goes to ``.grad``) and inputs without one.
+        edges: for each input, ``(node, output_nr)`` of the node that produced
+            it when this node was recorded; None where no node did.
+        num_outputs: how many outputs the operation has (1 for table ops).
         ctx: what the backward rule needs; None once the graph is freed.
         saved: ``(counter, version, label, array)`` for each tensor the rule
             reads: its version counter, the version it had at forward time, and
             how to name it in an error.
     """
 
-    __slots__ = (
-        "name",
-        "inputs",
-        "edges",
-        "ctx",
-        "saved",
-        "num_outputs",
-        "sequence",
-        "_rule",
-        "_output_meta",
-        "_retained",
-        "__weakref__",
-    )
+    __slots__ = ("name", "inputs", "edges", "num_outputs", "ctx", "saved", "_rule",
+                 "_output_meta", "__weakref__")
 
     def __init__(
         self,
         name: str,
-        inputs: tuple[Tensor | None, ...],
+        inputs: Sequence[Tensor | None],
         rule,
         ctx: Any,
-        output_meta: list[tuple[tuple[int, ...], np.dtype]] | None = None,
         saved: tuple = (),
+        output_meta: list[tuple[tuple[int, ...], np.dtype]] | None = None,
     ) -> None:
         self.name = name
-        self.inputs: tuple[Tensor | None, ...] | None = inputs
+        self.inputs: tuple[Tensor | None, ...] | None = tuple(inputs)
         self.edges = tuple(
-            [None if t is None or t.grad_fn is None else (t.grad_fn, t._output_nr) for t in inputs]
+            [None if t is None or t.grad_fn is None else (t.grad_fn, t._output_nr)
+             for t in self.inputs]
         )
+        self.num_outputs = 1 if output_meta is None else len(output_meta)
         self.ctx = ctx
         self.saved = saved
         self._rule = rule
-        self._output_meta = output_meta  # (shape, dtype) per output; None for a single output
-        self.num_outputs = 1 if output_meta is None else len(output_meta)
-        self.sequence = next(_node_counter)  # creation order, a topological order of the graph
-        self._retained: dict[int, weakref.ref] | None = None
+        self._output_meta = output_meta  # (shape, dtype) of each output of a multi-output node
 
     def __repr__(self) -> str:
         return f"<Node {self.name}>"
 
     def parents(self) -> list[Node]:
         """The nodes that produced this node's inputs."""
-        if self.inputs is None:
+        if self.edges is None:
             raise RuntimeError(_FREED_MESSAGE)
         return [edge[0] for edge in self.edges if edge is not None]
 
-    def check_saved_versions(self) -> None:
+    def apply(self, output_grads: list[np.ndarray | None]) -> list[np.ndarray | None]:
+        """Gradients of the inputs (None where not needed) from those of the outputs."""
+        ctx = self.ctx
+        if ctx is None:
+            raise RuntimeError(_FREED_MESSAGE)
+        if _retaining_grad:
+            self._keep_retained_grads(output_grads)
+        if self.saved:
+            self._check_saved_versions()
+        if self._output_meta is None:
+            result = self._rule(ctx, output_grads[0])
+        else:  # a multi-output Function: zeros for the outputs that got no gradient
+            result = self._rule(ctx, *[
+                np.zeros(shape, dtype) if g is None else g
+                for g, (shape, dtype) in zip(output_grads, self._output_meta, strict=True)
+            ])
+        grads = list(result) if isinstance(result, (tuple, list)) else [result]
+        if len(grads) != len(self.inputs):
+            raise RuntimeError(
+                f"backward of {self.name!r} returned {len(grads)} gradients, "
+                f"expected one per forward input ({len(self.inputs)})"
+            )
+        needs = ctx.needs_input_grad  # as recorded (an in-place op may change it later)
+        returned = tuple(grads)
+        for index, grad in enumerate(grads):
+            if grad is None:
+                continue
+            if not needs[index]:
+                grads[index] = None
+            elif grad.shape != self.inputs[index].data.shape:
+                _raise_shape_error(self, index, self.inputs[index], grad)
+            elif _held_elsewhere(grad, output_grads, returned):
+                grads[index] = _shared(grad)  # others hold it too: it reaches a leaf as a copy
+        return grads
+
+    def _check_saved_versions(self) -> None:
         """Raise if a tensor the rule reads was changed in place after forward."""
         for counter, version, label, array in self.saved:
             if counter.value != version:
@@ -122,51 +147,19 @@ class Node:
                     "change a clone() (x = x.clone()) or use the out-of-place op (x = x + ...)"
                 )
 
-    def apply(self, output_grads: Any) -> Sequence[np.ndarray | None]:
-        """Gradients of the inputs from the gradients of the outputs.
+    def _keep_retained_grads(self, output_grads: list[np.ndarray | None]) -> None:
+        """Store the gradient on outputs that asked for it with ``retain_grad()``.
 
-        ``output_grads`` is the one output's gradient for a node with one
-        output; for several outputs it is a list, with None for outputs that
-        did not reach the loss (the rule receives zeros for those).
+        Looked up when backward runs, so a tensor changed in place after
+        ``retain_grad()`` keeps the gradient of its new value, as in PyTorch.
         """
-        ctx = self.ctx
-        if ctx is None:
-            raise RuntimeError(_FREED_MESSAGE)
-        if self.saved:
-            self.check_saved_versions()
-        if self._output_meta is None:
-            input_grads = self._rule(ctx, output_grads)
-        else:
-            input_grads = self._rule(
-                ctx,
-                *[
-                    np.zeros(shape, dtype) if g is None else g
-                    for g, (shape, dtype) in zip(output_grads, self._output_meta, strict=True)
-                ],
-            )
-        if type(input_grads) is not tuple:
-            input_grads = tuple(input_grads) if isinstance(input_grads, list) else (input_grads,)
-        if len(input_grads) != len(self.inputs):
-            raise RuntimeError(
-                f"backward of {self.name!r} returned {len(input_grads)} gradients, "
-                f"expected one per forward input ({len(self.inputs)})"
-            )
-        return input_grads
-
-    def retain_output_grad(self, tensor: Tensor) -> None:
-        """Make backward store the gradient of this output on ``tensor.grad``."""
-        if self._retained is None:
-            self._retained = {}
-        self._retained[tensor._output_nr] = weakref.ref(tensor)
-
-    def keep_retained_grads(self, output_grads: Any, handed_out: set[int]) -> None:
-        """Store the gradient on outputs that asked for it with ``retain_grad()``."""
-        if self.num_outputs == 1:
-            output_grads = [output_grads]
-        for index, ref in self._retained.items():
-            tensor, grad = ref(), output_grads[index]
-            if tensor is not None and grad is not None:
-                _accumulate(tensor, grad, handed_out)
+        for ref in list(_retaining_grad.values()):
+            tensor = ref()
+            if tensor is None or tensor.grad_fn is not self:
+                continue
+            grad = output_grads[tensor._output_nr]
+            if grad is not None:
+                accumulate_grad(tensor, _shared(grad))  # the rule still reads it: .grad copies
 
     def release(self) -> None:
         """Free what the backward rule saved; the node cannot run again."""
@@ -176,29 +169,80 @@ class Node:
         self.saved = ()
 
 
-def attach(
-    name: str, inputs: Sequence[Any], rule, ctx: Any, outputs: Sequence[Tensor], saved=()
-) -> Node:
-    """Make the graph node for a Function's ``outputs``; float outputs then require grad."""
-    meta = None if len(outputs) == 1 else [(t.data.shape, t.data.dtype) for t in outputs]
-    node = Node(
-        name,
-        tuple([t if isinstance(t, Tensor) else None for t in inputs]),
-        rule,
-        ctx,
-        meta,
-        saved,
+def _held_elsewhere(grad: np.ndarray, output_grads: list, input_grads) -> bool:
+    """Whether a rule's ``grad`` is also an output's gradient or another input's."""
+    if len(output_grads) == 1 and len(input_grads) == 1:  # the common case, cheaply
+        return grad is output_grads[0]
+    for other in output_grads:
+        if other is grad:
+            return True
+    copies = 0
+    for other in input_grads:
+        copies += other is grad
+    return copies > 1
+
+
+def _shared(array: np.ndarray) -> np.ndarray:
+    """A read-only view of ``array``, for a gradient array that is not the receiver's alone."""
+    if not isinstance(array, np.ndarray):  # a NumPy scalar is read-only already
+        return array
+    view = array.view()
+    view.flags.writeable = False
+    return view
+
+
+def owned_grad_array(grad: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """An array of ``grad``'s values in ``dtype`` that a new ``.grad`` may own.
+
+    A copy, except when ``grad`` is already such an array: ``Node.apply``
+    hands out every gradient that another tensor or node may also hold (one
+    array returned for two inputs, an output's gradient passed through) as a
+    read-only view, so a writable array that is no view is the receiver's
+    alone, and keeping it saves a copy of every parameter's gradient per step.
+    """
+    if grad.base is None and grad.flags.writeable and grad.dtype == dtype:
+        return grad
+    return np.array(grad, dtype=dtype)
+
+
+def _raise_shape_error(node: Node, index: int, tensor: Tensor, grad: np.ndarray) -> None:
+    raise RuntimeError(
+        f"backward of {node.name!r} returned a gradient of shape {grad.shape} for input "
+        f"{index}, which has shape {tuple(tensor.shape)}; a backward rule must return one "
+        "gradient of each input's shape (sum over broadcast dims)"
     )
-    for index, output in enumerate(outputs):
-        if output.dtype.kind != "f":  # integer outputs (indices) never carry a gradient
-            continue
-        output.requires_grad = True
-        output.grad_fn = node
-        output._output_nr = index
-    return node
 
 
-@functools.cache
+# ----------------------------------------------------------------------------- recording
+
+
+def rule_for(op_name: str):
+    """The backward rule of op ``op_name`` (a clear error when tt-autograd has none)."""
+    try:
+        return RULES[op_name]
+    except KeyError:
+        raise NotImplementedError(
+            f"tt-autograd has no backward rule for op {op_name!r} of tt-tensor's op table; "
+            "the two packages disagree on the op table (see tinytorch.tensor.ops.OP_TABLE)"
+        ) from None
+
+
+def saved_versions(rule, needs: tuple[bool, ...], inputs: Sequence[Tensor],
+                   output: Tensor) -> tuple:
+    """What ``Node(saved=...)`` takes for an op: the versions of the tensors ``rule`` reads.
+
+    A rule declares with ``@saves`` which values each input's gradient reads;
+    only the inputs that need a gradient count.
+    """
+    saved = []
+    for position, label in _saved_positions(rule, needs):
+        tensor = output if position == OUTPUT else inputs[position]
+        counter = tensor._version_counter
+        saved.append((counter, counter.value, label, tensor.data))
+    return tuple(saved)
+
+
+@functools.cache  # once per (rule, needs): this runs for every recorded op
 def _saved_positions(rule, needs: tuple[bool, ...]) -> tuple:
     """``(position, label)`` of each value ``rule`` reads for ``needs`` (input index or OUTPUT)."""
     reads = getattr(rule, "saves", None)
@@ -210,14 +254,48 @@ def _saved_positions(rule, needs: tuple[bool, ...]) -> tuple:
     )
 
 
-def _saved_versions(rule, needs, inputs: tuple[Tensor, ...], output: Tensor) -> tuple:
-    """``(counter, version, label, array)`` of every tensor an op's rule will read."""
-    saved = []
-    for position, label in _saved_positions(rule, needs):
-        tensor = output if position == OUTPUT else inputs[position]
-        counter = tensor._version_counter
-        saved.append((counter, counter.value, label, tensor.data))
-    return tuple(saved)
+def record(op_name: str, inputs: tuple[Tensor, ...], params: dict, output: Tensor) -> None:
+    """Attach a graph node to ``output`` if a gradient will have to flow through this op.
+
+    Called by tt-tensor's dispatcher after every differentiable op. A node is
+    recorded only when all three hold: grad mode is on (``_GradMode.enabled``),
+    at least one input requires grad, and the output is a floating-point
+    array (integer and boolean results never carry a gradient). Otherwise
+    ``output`` is left alone: it does not require grad and has no ``grad_fn``.
+
+    When recorded, ``output.requires_grad`` becomes True and
+    ``output.grad_fn`` the new ``Node``, made from the op's name, its
+    ``inputs``, its rule (``rule_for(op_name)``), an ``OpContext`` (the input
+    arrays, ``params``, the output array and, per input, whether it requires
+    grad) and ``saved=saved_versions(rule, needs, inputs, output)``.
+    """
+    # BEGIN SOLUTION
+    if not _GradMode.enabled or output.data.dtype.kind != "f":
+        return
+    needs = tuple([t.requires_grad for t in inputs])
+    if True not in needs:
+        return
+    rule = rule_for(op_name)
+    ctx = OpContext(tuple([t.data for t in inputs]), params, output.data, needs)
+    output.grad_fn = Node(op_name, inputs, rule, ctx, saved_versions(rule, needs, inputs, output))
+    output.requires_grad = True
+    # END SOLUTION
+
+
+def attach(
+    name: str, inputs: Sequence[Any], rule, ctx: Any, outputs: Sequence[Tensor], saved=()
+) -> Node:
+    """Make the graph node for a Function's ``outputs``; float outputs then require grad."""
+    meta = None if len(outputs) == 1 else [(t.data.shape, t.data.dtype) for t in outputs]
+    node = Node(name, [t if isinstance(t, Tensor) else None for t in inputs], rule, ctx, saved,
+                meta)
+    for index, output in enumerate(outputs):
+        if output.dtype.kind != "f":  # integer outputs (indices) never carry a gradient
+            continue
+        output.requires_grad = True
+        output.grad_fn = node
+        output._output_nr = index
+    return node
 
 
 class AutogradLayer:
@@ -226,38 +304,7 @@ class AutogradLayer:
     def record(
         self, op_name: str, inputs: tuple[Tensor, ...], params: dict, output: Tensor
     ) -> None:
-        """Record a node for ``output`` when grad mode is on and an input requires grad."""
-        # This runs once per op: the common arities build their tuples without a loop.
-        if len(inputs) == 2:
-            a, b = inputs
-            if not (a.requires_grad or b.requires_grad):
-                return
-            needs = (a.requires_grad, b.requires_grad)
-            arrays = (a.data, b.data)
-        elif len(inputs) == 1:
-            if not inputs[0].requires_grad:
-                return
-            needs = (True,)
-            arrays = (inputs[0].data,)
-        else:
-            needs = tuple([t.requires_grad for t in inputs])
-            if True not in needs:
-                return
-            arrays = tuple([t.data for t in inputs])
-        data = output.data
-        if not _GradMode.enabled or data.dtype.kind != "f":
-            return
-        try:
-            rule = RULES[op_name]
-        except KeyError:
-            raise NotImplementedError(
-                f"tt-autograd has no backward rule for op {op_name!r} of tt-tensor's op table; "
-                "the two packages disagree on the op table (see tinytorch.tensor.ops.OP_TABLE)"
-            ) from None
-        saved = _saved_versions(rule, needs, inputs, output) if hasattr(rule, "saves") else ()
-        ctx = OpContext(arrays, params, data, needs)
-        output.requires_grad = True
-        output.grad_fn = Node(op_name, inputs, rule, ctx, None, saved)
+        record(op_name, inputs, params, output)
 
     def check_inplace(self, tensor: Tensor, operands: tuple[Tensor, ...]) -> bool:
         """Before an in-place op on ``tensor``: raise for a leaf that requires grad in grad
@@ -278,7 +325,59 @@ class AutogradLayer:
     def retain_grad(self, tensor: Tensor) -> None:
         """Keep ``tensor.grad`` after backward for a non-leaf tensor."""
         if tensor.grad_fn is not None:
-            tensor.grad_fn.retain_output_grad(tensor)
+            key = id(tensor)
+            _retaining_grad[key] = weakref.ref(tensor, lambda _, key=key: _retaining_grad.pop(key))
+
+
+# ----------------------------------------------------------------------------- backward
+
+
+def topological_order(root: Node) -> list[Node]:
+    """Every node reachable from ``root``, each listed before the nodes that produced its inputs.
+
+    So ``root`` comes first, and a node comes only after every node that uses
+    its output (the order in which backward may visit them). Each node is
+    listed once, however many paths lead to it; find a node's producers with
+    ``node.parents()`` (it raises once the graph was freed). Graphs are deep:
+    a chain of 10 000 ops must work, beyond Python's recursion limit (1000).
+    """
+    # BEGIN SOLUTION
+    order: list[Node] = []
+    visited: set[Node] = set()
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, parents_done = stack.pop()
+        if parents_done:  # every node it reaches is in the order already
+            order.append(node)
+        elif node not in visited:  # (a node can be on the stack twice: expand it once)
+            visited.add(node)
+            stack.append((node, True))
+            stack.extend([(parent, False) for parent in node.parents() if parent not in visited])
+    order.reverse()  # finished last = used by nobody still unvisited: the root first
+    return order
+    # END SOLUTION
+
+
+def accumulate_grad(tensor: Tensor, grad: np.ndarray) -> None:
+    """Add ``grad`` into ``tensor.grad`` (gradients accumulate across backward calls).
+
+    The first gradient creates ``tensor.grad``, a Tensor of the tensor's shape
+    and dtype (a float64 gradient of a float32 leaf is cast back); later ones
+    are added into it (``tensor.grad.data`` becomes the sum, still an
+    ``np.ndarray`` even for a 0-d tensor). ``.grad`` owns writable memory:
+    optimizers and clipping update it in place. ``grad`` itself may be shared
+    with other tensors (``a + b`` gives both the same array) or read-only (a
+    broadcast view): never write into it, and make the first ``.grad`` from
+    ``owned_grad_array(grad, dtype)`` (a copy unless ``grad`` is already an
+    array nothing else holds).
+    """
+    # BEGIN SOLUTION
+    dtype = tensor.data.dtype
+    if tensor.grad is None:
+        tensor.grad = Tensor._from_array(owned_grad_array(grad, dtype))
+    else:
+        tensor.grad.data = np.asarray(tensor.grad.data + grad, dtype=dtype)
+    # END SOLUTION
 
 
 def _initial_gradient(tensor: Tensor, gradient: Any) -> np.ndarray:
@@ -290,13 +389,10 @@ def _initial_gradient(tensor: Tensor, gradient: Any) -> np.ndarray:
                 f"tensor has shape {tuple(tensor.shape)}; pass gradient=<tensor of that shape> "
                 "(for example a loss reduced with .sum() or .mean() needs none)"
             )
-        seed = np.empty(tensor.data.shape, dtype=tensor.data.dtype)
-        seed[...] = 1  # (np.ones does the same in Python code that costs more than the fill)
-        return seed
+        return np.ones(tensor.data.shape, dtype=tensor.data.dtype)
     # a copy: the caller's array must not become (or alias) a leaf's .grad
-    array = np.array(
-        gradient.data if isinstance(gradient, Tensor) else gradient, dtype=tensor.dtype
-    )
+    array = np.array(gradient.data if isinstance(gradient, Tensor) else gradient,
+                     dtype=tensor.dtype)
     if array.shape != tensor.shape:
         raise RuntimeError(
             f"backward(): gradient has shape {array.shape}, "
@@ -305,115 +401,46 @@ def _initial_gradient(tensor: Tensor, gradient: Any) -> np.ndarray:
     return array
 
 
-def topological_order(root: Node) -> list[Node]:
-    """Every node reachable from ``root``, each before the nodes that produced its inputs.
-
-    A node is always created after the nodes of its inputs (they had to exist
-    first), so creation order is a topological order. Collect what is
-    reachable with an explicit stack (no recursion, so any depth works; each
-    node once, so shared subgraphs cost nothing extra), then sort newest first.
-    """
-    # BEGIN SOLUTION
-    reachable = {root}
-    stack = [root]
-    while stack:
-        edges = stack.pop().edges
-        if edges is None:
-            raise RuntimeError(_FREED_MESSAGE)
-        for edge in edges:
-            parent = None if edge is None else edge[0]
-            if parent is not None and parent not in reachable:
-                reachable.add(parent)
-                stack.append(parent)
-    return sorted(reachable, key=_creation_order, reverse=True)
-    # END SOLUTION
-
-
-_creation_order = attrgetter("sequence")
-
-
-def _accumulate(tensor: Tensor, grad: np.ndarray, handed_out: set[int]) -> None:
-    """Add ``grad`` into ``tensor.grad`` (gradients accumulate across backward calls).
-
-    A first gradient becomes ``.grad`` as it is when nothing else can see it.
-    But rules may pass one array to several inputs (``a + b``) or return a
-    read-only broadcast view, and a leaf's ``.grad`` must own its memory, since
-    optimizers and gradient clipping update it in place: those are copied.
-    """
-    if tensor.grad is not None:  # a new array in the leaf's dtype (NumPy makes 0-d sums scalars)
-        tensor.grad.data = np.asarray(tensor.grad.data + grad, dtype=tensor.data.dtype)
-    elif grad.dtype != tensor.data.dtype:
-        tensor.grad = Tensor._from_array(grad.astype(tensor.data.dtype))
-    elif grad.base is None and id(grad) not in handed_out and grad.flags.writeable:
-        handed_out.add(id(grad))
-        tensor.grad = Tensor._from_array(grad)
-    else:
-        tensor.grad = Tensor._from_array(grad.copy())
-
-
-def _add_output_grad(
-    pending: dict[Node, Any], node: Node, output_nr: int, grad: np.ndarray
-) -> None:
-    """Sum ``grad`` into what output ``output_nr`` of ``node`` has received so far.
-
-    A node with one output (every op of the op table) keeps one array; a node
-    with several keeps a list with one entry per output.
-    """
-    if node.num_outputs == 1:
-        previous = pending.get(node)
-        pending[node] = grad if previous is None else previous + grad
-        return
-    slots = pending.get(node)
-    if slots is None:
-        slots = pending[node] = [None] * node.num_outputs
-    previous = slots[output_nr]
-    slots[output_nr] = grad if previous is None else previous + grad
-
-
-def _raise_shape_error(node: Node, index: int, tensor: Tensor, grad: np.ndarray) -> None:
-    raise RuntimeError(
-        f"backward of {node.name!r} returned a gradient of shape {grad.shape} for input "
-        f"{index}, which has shape {tuple(tensor.shape)}; a backward rule must return one "
-        "gradient of each input's shape (sum over broadcast dims)"
-    )
-
-
 def backward(tensor: Tensor, gradient: Any = None, retain_graph: bool = False) -> None:
-    """Accumulate d(tensor)/d(leaf) into ``.grad`` of every leaf that requires grad."""
+    """Accumulate d(tensor)/d(leaf) into ``.grad`` of every leaf that requires grad.
+
+    The seed (dL/dL, or the given ``gradient``) is the gradient of output
+    ``tensor._output_nr`` of ``tensor.grad_fn``. Visit the nodes in
+    ``topological_order``: when a node is visited, every node using its output
+    has already run, so the gradients sent to each of its outputs are complete
+    (their sum, where several consumers sent one). Pass them to
+    ``node.apply`` and send each input gradient it returns along that input's
+    edge: to the producing node's output, or, for an input without edge (a
+    leaf), into its ``.grad`` with ``accumulate_grad``. A node no gradient
+    reached is not applied. Gradient arrays may be shared or read-only:
+    sum them into new arrays, never in place. Unless ``retain_graph``,
+    ``release()`` every visited node once it is done, so the graph's memory
+    is freed.
+    """
     if not tensor.requires_grad:
         raise RuntimeError(
             "backward(): this tensor does not require grad and has no grad_fn; did you create "
             "the inputs with requires_grad=True, and compute it outside no_grad()?"
         )
-    handed_out: set[int] = set()
     seed = _initial_gradient(tensor, gradient)
-    if tensor.grad_fn is None:
-        _accumulate(tensor, seed, handed_out)  # seed is a new array: the caller's is not kept
+    if tensor.grad_fn is None:  # backward() on a leaf
+        accumulate_grad(tensor, seed)
         return
     # BEGIN SOLUTION
-    root = tensor.grad_fn
-    pending: dict[Node, Any] = {}  # the gradients each node's outputs have received so far
-    _add_output_grad(pending, root, tensor._output_nr, seed)
-    for node in topological_order(root):
-        output_grads = pending.pop(node, None)
-        if output_grads is not None:  # None: no gradient reached this node
-            if node._retained:
-                node.keep_retained_grads(output_grads, handed_out)
-            inputs, edges = node.inputs, node.edges
-            input_grads = node.apply(output_grads)  # one per input: apply() checks the count
-            needs = node.ctx.needs_input_grad  # as recorded (an in-place op may change it later)
-            for index in range(len(inputs)):
-                grad = input_grads[index]
-                if grad is None or not needs[index]:
+    received = {(tensor.grad_fn, tensor._output_nr): seed}  # (node, output_nr) -> gradient sum
+    for node in topological_order(tensor.grad_fn):
+        output_grads = [received.pop((node, i), None) for i in range(node.num_outputs)]
+        if any(g is not None for g in output_grads):
+            input_grads = node.apply(output_grads)
+            for inp, edge, grad in zip(node.inputs, node.edges, input_grads, strict=True):
+                if grad is None:
                     continue
-                inp = inputs[index]
-                if grad.shape != inp.data.shape:
-                    _raise_shape_error(node, index, inp, grad)
-                edge = edges[index]
-                if edge is None:  # a leaf: its .grad
-                    _accumulate(inp, grad, handed_out)
+                if edge is None:
+                    accumulate_grad(inp, grad)
+                elif edge in received:
+                    received[edge] = received[edge] + grad
                 else:
-                    _add_output_grad(pending, edge[0], edge[1], grad)
+                    received[edge] = grad
         if not retain_graph:
             node.release()
     # END SOLUTION

@@ -24,16 +24,29 @@ def is_grad_enabled() -> bool:
 
 
 class _SetGradMode:
-    """A context manager and decorator that sets grad mode and restores the old one."""
+    """A context manager and decorator that sets grad mode and restores the old one.
+
+    ``with no_grad():`` switches recording off for the block and back to what
+    it was before on the way out, also when the block raises; blocks nest
+    (``enable_grad()`` inside ``no_grad()`` inside ``enable_grad()`` ...).
+    The mode lives in ``_GradMode.enabled``; the subclass says which mode its
+    block runs in (``self.mode``).
+    """
 
     mode: bool
 
     def __enter__(self) -> None:
+        """Enter the block: remember the current mode and switch to ``self.mode``."""
+        # BEGIN SOLUTION
         self._previous = _GradMode.enabled
         _GradMode.enabled = self.mode
+        # END SOLUTION
 
     def __exit__(self, *exc_info) -> None:
+        """Leave the block (normally or by an exception): restore the mode of before."""
+        # BEGIN SOLUTION
         _GradMode.enabled = self._previous
+        # END SOLUTION
 
     def __call__(self, function: _F) -> _F:
         @functools.wraps(function)
