@@ -197,9 +197,11 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff, no tinytorch/__init__.py in any tree or wheel, tt-* ranges admit local versions."""
+    """ruff, no tinytorch/__init__.py in any tree or wheel, tt-* ranges admit local versions,
+    task lists match the solution regions and tests."""
     problems = checks.namespace_problems_in_tree(PACKAGES.values())
     problems += checks.docstring_markup_problems(PACKAGES.values())
+    problems += checks.task_problems(PACKAGES.values(), MILESTONES)
     for package in PACKAGES.values():
         try:
             problems += checks.namespace_problems_in_wheel(build_wheel(session, package))

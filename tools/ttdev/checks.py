@@ -8,6 +8,9 @@
   for math, fenced code blocks. No Sphinx role (``:class:`X` ``, ``:math:`x` ``), reST
   directive (``.. math::``) or reST literal marker (a line ending in ``::``): the API
   reference is rendered by mkdocstrings as Markdown, which prints those as they are.
+- Every package with solution regions has a task list (``tasks.toml``, see ``tasks.py``):
+  each region's function belongs to exactly one task, every function a task names is a
+  region, every test node id exists, task names are unique, ``unlocks`` names a milestone.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .graph import Package, range_problems
+from .starter import BEGIN_MARK, enclosing_function, find_regions, function_spans
+from .tasks import TASKS_FILE, TaskListError, read_tasks
 from .wheels import wheel_members
 
 NAMESPACE_INIT = "tinytorch/__init__.py"
@@ -132,3 +137,85 @@ def milestone_problems(milestones, packages: dict[str, Package] | None = None) -
 def graph_problems(packages: dict[str, Package]) -> list[str]:
     """Declared tt-* ranges that do not admit the local versions."""
     return range_problems(packages)
+
+
+def region_functions(package: Package) -> dict[str, str]:
+    """Qualified name of every function holding a solution region -> its source file."""
+    found = {}
+    for source in sorted((package.path / "src").rglob("*.py")):
+        text = source.read_text(encoding="utf-8")
+        if BEGIN_MARK not in text:
+            continue
+        spans = function_spans(text)
+        for region in find_regions(text.splitlines(), str(source)):
+            name = enclosing_function(spans, region.begin + 1)
+            if name is not None:
+                found.setdefault(name, str(source.relative_to(package.path)))
+    return found
+
+
+def node_id_problem(package_dir: Path, node_id: str) -> str | None:
+    """Why ``node_id`` (``tests/test_x.py::test_y``, relative to the package) names no test."""
+    path, *names = node_id.split("::")
+    file = package_dir / path
+    if not file.is_file():
+        return f"{path} is not a file of the package"
+    if not names:
+        return None
+    try:
+        scope = ast.parse(file.read_text(encoding="utf-8")).body
+    except SyntaxError as error:
+        return f"{path} does not parse ({error})"
+    for name in names:
+        name = name.split("[", 1)[0]   # a parametrized case names its function
+        match = [n for n in scope if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef,
+                                                    ast.ClassDef)) and n.name == name]
+        if not match:
+            return f"{path} has no test or class {name!r}"
+        scope = match[0].body if isinstance(match[0], ast.ClassDef) else []
+    return None
+
+
+def task_problems(packages: Iterable[Package], milestones=()) -> list[str]:
+    """Problems with every package's tasks.toml against its solution regions and tests."""
+    sessions = {m.session for m in milestones}
+    problems = []
+    for package in packages:
+        where = package.path / TASKS_FILE
+        regions = region_functions(package)
+        try:
+            tasks = read_tasks(package.path)
+        except TaskListError as error:
+            problems.append(str(error))
+            continue
+        if tasks is None:
+            if regions:
+                problems.append(f"{where} is missing: {package.name} has {len(regions)} "
+                                "solution regions to put in tasks (see tools/ttdev/tasks.py)")
+            continue
+        owners: dict[str, list[str]] = {}
+        names = [t.name for t in tasks]
+        problems += [f"{where}: task name {n!r} is used {names.count(n)} times; names are unique"
+                     for n in sorted(set(names)) if names.count(n) > 1]
+        for task in tasks:
+            for function in task.functions:
+                owners.setdefault(function, []).append(task.name)
+                if function not in regions:
+                    problems.append(f"{where}: task {task.name!r} names {function!r}, which has "
+                                    f"no solution region in {package.path / 'src'}")
+            for node_id in task.tests:
+                why = node_id_problem(package.path, node_id)
+                if why:
+                    problems.append(f"{where}: task {task.name!r} test {node_id!r}: {why}")
+            if task.unlocks and sessions and task.unlocks not in sessions:
+                expected = ", ".join(sorted(sessions))
+                problems.append(f"{where}: task {task.name!r} unlocks {task.unlocks!r}, which "
+                                f"is not a milestone (expected one of {expected})")
+            if not task.tests:
+                problems.append(f"{where}: task {task.name!r} lists no tests; name the tests "
+                                "that pass once it is written")
+        problems += [f"{where}: {function!r} ({source}) is in no task; add it to the task that "
+                     "teaches it" for function, source in regions.items() if function not in owners]
+        problems += [f"{where}: {function!r} is in several tasks ({', '.join(tasks_)}); keep it "
+                     "in one" for function, tasks_ in owners.items() if len(tasks_) > 1]
+    return problems
