@@ -320,11 +320,12 @@ def pool_relu_forward(conv: np.ndarray, bias, grid: FlatGrid, out: np.ndarray,
     np.maximum(best, views[3], out=best)
     shift = 0.0 if bias is None else bias.reshape(-1, 1, 1, 1)
     unclaimed = best > -shift                        # relu(best + bias) > 0: the window is alive
-    for mask, view in zip(masks, views, strict=True):
+    for mask, view in zip(masks[:3], views[:3], strict=True):
         first = view == best
         first &= unclaimed
         unclaimed ^= first
         mask[...] = first
+    masks[3][...] = unclaimed                        # the windows whose maximum is the last pixel
     np.add(best, shift, out=best)
     np.maximum(best, 0, out=out)
     # END SOLUTION
