@@ -402,3 +402,50 @@ def test_shape_methods_go_through_reshape(layer):
 def test_reshape_errors_are_shape_errors():
     with pytest.raises(ShapeError, match=r"reshape: .*\(2, 3\)"):
         Tensor(np.zeros((2, 3))).reshape(5, -1)
+
+
+# ----------------------------------------------------------------------------- stable kernels
+
+
+def _softmax64(x: np.ndarray, axis: int) -> np.ndarray:
+    shifted = x - x.max(axis=axis, keepdims=True)
+    e = np.exp(shifted)
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1, -2])
+def test_softmax_shifts_each_slice_by_its_own_max(dim):
+    """Rows far apart: one max for the whole tensor gives 0 / 0 in the rows below it."""
+    x = np.array([[1000.0, 999.0, 998.0], [-1000.0, -1001.0, -1003.0], [5.0, 1.0, -2.0]])
+    x = x if dim in (1, -1) else x.T.copy()
+    with np.errstate(over="raise"):
+        soft = Tensor(x).softmax(dim=dim).numpy()
+        log_soft = Tensor(x).log_softmax(dim=dim).numpy()
+    expected = _softmax64(x, dim)
+    assert_allclose(soft, expected, rtol=1e-5, atol=1e-7)
+    assert_allclose(log_soft, np.log(expected), rtol=1e-5, atol=1e-4)
+    assert_allclose(soft.sum(axis=dim), 1.0, rtol=1e-6)
+
+
+def test_softmax_of_a_square_matrix_along_dim_0():
+    """A sum without keepdims broadcasts along the wrong dim of a square matrix."""
+    x = np.array([[1.0, 2.0], [3.0, 5.0]])
+    assert_allclose(Tensor(x).softmax(dim=0).numpy(), _softmax64(x, 0), rtol=1e-6)
+    assert_allclose(Tensor(x).log_softmax(dim=0).numpy(), np.log(_softmax64(x, 0)), rtol=1e-6)
+
+
+def test_log_softmax_is_exact_where_softmax_underflows():
+    x = Tensor([[0.0, -200.0], [300.0, 0.0]], dtype=np.float64)
+    with np.errstate(over="raise", divide="raise"):
+        out = x.log_softmax(dim=1).numpy()
+    assert_allclose(out, [[0.0, -200.0], [0.0, -300.0]], atol=1e-9)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sigmoid_values_and_dtype(dtype):
+    x = np.array([-30.0, -2.0, -0.5, 0.0, 0.5, 2.0, 30.0], dtype=dtype)
+    with np.errstate(over="raise"):
+        out = Tensor(x, dtype=dtype).sigmoid().numpy()
+    assert out.dtype == dtype
+    assert_allclose(out, 1 / (1 + np.exp(-x.astype(np.float64))), rtol=1e-6)
+    assert Tensor([0, 1]).sigmoid().dtype == np.float32

@@ -135,7 +135,7 @@ _ENTRIES = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     hnp.array_shapes(min_dims=0, max_dims=4, min_side=1, max_side=4), st.lists(_ENTRIES, max_size=5)
 )

@@ -114,7 +114,7 @@ def test_shapes_that_do_not_broadcast_are_named(shapes):
         assert str(shape) in str(info.value)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(hnp.mutually_broadcastable_shapes(num_shapes=3, min_dims=0, max_dims=4, min_side=0))
 def test_broadcast_shapes_agrees_with_numpy(case):
     assert broadcast_shapes(*case.input_shapes) == case.result_shape

@@ -79,7 +79,8 @@ def normalize_index(index: Any, shape: tuple[int, ...], op_name: str = "getitem"
     ``index_entry`` (no Tensors, no lists); the Ellipsis, if any, is replaced
     by as many ``slice(None)`` as the dims it stands for (possibly none);
     every Python or NumPy int is counted from 0 (``-1`` on a dim of size 3
-    becomes 2). A single entry (not a tuple) is treated as a 1-tuple.
+    becomes 2; a bool is not an int here: NumPy reads ``True`` as a 0-d mask,
+    and it is kept). A single entry (not a tuple) is treated as a 1-tuple.
     Slices, None, masks and integer arrays are kept as they are.
 
     Raises:

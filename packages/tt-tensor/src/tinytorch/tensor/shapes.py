@@ -112,7 +112,8 @@ def broadcast_shapes(*shapes: tuple[int, ...]) -> tuple[int, ...]:
 
     ``broadcast_shapes((2, 1, 4), (3, 1))`` is ``(2, 3, 4)``; ``()`` (a 0-d
     tensor or a number) broadcasts with anything; no shapes at all give ``()``.
-    A size-0 dim stays 0 against a 1.
+    A size-0 dim stays 0 against a 1. The rule is the one stated in the guide's
+    "Broadcasting" section (docs/packages/tt-tensor.md).
 
     Raises:
         ShapeError: shapes that do not broadcast; the message names every
