@@ -275,3 +275,20 @@ def test_linear_bias_bound_with_one_input_feature():
     manual_seed(0)
     bias = nn.Linear(1, 200).bias.data
     assert np.abs(bias).max() <= 1 and np.abs(bias).max() > 0.9
+
+
+def test_dropout_keeps_float64_and_makes_integers_float32():
+    manual_seed(0)
+    y = nn.functional.dropout(Tensor(np.ones(1000), dtype=np.float64), 0.25).data
+    assert y.dtype == np.float64 and set(np.unique(y)) == {0.0, 1 / 0.75}
+    counts = nn.functional.dropout(Tensor(np.full(1000, 3)), 0.5)
+    assert counts.dtype == np.float32 and set(np.unique(counts.data)) == {0.0, 6.0}
+
+
+def test_dropout_draws_a_fresh_mask_each_call_and_inplace_returns_its_input():
+    drop = nn.Dropout(0.5, generator=np.random.default_rng(0))
+    x = ones(1000)
+    assert not np.array_equal(drop(x).data, drop(x).data)
+    hidden = ones(1000) * 1.0
+    out = nn.functional.dropout(hidden, 0.5, inplace=True)
+    assert out is hidden and set(np.unique(hidden.data)) == {0.0, 2.0}

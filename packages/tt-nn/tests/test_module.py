@@ -308,3 +308,78 @@ def test_a_sub_module_replacing_a_parameter_of_the_same_name_unregisters_it():
 def test_a_parameter_without_data_is_empty_float32():
     empty = nn.Parameter()
     assert empty.shape == (0,) and empty.dtype == np.float32 and empty.requires_grad
+
+
+def test_a_parameter_registered_in_two_modules_is_listed_once():
+    """Weight tying: one Parameter assigned to two different modules is updated once a step."""
+    encoder, decoder = nn.Linear(3, 3), nn.Linear(3, 3)
+    decoder.weight = encoder.weight
+    model = nn.Sequential(encoder, decoder)
+    assert [n for n, _ in model.named_parameters()] == ["0.weight", "0.bias", "1.bias"]
+    assert [n for n, _ in model.named_parameters(prefix="net")][:1] == ["net.0.weight"]
+    assert list(model.state_dict()) == ["0.weight", "0.bias", "1.weight", "1.bias"]
+
+
+def test_named_parameters_and_buffers_without_recursion():
+    block = Block()
+    assert [n for n, _ in block.named_parameters(recurse=False)] == ["scale"]
+    assert [n for n, _ in block.named_buffers(recurse=False)] == ["running_mean", "scratch"]
+    assert [n for n, _ in Net().named_buffers(prefix="m")] == ["m.block.running_mean",
+                                                               "m.block.scratch"]
+    assert [n for n, _ in Net().named_modules(prefix="m")][:3] == ["m", "m.block", "m.block.fc"]
+
+
+def test_state_dict_values_share_memory_and_are_detached_unless_keep_vars():
+    layer = nn.Linear(2, 2)
+    state = layer.state_dict()
+    assert state["weight"].data is layer.weight.data and not state["weight"].requires_grad
+    kept = layer.state_dict(keep_vars=True)
+    assert kept["weight"] is layer.weight and kept["bias"] is layer.bias
+    nested = nn.Sequential(layer).state_dict(prefix="model.", keep_vars=True)
+    assert list(nested) == ["model.0.weight", "model.0.bias"]
+    assert nested["model.0.weight"] is layer.weight
+    assert list(nn.Linear(2, 2, bias=False).state_dict()) == ["weight"]
+
+
+def test_assigning_to_a_buffer_keeps_it_a_buffer_of_the_same_persistence():
+    block = Block()
+    block.running_mean = ones_like_buffer = zeros(4) + 1
+    block.scratch = zeros(2) + 1
+    assert block._buffers["running_mean"] is ones_like_buffer
+    assert "running_mean" not in block.__dict__ and "scratch" not in block.__dict__
+    assert "running_mean" in block.state_dict() and "scratch" not in block.state_dict()
+    block.running_mean = None
+    assert block.running_mean is None and "running_mean" not in block.state_dict()
+    with pytest.raises(TypeError, match="buffer 'scratch'"):
+        block.scratch = np.zeros(2)
+
+
+def test_plain_attributes_are_not_registered():
+    layer = nn.Linear(2, 2)
+    layer.note = "hello"
+    layer.cache = zeros(2)   # a Tensor that is not a Parameter is an ordinary attribute
+    assert layer.__dict__["note"] == "hello" and layer.__dict__["cache"] is layer.cache
+    assert [n for n, _ in layer.named_parameters()] == ["weight", "bias"]
+    assert not layer._buffers and not layer._modules
+
+
+def test_zero_grad_without_set_to_none_leaves_a_missing_gradient_missing():
+    model = nn.Linear(3, 2)
+    model.weight.grad = Tensor(np.ones((2, 3), np.float32))
+    model.zero_grad(set_to_none=False)
+    assert model.bias.grad is None and not model.weight.grad.data.any()
+
+
+def test_load_state_dict_in_place_through_a_shared_module_and_strict_false_extras():
+    layer = nn.Linear(2, 2)
+    model = nn.Sequential(layer, layer)
+    weight = layer.weight.data
+    state = {k: np.full(v.shape, 3.0, np.float32) for k, v in model.state_dict().items()}
+    state["extra"] = np.zeros(1)
+    result = model.load_state_dict(state, strict=False)
+    assert result.missing_keys == [] and result.unexpected_keys == ["extra"]
+    assert layer.weight.data is weight and (weight == 3).all()
+    with pytest.raises(RuntimeError, match="unexpected key 'extra'"):
+        model.load_state_dict(state)
+    with pytest.raises(RuntimeError, match="missing key '1.bias'"):
+        model.load_state_dict({k: v for k, v in state.items() if k != "1.bias"})

@@ -36,11 +36,9 @@ class Sequential(Module):
                 self.add_module(str(index), module)
 
     def forward(self, input: Any) -> Any:  # noqa: A002
-        # BEGIN SOLUTION
         for module in self._modules.values():
             input = module(input)
         return input
-        # END SOLUTION
 
     def __len__(self) -> int:
         return len(self._modules)

@@ -41,9 +41,7 @@ class Dropout(Module):
         self.generator = generator
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        # BEGIN SOLUTION
         return F.dropout(input, self.p, self.training, self.inplace, generator=self.generator)
-        # END SOLUTION
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace=True" if self.inplace else f"p={self.p}"

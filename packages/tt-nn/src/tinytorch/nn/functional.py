@@ -35,10 +35,10 @@ def _loss_flops(inputs, params, outputs) -> tuple[int, int]:
 
 
 class LinearFunction(Function):
-    """y = x W^T + b in one graph node.
+    """y = x W^T + b in one graph node, for x of shape (*, in) with any leading dims.
 
-    Backward, with g = dL/dy of shape (..., out):
-    dL/dx = g W,   dL/dW = g^T x (summed over every leading dim),   dL/db = sum of g.
+    The forward (given) treats every leading dim as a batch dim: it flattens x to
+    (rows, in), multiplies, and reshapes back to (*, out).
     """
 
     @staticmethod
@@ -52,17 +52,25 @@ class LinearFunction(Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias):
-        # BEGIN SOLUTION
         ctx.save_for_backward(x, weight)
-        ctx.has_bias = bias is not None
         y = np.matmul(x.reshape(-1, x.shape[-1]), weight.T).reshape(*x.shape[:-1], weight.shape[0])
         if bias is not None:
             y += bias
         return y
-        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad_y):
+        """The gradients of the loss with respect to ``(x, weight, bias)``, from ``grad_y``.
+
+        ``grad_y`` is dL/dy, shape (*, out), the output's shape; it is read-only
+        (never write into it). Return a tuple of three: an array of x's shape
+        (*, in), one of the weight's shape (out, in), one of the bias's shape (out,);
+        every leading dim of x is a batch dim, and the weight and bias are used by
+        every row of the batch. Compute only what ``ctx.needs_input_grad`` (three
+        bools, in the same order) asks for and put None in the other places: the tests
+        spy on what backward returns. (``needs_input_grad[2]`` is False when there is
+        no bias.) ``ctx.saved_tensors`` is ``(x, weight)``, as the forward saved them.
+        """
         # BEGIN SOLUTION
         x, weight = ctx.saved_tensors
         needs_x, needs_w, needs_b = ctx.needs_input_grad
@@ -103,9 +111,7 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     """ReLU(x) = max(x, 0); ``inplace=True`` overwrites ``input`` and returns it."""
     if inplace:
         return input.clamp_(min=0)
-    # BEGIN SOLUTION
     return input.relu()
-    # END SOLUTION
 
 
 def tanh(input: Tensor) -> Tensor:  # noqa: A002
@@ -119,12 +125,17 @@ def sigmoid(input: Tensor) -> Tensor:  # noqa: A002
 
 
 class LeakyReLUFunction(Function):
-    """y = x for x > 0, slope * x otherwise;  dL/dx = dL/dy * (1 or slope)."""
+    """y = x for x > 0, negative_slope * x otherwise (x = 0 counts as not positive)."""
 
     flops = per_element_flops(1, 1)
 
     @staticmethod
     def forward(ctx, x, negative_slope):
+        """y of x's shape and dtype; ``negative_slope`` is a Python float.
+
+        Save for backward what it needs (``ctx.save_for_backward`` for arrays, an
+        attribute of ``ctx`` for the slope): ``SiLUFunction`` below shows the idiom.
+        """
         # BEGIN SOLUTION
         positive = x > 0
         ctx.save_for_backward(positive)
@@ -134,6 +145,11 @@ class LeakyReLUFunction(Function):
 
     @staticmethod
     def backward(ctx, grad_y):
+        """``(grad_x, None)``: dL/dx of x's shape and dtype, and None for ``negative_slope``.
+
+        ``grad_y`` (dL/dy) is read-only: the engine may hand the same array to another
+        node (in ``x * 2 + leaky_relu(x)`` both branches get it), so build a new array.
+        """
         # BEGIN SOLUTION
         (positive,) = ctx.saved_tensors
         return np.where(positive, grad_y, grad_y * ctx.negative_slope), None
@@ -157,24 +173,26 @@ def leaky_relu(
 
 
 class SiLUFunction(Function):
-    """y = x sigmoid(x);  dy/dx = s (1 + x (1 - s)) with s = sigmoid(x)."""
+    """y = x sigmoid(x);  dy/dx = s (1 + x (1 - s)) with s = sigmoid(x).
+
+    A worked example of an activation as a Function: the forward saves what the
+    backward reads, the backward builds a new array from the read-only ``grad_y``.
+    The sigmoid is tt-tensor's kernel, which never exponentiates a positive number:
+    the naive ``1 / (1 + np.exp(-x))`` overflows for x below about -89 in float32.
+    """
 
     flops = per_element_flops(5, 5)  # sigmoid (4) and the product
 
     @staticmethod
     def forward(ctx, x):
-        # BEGIN SOLUTION
         s = ops.sigmoid(x)  # tt-tensor's kernel: never exponentiates a positive number
         ctx.save_for_backward(x, s)
         return x * s
-        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad_y):
-        # BEGIN SOLUTION
         x, s = ctx.saved_tensors
         return grad_y * s * (1 + x * (1 - s))
-        # END SOLUTION
 
 
 def silu(input: Tensor) -> Tensor:  # noqa: A002
@@ -189,17 +207,19 @@ _GELU_CUBIC = 0.044715
 
 
 class GELUFunction(Function):
-    """GELU(x) = x Phi(x), Phi the standard normal CDF = (1 + erf(x / sqrt 2)) / 2.
+    """GELU(x) = x Phi(x), Phi the standard normal CDF: Phi(x) = (1 + erf(x / sqrt 2)) / 2.
 
-    Exact:  dy/dx = Phi(x) + x phi(x),  phi(x) = exp(-x^2 / 2) / sqrt(2 pi).
-    Tanh approximation:  y = x (1 + tanh u) / 2,  u = sqrt(2/pi) (x + 0.044715 x^3),
-        dy/dx = (1 + tanh u) / 2 + x (1 - tanh^2 u) sqrt(2/pi) (1 + 3 * 0.044715 x^2) / 2.
+    With ``approximate="tanh"`` (GPT-2's form): y = x (1 + tanh u) / 2 with
+    u = sqrt(2/pi) (x + 0.044715 x^3). ``erf`` (from ``special``) works on whole
+    arrays and keeps their dtype; the constants ``_SQRT_2``, ``_INV_SQRT_2PI``,
+    ``_SQRT_2_OVER_PI`` and ``_GELU_CUBIC`` are defined above.
     """
 
     flops = per_element_flops(10, 12)  # the erf / tanh polynomial and the product
 
     @staticmethod
     def forward(ctx, x, approximate):
+        """y of x's shape and dtype; ``approximate`` is "none" or "tanh" (already checked)."""
         # BEGIN SOLUTION
         ctx.approximate = approximate
         if approximate == "tanh":
@@ -213,6 +233,11 @@ class GELUFunction(Function):
 
     @staticmethod
     def backward(ctx, grad_y):
+        """``(grad_x, None)``: dL/dx for either form, x's shape and dtype; ``grad_y`` is read-only.
+
+        Exact to float64 rounding (gradcheck compares it with finite differences, in the
+        tails |x| = 8 too).
+        """
         # BEGIN SOLUTION
         x, saved = ctx.saved_tensors
         if ctx.approximate == "tanh":
@@ -277,12 +302,22 @@ def dropout(
     *,
     generator: np.random.Generator | None = None,
 ) -> Tensor:
-    """Inverted dropout: zero each element with probability p, scale the rest by 1 / (1 - p).
+    """Inverted dropout: zero each element with probability p, scale the others to keep the mean.
 
-    The scaling keeps the expected value, so evaluation (``training=False``)
-    uses the input unchanged. The mask is drawn from ``generator`` or
-    tt-tensor's default generator (``tinytorch.tensor.manual_seed``).
-    ``inplace=True`` multiplies ``input`` by the mask in place and returns it.
+    While training, each element is zeroed independently with probability ``p`` and
+    every kept one is scaled so that its expected value is unchanged, so evaluation
+    can use the input as it is. The tests check:
+
+    - ``training=False`` or ``p == 0``: return ``input`` itself (the same object);
+    - ``p == 1``: all zeros, and a zero gradient (no division by zero);
+    - the kept elements all hold one value, the scale computed in the input's dtype
+      (float32 in, float32 out; an integer input gives float32);
+    - the mask comes from ``generator`` when given, else from tt-tensor's
+      ``default_generator()`` (so ``manual_seed`` makes it reproducible); draw it with
+      the generator's ``random(shape, dtype=...)``;
+    - the output is ``input`` times a constant mask tensor (``Tensor._from_array``),
+      so the gradient flows through the same mask; ``inplace=True`` multiplies
+      ``input`` in place (``input.mul_``) and returns it.
     """
     check_dropout_probability(p, "dropout")
     # BEGIN SOLUTION
@@ -291,7 +326,7 @@ def dropout(
     if p == 1:
         return input.mul_(0.0) if inplace else input * 0.0
     rng = generator if generator is not None else default_generator()
-    dtype = input.dtype if input.dtype.kind == "f" else np.float32
+    dtype = input.dtype if input.dtype.kind == "f" else np.dtype(np.float32)
     keep = rng.random(input.shape, dtype=dtype) >= p
     mask = Tensor._from_array(keep.astype(dtype) * dtype.type(1 / (1 - p)))
     return input.mul_(mask) if inplace else input * mask
@@ -337,10 +372,8 @@ def mse_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:  # noqa:
     _check_reduction(reduction, "mse_loss")
     target = _as_tensor(target, input)
     _check_same_shape(input, target, "mse_loss")
-    # BEGIN SOLUTION
     diff = input - target
     return _reduce(diff * diff, reduction)
-    # END SOLUTION
 
 
 _LOG_FLOOR = -100.0
@@ -356,22 +389,18 @@ class BinaryCrossEntropyFunction(Function):
 
     @staticmethod
     def forward(ctx, p, y):
-        # BEGIN SOLUTION
         ctx.save_for_backward(p, y)
         with np.errstate(divide="ignore"):
             log_p = np.maximum(np.log(p), _LOG_FLOOR)
             log_not_p = np.maximum(np.log(1 - p), _LOG_FLOOR)
         return -(y * log_p + (1 - y) * log_not_p)
-        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad_loss):
-        # BEGIN SOLUTION
         p, y = ctx.saved_tensors
         grad_p = grad_loss * (p - y) / np.maximum(p * (1 - p), 1e-12)
         grad_y = grad_loss * (np.log(1 - p) - np.log(p)) if ctx.needs_input_grad[1] else None
         return grad_p, grad_y
-        # END SOLUTION
 
 
 def binary_cross_entropy(input: Tensor, target, weight=None, reduction: str = "mean") -> Tensor:  # noqa: A002
@@ -392,19 +421,24 @@ def binary_cross_entropy(input: Tensor, target, weight=None, reduction: str = "m
 
 
 class BCEWithLogitsFunction(Function):
-    """Binary cross-entropy of logits x, with q = 1 + (pos_weight - 1) y:
+    """Binary cross-entropy of logits x against targets y in [0, 1], elementwise:
 
-        l = (1 - y) x + q (log(1 + exp(-|x|)) + max(-x, 0))
+        l = -(pos_weight y log sigmoid(x) + (1 - y) log(1 - sigmoid(x)))
 
-    which equals -(pos_weight y log sigmoid(x) + (1 - y) log(1 - sigmoid(x)))
-    without ever exponentiating a positive number.
-    Backward: dl/dx = (1 - y) - q (1 - sigmoid(x));  with pos_weight = 1, sigmoid(x) - y.
+    computed without ever exponentiating a positive number, so any logit (1e4 too)
+    gives a finite loss and gradient and no overflow warning (the tests run it under
+    ``np.errstate(over="raise")``).
     """
 
     flops = staticmethod(_loss_flops)
 
     @staticmethod
     def forward(ctx, x, y, pos_weight):
+        """The unreduced loss, of x's shape and dtype (the caller reduces it).
+
+        ``y`` has x's shape; ``pos_weight`` is None (weight 1) or an array that
+        broadcasts against x (one weight per class of the last dim).
+        """
         # BEGIN SOLUTION
         q = 1 if pos_weight is None else 1 + (pos_weight - 1) * y
         ctx.save_for_backward(x, y, q)
@@ -415,6 +449,12 @@ class BCEWithLogitsFunction(Function):
 
     @staticmethod
     def backward(ctx, grad_loss):
+        """``(grad_x, grad_y, None)`` from ``grad_loss`` (dl, x's shape, read-only).
+
+        The target may require grad too (the tests gradcheck the loss in y as well):
+        compute ``grad_y`` only when ``ctx.needs_input_grad[1]``, else return None in
+        its place. Stable for any logit, as the forward.
+        """
         # BEGIN SOLUTION
         x, y, q = ctx.saved_tensors
         grad_x = grad_loss * ((1 - y) - q * (1 - ops.sigmoid(x)))
@@ -567,45 +607,55 @@ class NLLLossFunction(Function):
 
     @staticmethod
     def forward(ctx, log_probs, target, weight, ignore_index, reduction):
-        # BEGIN SOLUTION
         rows = _rows(log_probs)
         classes = _ClassLoss(target, weight, ignore_index, reduction, log_probs.dtype)
         ctx.classes, ctx.shape = classes, log_probs.shape
         loss_rows = -classes.row_weight * rows[classes.rows, classes.target]
         return classes.reduce(loss_rows, log_probs.shape[:1] + log_probs.shape[2:])
-        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad_loss):
-        # BEGIN SOLUTION
         classes = ctx.classes
         grad_rows = np.zeros((classes.rows.size, ctx.shape[1]), dtype=classes.dtype)
         grad_rows[classes.rows, classes.target] = -classes.row_weight
         grad_rows *= classes.scale(grad_loss)
         return _unrows(grad_rows, ctx.shape), None, None, None, None
-        # END SOLUTION
 
 
 class CrossEntropyFunction(Function):
     """Cross-entropy of logits z against class targets, fused: log-softmax then NLL.
 
-    With log p = log_softmax(z), C classes, class weights w (all 1 by
-    default) and label smoothing e, the loss of row n with target y is
+    With log p = log_softmax(z) over the classes, C classes, class weights w (all 1
+    by default) and label smoothing e, the loss of a row with target y is
 
-        l_n = (1 - e) w_y (-log p_y)  +  (e / C) sum_c w_c (-log p_c).
+        l = (1 - e) w_y (-log p_y)  +  (e / C) sum_c w_c (-log p_c),
 
-    Backward (d(-log p_c)/dz = p - onehot(c)) is closed form:
-
-        dl_n/dz = a_n p - b_n,   a_n = (1 - e) w_y + (e / C) sum_c w_c,
-                                 b_n = (1 - e) w_y onehot(y) + (e / C) w.
-
-    Without weights or smoothing that is the familiar softmax(z) - onehot(y).
+    and 0 for a row whose target is ``ignore_index``; 'mean' divides the summed loss
+    by the summed ``w_y`` of the kept rows. ``_ClassLoss`` (above) holds everything
+    that depends on the targets alone (which rows are kept, ``w_y`` per row) and does
+    the reduction and its gradient; ``NLLLossFunction`` (above) shows how to use it.
     """
 
     flops = staticmethod(_loss_flops)
 
     @staticmethod
     def forward(ctx, logits, target, weight, ignore_index, reduction, label_smoothing):
+        """The loss, as ``reduction`` says, in the logits' dtype.
+
+        Args:
+            logits: (N, C) or (N, C, d1, ...), classes on dim 1; ``_rows`` makes them
+                (M, C), one row per prediction.
+            target: (M,) int64 class indices, already checked (``ignore_index`` or in
+                [0, C)).
+            weight: (C,) array in the logits' dtype, or None.
+            ignore_index: the target value of rows that count for nothing.
+            reduction: 'mean', 'sum' or 'none' (then the shape (N, d1, ...)).
+            label_smoothing: e in [0, 1], a float (0 means none).
+
+        Finite for logits of any magnitude (1e4 in float32): no overflow, no log of 0,
+        no warning (the tests raise on overflow). Save for backward whatever it needs,
+        under names of your choice: no other code reads this ctx.
+        """
         # BEGIN SOLUTION
         z = _rows(logits)
         shifted = z - z.max(axis=1, keepdims=True)
@@ -615,10 +665,7 @@ class CrossEntropyFunction(Function):
         classes = _ClassLoss(target, weight, ignore_index, reduction, logits.dtype)
         ctx.save_for_backward(exp / sum_exp)
         ctx.classes, ctx.shape, ctx.weight, ctx.smoothing = (
-            classes,
-            logits.shape,
-            weight,
-            label_smoothing,
+            classes, logits.shape, weight, label_smoothing
         )
         loss_rows = -classes.row_weight * log_probs[classes.rows, classes.target]
         if label_smoothing:
@@ -632,26 +679,27 @@ class CrossEntropyFunction(Function):
 
     @staticmethod
     def backward(ctx, grad_loss):
+        """dL/dlogits, in the logits' shape and dtype, then None for each of the other five inputs.
+
+        ``grad_loss`` is the gradient of the reduced loss (a 0-d array, or the
+        'none' shape), read-only; ``_ClassLoss.scale`` turns it into each row's share.
+        Ignored rows get a zero gradient; a batch whose every target is ignored gets
+        zeros everywhere, not NaN (``scale`` handles it).
+        """
         # BEGIN SOLUTION
         (probs,) = ctx.saved_tensors
         classes, e = ctx.classes, ctx.smoothing
-        target_weight = (1 - e) * classes.row_weight
-        grad_rows = probs * (target_weight + _smoothing_mass(ctx, classes))[:, None]
+        target_weight = (1 - e) * classes.row_weight  # (M,): w_y (1 - e), 0 on ignored rows
+        grad_rows = probs * target_weight[:, None]
         grad_rows[classes.rows, classes.target] -= target_weight
         if e:
-            weight = 1 if ctx.weight is None else ctx.weight
-            grad_rows -= (e / probs.shape[1]) * weight * classes.kept[:, None]
+            num_classes = probs.shape[1]
+            weight = np.ones(num_classes, probs.dtype) if ctx.weight is None else ctx.weight
+            smooth_weight = (e / num_classes) * classes.kept[:, None] * weight  # (M, C)
+            grad_rows += probs * smooth_weight.sum(axis=1, keepdims=True) - smooth_weight
         grad_rows *= classes.scale(grad_loss)
         return _unrows(grad_rows, ctx.shape), None, None, None, None, None
         # END SOLUTION
-
-
-def _smoothing_mass(ctx, classes: _ClassLoss) -> np.ndarray | float:
-    """(e / C) sum_c w_c on kept rows: how much the smoothing term weighs softmax(z)."""
-    if not ctx.smoothing:
-        return 0.0
-    total_weight = ctx.shape[1] if ctx.weight is None else ctx.weight.sum()
-    return (ctx.smoothing / ctx.shape[1]) * total_weight * classes.kept
 
 
 def nll_loss(

@@ -59,7 +59,6 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
         nonlinearity: the name of the nonlinearity, as above.
         param: the negative slope of leaky_relu (default 0.01).
     """
-    # BEGIN SOLUTION
     if nonlinearity in _LINEAR_GAINS:
         return 1.0
     if nonlinearity == "tanh":
@@ -77,15 +76,22 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
         f"calculate_gain: unsupported nonlinearity {nonlinearity!r}; expected one of "
         f"{', '.join(_LINEAR_GAINS)}, tanh, relu, leaky_relu, selu"
     )
-    # END SOLUTION
 
 
 def _calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
-    """fan_in = in_features x receptive field, fan_out = out_features x receptive field.
+    """``(fan_in, fan_out)`` of a weight: how many inputs feed one output, and the reverse.
 
-    A Linear weight is (out, in); a Conv2d weight is (out, in, kh, kw), whose
-    receptive field is kh * kw.
+    A weight's shape is (out, in, *kernel): a Linear weight is (out_features,
+    in_features), a Conv2d weight (out_channels, in_channels, kh, kw). Each output
+    unit reads every input channel at every kernel position, and each input unit
+    feeds every output channel at every kernel position: both fans count the kernel's
+    positions (1 for a Linear weight), as PyTorch's do. Two ints.
+
+    Raises:
+        ValueError: for a tensor with fewer than 2 dims, naming its shape and saying
+            "at least 2 dims".
     """
+    # BEGIN SOLUTION
     if tensor.ndim < 2:
         raise ValueError(
             f"fan in and fan out cannot be computed for a tensor of shape {tuple(tensor.shape)}: "
@@ -93,6 +99,7 @@ def _calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
         )
     receptive_field = math.prod(tensor.shape[2:])
     return tensor.shape[1] * receptive_field, tensor.shape[0] * receptive_field
+    # END SOLUTION
 
 
 def _fan(tensor: Tensor, mode: str) -> int:
@@ -106,9 +113,7 @@ def uniform_(
     tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: np.random.Generator | None = None
 ) -> Tensor:
     """Fill with samples of U(a, b)."""
-    # BEGIN SOLUTION
     return _fill(tensor, _rng(generator).uniform(a, b, size=tensor.shape))
-    # END SOLUTION
 
 
 def normal_(
@@ -118,9 +123,7 @@ def normal_(
     generator: np.random.Generator | None = None,
 ) -> Tensor:
     """Fill with samples of N(mean, std^2)."""
-    # BEGIN SOLUTION
     return _fill(tensor, _rng(generator).normal(mean, std, size=tensor.shape))
-    # END SOLUTION
 
 
 def trunc_normal_(
@@ -159,7 +162,12 @@ def ones_(tensor: Tensor) -> Tensor:
 def xavier_uniform_(
     tensor: Tensor, gain: float = 1.0, generator: np.random.Generator | None = None
 ) -> Tensor:
-    """Glorot uniform: U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out))."""
+    """Glorot uniform: fill with U(-a, a), ``a`` such that Var = 2 gain^2 / (fan_in + fan_out).
+
+    The same variance as ``xavier_normal_``, from a uniform distribution.
+    Draw with ``uniform_`` (in place, from ``generator`` or the default generator);
+    the fans come from ``_calculate_fan_in_and_fan_out``. Returns ``tensor``.
+    """
     # BEGIN SOLUTION
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
@@ -171,11 +179,9 @@ def xavier_normal_(
     tensor: Tensor, gain: float = 1.0, generator: np.random.Generator | None = None
 ) -> Tensor:
     """Glorot normal: N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
-    # BEGIN SOLUTION
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / (fan_in + fan_out))
     return normal_(tensor, 0.0, std, generator)
-    # END SOLUTION
 
 
 def kaiming_uniform_(
@@ -185,11 +191,16 @@ def kaiming_uniform_(
     nonlinearity: str = "leaky_relu",
     generator: np.random.Generator | None = None,
 ) -> Tensor:
-    """He uniform: U(-bound, bound) with bound = gain * sqrt(3 / fan).
+    """He uniform: fill with U(-bound, bound), ``bound`` chosen so that Var = gain^2 / fan.
+
+    The same variance as ``kaiming_normal_``, from a uniform distribution:
+    ``gain = calculate_gain(nonlinearity, a)``, ``fan`` the weight's fan_in or fan_out
+    as ``mode`` says. Draw with ``uniform_``. Returns ``tensor``.
 
     Args:
         a: the negative slope of the leaky_relu that follows (only for 'leaky_relu').
-        mode: 'fan_in' keeps the forward activations' variance, 'fan_out' the gradients'.
+        mode: 'fan_in' keeps the forward activations' variance, 'fan_out' the gradients';
+            anything else is a ValueError (``_fan`` checks it).
         nonlinearity: the name given to ``calculate_gain``.
 
     ``Linear``'s default init is ``kaiming_uniform_(w, a=sqrt(5))``: its gain
@@ -210,10 +221,8 @@ def kaiming_normal_(
     generator: np.random.Generator | None = None,
 ) -> Tensor:
     """He normal: N(0, std^2) with std = gain / sqrt(fan)."""
-    # BEGIN SOLUTION
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
     return normal_(tensor, 0.0, std, generator)
-    # END SOLUTION
 
 
 # Short names, as in the papers.

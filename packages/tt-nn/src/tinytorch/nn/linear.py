@@ -78,17 +78,13 @@ class Linear(Module):
 
     def reset_parameters(self) -> None:
         """PyTorch's default init: weight and bias from U(-1/sqrt(in), 1/sqrt(in))."""
-        # BEGIN SOLUTION
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         if self.bias is not None:
             bound = 1 / math.sqrt(self.in_features) if self.in_features > 0 else 0
             init.uniform_(self.bias, -bound, bound)
-        # END SOLUTION
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        # BEGIN SOLUTION
         return F.linear(input, self.weight, self.bias)
-        # END SOLUTION
 
     def extra_repr(self) -> str:
         bias = self.bias is not None
@@ -116,9 +112,7 @@ class Flatten(Module):
         self.end_dim = end_dim
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        # BEGIN SOLUTION
         return input.flatten(self.start_dim, self.end_dim)
-        # END SOLUTION
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"

@@ -85,7 +85,6 @@ class Module:
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Add a parameter (or None, for an absent optional one such as ``bias=False``)."""
-        # BEGIN SOLUTION
         self._check_ready("parameters")
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(
@@ -94,14 +93,12 @@ class Module:
             )
         self._forget(name, keep=self._parameters)
         self._parameters[name] = param
-        # END SOLUTION
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
         """Add a tensor that is state but not a parameter (running statistics, masks).
 
         Buffers are moved by ``to()`` and, when ``persistent``, saved in ``state_dict()``.
         """
-        # BEGIN SOLUTION
         self._check_ready("buffers")
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(
@@ -114,11 +111,9 @@ class Module:
             self._non_persistent_buffers.discard(name)
         else:
             self._non_persistent_buffers.add(name)
-        # END SOLUTION
 
     def add_module(self, name: str, module: Module | None) -> None:
         """Add a sub-module; it is reachable as ``self.<name>``."""
-        # BEGIN SOLUTION
         self._check_ready("sub-modules")
         if module is not None and not isinstance(module, Module):
             raise TypeError(
@@ -126,7 +121,6 @@ class Module:
             )
         self._forget(name, keep=self._modules)
         self._modules[name] = module
-        # END SOLUTION
 
     register_module = add_module
 
@@ -144,19 +138,37 @@ class Module:
             self._non_persistent_buffers.discard(name)
 
     def __setattr__(self, name: str, value: Any) -> None:
-        """Register Parameters and Modules; keep buffers and parameters typed."""
+        """``self.name = value``: register Parameters and sub-Modules, keep registries typed.
+
+        What each assignment does (the tests check every case):
+
+        - a ``Parameter`` is registered with ``register_parameter``, a ``Module`` with
+          ``add_module``; both raise the clear error for an assignment made before
+          ``Module.__init__`` ran, and both keep a re-assigned name in its place;
+        - a name already registered as a parameter goes through ``register_parameter``
+          whatever the value: None is allowed (``layer.bias = None``), a plain Tensor
+          gets its TypeError;
+        - a name already registered as a buffer goes through ``register_buffer``,
+          keeping that buffer persistent or not, as it was;
+        - None for a name registered as a sub-module goes through ``add_module``, so
+          the name stays registered (as None) and ``named_children`` skips it;
+        - anything else is an ordinary attribute, ``object.__setattr__(self, name, value)``.
+          Before ``Module.__init__`` ran, ``self.__dict__`` has no ``"_parameters"``
+          (nor the other registries): look there, as reading ``self._parameters`` would
+          call ``__getattr__`` and fail.
+        """
         # BEGIN SOLUTION
+        registries = self.__dict__
         if isinstance(value, Parameter):
             self.register_parameter(name, value)
         elif isinstance(value, Module):
             self.add_module(name, value)
-        elif "_parameters" in self.__dict__ and name in self._parameters:
-            self.register_parameter(name, value)  # None, or a clear error for a plain Tensor
-        elif "_buffers" in self.__dict__ and name in self._buffers:
-            persistent = name not in self._non_persistent_buffers
-            self.register_buffer(name, value, persistent)
-        elif "_modules" in self.__dict__ and name in self._modules and value is None:
-            self._modules[name] = None
+        elif "_parameters" in registries and name in self._parameters:
+            self.register_parameter(name, value)  # None, or the error for a plain Tensor
+        elif "_buffers" in registries and name in self._buffers:
+            self.register_buffer(name, value, name not in self._non_persistent_buffers)
+        elif "_modules" in registries and name in self._modules and value is None:
+            self.add_module(name, None)
         else:
             object.__setattr__(self, name, value)
         # END SOLUTION
@@ -192,9 +204,15 @@ class Module:
     def named_modules(
         self, memo: set[int] | None = None, prefix: str = ""
     ) -> Iterator[tuple[str, Module]]:
-        """This module and every sub-module below it, depth first, each once.
+        """This module and every sub-module below it, depth first, each module once.
 
-        The root is named ``""``; the others by their dotted path (``"0"``, ``"encoder.fc1"``).
+        Yields ``(name, module)`` pairs: first ``(prefix, self)`` (so the root is named
+        ``""`` by default), then the walk of each child in registration order
+        (``named_children``, which skips children set to None), the child's name dotted
+        onto this one's: ``"0"``, ``"encoder.fc1"``, with no leading dot under an empty
+        prefix. A module reached by two paths (one layer used twice, weight tying) is
+        yielded once, under its first path: ``memo`` is the set of the ``id()`` of every
+        module already yielded, one set shared by all the recursive calls (None at the top).
         """
         # BEGIN SOLUTION
         memo = set() if memo is None else memo
@@ -213,7 +231,18 @@ class Module:
     def _named_members(
         self, registry: str, prefix: str, recurse: bool
     ) -> Iterator[tuple[str, Tensor]]:
-        """Entries of one registry (``_parameters`` or ``_buffers``) in the tree, each once."""
+        """The entries of one registry of the tree, each tensor once, with its dotted name.
+
+        ``named_parameters`` (``registry="_parameters"``) and ``named_buffers``
+        (``"_buffers"``) are this walk. For each ``(module_name, module)`` of
+        ``self.named_modules(prefix=prefix)`` (only ``(prefix, self)`` when ``recurse`` is
+        False), yield ``(name, tensor)`` for the entries of ``getattr(module, registry)``
+        in their order, ``name`` being ``module_name + "." + key`` (just ``key`` when
+        ``module_name`` is empty). Skip entries that are None, and a tensor already
+        yielded (one Parameter registered in two modules): an optimizer must see a shared
+        weight once, or it would update it twice per step.
+        """
+        # BEGIN SOLUTION
         seen: set[int] = set()
         modules = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
         for module_prefix, module in modules:
@@ -222,21 +251,18 @@ class Module:
                     continue
                 seen.add(id(tensor))
                 yield (f"{module_prefix}.{name}" if module_prefix else name), tensor
+        # END SOLUTION
 
     def named_parameters(
         self, prefix: str = "", recurse: bool = True
     ) -> Iterator[tuple[str, Parameter]]:
         """Every parameter with its dotted name (``"0.weight"``); a shared one is listed once."""
-        # BEGIN SOLUTION
         yield from self._named_members("_parameters", prefix, recurse)
-        # END SOLUTION
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
         """Every parameter of this module and its sub-modules (what an optimizer updates)."""
-        # BEGIN SOLUTION
         for _, param in self.named_parameters(recurse=recurse):
             yield param
-        # END SOLUTION
 
     def named_buffers(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Tensor]]:
         yield from self._named_members("_buffers", prefix, recurse)
@@ -251,9 +277,7 @@ class Module:
         Args:
             trainable_only: count only parameters with ``requires_grad=True``.
         """
-        # BEGIN SOLUTION
         return sum(p.numel() for p in self.parameters() if p.requires_grad or not trainable_only)
-        # END SOLUTION
 
     def apply(self, fn: Callable[[Module], Any]) -> Module:
         """Call ``fn`` on every sub-module (children first) and then on this module.
@@ -269,7 +293,6 @@ class Module:
 
     def train(self, mode: bool = True) -> Module:
         """Set training mode on this module and every sub-module; returns self."""
-        # BEGIN SOLUTION
         if not isinstance(mode, bool):
             raise ValueError(
                 f"train(mode): mode is expected to be a bool, got {type(mode).__name__}"
@@ -277,7 +300,6 @@ class Module:
         for module in self.modules():
             object.__setattr__(module, "training", mode)
         return self
-        # END SOLUTION
 
     def eval(self) -> Module:
         """Evaluation mode, ``train(False)``: Dropout is the identity, BatchNorm uses its stats."""
@@ -290,7 +312,13 @@ class Module:
         return self
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Reset the gradient of every parameter: to None (default), or fill it with zeros."""
+        """Reset the gradient of every parameter of the tree (``self.parameters()``).
+
+        ``set_to_none=True`` (the default) sets ``param.grad = None``. With
+        ``set_to_none=False`` an existing ``.grad`` is filled with zeros in place (the
+        same Tensor stays ``param.grad``, holding the same array); a parameter without a
+        gradient keeps None.
+        """
         # BEGIN SOLUTION
         for param in self.parameters():
             if set_to_none:
@@ -319,33 +347,32 @@ class Module:
 
     # ------------------------------------------------------------------ state dict
 
-    def _state_entries(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
-        """Every parameter and persistent buffer, each under the name of its owner's path.
-
-        Unlike ``named_parameters``, a tensor shared by two modules appears
-        under both names, as in PyTorch.
-        """
-        for name, param in self._parameters.items():
-            if param is not None:
-                yield prefix + name, param
-        for name, buffer in self._buffers.items():
-            if buffer is not None and name not in self._non_persistent_buffers:
-                yield prefix + name, buffer
-        for name, module in self.named_children():
-            yield from module._state_entries(f"{prefix}{name}.")
-
     def state_dict(self, prefix: str = "", keep_vars: bool = False) -> OrderedDict[str, Tensor]:
-        """Every parameter and persistent buffer by dotted name, in registration order.
+        """Every parameter and persistent buffer of the tree by dotted name, in order.
 
-        The values are tensors sharing memory with the module (detached unless
-        ``keep_vars``): copy them (``{k: v.data.copy() ...}``) to keep a snapshot
-        that later training does not change.
+        The keys, each starting with ``prefix``: this module's own parameters (in
+        ``_parameters`` order), then its own persistent buffers (those not in
+        ``_non_persistent_buffers``), then, for each child of ``named_children()``, the
+        child's ``state_dict`` under the prefix ``prefix + child_name + "."``. Entries
+        that are None are left out. There is no memo here, unlike ``named_parameters``:
+        a module or tensor reached by two paths appears under both names, as in PyTorch.
+
+        The values share memory with the module: with ``keep_vars=True`` the tensors
+        themselves, otherwise their ``detach()`` (the same array, no gradient). Copy
+        them (``{k: v.data.copy() ...}``) to keep a snapshot that later training does
+        not change. Returns an OrderedDict.
         """
         # BEGIN SOLUTION
-        return OrderedDict(
-            (name, tensor if keep_vars else tensor.detach())
-            for name, tensor in self._state_entries(prefix)
-        )
+        state: OrderedDict[str, Tensor] = OrderedDict()
+        for name, param in self._parameters.items():
+            if param is not None:
+                state[prefix + name] = param if keep_vars else param.detach()
+        for name, buffer in self._buffers.items():
+            if buffer is not None and name not in self._non_persistent_buffers:
+                state[prefix + name] = buffer if keep_vars else buffer.detach()
+        for name, module in self.named_children():
+            state.update(module.state_dict(f"{prefix}{name}.", keep_vars))
+        return state
         # END SOLUTION
 
     def load_state_dict(
@@ -358,12 +385,24 @@ class Module:
             strict: a key of the module missing from ``state_dict``, or a key of
                 ``state_dict`` the module does not have, is an error.
 
-        A value whose shape differs from the parameter's is always an error
-        naming the key and both shapes. Nothing is copied unless every check
-        passes. Returns the missing and unexpected keys.
+        Returns:
+            ``IncompatibleKeys(missing_keys, unexpected_keys)``: the module's keys absent
+            from ``state_dict`` (in the module's order) and the keys of ``state_dict``
+            the module does not have (in ``state_dict``'s order), as lists.
+
+        The module's own entries are ``self.state_dict(keep_vars=True)``. Each value
+        is copied into the existing array (``tensor.data[...] = array``), so every
+        parameter stays the same object holding the same array. Every problem is found
+        before anything is copied; if there is one, raise a single RuntimeError that lists
+        them all, and copy nothing. The problems are:
+
+        - a value that the given ``_shape_problem(key, tensor, value)`` objects to (its
+          message names the key and both shapes): an error even with ``strict=False``;
+        - with ``strict``, each missing key (the message says ``missing key '<key>'``)
+          and each unexpected key (``unexpected key '<key>'``).
         """
         # BEGIN SOLUTION
-        own = OrderedDict(self._state_entries())
+        own = self.state_dict(keep_vars=True)
         missing = [key for key in own if key not in state_dict]
         unexpected = [key for key in state_dict if key not in own]
         problems = [

@@ -39,10 +39,8 @@ class Parameter(Tensor):
     __slots__ = ()
 
     def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
-        # BEGIN SOLUTION
         array = _parameter_array(np.zeros(0, np.float32) if data is None else data)
         super().__init__(array, requires_grad=requires_grad, dtype=array.dtype)
-        # END SOLUTION
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()

@@ -54,13 +54,11 @@ def erf_abramowitz_stegun(x: np.ndarray) -> np.ndarray:
     Evaluated in float64: in float32, 1 - poly * exp(-x^2) near x = 0 loses
     several rounding steps to cancellation.
     """
-    # BEGIN SOLUTION
     ax = np.abs(x, dtype=np.float64)
     t = 1 / (1 + _AS_P * ax)
     a1, a2, a3, a4, a5 = _AS_A
     poly = t * (a1 + t * (a2 + t * (a3 + t * (a4 + t * a5))))
     return np.copysign(1 - poly * np.exp(-ax * ax), x).astype(x.dtype, copy=False)
-    # END SOLUTION
 
 
 def erf_precise(x: np.ndarray) -> np.ndarray:
