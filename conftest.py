@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import importlib.util
+import sys
 from pathlib import Path
 
 import pytest
@@ -26,11 +27,13 @@ def _load_tool(name: str):
     path = Path(__file__).resolve().parent / "tools" / "ttdev" / f"{name}.py"
     spec = importlib.util.spec_from_file_location(f"_tinytorch_{name}", path)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module   # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
 
 _stubs = _load_tool("stubs")   # the one definition of the stub message
+_tasks = _load_tool("tasks")   # the packages' task lists (tasks.toml)
 
 
 def pytest_configure(config):
@@ -133,18 +136,45 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 
 
 def _print_blocked(writer, blocked: dict) -> None:
-    """The list itself: one line per package, one per function."""
+    """The list itself: per package, its tasks in order, each with its functions still to
+    write and how many tests each blocks (functions in no task last)."""
     writer.section("not implemented yet (tinytorch starter)", sep="=", yellow=True)
     for package in sorted({package for package, _ in blocked}):
-        functions = sorted((f, _count(tests, whole=False), _count(tests, whole=True))
-                           for (p, f), tests in blocked.items() if p == package)
+        functions = {f: tests for (p, f), tests in blocked.items() if p == package}
         writer.line(f"{package}: {len(functions)} function(s)")
-        for function, count, files in functions:
-            blocks = [f"{count} test{'s' * (count != 1)}"] if count else []
-            blocks += [f"{files} whole test file{'s' * (files != 1)}"] if files else []
-            writer.line(f"    {function:<40} blocks {' and '.join(blocks)}")
-    writer.line("Write them (in this order if you like) and run the tests again; "
+        for heading, names in _by_task(package, functions):
+            if heading:
+                writer.line(f"  {heading}")
+            for function in names:
+                writer.line(f"    {function:<40} blocks {_blocks(functions[function])}")
+    writer.line("Write them task by task, in this order, and run each task's tests; "
                 "`nox -s progress` shows every package.")
+
+
+def _by_task(package: str, functions: dict) -> list[tuple[str, list[str]]]:
+    """(heading, functions) per task of ``package`` in the task list's order; a function in
+    no task (or a package without tasks.toml) goes last, under an empty heading."""
+    try:
+        tasks = _tasks.read_tasks(ROOT / "packages" / package) or []
+    except _tasks.TaskListError:
+        tasks = []
+    groups, placed = [], set()
+    for task in tasks:
+        names = [f for f in task.functions if f in functions]
+        if names:
+            command = _tasks.task_command(package, task.name)
+            groups.append((f"{task.label()}: {command}", names))
+            placed.update(names)
+    rest = sorted(f for f in functions if f not in placed)
+    return groups + ([("other functions" if groups else "", rest)] if rest else [])
+
+
+def _blocks(tests: set[str]) -> str:
+    """``3 tests and 1 whole test file``."""
+    count, files = _count(tests, whole=False), _count(tests, whole=True)
+    blocks = [f"{count} test{'s' * (count != 1)}"] if count else []
+    blocks += [f"{files} whole test file{'s' * (files != 1)}"] if files else []
+    return " and ".join(blocks)
 
 
 def _count(node_ids: set[str], whole: bool) -> int:

@@ -44,6 +44,7 @@ from ttdev.starter import (  # noqa: E402
     write_starter,
 )
 from ttdev.starter import format_report as starter_report  # noqa: E402
+from ttdev.tasks import TaskListError, pick_task  # noqa: E402
 from ttdev.verbosity import verbose  # noqa: E402
 from ttdev.wheels import build_wheel  # noqa: E402
 
@@ -57,7 +58,8 @@ except GraphError as _error:   # a malformed pyproject: name the file, not a TOM
     sys.exit(f"noxfile.py: the packages of this tree cannot be read:\n  {_error}")
 MILESTONES = discover_milestones(ROOT / "milestones")
 REUSE_ENV = "TT_REUSE_MILESTONE_RESULTS"   # milestones/common/testing.py reads it
-TOOLS_TEST_DEPS = ["pytest", "packaging", "numpy", "pyyaml", "nox", "matplotlib"]
+TOOLS_TEST_DEPS = ["pytest", "packaging", "numpy", "pyyaml", "nox", "matplotlib", "pytest-timeout"]
+TIMEOUT_PLUGIN = "pytest-timeout"   # a time limit per test: a function that loops costs one
 
 
 def options_for(session: nox.Session, targets=()):
@@ -114,6 +116,24 @@ def run_unlocked_milestones(session: nox.Session, package: str, unlocked, option
     for milestone in unlocked:
         if (milestone.folder / "tests").is_dir():
             runs.run_pytest(session, milestone.folder / "tests", env=reuse)
+
+
+@nox.session
+def task(session: nox.Session) -> None:
+    """One task's tests: ``nox -s task -- tt-nn linear`` (the package's closure, as wheels)."""
+    package_args = [a for a in session.posargs if a in PACKAGES][:1]
+    options = options_for(session, targets=package_args)
+    try:
+        package, chosen, pytest_args = pick_task(list(options.passthrough),
+                                                 {n: p.path for n, p in PACKAGES.items()})
+    except TaskListError as error:
+        session.error(str(error))
+    session.log(f"{package} {chosen.label()}: {len(chosen.tests)} test file(s) or test(s)")
+    install.install_closure(session, package, PACKAGES, options,
+                            extras=(*TEST_TOOLS, TIMEOUT_PLUGIN))
+    oracle = install.install_oracle_torch(session)
+    session.run("pytest", f"--timeout={progress_report.TEST_TIMEOUT}",
+                *(str(PACKAGES[package].path / t) for t in chosen.tests), *pytest_args, env=oracle)
 
 
 # -- milestones ---------------------------------------------------------------
@@ -335,16 +355,25 @@ def starter(session: nox.Session) -> None:
 
 @nox.session
 def progress(session: nox.Session) -> None:
-    """Where the tree stands: functions left to write, tests, milestones unlocked and passed."""
+    """Where the tree stands: tasks and functions left, tests, milestones unlocked and passed.
+
+    Each test has a time limit (``-- --timeout SECONDS``, default 60): a test that hits it
+    fails and is named, and the other tests still run."""
     options = options_for(session)
-    install.install_closure(session, list(PACKAGES), PACKAGES, options, extras=TEST_TOOLS)
+    try:
+        limit = take_number(list(options.passthrough), "--timeout",
+                            progress_report.TEST_TIMEOUT, float)
+    except OptionsError as error:
+        session.error(f"{error}\nusage: nox -s progress -- [--timeout SECONDS]")
+    install.install_closure(session, list(PACKAGES), PACKAGES, options,
+                            extras=(*TEST_TOOLS, TIMEOUT_PLUGIN))
     junit_dir = Path(session.create_tmp()).resolve() / "progress"
     junit_dir.mkdir(exist_ok=True)
     for name, package in PACKAGES.items():
         (junit_dir / f"{name}.xml").unlink(missing_ok=True)
         if (package.path / "tests").is_dir():
             session.log(f"testing {name} ...")
-            session.run("pytest", "-q", "-p", "no:cacheprovider",
+            session.run("pytest", "-q", "-p", "no:cacheprovider", f"--timeout={limit}",
                         f"--junitxml={junit_dir}/{name}.xml", str(package.path / "tests"),
                         success_codes=range(6), silent=True, log=verbose(session))
     rows = progress_report.package_progress(PACKAGES, junit_dir)

@@ -4,18 +4,26 @@ Per package, the functions still stubbed (read from the sources, see
 ``stubs.py``) and its tests passing and failing (JUnit XML files the session
 wrote); per milestone, whether it is unlocked (every package it needs has
 nothing left to write) and whether its last run passed (its results JSON
-under ``results/milestones``).
+under ``results/milestones``). Where a package lists its tasks (``tasks.toml``), the
+next task to write and every task, in order, done or left, by the same names as the
+stub messages. Each test runs under a time limit (pytest-timeout, ``--timeout``): a
+function that loops costs one timeout, and the screen names the test that hit it.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .graph import Package, closure
 from .sandbox import read_junit
 from .stubs import stubs_in_package
+from .tasks import Task, TaskListError, read_tasks, task_command
+
+TEST_TIMEOUT = 60.0   # seconds per test in ``nox -s progress`` (``-- --timeout SECONDS``)
+TIMEOUT_MESSAGE = "Timeout"   # how pytest-timeout's failure message starts (after "Failed: ")
 
 SHOWN_FUNCTIONS = 3
 WIDTH = 100   # every line fits a 100-column terminal
@@ -29,18 +37,43 @@ class PackageProgress:
     to_write: tuple[str, ...]
     passed: int | None
     failed: int | None
+    tasks: tuple[Task, ...] = ()
+    timed_out: tuple[str, ...] = field(default=())
+    task_error: str = ""
+
+    def tasks_left(self) -> list[Task]:
+        """The tasks with a function still stubbed, in order."""
+        return [t for t in self.tasks if set(t.functions) & set(self.to_write)]
+
+
+def timed_out_tests(report: Path) -> list[str]:
+    """``test_file::test_name`` of every test in a JUnit XML file stopped by its time limit."""
+    found = []
+    for case in ET.parse(report).getroot().iter("testcase"):
+        for child in case:
+            message = (child.get("message") or "").removeprefix("Failed: ")
+            if child.tag in ("failure", "error") and message.startswith(TIMEOUT_MESSAGE):
+                module = case.get("classname", "").rsplit(".tests.", 1)[-1]
+                found.append(f"{module}::{case.get('name', '')}")
+    return found
 
 
 def package_progress(packages: dict[str, Package], junit_dir: Path) -> list[PackageProgress]:
-    """Every package's stubs and test counts (from ``junit_dir/<name>.xml`` when present)."""
+    """Every package's stubs, tasks and test counts (``junit_dir/<name>.xml`` when present)."""
     rows = []
     for name, package in packages.items():
         report = junit_dir / f"{name}.xml"
-        passed, failed = (None, None)
+        passed, failed, timed_out = (None, None, [])
         if report.is_file():
             passed, failures = read_junit(report)
             failed = len(failures)
-        rows.append(PackageProgress(name, tuple(stubs_in_package(package.path)), passed, failed))
+            timed_out = timed_out_tests(report)
+        try:
+            tasks, problem = tuple(read_tasks(package.path) or ()), ""
+        except TaskListError as error:
+            tasks, problem = (), str(error)
+        rows.append(PackageProgress(name, tuple(stubs_in_package(package.path)), passed, failed,
+                                    tasks, tuple(timed_out), problem))
     return rows
 
 
@@ -80,16 +113,55 @@ def package_lines(rows: list[PackageProgress]) -> list[str]:
     """One line per package and a total line: functions to write, tests passed and failed."""
     lines = [f"{'package':<14} {'to write':>8} {'passed':>7} {'failed':>7}   next to write"]
     for row in rows:
-        upcoming = ", ".join(row.to_write[:SHOWN_FUNCTIONS])
-        more = f", +{len(row.to_write) - SHOWN_FUNCTIONS}" if len(row.to_write) > SHOWN_FUNCTIONS \
-            else ""
         lines.append(_fit(f"{row.name:<14} {len(row.to_write):>8} {_count(row.passed):>7} "
-                          f"{_count(row.failed):>7}   {upcoming + more or 'done'}"))
+                          f"{_count(row.failed):>7}   {_next(row)}"))
     ran = [row for row in rows if row.passed is not None]
     passed = sum(row.passed for row in ran) if ran else None
     failed = sum(row.failed for row in ran) if ran else None
     to_write = sum(len(row.to_write) for row in rows)
     lines.append(f"{'total':<14} {to_write:>8} {_count(passed):>7} {_count(failed):>7}")
+    return lines
+
+
+def _next(row: PackageProgress) -> str:
+    """The next task and its functions, else the next functions; ``done`` when none is left."""
+    left = row.tasks_left()
+    if left:
+        todo = [f for f in left[0].functions if f in row.to_write]
+        return f"task {left[0].number} {left[0].name}: {_shown(todo)}"
+    return _shown(list(row.to_write)) or "done"
+
+
+def _shown(functions: list[str]) -> str:
+    """The first few of ``functions`` and how many more."""
+    more = len(functions) - SHOWN_FUNCTIONS
+    return ", ".join(functions[:SHOWN_FUNCTIONS]) + (f", +{more}" if more > 0 else "")
+
+
+def task_lines(rows: list[PackageProgress]) -> list[str]:
+    """Every task of the packages with work left, in order, done or left, and the command of
+    the next one (a package whose tasks are all done takes one line); then the tests
+    stopped by their time limit."""
+    lines = []
+    for row in rows:
+        if row.task_error:
+            lines.append(f"{row.name}: {row.task_error}")
+        if not row.tasks:
+            continue
+        left = row.tasks_left()
+        if not left:
+            lines.append(f"{row.name}: all {len(row.tasks)} tasks done")
+            continue
+        lines.append(f"{row.name}: {len(row.tasks) - len(left)} of {len(row.tasks)} tasks done, "
+                     f"next: {task_command(row.name, left[0].name)}")
+        for task in row.tasks:
+            todo = [f for f in task.functions if f in row.to_write]
+            state = f"left ({len(todo)} of {len(task.functions)} functions)" if todo else "done"
+            unlocks = f", then {task.unlocks} unlocks" if task.unlocks else ""
+            lines.append(_fit(f"  {task.number:>2}. {task.name:<24} {state}{unlocks}"))
+    for row in rows:
+        lines += [f"{row.name}: {test} hit the time limit (a function that never returns?)"
+                  for test in row.timed_out]
     return lines
 
 
@@ -107,7 +179,8 @@ def milestone_totals(states: list[str]) -> str:
 def format_progress(rows: list[PackageProgress], milestones, packages: dict[str, Package],
                     results_root: Path) -> str:
     """The screen: a package table with totals, then the milestones with totals."""
-    lines = [*package_lines(rows), ""]
+    tasks = task_lines(rows)
+    lines = [*package_lines(rows), "", *tasks, *([""] if tasks else [])]
     left = {row.name: len(row.to_write) for row in rows}
     states = []
     for milestone in milestones:

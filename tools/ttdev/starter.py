@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .stubs import STARTER_MARKER, stub_source
+from .tasks import TaskListError, read_tasks, task_of_function
 
 BEGIN_MARK = "# BEGIN SOLUTION"
 END_MARK = "# END SOLUTION"
@@ -133,8 +134,11 @@ def covering_tests(function: str, tests: dict[str, str], folder: str) -> list[st
 
 
 def stub_file(source: str, where: str, package: str, tests: dict[str, str],
-              tests_folder: str) -> tuple[str, list[str]]:
-    """``source`` with every region stubbed, and the functions stubbed (qualified names)."""
+              tests_folder: str, tasks: dict | None = None) -> tuple[str, list[str]]:
+    """``source`` with every region stubbed, and the functions stubbed (qualified names).
+
+    ``tasks`` (function -> ``tasks.Task``) lets each stub name its task.
+    """
     lines = source.splitlines(keepends=True)
     regions = find_regions(lines, where)
     if not regions:
@@ -150,7 +154,9 @@ def stub_file(source: str, where: str, package: str, tests: dict[str, str],
         found = covering_tests(function, tests, tests_folder)
         docs = f"docs/packages/{package}.md"
         out += lines[position : region.begin] + leading_comments(lines, region)
-        out += [line + "\n" for line in stub_source(region.indent, package, function, found, docs)]
+        task = (tasks or {}).get(function)
+        out += [line + "\n"
+                for line in stub_source(region.indent, package, function, found, docs, task)]
         position = region.end + 1
     stubbed = "".join(out + lines[position:])
     try:
@@ -217,6 +223,7 @@ def write_starter(root: Path, dest: Path) -> dict[str, list[str]]:
         raise StarterError(f"{dest} is not empty; give a new or empty folder")
     stubbed: dict[str, list[str]] = {}
     tests_cache: dict[str, dict[str, str]] = {}
+    tasks_cache: dict[str, dict] = {}
     for relative in tree_files(root):
         if instructors_only(root / relative):
             continue
@@ -226,8 +233,14 @@ def write_starter(root: Path, dest: Path) -> dict[str, list[str]]:
         text = (root / relative).read_text(encoding="utf-8") if package else ""
         if package and BEGIN_MARK in text:
             tests = tests_cache.setdefault(package, package_tests(root, package))
+            if package not in tasks_cache:
+                try:
+                    listed = read_tasks(root / "packages" / package)
+                except TaskListError as error:
+                    raise StarterError(str(error)) from error
+                tasks_cache[package] = task_of_function(listed)
             new_text, functions = stub_file(text, str(relative), package, tests,
-                                            f"packages/{package}/tests")
+                                            f"packages/{package}/tests", tasks_cache[package])
             target.write_text(new_text, encoding="utf-8")
             stubbed.setdefault(package, []).extend(functions)
         else:

@@ -4,9 +4,13 @@ A starter replaces every solution region with::
 
     raise NotImplementedError(
         "tinytorch starter: tt-nn Linear.forward is not implemented yet. "
-        "Tests: packages/tt-nn/tests/test_linear.py. "
+        "It is tt-nn task 3 \"linear\" (The Linear layer); "
+        "its tests: nox -s task -- tt-nn linear. "
         "Docs: docs/packages/tt-nn.md."
     )
+
+(the task from the package's ``tasks.toml``, see ``tasks.py``; a function in no task
+names the test files that mention it instead).
 
 The fixed prefix lets the root ``conftest.py`` tell a "not written yet" from a
 real bug, and lets ``nox -s progress`` count what is left by reading sources.
@@ -25,10 +29,18 @@ STUB_PATTERN = re.compile(
     r"tinytorch starter: (?P<package>tt-[a-z0-9-]+) (?P<function>[\w.]+) is not implemented yet"
 )
 
-def stub_message_parts(package: str, function: str, tests: list[str], docs: str) -> list[str]:
-    """The message as string pieces, each short enough for one source line."""
+def stub_message_parts(package: str, function: str, tests: list[str], docs: str,
+                       task=None) -> list[str]:
+    """The message as string pieces, each short enough for one source line.
+
+    ``task`` (a ``tasks.Task``) names the task and the command that runs its tests;
+    without it the message lists ``tests``.
+    """
     parts = [f"{STUB_PREFIX} {package} {function} is not implemented yet. "]
-    if len(tests) == 1:
+    if task is not None:
+        parts += [f"It is {package} {task.label()}; ",
+                  f"its tests: nox -s task -- {package} {task.name}. "]
+    elif len(tests) == 1:
         parts.append(f"Tests: {tests[0]}. ")
     else:
         parts.append("Tests: ")
@@ -37,10 +49,12 @@ def stub_message_parts(package: str, function: str, tests: list[str], docs: str)
     return parts
 
 
-def stub_source(indent: str, package: str, function: str, tests: list[str], docs: str) -> list[str]:
+def stub_source(indent: str, package: str, function: str, tests: list[str], docs: str,
+                task=None) -> list[str]:
     """The source lines of the ``raise NotImplementedError(...)`` statement at ``indent``."""
     inner = indent + "    "
-    body = [inner + json.dumps(part) for part in stub_message_parts(package, function, tests, docs)]
+    body = [inner + json.dumps(part)
+            for part in stub_message_parts(package, function, tests, docs, task)]
     return [f"{indent}raise NotImplementedError(", *body, f"{indent})"]
 
 

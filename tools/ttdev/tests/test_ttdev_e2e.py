@@ -24,6 +24,7 @@ from ttdev.sandbox import build_wheel, run_target
 from ttdev.specs import discover_milestones
 from ttdev.starter import copy_tree, write_starter
 from ttdev.targets import milestone_target
+from ttdev.tasks import read_tasks
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[3]
@@ -82,6 +83,9 @@ def test_the_starter_builds_and_lists_what_is_left(tmp_path):
     assert progress.returncode == 0, progress.stdout + progress.stderr
     assert "milestone_01  1957" in progress.stdout and "locked, functions left: tt-tensor" \
         in progress.stdout, progress.stdout
+    first = read_tasks(ROOT / "packages" / "tt-tensor")[0].name
+    assert "tt-tensor: 0 of " in progress.stdout and \
+        f"tasks done, next: nox -s task -- tt-tensor {first}" in progress.stdout, progress.stdout
 
 
 def test_isolate_names_exactly_the_broken_packages(broken, wheelhouse):

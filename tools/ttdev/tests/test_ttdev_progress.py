@@ -1,9 +1,19 @@
 """nox -s progress: stubs counted from sources, milestones locked, unlocked and passed."""
 
 import json
+import subprocess
+import sys
 
+import pytest
 from ttdev.graph import discover_packages
-from ttdev.progress import format_progress, package_progress
+from ttdev.progress import (
+    PackageProgress,
+    format_progress,
+    package_progress,
+    task_lines,
+    timed_out_tests,
+)
+from ttdev.sandbox import read_junit
 from ttdev.specs import discover_milestones
 from ttdev.stubs import stub_source
 
@@ -69,3 +79,68 @@ def test_progress_fits_100_columns_totals_and_tells_quick_from_full(fake_tree, t
     assert "unlocked, passed (quick)" in text
     assert lines[-1] == ("milestones: 2 of 4 passed (1 full, 1 quick only), 0 failed, 0 to run, "
                          "2 locked")
+
+
+TASKS = '''\
+[[task]]
+name = "relu"
+title = "ReLU"
+functions = ["relu"]
+tests = ["tests"]
+
+[[task]]
+name = "linear"
+title = "Linear"
+functions = ["Linear.forward", "Linear.reset_parameters"]
+tests = ["tests"]
+unlocks = "milestone_02"
+'''
+
+
+def test_progress_lists_tasks_in_order_done_or_left_with_their_command(fake_tree, tmp_path):
+    nn = fake_tree / "packages" / "tt-nn"
+    (nn / "tasks.toml").write_text(TASKS)
+    (nn / "src/tinytorch/nn/layers.py").write_text(
+        "class Linear:\n    def forward(self, x):\n"
+        + "\n".join(stub_source("        ", "tt-nn", "Linear.forward", [], "d")) + "\n")
+    packages = discover_packages(fake_tree / "packages")
+    rows = package_progress(packages, tmp_path / "no-junit")
+    text = format_progress(rows, [], packages, tmp_path / "results")
+    lines = text.splitlines()
+    nn_row = next(line for line in lines if line.startswith("tt-nn "))
+    assert nn_row.endswith("task 2 linear: Linear.forward")
+    start = lines.index("tt-nn: 1 of 2 tasks done, next: nox -s task -- tt-nn linear")
+    assert lines[start + 1].split() == ["1.", "relu", "done"]
+    assert lines[start + 2].split() == ["2.", "linear", "left", "(1", "of", "2", "functions),",
+                                        "then", "milestone_02", "unlocks"]
+    (nn / "src/tinytorch/nn/layers.py").write_text("class Linear:\n    pass\n")
+    rows = package_progress(packages, tmp_path / "no-junit")
+    assert "tt-nn: all 2 tasks done" in format_progress(rows, [], packages, tmp_path)
+
+
+def test_a_malformed_task_list_is_named_not_raised(fake_tree, tmp_path):
+    (fake_tree / "packages/tt-nn/tasks.toml").write_text("[[task]\n")
+    packages = discover_packages(fake_tree / "packages")
+    text = format_progress(package_progress(packages, tmp_path), [], packages, tmp_path)
+    assert "tt-nn: " in text and "tasks.toml: not valid TOML" in text
+
+
+def test_a_looping_function_costs_one_timeout_that_names_the_test(tmp_path):
+    """What ``nox -s progress`` runs: pytest with pytest-timeout's per-test limit. The loop
+    fails its own test, the next test still runs, and the screen names the looping one."""
+    pytest.importorskip("pytest_timeout")
+    tests = tmp_path / "packages" / "tt-nn" / "tests"
+    tests.mkdir(parents=True)
+    (tests / "test_loop.py").write_text(
+        "def test_forever():\n    while True:\n        pass\n\n\n"
+        "def test_after():\n    assert 1 + 1 == 2\n")
+    report = tmp_path / "tt-nn.xml"
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                           "--timeout=1", f"--junitxml={report}", str(tests)], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 1, done.stdout
+    assert read_junit(report) == (1, ["test_loop::test_forever"])
+    assert timed_out_tests(report) == ["test_loop::test_forever"]
+    row = PackageProgress("tt-nn", (), 1, 1, timed_out=("test_loop::test_forever",))
+    assert ("tt-nn: test_loop::test_forever hit the time limit (a function that never "
+            "returns?)") in task_lines([row])

@@ -152,7 +152,7 @@ def test_pytest_lists_what_is_not_implemented_instead_of_tracebacks(tmp_path):
     """A small starter-like tree with the real root conftest.py and two stubbed functions."""
     shutil.copy(ROOT / "conftest.py", tmp_path / "conftest.py")
     (tmp_path / "tools" / "ttdev").mkdir(parents=True)
-    for tool in ("stubs.py", "require_torch.py"):   # what the root conftest.py loads
+    for tool in ("stubs.py", "tasks.py", "require_torch.py"):   # what the root conftest loads
         shutil.copy(ROOT / "tools" / "ttdev" / tool, tmp_path / "tools" / "ttdev")
     (tmp_path / "pyproject.toml").write_text("[tool.pytest.ini_options]\naddopts = \"-ra\"\n")
     (tmp_path / STARTER_MARKER).write_text("")

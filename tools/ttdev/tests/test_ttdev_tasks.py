@@ -5,9 +5,12 @@ from pathlib import Path
 
 import pytest
 from ttdev.checks import task_problems
+from ttdev.fill import fill_file
 from ttdev.graph import discover_packages
 from ttdev.specs import discover_milestones
-from ttdev.tasks import TaskListError, parse_tasks, pick_task, read_tasks
+from ttdev.starter import stub_file
+from ttdev.stubs import parse_stub
+from ttdev.tasks import TaskListError, parse_tasks, pick_task, read_tasks, task_of_function
 from ttdev_fakes import write_package
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -130,3 +133,30 @@ def test_the_repository_task_lists_match_their_regions_and_tests():
     problems = task_problems(packages.values(), discover_milestones(ROOT / "milestones"))
     assert problems == [], "\n".join(problems)
 
+
+def test_a_stub_names_its_task_and_the_command_and_still_parses(tmp_path):
+    tasks = read_tasks(nn_package(tmp_path, GOOD)["tt-nn"].path)
+    stubbed, functions = stub_file(SOURCE, "layers.py", "tt-nn", {}, "packages/tt-nn/tests",
+                                   task_of_function(tasks))
+    assert functions == ["relu", "Linear.forward"]
+    namespace: dict = {}
+    exec(compile(stubbed, "layers.py", "exec"), namespace)
+    with pytest.raises(NotImplementedError) as error:
+        namespace["Linear"]().forward(1)
+    message = str(error.value)
+    assert 'It is tt-nn task 2 "linear" (The Linear layer); its tests: nox -s task -- tt-nn ' \
+        'linear.' in message
+    assert parse_stub(message) == ("tt-nn", "Linear.forward")
+
+
+def test_filling_a_stub_back_restores_only_that_function():
+    stubbed, _ = stub_file(SOURCE, "layers.py", "tt-nn", {}, "packages/tt-nn/tests")
+    filled = fill_file(stubbed, SOURCE, {"Linear.forward"}, "layers.py")
+    namespace: dict = {}
+    exec(compile(filled, "layers.py", "exec"), namespace)
+    assert namespace["Linear"]().forward(3) == 3
+    with pytest.raises(NotImplementedError):
+        namespace["relu"](1)
+    assert fill_file(filled, SOURCE, {"relu", "Linear.forward"}, "layers.py").count("raise") == 0
+    with pytest.raises(ValueError, match="the starter stubs relu but the reference has no"):
+        fill_file(filled, "def relu(x):\n    return x\n", {"relu"}, "layers.py")
