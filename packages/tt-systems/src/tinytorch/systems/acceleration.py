@@ -5,16 +5,20 @@ Three lessons, each measured on the machine at hand (``measure_accelerations``):
 1. *Loops versus vectorized kernels.* ``conv2d_naive`` (tt-spatial) loops
    over images, filters and pixels; the im2col ``conv2d`` does one batched
    matrix multiply. ``attention_loop`` computes attention one query position at
-   a time; ``attention_batched`` does every position (and head) in two batched
-   matmuls. Same numbers, very different speed: the loops pay Python's
-   per-iteration cost and hand BLAS tiny pieces of work.
+   a time; tt-attention's ``scaled_dot_product_attention`` does every position
+   (and head) in two batched matmuls. Same numbers, very different speed: the
+   loops pay Python's per-iteration cost and hand BLAS tiny pieces of work.
 2. *Fused kernels.* A composition of Tensor ops (``gelu_unfused``,
-   ``layer_norm_unfused``, ``softmax_cross_entropy_unfused``) creates one
-   temporary array and one graph node per step and reads memory again at each
-   step; a fused ``Function`` (``FusedGELU``, ``FusedLayerNorm``,
-   ``FusedSoftmaxCrossEntropy``) does the forward in one go and applies the
-   closed-form derivative in one backward. Each fused kernel is gradchecked and
-   compared with its unfused composition in the tests.
+   ``layer_norm_unfused``, ``softmax_cross_entropy_unfused``,
+   ``attention_unfused``) creates one temporary array and one graph node per
+   step and reads memory again at each step; the library's fused ``Function``
+   behind tt-nn's ``gelu`` and ``cross_entropy`` and tt-attention's
+   ``layer_norm`` and ``scaled_dot_product_attention`` does the forward in one
+   go and applies the closed-form derivative in one backward. The compositions
+   here are what those kernels are measured against (``measure_accelerations``,
+   ``benchmarks/bench_fused.py``), and equal them in the tests. The one kernel
+   the library does not have, a convolution fused with its ReLU and pooling,
+   is below (``conv_relu_maxpool2d``).
 3. *BLAS threads and float32.* NumPy's matmul calls BLAS (OpenBLAS here),
    which starts one thread per core unless ``OPENBLAS_NUM_THREADS`` says
    otherwise; the variable is read once, when NumPy is first imported, so set
@@ -76,131 +80,44 @@ def attention_loop(q: np.ndarray, k: np.ndarray, v: np.ndarray, causal: bool = T
     # END SOLUTION
 
 
-def attention_batched(
-    q: np.ndarray, k: np.ndarray, v: np.ndarray, causal: bool = True
-) -> np.ndarray:
-    """softmax(Q K^T / sqrt(E) + M) V for every position at once: two batched matmuls."""
-    # BEGIN SOLUTION
-    scores = q @ k.swapaxes(-1, -2) * np.asarray(1.0 / math.sqrt(q.shape[-1]), q.dtype)
-    if causal:
-        scores = np.where(np.tri(q.shape[1], k.shape[1], dtype=bool), scores, -np.inf)
-    weights = np.exp(scores - scores.max(axis=-1, keepdims=True))
-    return (weights / weights.sum(axis=-1, keepdims=True)) @ v
-    # END SOLUTION
-
-
-# ----------------------------------------------------------------------------- GELU
+# ----------------------------------------------------------------------------- compositions
+# The library's fused kernels, written as chains of Tensor ops: what fusing is measured against.
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 _CUBIC = 0.044715
 
 
-class FusedGELU(Function):
-    """GELU, tanh form: y = x (1 + tanh u) / 2, u = sqrt(2/pi) (x + 0.044715 x^3).
-
-    dy/dx = (1 + tanh u) / 2 + x (1 - tanh^2 u) sqrt(2/pi) (1 + 3 * 0.044715 x^2) / 2.
-    """
-
-    @staticmethod
-    def forward(ctx, x):
-        # BEGIN SOLUTION
-        t = np.tanh(_SQRT_2_OVER_PI * (x + _CUBIC * x * x * x))
-        ctx.save_for_backward(x, t)
-        return 0.5 * x * (1 + t)
-        # END SOLUTION
-
-    @staticmethod
-    def backward(ctx, grad_y):
-        # BEGIN SOLUTION
-        x, t = ctx.saved_tensors
-        du_dx = _SQRT_2_OVER_PI * (1 + 3 * _CUBIC * x * x)
-        return grad_y * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du_dx)
-        # END SOLUTION
-
-
 def gelu_unfused(x: Tensor) -> Tensor:
-    """The same GELU as eight Tensor ops (eight graph nodes, eight temporaries)."""
+    """tt-nn's ``gelu(x, approximate="tanh")`` as eight Tensor ops (eight nodes, eight temporaries).
+
+    y = x (1 + tanh u) / 2, u = sqrt(2/pi) (x + 0.044715 x^3).
+    """
     u = (x + x * x * x * _CUBIC) * _SQRT_2_OVER_PI
     return x * 0.5 * (u.tanh() + 1.0)
 
 
-# ----------------------------------------------------------------------------- LayerNorm
-
-
-class FusedLayerNorm(Function):
-    """y = (x - mean) / sqrt(var + eps) * w + b over the last axis (biased variance).
-
-    With x_hat the normalized input, r = 1 / sqrt(var + eps) and g = dL/dy * w:
-    dL/dx = r (g - mean(g) - x_hat mean(g x_hat)),  dL/dw = sum(dL/dy x_hat),  dL/db = sum(dL/dy).
-    """
-
-    @staticmethod
-    def forward(ctx, x, weight, bias, eps):
-        # BEGIN SOLUTION
-        centered = x - x.mean(axis=-1, keepdims=True)
-        rstd = 1.0 / np.sqrt((centered * centered).mean(axis=-1, keepdims=True) + eps)
-        x_hat = centered * rstd
-        ctx.save_for_backward(x_hat, rstd, weight)
-        return x_hat * weight + bias
-        # END SOLUTION
-
-    @staticmethod
-    def backward(ctx, grad_y):
-        # BEGIN SOLUTION
-        x_hat, rstd, weight = ctx.saved_tensors
-        g = grad_y * weight
-        grad_x = rstd * (
-            g - g.mean(axis=-1, keepdims=True) - x_hat * (g * x_hat).mean(axis=-1, keepdims=True)
-        )
-        rows = tuple(range(grad_y.ndim - 1))
-        return grad_x, (grad_y * x_hat).sum(axis=rows), grad_y.sum(axis=rows), None
-        # END SOLUTION
-
-
 def layer_norm_unfused(x: Tensor, weight: Tensor, bias: Tensor, eps: float = 1e-5) -> Tensor:
-    """The same LayerNorm composed of mean, sub, mul, sqrt, div Tensor ops."""
+    """tt-attention's ``layer_norm`` over the last axis, composed of mean, sub, mul, sqrt, div."""
     centered = x - x.mean(axis=-1, keepdims=True)
     variance = (centered * centered).mean(axis=-1, keepdims=True)
     return centered / (variance + eps).sqrt() * weight + bias
 
 
-# ----------------------------------------------------------------------------- cross-entropy
-
-
-class FusedSoftmaxCrossEntropy(Function):
-    """L = mean_n(log sum_c e^{z_nc} - z_{n,y_n}), computed stably.
-
-    dL/dz = (softmax(z) - onehot(y)) / N.
-    """
-
-    @staticmethod
-    def forward(ctx, logits, targets):
-        # BEGIN SOLUTION
-        shifted = logits - logits.max(axis=1, keepdims=True)
-        exp = np.exp(shifted)
-        sum_exp = exp.sum(axis=1, keepdims=True)
-        rows = np.arange(logits.shape[0])
-        ctx.save_for_backward(exp / sum_exp, targets)
-        loss = (np.log(sum_exp[:, 0]) - shifted[rows, targets]).mean()
-        return np.asarray(loss, dtype=logits.dtype)
-        # END SOLUTION
-
-    @staticmethod
-    def backward(ctx, grad_loss):
-        # BEGIN SOLUTION
-        probs, targets = ctx.saved_tensors
-        grad = probs.copy()
-        grad[np.arange(len(targets)), targets] -= 1
-        return grad * (grad_loss / len(targets)), None
-        # END SOLUTION
-
-
 def softmax_cross_entropy_unfused(logits: Tensor, targets: np.ndarray) -> Tensor:
-    """The same loss as max, sub, exp, sum, log, one-hot mul and mean Tensor ops."""
+    """tt-nn's ``cross_entropy`` (mean over rows) as max, sub, exp, sum, log, one-hot mul, mean."""
     shifted = logits - Tensor(logits.data.max(axis=1, keepdims=True))
     log_probs = shifted - shifted.exp().sum(axis=1, keepdims=True).log()
     onehot = np.eye(logits.shape[1], dtype=logits.dtype)[targets]
     return -(log_probs * Tensor(onehot)).sum(axis=1).mean()
+
+
+def attention_unfused(q: Tensor, k: Tensor, v: Tensor, causal: bool = True) -> Tensor:
+    """tt-attention's ``scaled_dot_product_attention`` as matmul, scale, mask, softmax, matmul."""
+    scores = q @ k.transpose(-1, -2) * (1.0 / math.sqrt(q.shape[-1]))
+    if causal:
+        blocked = ~np.tri(q.shape[-2], k.shape[-2], dtype=bool)
+        scores = scores + Tensor(np.where(blocked, -np.inf, 0.0).astype(scores.dtype))
+    return scores.softmax(dim=-1) @ v
 
 
 # ----------------------------------------------------------------------------- convolution
@@ -556,25 +473,57 @@ def _train_step(fn, *tensors):
     return step
 
 
+def fused_kernel_comparisons(seed: int = 0) -> list[tuple[str, object, object]]:
+    """(name, composed step, fused step) for each library kernel: forward and backward once.
+
+    GELU (tanh) and LayerNorm on 64 x 256, softmax-cross-entropy on 256 x 10,
+    causal attention on 4 x 64 x 32; the composed step is the chain of Tensor
+    ops above, the fused one the library's single ``Function``.
+    """
+    from tinytorch.attention.functional import layer_norm, scaled_dot_product_attention
+    from tinytorch.nn.functional import cross_entropy, gelu
+
+    rng = np.random.default_rng(seed)
+
+    def leaf(*shape, fill=None):
+        data = rng.standard_normal(shape) if fill is None else np.full(shape, fill)
+        return Tensor(data.astype(np.float32), requires_grad=True)
+
+    h, gamma, beta = leaf(64, 256), leaf(256, fill=1.0), leaf(256, fill=0.0)
+    logits, labels = leaf(256, 10), rng.integers(0, 10, 256)
+    q, k, v = leaf(4, 64, 32), leaf(4, 64, 32), leaf(4, 64, 32)
+    return [
+        ("GELU fwd+bwd 64x256",
+         _train_step(lambda: gelu_unfused(h), h),
+         _train_step(lambda: gelu(h, approximate="tanh"), h)),
+        ("LayerNorm fwd+bwd 64x256",
+         _train_step(lambda: layer_norm_unfused(h, gamma, beta), h, gamma, beta),
+         _train_step(lambda: layer_norm(h, (256,), gamma, beta), h, gamma, beta)),
+        ("softmax-CE fwd+bwd 256x10",
+         _train_step(lambda: softmax_cross_entropy_unfused(logits, labels), logits),
+         _train_step(lambda: cross_entropy(logits, labels), logits)),
+        ("attention fwd+bwd 4x64x32",
+         _train_step(lambda: attention_unfused(q, k, v), q, k, v),
+         _train_step(lambda: scaled_dot_product_attention(q, k, v, is_causal=True), q, k, v)),
+    ]
+
+
 def measure_accelerations(repeats: int = 9, seed: int = 0) -> list[dict]:
-    """Naive versus vectorized (conv, attention) and unfused versus fused (GELU, LayerNorm, CE).
+    """Naive versus vectorized (conv, attention), composed versus fused (GELU, LayerNorm, CE,
+    attention).
 
     Returns one dict per comparison: the two implementations, their median
     milliseconds and the speedup, measured now on this machine.
     """
-    # BEGIN SOLUTION
+    from tinytorch.attention.functional import scaled_dot_product_attention
     from tinytorch.spatial.functional import conv2d, conv2d_naive
 
+    # BEGIN SOLUTION
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((8, 4, 16, 16)).astype(np.float32)
     w = rng.standard_normal((8, 4, 3, 3)).astype(np.float32)
     q, k, v = (rng.standard_normal((4, 64, 32)).astype(np.float32) for _ in range(3))
-    h = Tensor(rng.standard_normal((64, 256)).astype(np.float32), requires_grad=True)
-    gamma = Tensor(np.ones(256, np.float32), requires_grad=True)
-    beta = Tensor(np.zeros(256, np.float32), requires_grad=True)
-    logits = Tensor(rng.standard_normal((256, 10)).astype(np.float32), requires_grad=True)
-    labels = rng.integers(0, 10, 256)
-    return [
+    rows = [
         _comparison(
             "conv2d 8x4x16x16, 8 filters 3x3",
             "loops (conv2d_naive)",
@@ -588,34 +537,13 @@ def measure_accelerations(repeats: int = 9, seed: int = 0) -> list[dict]:
             "loop over positions",
             lambda: attention_loop(q, k, v),
             "batched",
-            lambda: attention_batched(q, k, v),
-            repeats,
-        ),
-        _comparison(
-            "GELU fwd+bwd 64x256",
-            "unfused",
-            _train_step(lambda: gelu_unfused(h), h),
-            "fused",
-            _train_step(lambda: FusedGELU.apply(h), h),
-            repeats,
-        ),
-        _comparison(
-            "LayerNorm fwd+bwd 64x256",
-            "unfused",
-            _train_step(lambda: layer_norm_unfused(h, gamma, beta), h, gamma, beta),
-            "fused",
-            _train_step(lambda: FusedLayerNorm.apply(h, gamma, beta, 1e-5), h, gamma, beta),
-            repeats,
-        ),
-        _comparison(
-            "softmax-CE fwd+bwd 256x10",
-            "unfused",
-            _train_step(lambda: softmax_cross_entropy_unfused(logits, labels), logits),
-            "fused",
-            _train_step(lambda: FusedSoftmaxCrossEntropy.apply(logits, labels), logits),
+            lambda: scaled_dot_product_attention(Tensor(q), Tensor(k), Tensor(v), is_causal=True),
             repeats,
         ),
     ]
+    for name, composed, fused in fused_kernel_comparisons(seed):
+        rows.append(_comparison(name, "composed", composed, "fused", fused, repeats))
+    return rows
     # END SOLUTION
 
 
