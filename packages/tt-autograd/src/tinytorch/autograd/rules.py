@@ -1,15 +1,27 @@
 """Backward rules: one per differentiable op of tt-tensor's op table.
 
-A rule receives the op's context and the gradient of the loss with respect to
-the op's output, dL/dy, and returns dL/dx for each input (None where the
-input does not need one). The context carries exactly what the op-table
+A rule receives the op's context and ``g``, the gradient of the loss with
+respect to the op's output (dL/dy, an array of the output's shape), and
+returns dL/dx for each input. The context carries exactly what the op-table
 contract promises: ``ctx.inputs`` (the input arrays at forward time),
 ``ctx.params`` (the op's keyword parameters), ``ctx.output`` (the output array)
 and ``ctx.needs_input_grad``.
 
-The chain rule for elementwise ops is a product: if y = f(x) then
-dL/dx = f'(x) * dL/dy. When an input was broadcast in the forward pass, its
-gradient is summed over the broadcast dims (``unbroadcast``).
+The contract every rule keeps (the tests check each one):
+
+- it returns a tuple with one entry per input: an array of exactly that
+  input's shape (an input that was broadcast in the forward pass gets its
+  gradient summed back to its own shape), or None where
+  ``ctx.needs_input_grad`` is False (an integer index, a condition, a
+  constant), so no work is done for it;
+- it never writes into ``g`` (the engine hands one array to several
+  consumers; it arrives read-only in the tests) nor into ``ctx``'s arrays;
+- its gradients are in ``g``'s dtype (float32 stays float32: mind
+  constants such as 0.5, which NumPy would otherwise make float64);
+- it declares with ``@saves`` the values it reads (the decorators are given).
+
+How to derive each rule is in the guide, docs/packages/tt-autograd.md, as
+graded hints. Each group below starts with solved examples.
 
 A rule that reads the *values* of inputs or of the output (not only their
 shapes) declares them with ``@saves``: the engine then checks, at backward,
@@ -61,10 +73,13 @@ def saves(*reads_per_input: tuple) -> Callable:
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Sum ``grad`` down to ``shape``, undoing NumPy broadcasting.
+    """The gradient of an input of ``shape`` that broadcasting stretched to ``grad.shape``.
 
-    Broadcasting prepends dims and stretches size-1 dims; each stretched
-    copy of an input element contributed to the loss, so their gradients add.
+    ``grad`` has the broadcast shape (``shape`` with dims prepended and/or
+    size-1 dims stretched); the result has exactly ``shape``, each element
+    the total gradient of all the copies broadcasting made of it. When
+    nothing was broadcast, return ``grad`` itself (no copy). Never write into
+    ``grad``.
     """
     # BEGIN SOLUTION
     if grad.shape == shape:
@@ -110,19 +125,21 @@ def _reduced_count(shape: tuple[int, ...], axis) -> int:
 
 
 def add_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, Grad]:
-    """y = a + b:  dL/da = dL/dy,  dL/db = dL/dy."""
-    # BEGIN SOLUTION
+    """y = a + b:  dL/da = dL/dy,  dL/db = dL/dy, each summed back to its input's shape.
+
+    The solved example of the binary rules: unpack the inputs and what they
+    need, and un-broadcast each gradient that is needed.
+    """
     a, b = ctx.inputs
     need_a, need_b = ctx.needs_input_grad
     return (
         unbroadcast(g, a.shape) if need_a else None,
         unbroadcast(g, b.shape) if need_b else None,
     )
-    # END SOLUTION
 
 
 def sub_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, Grad]:
-    """y = a - b:  dL/da = dL/dy,  dL/db = -dL/dy."""
+    """y = a - b: the gradients of a and b."""
     # BEGIN SOLUTION
     a, b = ctx.inputs
     need_a, need_b = ctx.needs_input_grad
@@ -135,7 +152,7 @@ def sub_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, Grad]:
 
 @saves((1,), (0,))
 def mul_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, Grad]:
-    """y = a * b:  dL/da = b dL/dy,  dL/db = a dL/dy."""
+    """y = a * b (elementwise, broadcast): the gradients of a and b."""
     # BEGIN SOLUTION
     a, b = ctx.inputs
     need_a, need_b = ctx.needs_input_grad
@@ -148,7 +165,10 @@ def mul_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, Grad]:
 
 @saves((1,), (1, OUTPUT))
 def div_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, Grad]:
-    """y = a / b:  dL/da = dL/dy / b,  dL/db = -dL/dy * a / b^2 = -dL/dy * y / b."""
+    """y = a / b (elementwise, broadcast): the gradients of a and b.
+
+    dL/db may read the output y instead of a (``@saves`` says which values it reads).
+    """
     # BEGIN SOLUTION
     a, b = ctx.inputs
     need_a, need_b = ctx.needs_input_grad
@@ -160,7 +180,15 @@ def div_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, Grad]:
 
 
 def _choose_backward(ctx: OpContext, g: np.ndarray, a_wins: np.ndarray) -> tuple[Grad, Grad]:
-    """Route dL/dy to whichever input was chosen; at ties each gets half (as PyTorch)."""
+    """The gradients of y = max(a, b) or min(a, b), elementwise and broadcast.
+
+    ``a_wins`` is True where a was chosen over b (a boolean array of the
+    broadcast shape). Each element of dL/dy goes to the input that was
+    chosen; where a == b, each input gets half of it (as PyTorch), so
+    ``a.maximum(b).sum()`` gives [0.5, 0.0, 1.0] and [0.5, 1.0, 0.0] for
+    a = [1, 2, 3], b = [1, 5, 0].
+    """
+    # BEGIN SOLUTION
     a, b = ctx.inputs
     need_a, need_b = ctx.needs_input_grad
     tie = a == b
@@ -169,11 +197,12 @@ def _choose_backward(ctx: OpContext, g: np.ndarray, a_wins: np.ndarray) -> tuple
         unbroadcast(g * share_a, a.shape) if need_a else None,
         unbroadcast(g * (1 - share_a), b.shape) if need_b else None,
     )
+    # END SOLUTION
 
 
 @saves((0, 1), (0, 1))
 def maximum_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, Grad]:
-    """y = max(a, b): the gradient goes to the larger input; ties split it evenly."""
+    """y = max(a, b), elementwise: the solved example of how ``_choose_backward`` is called."""
     a, b = ctx.inputs
     return _choose_backward(ctx, g, a > b)
 
@@ -187,10 +216,13 @@ def minimum_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, Grad]:
 
 @saves((1,), (0,))
 def matmul_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, Grad]:
-    """Y = A @ B:  dL/dA = dL/dY @ B^T,  dL/dB = A^T @ dL/dY.
+    """Y = A @ B, NumPy's matmul: the gradients of A and B.
 
-    A 1-D operand is a row (for A) or a column (for B) vector; batch dims that
-    were broadcast are summed.
+    A is (..., n, k) and B is (..., k, m), or 1-D: a 1-D A of length k is a
+    row vector (1, k) whose row dim Y lacks, a 1-D B a column (k, 1) whose
+    column dim Y lacks (1-D @ 1-D is a 0-d dot product). Batch dims (all but
+    the last two) broadcast as in elementwise ops. Each gradient has its
+    input's shape (1-D stays 1-D; a batch dim that was broadcast is summed).
     """
     # BEGIN SOLUTION
     a, b = ctx.inputs
@@ -217,8 +249,8 @@ def matmul_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, Grad]:
 
 @saves((), (2,), (1,))
 def addmm_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, Grad, Grad]:
-    """Y = beta C + alpha A @ B:  dL/dC = beta dL/dY (summed over broadcast dims),
-    dL/dA = alpha dL/dY @ B^T,  dL/dB = alpha A^T @ dL/dY."""
+    """Y = beta C + alpha (A @ B), A (n, k) and B (k, m) matrices, C broadcast to (n, m):
+    the gradients of C, A and B (``ctx.params["beta"]``, ``ctx.params["alpha"]`` are numbers)."""
     # BEGIN SOLUTION
     bias, a, b = ctx.inputs
     need_bias, need_a, need_b = ctx.needs_input_grad
@@ -242,7 +274,10 @@ def neg_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
 
 @saves((0,),)
 def pow_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
-    """y = x^p:  dL/dx = p x^(p-1) dL/dy."""
+    """y = x^p for a number p (``ctx.params["exponent"]``): the gradient of x.
+
+    For p = 0, y = 1 is constant: the gradient is 0 everywhere, x = 0 included.
+    """
     # BEGIN SOLUTION
     (x,) = ctx.inputs
     p = ctx.params["exponent"]
@@ -260,12 +295,12 @@ def pow_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
 
 @saves((0, 1), (0, OUTPUT))
 def pow_tensor_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, Grad]:
-    """y = x^p for tensors x, p:  dL/dx = p x^(p-1) dL/dy,  dL/dp = y ln(x) dL/dy.
+    """y = x^p for tensors x and p (broadcast): the gradients of x and p.
 
-    NOTE: PyTorch's values where the formulas hit 0 * inf: dL/dx = 0 where
-    p = 0 (y = 1 is flat in x), and dL/dp = 0 where x = 0 and p >= 0 (y is 0,
-    or 1 for p = 0, on that side). A negative x gives dL/dp = NaN (ln x),
-    as in PyTorch.
+    PyTorch's values where the derivative's formula meets 0 * inf: dL/dx = 0
+    where p = 0 (y = 1 is flat in x), and dL/dp = 0 where x = 0 and p >= 0.
+    A negative x gives dL/dp = NaN, as in PyTorch. No warnings: silence
+    NumPy's divide and invalid warnings for the computation.
     """
     # BEGIN SOLUTION
     x, p = ctx.inputs
@@ -285,15 +320,17 @@ def pow_tensor_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, Grad]:
 
 @saves((OUTPUT,),)
 def exp_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
-    """y = e^x:  dL/dx = y dL/dy."""
-    # BEGIN SOLUTION
+    """y = e^x:  dL/dx = y dL/dy.
+
+    The solved example of the unary rules: the derivative, times g, in a
+    one-tuple. It reads the output y (declared with ``@saves((OUTPUT,),)``).
+    """
     return (g * ctx.output,)
-    # END SOLUTION
 
 
 @saves((0,),)
 def log_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
-    """y = ln x:  dL/dx = dL/dy / x."""
+    """y = ln x: the gradient of x."""
     # BEGIN SOLUTION
     return (g / ctx.inputs[0],)
     # END SOLUTION
@@ -301,7 +338,7 @@ def log_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
 
 @saves((OUTPUT,),)
 def sqrt_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
-    """y = sqrt(x):  dL/dx = dL/dy / (2 y)."""
+    """y = sqrt(x): the gradient of x (it may read y instead of x)."""
     # BEGIN SOLUTION
     return (g / (2 * ctx.output),)
     # END SOLUTION
@@ -309,8 +346,10 @@ def sqrt_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
 
 @saves((0,),)
 def abs_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
-    """y = |x|:  dL/dx = sign(x) dL/dy (0 at x = 0, as PyTorch)."""
+    """y = |x|: the gradient of x, 0 at x = 0 (as PyTorch)."""
+    # BEGIN SOLUTION
     return (g * np.sign(ctx.inputs[0]),)
+    # END SOLUTION
 
 
 @saves((0,),)
@@ -321,13 +360,15 @@ def sin_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
 
 @saves((0,),)
 def cos_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
-    """y = cos x:  dL/dx = -sin(x) dL/dy."""
+    """y = cos x: the gradient of x."""
+    # BEGIN SOLUTION
     return (-g * np.sin(ctx.inputs[0]),)
+    # END SOLUTION
 
 
 @saves((OUTPUT,),)
 def tanh_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
-    """y = tanh x:  dL/dx = (1 - y^2) dL/dy."""
+    """y = tanh x: the gradient of x, from the output y (the rule reads only y)."""
     # BEGIN SOLUTION
     y = ctx.output
     return (g * (1 - y * y),)
@@ -336,9 +377,9 @@ def tanh_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
 
 @saves((OUTPUT,),)
 def sigmoid_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
-    """y = sigmoid(x):  dL/dx = y (1 - y) dL/dy.
+    """y = sigmoid(x) = 1 / (1 + e^-x): the gradient of x, from the output y alone.
 
-    NOTE: written with the output y, never with e^-x, so it stays finite for any x.
+    It must stay finite for every x (e^-x overflows for x below about -89 in float32).
     """
     # BEGIN SOLUTION
     y = ctx.output
@@ -348,7 +389,7 @@ def sigmoid_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
 
 @saves((0,),)
 def relu_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
-    """y = max(x, 0):  dL/dx = dL/dy where x > 0, else 0 (0 at x = 0, as PyTorch)."""
+    """y = max(x, 0): the gradient of x, 0 at x = 0 (as PyTorch)."""
     # BEGIN SOLUTION
     return (g * (ctx.inputs[0] > 0),)
     # END SOLUTION
@@ -356,7 +397,13 @@ def relu_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
 
 @saves((0,),)
 def clip_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
-    """y = clip(x, lo, hi):  dL/dx = dL/dy where lo <= x <= hi, else 0."""
+    """y = clip(x, lo, hi): the gradient of x.
+
+    ``ctx.params["min"]`` and ``ctx.params["max"]`` are numbers or None (no
+    bound on that side; one of them may be missing from params). At a bound
+    itself (x == lo or x == hi) the gradient passes, as in PyTorch.
+    """
+    # BEGIN SOLUTION
     (x,) = ctx.inputs
     lo, hi = ctx.params.get("min"), ctx.params.get("max")
     inside = np.ones(x.shape, dtype=bool)
@@ -365,6 +412,7 @@ def clip_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
     if hi is not None:
         inside &= x <= hi
     return (g * inside,)
+    # END SOLUTION
 
 
 def cast_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
@@ -373,6 +421,7 @@ def cast_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
 
 
 def copy_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
+    """y = a copy of x:  dL/dx = dL/dy."""
     return (g,)
 
 
@@ -380,15 +429,18 @@ def copy_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
 
 
 def sum_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
-    """y = sum over axis of x:  every summed element gets dL/dy."""
-    # BEGIN SOLUTION
+    """y = sum of x over ``axis``:  dL/dx_i = dL/dy of the sum x_i went into.
+
+    The solved example of the reductions: ``ctx.params`` holds ``axis`` (None,
+    an int or a tuple of ints, possibly negative) and ``keepdims``; g has the
+    output's shape, and ``_expand_reduced`` copies it back over x's shape.
+    """
     (x,) = ctx.inputs
     return (_expand_reduced(g, x.shape, ctx.params["axis"], ctx.params["keepdims"]),)
-    # END SOLUTION
 
 
 def mean_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
-    """y = mean over axis of x:  every element gets dL/dy / N."""
+    """y = mean of x over ``axis`` (params as for sum): the gradient of x."""
     # BEGIN SOLUTION
     (x,) = ctx.inputs
     axis = ctx.params["axis"]
@@ -399,41 +451,53 @@ def mean_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
 
 @saves((0, OUTPUT),)
 def _extreme_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
-    """y = max (or min) over axis: the gradient goes to the extreme elements.
+    """y = max (or min) of x over ``axis`` (params as for sum): the gradient of x.
 
-    NOTE: when several elements tie for the extreme, they share the gradient
-    evenly, so the result does not depend on their order.
+    One rule for both: it reads x and the output y. Only the elements equal to
+    their reduction's extreme get a gradient; when several tie, they share it
+    evenly (``[4, 1, 4, 4].max()`` gives [1/3, 0, 1/3, 1/3]), so the result
+    does not depend on their order.
     """
+    # BEGIN SOLUTION
     (x,) = ctx.inputs
     axis = ctx.params["axis"]
     kept = _kept_shape(x.shape, axis)  # y and dL/dy with the reduced dims kept broadcast over x
     is_extreme = x == ctx.output.reshape(kept)
     count = is_extreme.sum(axis=axis, keepdims=True)
     return (is_extreme * (g.reshape(kept) / count.astype(g.dtype)),)
+    # END SOLUTION
 
 
 @saves((0,),)
 def var_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
-    """y = sum((x - mean)^2) / (N - c):  dL/dx = 2 (x - mean) / (N - c) dL/dy."""
+    """y = var(x) over ``axis``, sum((x - mean)^2) / (N - c): the gradient of x.
+
+    N is the number of elements in each reduction, c = ``ctx.params["correction"]``
+    (1 by default: Bessel's correction); ``axis`` and ``keepdims`` as for sum.
+    Where N - c <= 0 the forward is NaN: the gradient is NaN too, with no
+    exception (a NumPy warning is fine).
+    """
+    # BEGIN SOLUTION
     (x,) = ctx.inputs
     axis, keepdims = ctx.params["axis"], ctx.params["keepdims"]
     n = _reduced_count(x.shape, axis)
     centered = x - x.mean(axis=axis, keepdims=True)
-    # NOTE: N - c <= 0 gives inf here and a NaN gradient, as the forward gives NaN
+    # N - c <= 0 gives inf here and a NaN gradient, as the forward gives NaN
     scale = np.asarray(2, dtype=g.dtype) / np.asarray(
         max(n - ctx.params["correction"], 0), dtype=g.dtype
     )
     return (_expand_reduced(g, x.shape, axis, keepdims) * centered * scale,)
+    # END SOLUTION
 
 
 @saves((0, OUTPUT),)
 def std_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
-    """y = sqrt(var(x)):  dL/dx = (x - mean) / ((N - c) y) dL/dy.
+    """y = sqrt(var(x)) over ``axis`` (params as for var): the gradient of x.
 
-    NOTE: on a constant row y = 0 and the formula is 0 / 0; PyTorch defines
-    the gradient as 0 there (std is flat along every direction that keeps the
-    row constant), so sqrt(var) composed would give NaN where this gives 0.
+    Where y = 0 (a constant row) the gradient is 0, as PyTorch defines it
+    (the derivative's formula would give 0 / 0 there), with no warning.
     """
+    # BEGIN SOLUTION
     (x,) = ctx.inputs
     axis, keepdims = ctx.params["axis"], ctx.params["keepdims"]
     n = _reduced_count(x.shape, axis)
@@ -442,11 +506,12 @@ def std_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
     with np.errstate(divide="ignore", invalid="ignore"):
         scale = np.where(y == 0, 0, 1 / (max(n - ctx.params["correction"], 0) * y))
     return (_expand_reduced(g, x.shape, axis, keepdims) * centered * scale.astype(g.dtype),)
+    # END SOLUTION
 
 
 @saves((OUTPUT,),)
 def softmax_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
-    """y = softmax(x):  dL/dx = y * (dL/dy - sum(dL/dy * y)) along the axis."""
+    """y = softmax(x) along ``ctx.params["axis"]``: the gradient of x, from y alone."""
     # BEGIN SOLUTION
     y, axis = ctx.output, ctx.params["axis"]
     return (y * (g - (g * y).sum(axis=axis, keepdims=True)),)
@@ -455,7 +520,7 @@ def softmax_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
 
 @saves((OUTPUT,),)
 def log_softmax_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
-    """y = log softmax(x):  dL/dx = dL/dy - softmax(x) * sum(dL/dy) along the axis."""
+    """y = log softmax(x) along ``ctx.params["axis"]``: the gradient of x, from y alone."""
     # BEGIN SOLUTION
     y, axis = ctx.output, ctx.params["axis"]
     return (g - np.exp(y) * g.sum(axis=axis, keepdims=True),)
@@ -466,18 +531,25 @@ def log_softmax_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
 
 
 def reshape_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
-    """A reshape moves no numbers: the gradient takes the input's shape back."""
+    """A reshape moves no numbers: the gradient takes the input's shape back.
+
+    The solved example of the movement rules.
+    """
     return (g.reshape(ctx.inputs[0].shape),)
 
 
 def permute_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
-    """The gradient is permuted back with the inverse permutation."""
+    """y = x.permute(dims) (``ctx.params["dims"]``, non-negative ints): the gradient of x."""
+    # BEGIN SOLUTION
     return (g.transpose(np.argsort(ctx.params["dims"])),)
+    # END SOLUTION
 
 
 def expand_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
-    """Each broadcast copy contributed: sum them (as for broadcasting)."""
+    """y = x.expand(shape), a broadcast view: the gradient of x."""
+    # BEGIN SOLUTION
     return (unbroadcast(g, ctx.inputs[0].shape),)
+    # END SOLUTION
 
 
 _BASIC_INDEX_TYPES = (int, np.integer, slice, type(None), type(Ellipsis))
@@ -491,10 +563,12 @@ def _is_basic_index(index) -> bool:
 
 
 def getitem_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
-    """Scatter dL/dy back to the positions that were read.
+    """y = x[index] (``ctx.params["index"]``, any NumPy index): the gradient of x.
 
-    NOTE: an integer-array index may read one element several times; np.add.at
-    adds every read's gradient (plain assignment would keep only the last).
+    Elements that were not read get 0. An integer-array index may read one
+    element several times: it gets the sum of those reads' gradients
+    (``x[[0, 0, 2]]`` gives x[0] twice its share). ``_is_basic_index`` tells
+    whether an index reads each element at most once.
     """
     # BEGIN SOLUTION
     (x,) = ctx.inputs
@@ -509,8 +583,14 @@ def getitem_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
 
 
 def setitem_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, Grad]:
-    """y = x with y[index] = v:  dL/dx = dL/dy except at index (0 there),
-    dL/dv = dL/dy[index] summed over the dims v was broadcast along."""
+    """y = x with y[index] = v written in (``ctx.params["index"]``): the gradients of x and v.
+
+    The written positions of x no longer reach y. v was broadcast to the
+    shape of ``x[index]``: its gradient has v's shape. NumPy drops a value's
+    leading size-1 dims when it writes it (a v of shape (1, 2) fills a
+    (2,) slot), so the gradient of such a v keeps them.
+    """
+    # BEGIN SOLUTION
     x, value = ctx.inputs
     need_x, need_value = ctx.needs_input_grad
     index = ctx.params["index"]
@@ -524,24 +604,37 @@ def setitem_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, Grad]:
             written = written.reshape((1,) * (value.ndim - written.ndim) + written.shape)
         grad_value = unbroadcast(written, value.shape).astype(value.dtype, copy=False)
     return grad_x, grad_value
+    # END SOLUTION
 
 
 def cat_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, ...]:
-    """Split dL/dy into the pieces each input supplied."""
+    """y = cat(inputs, axis): one gradient per input, the part of g it supplied.
+
+    Views of g are fine, and (an exception to the contract) so are gradients
+    for inputs that need none: the slices cost nothing, and the engine drops them.
+    """
+    # BEGIN SOLUTION
     axis = ctx.params["axis"]
     bounds = np.cumsum([x.shape[axis] for x in ctx.inputs])[:-1]
     return tuple(np.split(g, bounds, axis=axis))
+    # END SOLUTION
 
 
 def stack_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, ...]:
-    """Input i receives slice i of dL/dy along the new axis."""
+    """y = stack(inputs, axis), along a new axis: one gradient per input (as for cat)."""
+    # BEGIN SOLUTION
     axis = ctx.params["axis"]
     return tuple(np.take(g, i, axis=axis) for i in range(len(ctx.inputs)))
+    # END SOLUTION
 
 
 @saves((), (0,), (0,))
 def where_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, Grad, Grad]:
-    """y = a where c else b:  a gets dL/dy where c holds, b where it does not."""
+    """y = where(c, a, b), c a boolean array, all three broadcast: the gradients (None, a's, b's).
+
+    The condition never gets a gradient.
+    """
+    # BEGIN SOLUTION
     condition, a, b = ctx.inputs
     _, need_a, need_b = ctx.needs_input_grad
     zero = np.zeros((), dtype=g.dtype)
@@ -550,6 +643,7 @@ def where_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, Grad, Grad]:
         unbroadcast(np.where(condition, g, zero), a.shape) if need_a else None,
         unbroadcast(np.where(condition, zero, g), b.shape) if need_b else None,
     )
+    # END SOLUTION
 
 
 # ----------------------------------------------------------------------------- integer division
@@ -557,10 +651,7 @@ def where_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, Grad, Grad]:
 
 @saves((), (0, 1))
 def remainder_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, Grad]:
-    """y = a - b floor(a / b):  dL/da = dL/dy,  dL/db = -floor(a / b) dL/dy.
-
-    (floor is flat between the integers, so it adds nothing to the derivative.)
-    """
+    """y = a % b = a - b floor(a / b) (broadcast): the gradients of a and b."""
     # BEGIN SOLUTION
     a, b = ctx.inputs
     need_a, need_b = ctx.needs_input_grad
@@ -575,11 +666,7 @@ def remainder_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, Grad]:
 
 
 def cumsum_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
-    """y_i = x_0 + ... + x_i along the axis:  dL/dx_j = sum over i >= j of dL/dy_i.
-
-    Each x_j reaches every later output, so its gradient is the running sum of
-    dL/dy taken from the end of the axis backwards.
-    """
+    """y_i = x_0 + ... + x_i along ``ctx.params["axis"]`` (an int): the gradient of x."""
     # BEGIN SOLUTION
     axis = ctx.params["axis"]
     return (np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis),)
@@ -587,10 +674,9 @@ def cumsum_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
 
 
 def _product_of_others(x: np.ndarray, axis: int) -> np.ndarray:
-    """For each element, the product of the other elements along ``axis``.
+    """For each element of ``x``, the product of the other elements along ``axis`` (an int).
 
-    The product of everything before i times the product of everything after
-    i: two cumulative products, exact when elements are 0 (y / x_i is not).
+    Exact when elements are 0 (so not y / x_i); the result has x's shape.
     """
     # BEGIN SOLUTION
     x = np.moveaxis(x, axis, -1)
@@ -604,11 +690,11 @@ def _product_of_others(x: np.ndarray, axis: int) -> np.ndarray:
 
 @saves((0,),)
 def prod_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
-    """y = prod over axis of x:  dL/dx_i = dL/dy * (product of the other elements).
+    """y = product of x over ``axis`` (None or an int; ``keepdims``): the gradient of x.
 
-    NOTE: the tempting y / x_i divides by zero where x_i = 0; the gradient is
-    still defined there (with exactly one zero, that element's gradient is the
-    product of the others, and every other element's is 0).
+    Exact where elements are 0: with exactly one zero in a product, that
+    element's gradient is the product of the others and every other element's
+    is 0 (``_product_of_others`` does the work).
     """
     # BEGIN SOLUTION
     (x,) = ctx.inputs
@@ -626,11 +712,10 @@ def prod_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
 
 @saves((1,), ())
 def gather_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, None]:
-    """y = gather(x, axis, index):  each dL/dy element is added to the x element it was read from.
+    """y[i][j] = x[i][index[i][j]] for axis 1 (likewise for any axis): the gradients (x's, None).
 
-    NOTE: an index may read one element several times; np.add.at adds every
-    read's gradient (plain assignment would keep only the last). The index
-    gets no gradient.
+    ``index`` (ctx.inputs[1], integers) has y's shape. An element read several
+    times gets the sum of those reads' gradients; the index gets None.
     """
     # BEGIN SOLUTION
     x, index = ctx.inputs
@@ -643,11 +728,10 @@ def gather_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, None]:
 
 
 def repeat_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
-    """y = x tiled r_d times along each dim d:  every copy of an element adds its gradient.
+    """y = x tiled r_d times along each dim d (``ctx.params["repeats"]``, as ``np.tile``).
 
-    Along dim d, y has r_d blocks of x's size s_d; dL/dy seen with shape
-    (r_0, s_0, r_1, s_1, ...) is summed over the r axes (x's shape is padded
-    with leading 1s to as many dims as there are repeats).
+    There may be more repeats than x has dims (x is then treated as having
+    leading size-1 dims). The gradient of x has x's shape.
     """
     # BEGIN SOLUTION
     (x,) = ctx.inputs
@@ -659,13 +743,18 @@ def repeat_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
 
 
 def tril_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
-    """y = x on and below the diagonal, 0 above:  dL/dx is dL/dy with the same zeros."""
+    """y = x on and below the diagonal, 0 above:  dL/dx is dL/dy with the same zeros.
+
+    The solved example for triu.
+    """
     return (np.tril(g, ctx.params["diagonal"]),)
 
 
 def triu_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
-    """y = x on and above the diagonal, 0 below:  dL/dx is dL/dy with the same zeros."""
+    """y = x on and above diagonal ``ctx.params["diagonal"]``, 0 below: the gradient of x."""
+    # BEGIN SOLUTION
     return (np.triu(g, ctx.params["diagonal"]),)
+    # END SOLUTION
 
 
 RULES: dict[str, Callable[[OpContext, np.ndarray], tuple[Grad, ...]]] = {
