@@ -346,3 +346,28 @@ def test_a_class_whose_name_begins_another_comes_first():
     boosts = docs_model.search_boosts([api + "Adam", api + "AdamW", api + "SGD"],
                                       ["tinytorch.optim"])
     assert boosts[api + "Adam"] > boosts[api + "AdamW"] == boosts[api + "SGD"]
+
+
+def test_a_package_guide_starts_its_task_table_from_tasks_toml(tree):
+    nn_src = tree / "packages/tt-nn/src/tinytorch/nn"
+    (nn_src / "linear.py").write_text(
+        "class Linear:\n    def forward(self, x):\n        return x\n\n\n"
+        "def relu(x):\n    return x\n")
+    (tree / "packages/tt-nn/tasks.toml").write_text(
+        '[[task]]\nname = "relu"\ntitle = "ReLU | the hinge"\nfunctions = ["relu"]\n'
+        'tests = ["tests"]\n\n[[task]]\nname = "linear"\ntitle = "Linear"\n'
+        'functions = ["Linear.forward"]\ntests = ["tests"]\nunlocks = "milestone_02"\n')
+    nn = next(p for p in docs_model.read_packages(tree) if p.name == "tt-nn")
+    milestones = docs_model.read_milestones(tree)
+    table = docs_render.task_table(nn, docs_model.package_tasks(nn),
+                                   docs_model.function_files(nn), milestones)
+    rows = [line for line in table.splitlines() if line.startswith("| ")]
+    assert rows[0] == "| # | task | file(s) | functions | unlocks | its tests |"
+    assert rows[1] == ("| 1 | ReLU \\| the hinge | `nn/linear.py` | `relu` |  | "
+                       "`nox -s task -- tt-nn relu` |")
+    assert rows[2].startswith("| 2 | Linear | `nn/linear.py` | `Linear.forward` | "
+                              "[Milestone 02](../history.md#")
+    assert docs_render.task_table(nn, [], {}, milestones) == ""
+    (tree / "packages/tt-nn/tasks.toml").write_text("[[task]\n")
+    with pytest.raises(ValueError, match="tinytorch docs: .*tasks.toml: not valid TOML"):
+        docs_model.package_tasks(nn)

@@ -5,7 +5,9 @@
   package's API reference and changelog), the milestone plots and KaTeX; drops
   guides of packages that are not in the tree yet.
 - on_page_markdown: fills the markers `<!-- tt:package-map -->`,
-  `<!-- tt:package-map-words -->` and `<!-- tt:package-facts -->`.
+  `<!-- tt:package-map-words -->` and `<!-- tt:package-facts -->`; a package guide
+  starts with its facts and its numbered task table (from tasks.toml; the marker
+  `<!-- tt:task-table -->` puts the table elsewhere).
 - on_page_content: keeps the API pages' source listings out of the search index.
 - on_post_build: ranks the public API first in the search index (docs_model.search_boost).
 """
@@ -171,6 +173,12 @@ def on_page_markdown(markdown: str, page, config, files):
         pkg = next((p for p in packages if f"packages/{p.name}.md" == uri), None)
         if pkg is not None:
             facts = docs_render.package_facts(pkg, packages, milestones)
+            table = docs_render.task_table(pkg, docs_model.package_tasks(pkg),
+                                           docs_model.function_files(pkg), milestones)
+            if "<!-- tt:task-table -->" in markdown:
+                markdown = markdown.replace("<!-- tt:task-table -->", table)
+            elif table:
+                facts = f"{facts}\n{table}"
             if "<!-- tt:package-facts -->" in markdown:
                 markdown = markdown.replace("<!-- tt:package-facts -->", facts)
             else:  # right after the title

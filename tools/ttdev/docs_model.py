@@ -17,6 +17,7 @@ from pathlib import Path
 from graph import read_version
 from specs import MilestoneSpec as Milestone
 from specs import discover_milestones
+from tasks import Task, TaskListError, read_tasks
 
 # The order in which the packages are taught; packages not listed sort after.
 TEACHING_ORDER = [
@@ -540,3 +541,38 @@ def read_bench(root: Path) -> list[BenchReport]:
         label = "" if own else reference_label(root)
         reports.append(BenchReport(json_path, env, rows, notes, label))
     return reports
+
+
+# ------------------------------------------------------------------------ task lists
+
+
+def package_tasks(pkg: Package) -> list[Task]:
+    """The package's tasks (``tasks.toml``), in order; [] without one. A malformed file stops
+    the build with its error (``nox -s lint`` names the same problem)."""
+    try:
+        return read_tasks(pkg.path) or []
+    except TaskListError as error:
+        raise ValueError(f"tinytorch docs: {error}") from error
+
+
+def function_files(pkg: Package) -> dict[str, str]:
+    """Qualified name of every function and method in the package's sources -> its file,
+    relative to ``src/tinytorch`` (``nn/linear.py``); the first definition wins."""
+    found: dict[str, str] = {}
+    root = pkg.path / "src" / "tinytorch"
+
+    def visit(node: ast.AST, prefix: str, where: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                name = prefix + child.name
+                if not isinstance(child, ast.ClassDef):
+                    found.setdefault(name, where)
+                visit(child, name + ".", where)
+
+    for source in sorted(root.rglob("*.py")) if root.is_dir() else []:
+        try:
+            tree = ast.parse(source.read_text(encoding="utf-8"))
+        except SyntaxError:
+            continue
+        visit(tree, "", source.relative_to(root).as_posix())
+    return found

@@ -25,6 +25,7 @@ from docs_model import (
     milestone_anchor,
     milestone_packages,
 )
+from tasks import Task, task_command
 
 Link = Callable[[str], str]
 
@@ -208,6 +209,44 @@ def package_facts(pkg: Package, packages: list[Package], milestones: list[Milest
             "",
         ]
     )
+
+
+def task_table(pkg: Package, tasks: list[Task], files: dict[str, str],
+               milestones: list[Milestone]) -> str:
+    """The numbered task list at the top of a package guide, from its ``tasks.toml``: what to
+    write, in order, where, what it unlocks, and the command that runs just its tests."""
+    if not tasks:
+        return ""
+    by_session = {m.session: m for m in milestones}
+    lines = [
+        "## Your tasks, in order",
+        "",
+        "Write them one after the other; each command runs just that task's tests. "
+        "`nox -s progress` shows which are done, and a stub's error names its task.",
+        "",
+        "| # | task | file(s) | functions | unlocks | its tests |",
+        "|---|---|---|---|---|---|",
+    ]
+    for task in tasks:
+        where = sorted({files[f] for f in task.functions if f in files})
+        milestone = by_session.get(task.unlocks)
+        unlocked = (f"[Milestone {milestone.number:02d}](../history.md#"
+                    f"{milestone_anchor(milestone)})" if milestone else task.unlocks)
+        cells = [
+            str(task.number),
+            _table_text(task.title),
+            "<br>".join(f"`{w}`" for w in where),
+            ", ".join(f"`{f}`" for f in task.functions),
+            unlocked,
+            f"`{task_command(pkg.name, task.name)}`",
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _table_text(text: str) -> str:
+    """``text`` safe inside one Markdown table cell."""
+    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def stub_guide(pkg: Package) -> str:
