@@ -452,9 +452,25 @@ def grade(session: nox.Session) -> None:
                          values["timeout"], log=session.log, package_names=package_names)
     paths = grading.write_reports(rows, user_path(session, values["out"]), {
         "reference_wheelhouse": str(options.wheelhouse), "timeout": values["timeout"],
-        "workers": values["workers"]})
+        "workers": values["workers"]}, reference)
     print(grading.format_grades(rows))
     session.log(f"reports: {paths[0]} and {paths[1]}")
+
+
+@nox.session(python=False)
+def merge_grades(session: nox.Session) -> None:
+    """Merge many grade reports into one class report: ``-- REPORT_OR_DIR... [--out DIR]``
+    (default results/class): grades.csv, grades.json and summary.csv."""
+    args = list(session.posargs)
+    try:
+        out = take_flag(args, "--out", str(ROOT / "results" / "class"))
+    except OptionsError as error:
+        session.error(str(error))
+    if not args:
+        session.error("usage: nox -s merge_grades -- grades.json|grades.csv|DIR... [--out DIR]")
+    session.run(sys.executable, "-m", "ttdev.merge_grades", "--out", str(user_path(session, out)),
+                *(str(user_path(session, a)) for a in args),
+                env={"PYTHONPATH": str(ROOT / "tools")})
 
 
 def pick(text: str, known: list[str], what: str) -> list[str]:

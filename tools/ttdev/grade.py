@@ -37,11 +37,12 @@ from .files import replace_text
 from .graph import GraphError, Package, closure, read_package, topological_order
 from .sandbox import Outcome, run_target, sandbox_status
 from .targets import milestone_target, package_target, student_wheels
-from .wheels import BUILD_TOOLS
+from .wheels import BUILD_TOOLS, read_manifest, tree_commit, wheel_name_version
 
 IDENTICAL = integrity.IDENTICAL
 
-CSV_FIELDS = ["student", "kind", "target", "status", "passed", "failed", "seconds", "details"]
+CSV_FIELDS = ["student", "commit", "kind", "target", "status", "score", "passed", "failed",
+              "not_implemented", "seconds", "details"]
 
 
 @dataclass(frozen=True)
@@ -51,11 +52,26 @@ class Row:
     student: str
     kind: str          # "package", "milestone" or "tree"
     target: str
-    status: str        # "pass", "fail", "timeout", "error", "missing"
+    status: str        # "pass", "fail", "not implemented", "timeout", "error", "missing"
     passed: int
-    failed: int
+    failed: int        # tests (scripts) failing for a real reason
     seconds: float
     details: str
+    not_implemented: int = 0   # tests (scripts) stopped by a stub the student has not written
+    commit: str = ""           # the graded commit of the student's tree
+
+    @property
+    def score(self) -> float:
+        """Percent of this run's tests (a milestone's scripts) that passed; 0 for a run that
+        could not be made (error, timeout, missing); none for the tree row."""
+        total = self.passed + self.failed + self.not_implemented
+        if self.kind == "tree" or self.status in ("error", "timeout", "missing") or not total:
+            return 100.0 if self.kind != "tree" and self.status == "pass" else 0.0
+        return round(100 * self.passed / total, 1)
+
+    def record(self) -> dict:
+        """The row as the CSV and JSON reports write it (``score`` included)."""
+        return {**asdict(self), "score": "" if self.kind == "tree" else self.score}
 
 
 @dataclass(frozen=True)
@@ -113,7 +129,8 @@ def run_job(job: Job, targets: dict[str, object], workdir: Path, timeout: float)
 
 def _row(job: Job, outcome: Outcome) -> Row:
     return Row(job.student, job.kind, job.target, outcome.status, outcome.passed,
-               outcome.failed, outcome.seconds, "; ".join(outcome.details)[:2000])
+               outcome.failed, outcome.seconds, "; ".join(outcome.details)[:2000],
+               outcome.not_implemented)
 
 
 def read_student_packages(folder: Path, reference_packages: dict[str, Package],
@@ -215,30 +232,68 @@ def grade(folders: Sequence[Path], reference_packages: dict[str, Package], miles
             return row
 
         rows += list(pool.map(run, jobs))
-    return flag_copies(rows)
+    commits = dict(zip(names, map(tree_commit, folders), strict=True))
+    return [replace(row, commit=commits[row.student]) for row in flag_copies(rows)]
 
 
-def write_reports(rows: Sequence[Row], out: Path, settings: dict) -> tuple[Path, Path]:
-    """``grades.csv`` (one row per run) and ``grades.json`` (by student) in ``out``."""
-    out.mkdir(parents=True, exist_ok=True)
-    csv_path, json_path = out / "grades.csv", out / "grades.json"
-    table = io.StringIO()
-    writer = csv.DictWriter(table, fieldnames=CSV_FIELDS)
-    writer.writeheader()
-    writer.writerows(asdict(row) for row in rows)
-    replace_text(csv_path, table.getvalue())
+def reference_record(reference: dict[str, Path]) -> dict:
+    """The reference the class was graded against: each wheel's version and file, and what
+    the wheelhouse's ``wheelhouse.json`` says (built from, commit)."""
+    folders = sorted({wheel.parent for wheel in reference.values()})
+    manifests = [read_manifest(folder) for folder in folders]
+    return {"wheelhouse": [str(f) for f in folders],
+            "built_from": sorted({m.get("built_from", "unknown") for m in manifests}),
+            "commit": sorted({m.get("commit", "unknown") for m in manifests}),
+            "versions": {name: str(wheel_name_version(wheel)[1])
+                         for name, wheel in reference.items()},
+            "wheels": {name: wheel.name for name, wheel in reference.items()}}
+
+
+def student_score(rows: Sequence[Row]) -> float:
+    """A student's score: the mean of their package and milestone rows' scores."""
+    scored = [row.score for row in rows if row.kind != "tree"]
+    return round(sum(scored) / len(scored), 1) if scored else 0.0
+
+
+def by_student(rows: Sequence[Row]) -> dict[str, dict]:
+    """The JSON report's ``students``: per student its commit, score, tree row, packages
+    and milestones."""
     students: dict[str, dict] = {}
     for row in rows:
-        entry = students.setdefault(row.student, {"tree": None, "packages": {}, "milestones": {},
-                                                  "seconds": 0.0})
-        record = {k: v for k, v in asdict(row).items() if k not in ("student", "kind", "target")}
+        entry = students.setdefault(row.student, {
+            "commit": row.commit, "score": 0.0, "tree": None, "packages": {},
+            "milestones": {}, "seconds": 0.0})
+        record = {k: v for k, v in row.record().items()
+                  if k not in ("student", "kind", "target", "commit")}
         if row.kind == "tree":
             entry["tree"] = record
         else:
             entry[f"{row.kind}s"][row.target] = record
         entry["seconds"] = round(entry["seconds"] + row.seconds, 1)
+    for student, entry in students.items():
+        entry["score"] = student_score([r for r in rows if r.student == student])
+    return students
+
+
+def csv_text(records: Sequence[dict]) -> str:
+    """The CSV report's text: one line per run."""
+    table = io.StringIO()
+    writer = csv.DictWriter(table, fieldnames=CSV_FIELDS, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(records)
+    return table.getvalue()
+
+
+def write_reports(rows: Sequence[Row], out: Path, settings: dict,
+                  reference: dict[str, Path] | None = None) -> tuple[Path, Path]:
+    """``grades.csv`` (one row per run) and ``grades.json`` (by student) in ``out``, with
+    the reference used (versions, wheelhouse commit) and every student's graded commit."""
+    out.mkdir(parents=True, exist_ok=True)
+    csv_path, json_path = out / "grades.csv", out / "grades.json"
+    replace_text(csv_path, csv_text([row.record() for row in rows]))
     report = {"generated": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-              "sandbox": sandbox_status(), **settings, "students": students}
+              "sandbox": sandbox_status(), **settings,
+              "reference": reference_record(reference or {}), "students": by_student(rows)}
     replace_text(json_path, json.dumps(report, indent=2) + "\n")
     return csv_path, json_path
 
@@ -255,7 +310,8 @@ def format_grades(rows: Sequence[Row]) -> str:
         packages = [r for r in mine if r.kind == "package"]
         stones = [r for r in mine if r.kind == "milestone"]
         failing = [f"{r.target} ({r.status})" for r in mine if r.status != "pass"]
-        lines.append(f"{student}: packages {sum(r.status == 'pass' for r in packages)}/"
-                     f"{len(packages)}, milestones {sum(r.status == 'pass' for r in stones)}/"
-                     f"{len(stones)}" + (f"; not passing: {', '.join(failing)}" if failing else ""))
+        lines.append(f"{student}: score {student_score(mine):.1f}, packages "
+                     f"{sum(r.status == 'pass' for r in packages)}/{len(packages)}, milestones "
+                     f"{sum(r.status == 'pass' for r in stones)}/{len(stones)}"
+                     + (f"; not passing: {', '.join(failing)}" if failing else ""))
     return "\n".join(lines)

@@ -21,7 +21,7 @@ import sys
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import integrity
@@ -64,11 +64,12 @@ class SandboxError(RuntimeError):
 class Outcome:
     """The result of one run."""
 
-    status: str                          # "pass", "fail", "timeout" or "error"
+    status: str          # "pass", "fail", "not implemented", "timeout" or "error"
     details: tuple[str, ...] = ()        # failing tests, missed bars, or what went wrong
     passed: int = 0                      # tests (or scripts) that passed
-    failed: int = 0                      # tests (or scripts) that failed
+    failed: int = 0                      # tests (or scripts) that failed, stubs apart
     seconds: float = 0.0
+    not_implemented: int = 0             # tests (or scripts) stopped by a starter's stub
 
     @property
     def ok(self) -> bool:
@@ -76,8 +77,9 @@ class Outcome:
 
     def summary(self, limit: int = 6) -> str:
         """One line: status, counts and the first details."""
-        counts = f" ({self.passed} passed, {self.failed} failed)" if self.passed or self.failed \
-            else ""
+        stubs = f", {self.not_implemented} not implemented" if self.not_implemented else ""
+        counts = f" ({self.passed} passed, {self.failed} failed{stubs})" \
+            if self.passed or self.failed or self.not_implemented else ""
         shown = "; ".join(self.details[:limit])
         more = f"; ... {len(self.details) - limit} more" if len(self.details) > limit else ""
         return f"{self.status.upper()}{counts}" + (f": {shown}{more}" if shown else "")
@@ -236,8 +238,7 @@ def run_target(target: Target, wheels: Sequence[Path], workdir: Path, timeout: f
         outcome = Outcome("error", (str(error),))
     finally:
         shutil.rmtree(workdir / "venv", ignore_errors=True)
-    return Outcome(outcome.status, outcome.details, outcome.passed, outcome.failed,
-                   round(time.monotonic() - started, 1))
+    return replace(outcome, seconds=round(time.monotonic() - started, 1))
 
 
 def _run_tests(target: Target, python: Path, workdir: Path, deadline: float) -> Outcome:
@@ -268,27 +269,86 @@ def _run_tests(target: Target, python: Path, workdir: Path, deadline: float) -> 
                                  f"trusted: {', '.join(changed[:5])}",))
     if code == 5:
         return Outcome("fail", (f"{target.tests} has no tests",))
+    syntax = syntax_errors(output)
     if not report.is_file():
-        return Outcome("error", (f"pytest exited {code} without a report:\n{tail(output)}",))
-    passed, failures = read_junit(report)
-    if code != 0 and not failures:
+        return Outcome("error", (*syntax, f"pytest exited {code} without a report:\n"
+                                          f"{tail(output)}"))
+    junit = read_junit(report)
+    syntax += [e for text in junit.texts for e in syntax_errors(text) if e not in syntax]
+    failures = junit.failed
+    if code != 0 and not failures and not junit.not_implemented:
         failures = [f"pytest exited {code}:\n{tail(output)}"]
-    status = "pass" if code == 0 else "fail"
-    return Outcome(status, tuple(failures), passed, len(failures) if code else 0)
+    if code == 0:
+        status = "pass"
+    elif failures:
+        status = "fail"
+    else:
+        status = NOT_IMPLEMENTED
+    stubs = [f"not implemented: {', '.join(junit.stubs)}"] if junit.stubs else []
+    return Outcome(status, (*syntax, *failures, *stubs), junit.passed,
+                   len(failures) if code else 0, not_implemented=len(junit.not_implemented))
 
 
-def read_junit(report: Path) -> tuple[int, list[str]]:
-    """(number of passed tests, names of failed or erroring tests) from a JUnit XML file."""
-    passed, failed = 0, []
+NOT_IMPLEMENTED = "not implemented"
+STUB_RAISED = re.compile(r"NotImplementedError: tinytorch starter: (tt-[\w-]+ [\w.]+) is not")
+STUB_FAILURE = re.compile(r"^not implemented yet: (tt-[\w-]+ [\w.]+) \(tinytorch starter stub")
+SYNTAX_FILE = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+)')
+SYNTAX_ERROR = re.compile(r"\b(?P<kind>SyntaxError|IndentationError|TabError): (?P<message>.*)")
+
+
+@dataclass(frozen=True)
+class Junit:
+    """What a JUnit XML report says."""
+
+    passed: int
+    failed: list[str]             # tests failing or erroring for a real reason
+    not_implemented: list[str]    # tests stopped by a starter's stub
+    stubs: list[str]              # the stubbed functions they reached, once each
+    texts: list[str]              # the failure and error texts (for syntax errors)
+
+
+def read_junit(report: Path) -> Junit:
+    """Passed tests, failed ones and those stopped by a stub (the reference conftest's
+    "not implemented yet: ..." message), by ``file::test`` name, from a JUnit XML file.
+    A test stopped by a stub counts as not implemented even when its teardown fails."""
+    passed, failed, stubbed, stubs, texts = 0, [], [], [], []
     for case in ET.parse(report).getroot().iter("testcase"):
-        outcome = {child.tag for child in case}
+        problems = [child for child in case if child.tag in ("failure", "error")]
         module = TESTS_PREFIX.sub("", case.get("classname", ""))
         name = f"{module}::{case.get('name', '')}".strip(":")
-        if outcome & {"failure", "error"}:
-            failed.append(name)
-        elif "skipped" not in outcome:
+        if problems:
+            stub = next(filter(None, (STUB_FAILURE.match(text or "") for text in
+                                      (problems[0].get("message"), problems[0].text))), None)
+            if stub:
+                stubbed.append(name)
+                stubs += [stub.group(1)] if stub.group(1) not in stubs else []
+            else:
+                failed.append(name)
+                texts += [problem.text or "" for problem in problems]
+        elif not any(child.tag == "skipped" for child in case):
             passed += 1
-    return passed, failed
+    # a test stopped by a stub whose teardown then fails has a second testcase element
+    return Junit(passed, [n for n in dict.fromkeys(failed) if n not in stubbed], stubbed,
+                 stubs, texts)
+
+
+def syntax_errors(output: str) -> list[str]:
+    """``SyntaxError in tinytorch/nn/layers.py line 12: invalid syntax`` for each syntax
+    error a traceback in ``output`` reports (the file as installed: ``src/`` in the tree)."""
+    found, where = [], None
+    for line in output.splitlines():
+        place = SYNTAX_FILE.search(line)
+        if place:
+            where = place
+        error = SYNTAX_ERROR.search(line)
+        if error and where is not None:
+            file = where["file"].split("site-packages/")[-1]
+            text = (f"{error['kind']} in {file} line {where['line']}: "
+                    f"{error['message'].strip()}")
+            if text not in found:
+                found.append(text)
+            where = None
+    return found
 
 
 def _run_milestone(target: Target, python: Path, workdir: Path, deadline: float) -> Outcome:
@@ -300,7 +360,7 @@ def _run_milestone(target: Target, python: Path, workdir: Path, deadline: float)
     folder = integrity.reference_milestones_copy(milestone.folder, copy)
     before = integrity.fingerprint(copy)
     env = {**_clean_env(python), "MPLCONFIGDIR": str(workdir / "matplotlib")}
-    missed, passed = [], 0
+    missed, passed, stubbed = [], 0, 0
     try:
         for script in milestone.default_scripts():
             command = [python, folder / script.file, *script.args, "--quick",
@@ -309,7 +369,11 @@ def _run_milestone(target: Target, python: Path, workdir: Path, deadline: float)
                                        deadline - time.monotonic(), cwd=copy, env=env)
             problems = script_problems(results / milestone.name / f"{script.stem}.json", code,
                                        output)
-            missed += [f"{script.file}: {p}" for p in problems]
+            stub = STUB_RAISED.search(output) if problems else None
+            if stub:
+                stubbed += 1
+                problems = [f"not implemented: {stub.group(1)}"]
+            missed += [f"{script.file}: {p}" for p in [*syntax_errors(output), *problems]]
             passed += not problems
     finally:
         integrity.set_read_only(copy, False)
@@ -317,8 +381,9 @@ def _run_milestone(target: Target, python: Path, workdir: Path, deadline: float)
     if changed:
         return Outcome("error", (f"the run changed the reference milestones, so its result is "
                                  f"not trusted: {', '.join(changed[:5])}",))
-    status = "fail" if missed else "pass"
-    return Outcome(status, tuple(missed), passed, len(milestone.default_scripts()) - passed)
+    failed = len(milestone.default_scripts()) - passed - stubbed
+    status = "fail" if failed else NOT_IMPLEMENTED if stubbed else "pass"
+    return Outcome(status, tuple(missed), passed, failed, not_implemented=stubbed)
 
 
 def script_problems(results_file: Path, exit_code: int, output: str) -> list[str]:

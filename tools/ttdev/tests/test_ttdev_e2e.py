@@ -101,9 +101,17 @@ def test_isolate_names_exactly_the_broken_packages(broken, wheelhouse):
 def test_grade_reports_the_broken_packages_and_survives_a_bad_tree(broken, wheelhouse, tmp_path):
     empty = tmp_path / "bob"
     empty.mkdir()
-    malformed = tmp_path / "carol"   # tt-tensor fine, tt-nn's pyproject is not TOML
+    # carol: a syntax error in tt-tensor, tt-autograd as the starter has it (stubs), and a
+    # tt-nn whose pyproject is not TOML
+    malformed = tmp_path / "carol"
+    write_starter(ROOT, tmp_path / "starter")
+    shutil.copytree(tmp_path / "starter" / "packages" / "tt-autograd",
+                    malformed / "packages" / "tt-autograd")
     shutil.copytree(PACKAGES["tt-tensor"].path, malformed / "packages" / "tt-tensor",
                     ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
+    creation = malformed / "packages/tt-tensor/src/tinytorch/tensor/creation.py"
+    creation.write_text(creation.read_text() + "\n\ndef broken(:\n    pass\n")
+    bad_line = creation.read_text().splitlines().index("def broken(:") + 1
     (malformed / "packages" / "tt-nn").mkdir()
     (malformed / "packages" / "tt-nn" / "pyproject.toml").write_text("[project\nname = 1\n")
     out = tmp_path / "grade"
@@ -118,10 +126,17 @@ def test_grade_reports_the_broken_packages_and_survives_a_bad_tree(broken, wheel
     assert alice["tt-nn"]["failed"] >= 1 and "test_activation" in alice["tt-nn"]["details"]
     assert report["students"]["bob"]["tree"]["status"] == "error"
     carol = report["students"]["carol"]["packages"]
-    assert carol["tt-tensor"]["status"] == "pass", carol
+    stubbed = carol["tt-autograd"]
+    assert stubbed["status"] == "not implemented", stubbed["details"]
+    assert stubbed["not_implemented"] > 0 and stubbed["failed"] == 0 and stubbed["score"] < 100
+    assert carol["tt-tensor"]["status"] in ("fail", "error"), carol
+    assert f"SyntaxError in tinytorch/tensor/creation.py line {bad_line}" in \
+        carol["tt-tensor"]["details"], carol["tt-tensor"]
+    assert report["students"]["carol"]["commit"] == "not a git repo"
+    assert report["reference"]["versions"]["tt-tensor"] == str(PACKAGES["tt-tensor"].version)
     assert carol["tt-nn"]["status"] == "error"
     assert "packages/tt-nn/pyproject.toml: not valid TOML" in carol["tt-nn"]["details"]
-    assert "alice,package,tt-autograd,fail" in (out / "grades.csv").read_text()
+    assert "alice,not a git repo,package,tt-autograd,fail," in (out / "grades.csv").read_text()
 
 
 def _versions_inside_and_above(allowed):

@@ -58,3 +58,39 @@ def test_the_json_report_says_whether_student_code_was_sandboxed(tmp_path, monke
     _, report = write_reports([row], tmp_path, {"timeout": 10})
     assert json.loads(report.read_text())["sandbox"] == \
         "unavailable: bubblewrap (bwrap) is not installed"
+
+
+def test_scores_keep_not_implemented_apart_from_failed():
+    from ttdev.grade import Row, student_score
+
+    partial = Row("alice", "package", "tt-nn", "fail", 6, 2, 1.0, "", not_implemented=2)
+    stubs = Row("alice", "package", "tt-optim", "not implemented", 0, 0, 1.0, "", 5)
+    crashed = Row("alice", "milestone", "milestone_02", "timeout", 0, 0, 9.0, "")
+    assert partial.score == 60.0 and stubs.score == 0.0 and crashed.score == 0.0
+    assert Row("alice", "milestone", "milestone_01", "pass", 1, 0, 1.0, "").score == 100.0
+    assert partial.record()["not_implemented"] == 2 and partial.record()["score"] == 60.0
+    assert student_score([partial, stubs, crashed]) == 20.0
+
+
+def test_reports_record_the_commit_the_score_and_the_reference(tmp_path):
+    import csv
+    import json
+
+    from ttdev.grade import Row, write_reports
+    from ttdev.wheels import write_manifest
+
+    wheelhouse = tmp_path / "wheelhouse"
+    wheelhouse.mkdir()
+    write_manifest(wheelhouse, "reference", "abc123", {"tt-tensor": "0.4.0"})
+    reference = {"tt-tensor": wheelhouse / "tt_tensor-0.4.0-py3-none-any.whl"}
+    rows = [Row("alice", "tree", "/s/alice", "pass", 1, 0, 1.0, "", commit="f00d"),
+            Row("alice", "package", "tt-tensor", "fail", 3, 1, 1.0, "test_x", 0, "f00d")]
+    csv_path, json_path = write_reports(rows, tmp_path / "out", {"timeout": 10}, reference)
+    report = json.loads(json_path.read_text())
+    assert report["reference"]["versions"] == {"tt-tensor": "0.4.0"}
+    assert report["reference"]["commit"] == ["abc123"]
+    alice = report["students"]["alice"]
+    assert alice["commit"] == "f00d" and alice["score"] == 75.0
+    assert alice["packages"]["tt-tensor"]["not_implemented"] == 0
+    [_, package] = list(csv.DictReader(csv_path.open()))
+    assert (package["commit"], package["score"], package["failed"]) == ("f00d", "75.0", "1")

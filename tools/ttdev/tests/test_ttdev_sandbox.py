@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
-from ttdev.sandbox import RunTimeout, read_junit, run_command, script_problems
+from ttdev.sandbox import RunTimeout, read_junit, run_command, script_problems, syntax_errors
 
 
 def test_a_command_past_its_time_limit_is_stopped():
@@ -36,7 +36,43 @@ def test_junit_failures_are_named_by_file_and_test(tmp_path):
         '<failure/></testcase>'
         '<testcase classname="packages.tt-nn.tests.test_x" name="test_skip"><skipped/></testcase>'
         '</testsuite></testsuites>')
-    assert read_junit(report) == (1, ["test_layers::test_bad"])
+    junit = read_junit(report)
+    assert (junit.passed, junit.failed, junit.not_implemented) == (1, ["test_layers::test_bad"], [])
+
+
+def test_junit_tests_stopped_by_a_stub_are_kept_apart_from_failures(tmp_path):
+    report = tmp_path / "junit.xml"
+    stub = "not implemented yet: tt-nn Linear.forward (tinytorch starter stub)"
+    report.write_text(
+        '<testsuites><testsuite>'
+        f'<testcase classname="packages.tt-nn.tests.test_linear" name="test_a">'
+        f'<failure message="{stub}">{stub}</failure></testcase>'
+        f'<testcase classname="packages.tt-nn.tests.test_linear" name="test_b">'
+        f'<failure message="{stub}">{stub}</failure></testcase>'
+        '<testcase classname="" name="packages.tt-nn.tests.test_init">'
+        '<error message="collection failure">not implemented yet: tt-nn init.zeros_ '
+        '(tinytorch starter stub; this whole file cannot be collected)</error></testcase>'
+        '<testcase classname="packages.tt-nn.tests.test_linear" name="test_b">'
+        '<error message="failed on teardown with assert">teardown</error></testcase>'
+        '<testcase classname="packages.tt-nn.tests.test_linear" name="test_c">'
+        '<failure message="assert 1 == 2">assert 1 == 2</failure></testcase>'
+        '</testsuite></testsuites>')
+    junit = read_junit(report)
+    assert junit.failed == ["test_linear::test_c"]
+    assert len(junit.not_implemented) == 3
+    assert junit.stubs == ["tt-nn Linear.forward", "tt-nn init.zeros_"]
+
+
+def test_syntax_errors_are_named_by_file_and_line():
+    output = """ImportError while loading conftest '/x/tests/conftest.py'.
+E     File "/tmp/run/venv/lib/python3.11/site-packages/tinytorch/tensor/creation.py", line 119
+E       def broken(:
+E                  ^
+E   SyntaxError: invalid syntax
+"""
+    assert syntax_errors(output) == [
+        "SyntaxError in tinytorch/tensor/creation.py line 119: invalid syntax"]
+    assert syntax_errors('File "a.py", line 3\nValueError: no') == []
 
 
 def test_missed_bars_and_crashes_are_described(tmp_path):
