@@ -65,8 +65,8 @@ def package_progress(packages: dict[str, Package], junit_dir: Path) -> list[Pack
         report = junit_dir / f"{name}.xml"
         passed, failed, timed_out = (None, None, [])
         if report.is_file():
-            passed, failures = read_junit(report)
-            failed = len(failures)
+            junit = read_junit(report)
+            passed, failed = junit.passed, len(junit.failed) + len(junit.not_implemented)
             timed_out = timed_out_tests(report)
         try:
             tasks, problem = tuple(read_tasks(package.path) or ()), ""
