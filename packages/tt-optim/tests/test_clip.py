@@ -75,3 +75,18 @@ def test_matches_torch():
         assert float(our_norm) == pytest.approx(float(their_norm), rel=1e-5)
         for p, t in zip(ours, theirs, strict=True):
             np.testing.assert_allclose(p.grad.data, t.grad.numpy(), rtol=1e-5, atol=1e-7)
+
+
+def test_clipping_scales_the_gradient_arrays_in_place_and_returns_the_norm_before():
+    a, b = Tensor(np.zeros(2, np.float32)), Tensor(np.zeros(1, np.float32))
+    a.grad, b.grad = Tensor(np.float32([3.0, 0.0])), Tensor(np.float32([4.0]))
+    arrays = a.grad.data, b.grad.data
+    norm = clip_grad_norm_([a, b], max_norm=1.0)
+    assert norm.item() == pytest.approx(5.0)
+    assert a.grad.data is arrays[0] and b.grad.data is arrays[1]
+    np.testing.assert_allclose(a.grad.data, [0.6, 0.0], rtol=1e-5)
+    np.testing.assert_allclose(b.grad.data, [0.8], rtol=1e-5)
+    c = Tensor(np.zeros(2, np.float32))
+    c.grad = Tensor(np.float32([0.3, 0.4]))   # norm 0.5: within the limit, left alone
+    assert clip_grad_norm_([c], max_norm=1.0).item() == pytest.approx(0.5)
+    np.testing.assert_array_equal(c.grad.data, np.float32([0.3, 0.4]))

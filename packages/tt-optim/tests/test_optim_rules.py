@@ -124,3 +124,53 @@ def test_adagrad_with_lr_decay_by_hand():
         total += g * g
         expected -= lr / (1 + (t - 1) * decay) * g / (math.sqrt(total) + 1e-10)
     np.testing.assert_allclose(x.data, [expected], rtol=1e-5)
+
+
+OPTIMIZERS_ON_THEIR_GRADIENTS = {
+    "SGD momentum + decay": lambda p: SGD(p, lr=0.1, momentum=0.9, weight_decay=0.1),
+    "SGD nesterov": lambda p: SGD(p, lr=0.1, momentum=0.9, nesterov=True),
+    "Adam + decay": lambda p: Adam(p, lr=0.1, weight_decay=0.1),
+    "Adam amsgrad": lambda p: Adam(p, lr=0.1, amsgrad=True),
+    "AdamW": lambda p: AdamW(p, lr=0.1, weight_decay=0.5),
+}
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS_ON_THEIR_GRADIENTS))
+def test_a_step_never_writes_into_the_gradient(name):
+    """``grad`` is the parameter's own ``.grad`` array: ``grad += wd * param``, or a momentum
+    buffer that is the gradient's array itself, would change what backward computed."""
+    x = parameter([1.0, -2.0, 3.0])
+    optimizer = OPTIMIZERS_ON_THEIR_GRADIENTS[name]([x])
+    for values in ([0.5, -1.0, 2.0], [0.25, 1.0, -1.0], [1.0, 1.0, 1.0]):
+        set_grad(x, values)
+        grad = x.grad.data
+        optimizer.step()
+        np.testing.assert_array_equal(grad, np.float32(values))
+        assert x.grad.data is grad
+
+
+def test_the_momentum_buffer_is_the_optimizers_own_array():
+    x = parameter([1.0, 2.0])
+    optimizer = SGD([x], lr=0.1, momentum=0.9)
+    set_grad(x, [1.0, 1.0])
+    optimizer.step()
+    buffer = optimizer.state[id(x)]["momentum_buffer"]
+    assert buffer is not x.grad.data and not np.shares_memory(buffer, x.grad.data)
+    set_grad(x, [2.0, 0.0])
+    optimizer.step()
+    assert optimizer.state[id(x)]["momentum_buffer"] is buffer   # updated in place
+    np.testing.assert_allclose(buffer, [0.9 + 2.0, 0.9], rtol=1e-6)
+
+
+def test_adam_counts_its_steps_and_keeps_its_moment_arrays():
+    x = parameter([1.0, 2.0])
+    optimizer = Adam([x], lr=0.1, betas=(0.5, 0.75))
+    set_grad(x, [1.0, -2.0])
+    optimizer.step()
+    state = optimizer.state[id(x)]
+    m, v = state["exp_avg"], state["exp_avg_sq"]
+    set_grad(x, [3.0, 0.0])
+    optimizer.step()
+    assert state["step"] == 2 and state["exp_avg"] is m and state["exp_avg_sq"] is v
+    np.testing.assert_allclose(m, [0.5 * 0.5 + 0.5 * 3.0, 0.5 * -1.0], rtol=1e-6)
+    np.testing.assert_allclose(v, [0.75 * 0.25 + 0.25 * 9.0, 0.75 * 1.0], rtol=1e-6)

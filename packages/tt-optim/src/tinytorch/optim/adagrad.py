@@ -49,11 +49,9 @@ class Adagrad(Optimizer):
 
     def update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
         """One Adagrad step on ``param`` in place (see the class docstring)."""
-        # BEGIN SOLUTION
         state["step"] += 1
         if group["weight_decay"] != 0:
             grad = grad + group["weight_decay"] * param
         decayed_lr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
         state["sum"] += grad * grad
         param -= decayed_lr * (grad / (np.sqrt(state["sum"]) + group["eps"]))
-        # END SOLUTION

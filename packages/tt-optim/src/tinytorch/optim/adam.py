@@ -63,7 +63,17 @@ class Adam(Optimizer):
         self.adam_step(param, grad, state, group)
 
     def adam_step(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
-        """The moment updates and the bias-corrected step, shared by Adam and AdamW."""
+        """The moment updates and the bias-corrected step, shared by Adam and AdamW.
+
+        ``grad`` already includes Adam's L2 term (``update`` added it) and must not be
+        written into. ``state`` (from ``init_state``) holds ``"step"`` (the number of
+        steps taken before this one: count this one first), ``"exp_avg"`` (m) and
+        ``"exp_avg_sq"`` (v), and ``"max_exp_avg_sq"`` with amsgrad: arrays of
+        ``param``'s shape, updated in place (the same arrays stay in ``state``, which
+        ``state_dict`` saves). ``param`` is changed in place. The first step moves
+        each coordinate by about ``lr`` against the sign of its gradient, and the
+        trajectory matches PyTorch's.
+        """
         # Hint: update the buffers in place (*=, +=, out=): big temporaries cost time.
         # BEGIN SOLUTION
         beta1, beta2 = group["betas"]
@@ -108,7 +118,12 @@ class AdamW(Adam):
         )
 
     def update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
-        """Shrink the weights by (1 - lr*wd), then take a plain Adam step."""
+        """Decoupled weight decay: shrink ``param`` in place, then take a plain Adam step.
+
+        The decay multiplies the weights directly (by a factor that depends on the
+        group's ``lr`` and ``weight_decay``) and never enters the gradient, so Adam's
+        per-coordinate scaling does not touch it; ``adam_step`` does the rest.
+        """
         # BEGIN SOLUTION
         if group["weight_decay"] != 0:
             param *= 1 - group["lr"] * group["weight_decay"]

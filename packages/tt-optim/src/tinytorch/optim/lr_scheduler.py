@@ -101,12 +101,10 @@ class LambdaLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
-        # BEGIN SOLUTION
         return [
             base * fn(self.last_epoch)
             for base, fn in zip(self.base_lrs, self.lr_lambdas, strict=True)
         ]
-        # END SOLUTION
 
 
 class StepLR(LRScheduler):
@@ -125,9 +123,7 @@ class StepLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def lr_at(self, base_lr: float, t: int) -> float:
-        # BEGIN SOLUTION
         return base_lr * self.gamma ** (t // self.step_size)
-        # END SOLUTION
 
 
 class MultiStepLR(LRScheduler):
@@ -141,9 +137,7 @@ class MultiStepLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def lr_at(self, base_lr: float, t: int) -> float:
-        # BEGIN SOLUTION
         return base_lr * self.gamma ** bisect.bisect_right(self.milestones, t)
-        # END SOLUTION
 
 
 class ExponentialLR(LRScheduler):
@@ -154,19 +148,16 @@ class ExponentialLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def lr_at(self, base_lr: float, t: int) -> float:
-        # BEGIN SOLUTION
         return base_lr * self.gamma**t
-        # END SOLUTION
 
 
 class CosineAnnealingLR(LRScheduler):
     r"""Half a cosine from the base lr down to ``eta_min`` over ``T_max`` steps.
 
-    $$
-    \eta_t = \eta_{min} + \tfrac{1}{2} (\eta_0 - \eta_{min}) (1 + \cos(\pi t / T_{max}))
-    $$
-
-    Past ``T_max`` the cosine continues (it rises again), as in PyTorch.
+    ``lr_at(base_lr, 0)`` is ``base_lr``, ``lr_at(base_lr, T_max)`` is ``eta_min``,
+    half-way it is their mean, and the curve is the cosine's between 0 and pi
+    (flat at both ends, steepest in the middle). Past ``T_max`` the cosine
+    continues (it rises again), as in PyTorch, whose values the tests compare.
     """
 
     def __init__(self, optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1):  # noqa: N803
@@ -214,10 +205,8 @@ class LinearLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def lr_at(self, base_lr: float, t: int) -> float:
-        # BEGIN SOLUTION
         progress = min(t, self.total_iters) / self.total_iters
         return base_lr * (self.start_factor + (self.end_factor - self.start_factor) * progress)
-        # END SOLUTION
 
 
 class SequentialLR(LRScheduler):
@@ -251,7 +240,12 @@ class SequentialLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def current(self) -> tuple[LRScheduler, int]:
-        """The scheduler in charge at ``last_epoch`` and how many steps it has run."""
+        """The scheduler in charge at ``last_epoch`` and how many steps it has run.
+
+        Scheduler ``i`` takes over at step ``milestones[i - 1]`` (the first at step 0)
+        and counts its own steps from 0 there: with milestones [100], step 99 is
+        ``(schedulers[0], 99)`` and step 100 is ``(schedulers[1], 0)``.
+        """
         # BEGIN SOLUTION
         index = bisect.bisect_right(self._milestones, self.last_epoch)
         start = self._milestones[index - 1] if index > 0 else 0
@@ -351,11 +345,9 @@ class OneCycleLR(LRScheduler):
 
     def anneal(self, start: float, end: float, pct: float) -> float:
         """From ``start`` (pct = 0) to ``end`` (pct = 1): half a cosine, or a straight line."""
-        # BEGIN SOLUTION
         if self.anneal_strategy == "cos":
             return end + (start - end) / 2 * (math.cos(math.pi * pct) + 1)
         return start + (end - start) * pct
-        # END SOLUTION
 
     def get_lr(self) -> list[float]:
         step = self.last_epoch
@@ -374,7 +366,6 @@ class OneCycleLR(LRScheduler):
 
     def lr_and_momentum(self, group: dict, step: int) -> tuple[float, float]:
         """The lr and momentum of ``group`` at ``step``: interpolate inside the current phase."""
-        # BEGIN SOLUTION
         start_step = 0.0
         for index, phase in enumerate(self.phases):
             end_step = phase["end_step"]
@@ -389,7 +380,6 @@ class OneCycleLR(LRScheduler):
                 return lr, momentum
             start_step = end_step
         raise AssertionError("unreachable: the last phase always matches")
-        # END SOLUTION
 
 
 def one_cycle_total_steps(total_steps, epochs, steps_per_epoch) -> int:
@@ -477,7 +467,6 @@ class ReduceLROnPlateau:
 
     def is_better(self, value: float, best: float) -> bool:
         """Whether ``value`` improves on ``best`` by more than the threshold."""
-        # BEGIN SOLUTION
         if self.mode == "min" and self.threshold_mode == "rel":
             return value < best * (1 - self.threshold)
         if self.mode == "min":
@@ -485,10 +474,19 @@ class ReduceLROnPlateau:
         if self.threshold_mode == "rel":
             return value > best * (1 + self.threshold)
         return value > best + self.threshold
-        # END SOLUTION
 
     def step(self, metrics: float) -> None:
-        """Record this epoch's metric; reduce the lr after more than ``patience`` bad epochs."""
+        """Record this epoch's metric; reduce the lr after more than ``patience`` bad epochs.
+
+        Each call counts one epoch (``last_epoch``). A metric that ``is_better``
+        (given) than ``best`` becomes the new ``best`` and resets ``num_bad_epochs``
+        to 0; any other counts one bad epoch. While ``cooldown_counter`` is above 0
+        (the epochs right after a reduction) it counts down and bad epochs do not
+        count (``num_bad_epochs`` stays 0). When ``num_bad_epochs`` exceeds
+        ``patience``, ``reduce_lr()`` (given), then the cooldown starts
+        (``cooldown_counter = cooldown``) and ``num_bad_epochs`` goes back to 0.
+        The values match PyTorch's scheduler epoch by epoch.
+        """
         # BEGIN SOLUTION
         current = float(metrics)
         self.last_epoch += 1

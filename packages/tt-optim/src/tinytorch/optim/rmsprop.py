@@ -52,7 +52,6 @@ class RMSprop(Optimizer):
 
     def update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
         """One RMSprop step on ``param`` in place (see the class docstring)."""
-        # BEGIN SOLUTION
         alpha = group["alpha"]
         state["step"] += 1
         if group["weight_decay"] != 0:
@@ -74,4 +73,3 @@ class RMSprop(Optimizer):
             param -= group["lr"] * buffer
         else:
             param -= group["lr"] * (grad / denominator)
-        # END SOLUTION

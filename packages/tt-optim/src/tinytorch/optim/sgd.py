@@ -57,7 +57,16 @@ class SGD(Optimizer):
         return {"momentum_buffer": None}
 
     def update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
-        """theta -= lr * (g + wd*theta), through the momentum buffer when momentum > 0."""
+        """One SGD step on ``param`` in place, as the class docstring defines it.
+
+        ``param`` is the parameter's own array: update it in place so that the model
+        (and any view of it) sees the new values. ``grad`` is the parameter's
+        ``.grad`` array: never write into it. ``state["momentum_buffer"]`` is None
+        until the first step with momentum; it then holds the buffer b (an array of
+        the parameter's shape that the optimizer owns, not the gradient's array),
+        updated in place at every later step. ``group`` holds this parameter's
+        ``lr``, ``momentum``, ``dampening``, ``weight_decay`` and ``nesterov``.
+        """
         # Hint: never write `param = param - ...`: that rebinds a name, the model never sees it.
         # BEGIN SOLUTION
         lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]

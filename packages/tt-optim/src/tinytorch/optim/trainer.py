@@ -248,7 +248,16 @@ class Trainer:
     def training_step(self, inputs, targets, index: int, is_last: bool) -> tuple[float, np.ndarray]:
         """Forward, loss, backward; an optimizer step every ``accumulation_steps`` batches.
 
-        Returns the batch's (unscaled) loss and the outputs as an array.
+        ``index`` is the batch's position in the epoch (from 0), ``is_last`` whether it
+        is the epoch's last batch. In order: outputs = ``self.model(inputs)``, loss =
+        ``self.loss_fn(outputs, targets)``; ``self.check_finite(loss, outputs, index)``
+        (given: it raises NonFiniteLossError before any gradient exists); backward of
+        the loss divided by ``accumulation_steps`` (so k accumulated batches give the
+        gradient of one k times larger batch); then ``self.optimizer_step()`` after
+        every ``accumulation_steps``-th batch and after the last batch of the epoch.
+
+        Returns the batch's loss as a float (not divided) and the outputs as an array
+        (``as_array``).
         """
         # BEGIN SOLUTION
         outputs = self.model(inputs)

@@ -145,8 +145,12 @@ def random_split(dataset, lengths: Sequence, seed: int | None = None) -> list[Su
 
     `lengths` are sample counts summing to `len(dataset)`, or fractions summing
     to 1 (as in PyTorch: each part gets floor(fraction * n) and the leftover
-    samples go one each to the first parts). The same `seed` gives the same split;
-    without one the split comes from tinytorch's global generator (`manual_seed`).
+    samples go one each to the first parts); the given `split_counts` turns them
+    into counts and raises the error for bad lengths. Together the Subsets hold
+    every index exactly once, in one random permutation drawn from
+    `seeded_generator(seed)`: the same `seed` gives the same split, and without
+    one the split comes from tinytorch's global generator (`manual_seed`).
+    Returns a list of `Subset`s, one per length, in order.
     """
     # BEGIN SOLUTION
     counts = split_counts(lengths, len(dataset))
@@ -174,12 +178,10 @@ def split_counts(lengths: Sequence, total: int) -> list[int]:
 
 def fraction_counts(fractions: Sequence[float], total: int) -> list[int]:
     """floor(fraction * total) samples per part; leftovers go one each to the first parts."""
-    # BEGIN SOLUTION
     counts = [math.floor(fraction * total) for fraction in fractions]
     for i in range(total - sum(counts)):
         counts[i % len(counts)] += 1
     return counts
-    # END SOLUTION
 
 
 def check_same_length(arrays: Sequence[np.ndarray]) -> None:

@@ -13,9 +13,11 @@ from .dataset import as_array, is_array_backed, seeded_generator
 def default_collate(batch: list):
     """Stack a list of samples into one batch.
 
-    Each sample is a Tensor / array / number, or a tuple of them (inputs,
-    label, ...); field k of the batch is `stack([sample[k] for each sample])`.
-    Returns a Tensor, or a tuple of Tensors (integer labels stay int64).
+    Each sample is a Tensor / array / number, or a tuple (or list) of them
+    (inputs, label, ...). Returns one Tensor whose first dim is the batch, or a
+    tuple with one such Tensor per field: field k of the batch stacks field k of
+    every sample. `as_array` (given) turns a Tensor or a number into an array;
+    dtypes are kept (integer labels stay int64, float32 inputs float32).
     """
     # BEGIN SOLUTION
     if isinstance(batch[0], (tuple, list)):
@@ -74,21 +76,24 @@ class DataLoader:
 
     def __len__(self) -> int:
         """Number of batches per epoch."""
-        # BEGIN SOLUTION
         if self.drop_last:
             return len(self.dataset) // self.batch_size
         return math.ceil(len(self.dataset) / self.batch_size)
-        # END SOLUTION
 
     def __iter__(self):
         """Yield the batches of one epoch."""
-        # BEGIN SOLUTION
         for indices in self.batch_indices():
             yield self.fetch(indices)
-        # END SOLUTION
 
     def batch_indices(self) -> list[np.ndarray]:
-        """The sample indices of each batch of one epoch (a fresh order if shuffling)."""
+        """The sample indices of each batch of one epoch, as a list of int arrays.
+
+        Every sample appears once per epoch: in order (0, 1, 2, ...) without
+        shuffling; in a fresh random order each call with `shuffle=True`, drawn from
+        `self.rng` (so the same seed gives the same sequence of epochs). Batches hold
+        `batch_size` indices, the last one fewer, and `drop_last=True` leaves that
+        short one out: there are exactly `len(self)` batches (`__len__` is given).
+        """
         # Hint: np.arange or self.rng.permutation, then cut into len(self) slices.
         # BEGIN SOLUTION
         n = len(self.dataset)
@@ -99,12 +104,10 @@ class DataLoader:
 
     def fetch(self, indices: np.ndarray):
         """The batch made of the samples at `indices`."""
-        # BEGIN SOLUTION
         if self.batched_fetch:
             return self.dataset.__getitems__(indices)
         collate = self.collate_fn or default_collate
         return collate([self.dataset[int(i)] for i in indices])
-        # END SOLUTION
 
 
 def _refuse_unsupported(**arguments) -> None:

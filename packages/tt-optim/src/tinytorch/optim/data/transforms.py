@@ -54,10 +54,8 @@ class Normalize:
             raise ValueError(f"Normalize: std must be positive, got {std}")
 
     def __call__(self, images):
-        # BEGIN SOLUTION
         images = np.asarray(images, dtype=np.float32)
         return (images - self.mean) / self.std
-        # END SOLUTION
 
     def __repr__(self) -> str:
         return f"Normalize(mean={self.mean.ravel().tolist()}, std={self.std.ravel().tolist()})"
@@ -105,16 +103,21 @@ class RandomCrop:
 
 def crop_at(batch: np.ndarray, tops: np.ndarray, lefts: np.ndarray, size) -> np.ndarray:
     """out[n] = batch[n, :, tops[n]:tops[n]+h, lefts[n]:lefts[n]+w], for all n at once."""
-    # Hint: sliding_window_view over (H, W) gives every window, indexed by its corner;
-    # fancy-index (arange(N), :, tops, lefts) picks one window per image.
-    # BEGIN SOLUTION
+    # sliding_window_view over (H, W) is every window, indexed by its corner (no copy);
+    # fancy-indexing (arange(N), :, tops, lefts) picks one window per image.
     windows = sliding_window_view(batch, size, axis=(2, 3))  # (N, C, Hy, Wx, h, w), a view
     return windows[np.arange(len(batch)), :, tops, lefts]  # (N, C, h, w), copies only the crops
-    # END SOLUTION
 
 
 class RandomHorizontalFlip:
-    """Mirror each image left-right with probability `p`, independently per image."""
+    """Mirror each image left-right with probability `p`, independently per image.
+
+    Called on one image (C, H, W) or a batch (N, C, H, W), it returns a new array of
+    the same shape (the input is never modified): one draw of `self.rng.random(N)`
+    per call decides, for each image n, whether it is flipped (draw < p), so a batch
+    is flipped with one vectorized operation, no loop over the images. `p = 0`
+    never flips, `p = 1` always does; the same seed gives the same flips.
+    """
 
     def __init__(self, p: float = 0.5, seed: int | None = None):
         if not 0.0 <= p <= 1.0:
