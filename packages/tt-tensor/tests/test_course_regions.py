@@ -104,6 +104,16 @@ def test_a_view_shares_the_version_counter_only_when_it_shares_memory():
     assert dispatch.apply("copy", x)._version_counter is not x._version_counter
 
 
+def test_a_view_takes_the_counter_its_base_already_has():
+    x = Tensor([1.0, 2.0, 3.0, 4.0])
+    x += 1
+    x.add_(1)
+    view = x.reshape(2, 2)
+    assert view._version == 2 and x._version == 2  # the base's counter, not a fresh one
+    view += 1
+    assert x._version == 3 and x._version_counter.shared
+
+
 def test_a_non_view_op_never_shares_the_counter(monkeypatch):
     monkeypatch.setitem(ops.OP_TABLE, "neg", ops.OpDef("neg", lambda x: x, 1))  # returns x itself
     x = Tensor([1.0, 2.0])

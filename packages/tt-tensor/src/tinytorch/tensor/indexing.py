@@ -100,24 +100,24 @@ def normalize_index(index: Any, shape: tuple[int, ...], op_name: str = "getitem"
             f"{op_name}: index {index!r} for shape {shape} has more than one "
             "Ellipsis (only one Ellipsis is allowed)"
         )
-    used = [dims_used(e) for e in entries]
-    spare = len(shape) - sum(used)
+    used = sum(dims_used(e) for e in entries)
+    spare = len(shape) - used
     if spare < 0:
         raise IndexError(
-            f"{op_name}: too many indices for shape {shape}: index {index!r} uses {sum(used)} dims"
+            f"{op_name}: too many indices for shape {shape}: index {index!r} uses {used} dims"
         )
     normalized: list[Any] = []
     dim = 0  # the dim of x the next entry indexes
-    for entry, width in zip(entries, used, strict=True):
+    for entry in entries:
         if entry is Ellipsis:
             normalized += [slice(None)] * spare
             dim += spare
             continue
         if isinstance(entry, (int, np.integer)) and not isinstance(entry, (bool, np.bool_)):
             entry = _int_index(op_name, entry, dim, shape)
-        elif width and isinstance(entry, np.ndarray) and entry.dtype == np.bool_:
+        elif isinstance(entry, np.ndarray) and entry.dtype == np.bool_:
             _check_mask(op_name, entry, dim, shape)
         normalized.append(entry)
-        dim += width
+        dim += dims_used(entry)
     return tuple(normalized)
     # END SOLUTION
