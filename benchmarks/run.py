@@ -7,9 +7,12 @@ printed and the report is written to ``results/bench/bench.json``.
 
 Options: ``-k WORD`` keeps cases whose name contains WORD; ``--repeats N``;
 ``--out PATH``; ``--threads N`` (BLAS and PyTorch threads, default 1: see
-``threads.py``). Cases whose module gives their work in ``FLOPS`` also get
-their achieved GFLOP/s, next to the float32 matmul ceiling of ``bench_matmul``
-measured in the same run.
+``threads.py``); ``--default-allocator`` (otherwise glibc's malloc keeps freed
+large blocks for reuse, ``acceleration.keep_freed_memory``: a new 38 MB im2col
+buffer then costs no page faults; it applies to PyTorch in this process too).
+Cases whose module gives their work in ``FLOPS`` also get their achieved
+GFLOP/s, next to the float32 matmul ceiling of ``bench_matmul`` measured in
+the same run.
 
 The clock: at one thread, each sample is the CPU time of the benchmarking
 thread (``time.thread_time``), which the other work on shared cores does not
@@ -98,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--out", type=Path, default=HERE.parent / "results" / "bench" / "bench.json"
     )
+    parser.add_argument("--default-allocator", action="store_true",
+                        help="leave glibc's malloc thresholds alone (large blocks page-fault anew)")
     args = parser.parse_args(argv)
     if args.threads < 1:
         parser.error(f"--threads must be at least 1, got {args.threads}")
@@ -107,6 +112,13 @@ def main(argv: list[str] | None = None) -> int:
 
     print(_torch_version())
     print(f"threads: {threads.reason(args.threads)}")
+    if args.default_allocator:
+        allocator = "allocator: default (--default-allocator)"
+    else:
+        from tinytorch.systems.acceleration import keep_freed_memory
+
+        allocator = keep_freed_memory()
+    print(allocator)
     cases, flops = collect_cases(args.keyword)
     if not cases:
         print("no benchmark cases found")
@@ -128,6 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     report.environment["clock"] = clock_name
     report.environment["threads_chosen"] = args.threads
     report.environment["threads_in_force"] = threads.in_force(args.threads)
+    report.environment["allocator"] = allocator
     print(format_table(report))
     for line in achieved_gflops(report, flops, CEILING_NAME):
         print(line)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import ctypes.util
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from tinytorch.autograd import gradcheck
@@ -89,6 +93,50 @@ def test_measure_accelerations_reports_every_comparison():
     }
     assert all(r["slow_ms"] > 0 and r["fast_ms"] > 0 and r["speedup"] > 0 for r in rows)
     assert "speedup" in A.format_accelerations(rows)
+
+
+# In a child process (the allocator setting is process-wide): how much a freed 64 MiB array
+# leaves mapped and free in malloc's heap, before and after keep_freed_memory.
+_FREED_PROBE = """
+import ctypes, sys
+import numpy as np
+from tinytorch.systems.acceleration import keep_freed_memory
+
+class Info(ctypes.Structure):
+    _fields_ = [(n, ctypes.c_size_t) for n in ("arena ordblks smblks hblks hblkhd usmblks "
+                                                 "fsmblks uordblks fordblks keepcost").split()]
+
+libc = ctypes.CDLL(None)
+libc.mallinfo2.restype = Info
+def heap_free_after_a_freed_array():
+    a = np.ones(16 << 20, np.float32)
+    del a
+    return libc.mallinfo2().fordblks >> 20
+before = heap_free_after_a_freed_array()
+print(keep_freed_memory())
+print(before, heap_free_after_a_freed_array())
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or not ctypes.util.find_library("c"),
+                    reason="keep_freed_memory acts on glibc's malloc")
+def test_keep_freed_memory_keeps_a_freed_large_array_in_the_heap():
+    try:
+        ctypes.CDLL(None).mallinfo2  # noqa: B018 - glibc 2.33 or later
+    except AttributeError:
+        pytest.skip("mallinfo2 needs glibc 2.33 or later")
+    done = subprocess.run([sys.executable, "-c", _FREED_PROBE], capture_output=True, text=True,
+                          check=True, timeout=60)
+    message, numbers = done.stdout.strip().splitlines()
+    before, after = map(int, numbers.split())
+    assert "keeps freed blocks up to 1024 MiB" in message
+    assert before < 64 <= after  # unmapped at once by default, kept for reuse afterwards
+
+
+def test_keep_freed_memory_refuses_a_tiny_or_non_integer_limit():
+    for limit in (1000, 2.0**30, None):
+        with pytest.raises(ValueError, match="limit_bytes must be an int of at least 1 MiB"):
+            A.keep_freed_memory(limit)
 
 
 def test_blas_note_names_the_thread_variables():
