@@ -36,6 +36,7 @@ from . import integrity
 from .files import replace_text
 from .graph import GraphError, Package, closure, read_package, topological_order
 from .sandbox import Outcome, run_target, sandbox_status
+from .stubs import stubs_in_package
 from .targets import milestone_target, package_target, student_wheels
 from .wheels import BUILD_TOOLS, read_manifest, tree_commit, wheel_name_version
 
@@ -83,6 +84,7 @@ class Job:
     target: str
     wheels: tuple[Path, ...]
     problem: str = ""     # why it cannot run (a package missing or not building)
+    own: tuple[str, ...] = ()   # the packages taken from the student
 
 
 def student_names(folders: Sequence[Path]) -> list[str]:
@@ -109,9 +111,9 @@ def _job(student, kind, target, own: list[str], deps: list[str], wheels, referen
     """A job taking ``own`` from the student and ``deps`` from the reference."""
     problems = [f"{n} {wheels[n]}" for n in own if not isinstance(wheels.get(n), Path)]
     if problems:
-        return Job(student, kind, target, (), "; ".join(problems))
+        return Job(student, kind, target, (), "; ".join(problems), tuple(own))
     chosen = [wheels[n] for n in own] + [reference[n] for n in deps]
-    return Job(student, kind, target, tuple(chosen))
+    return Job(student, kind, target, tuple(chosen), own=tuple(own))
 
 
 def run_job(job: Job, targets: dict[str, object], workdir: Path, timeout: float) -> Row:
@@ -156,9 +158,10 @@ def read_student_packages(folder: Path, reference_packages: dict[str, Package],
 
 def prepare_student(folder: Path, name: str, reference_packages: dict[str, Package],
                     workdir: Path, timeout: float, find_links: Sequence[Path] = (),
-                    ) -> tuple[dict[str, Path | str], list[Row]]:
-    """Build the student's wheels. A package whose pyproject cannot be read is an error
-    naming the file (the others are still built); a tree with none is a ``tree`` error row."""
+                    ) -> tuple[dict[str, Path | str], list[Row], dict[str, int]]:
+    """Build the student's wheels; the tree row; how many starter stubs each package still
+    has. A package whose pyproject cannot be read is an error naming the file (the others
+    are still built); a tree with none is a ``tree`` error row."""
     started = time.monotonic()
     try:
         packages, unreadable = read_student_packages(folder, reference_packages)
@@ -166,10 +169,10 @@ def prepare_student(folder: Path, name: str, reference_packages: dict[str, Packa
         kind = "" if isinstance(error, GraphError) else f"{type(error).__name__}: "
         return {}, [Row(name, "tree", str(folder), "error", 0, 0, 0.0,
                         f"the packages under {folder / 'packages'} cannot be read: "
-                        f"{kind}{error}")]
+                        f"{kind}{error}")], {}
     if not packages and not unreadable:
         return {}, [Row(name, "tree", str(folder), "error", 0, 0, 0.0,
-                        f"no packages under {folder / 'packages'}")]
+                        f"no packages under {folder / 'packages'}")], {}
     wanted = [n for n in reference_packages if n not in unreadable]
     wheels = student_wheels(packages, wanted, workdir / name / "wheels", timeout,
                             reference=reference_packages, root=folder, find_links=find_links)
@@ -181,8 +184,28 @@ def prepare_student(folder: Path, name: str, reference_packages: dict[str, Packa
     flagged = [f"{IDENTICAL}: {', '.join(copies)}"] if copies else []
     seconds = round(time.monotonic() - started, 1)
     status = "pass" if not unbuilt else "error"
+    stubbed = {n: len(stubs_in_package(p.path)) for n, p in packages.items()}
     return wheels, [Row(name, "tree", str(folder), status, len(wheels) - len(unbuilt),
-                        len(unbuilt), seconds, "; ".join(flagged + unbuilt)[:2000])]
+                        len(unbuilt), seconds, "; ".join(flagged + unbuilt)[:2000])], stubbed
+
+
+NOT_RUN = "not run: "
+
+
+def skipped_row(job: Job, hung: dict[str, str], stubbed: dict[str, int]) -> Row | None:
+    """The row of a job not worth running: it needs a student package that already hung in
+    another run (a hang costs one timeout per student), or a milestone on packages with
+    starter stubs left (it cannot pass). None when the job should run."""
+    hanging = [f"{n} (in {hung[n]})" for n in job.own if n in hung]
+    if hanging and not job.problem:
+        return Row(job.student, job.kind, job.target, "timeout", 0, 0, 0.0,
+                   f"{NOT_RUN}it needs {', '.join(hanging)}, which already did not finish "
+                   f"within the time limit")
+    stubs = [f"{n} ({stubbed[n]} functions)" for n in job.own if stubbed.get(n)]
+    if job.kind == "milestone" and stubs and not job.problem:
+        return Row(job.student, job.kind, job.target, "not implemented", 0, 0, 0.0,
+                   f"{NOT_RUN}not implemented yet in {', '.join(stubs)}", not_implemented=1)
+    return None
 
 
 def flag_copies(rows: list[Row]) -> list[Row]:
@@ -217,21 +240,28 @@ def grade(folders: Sequence[Path], reference_packages: dict[str, Package], miles
             lambda pair: prepare_student(pair[0], pair[1], reference_packages, workdir, timeout,
                                          build_tools),
             zip(folders, names, strict=True)))
-        jobs = []
-        for name, (wheels, tree_rows) in zip(names, prepared, strict=True):
+        jobs, stubbed = [], {}
+        for name, (wheels, tree_rows, stubs) in zip(names, prepared, strict=True):
             rows += tree_rows
+            stubbed[name] = stubs
             log(f"{name}: {tree_rows[0].status} ({tree_rows[0].details or 'every package built'})")
             if wheels:
                 jobs += plan_jobs(name, wheels, reference, reference_packages, milestones,
                                   package_names)
+        hung: dict[str, dict[str, str]] = {name: {} for name in names}   # package -> where
 
         def run(job: Job) -> Row:
-            row = run_job(job, targets, workdir, timeout)
+            row = skipped_row(job, hung[job.student], stubbed[job.student]) or \
+                run_job(job, targets, workdir, timeout)
+            if row.status == "timeout" and not row.details.startswith(NOT_RUN):
+                hung[job.student].update({n: job.target for n in job.own})
             log(f"{row.student:<16} {row.kind:<9} {row.target:<14} {row.status.upper():<7} "
                 f"{row.passed} passed, {row.failed} failed  [{row.seconds:.0f}s]")
             return row
 
-        rows += list(pool.map(run, jobs))
+        # package runs first: a package that hangs there is not run again in a milestone
+        rows += list(pool.map(run, [j for j in jobs if j.kind == "package"]))
+        rows += list(pool.map(run, [j for j in jobs if j.kind != "package"]))
     commits = dict(zip(names, map(tree_commit, folders), strict=True))
     return [replace(row, commit=commits[row.student]) for row in flag_copies(rows)]
 

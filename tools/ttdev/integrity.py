@@ -31,7 +31,8 @@ from pathlib import Path
 
 # The reference's root files that its test conftest.py loads (relative to the tree).
 REFERENCE_TEST_SUPPORT = ("conftest.py", "pyproject.toml", "tools/ttdev/stubs.py",
-                          "tools/ttdev/require_torch.py")
+                          "tools/ttdev/tasks.py", "tools/ttdev/require_torch.py")
+PACKAGE_TEST_SUPPORT = ("tasks.toml",)   # next to the package's tests/ (task names)
 # Plugins the reference tests rely on, loaded by module name with autoloading off.
 REFERENCE_PLUGINS = ("_hypothesis_pytestplugin",)
 PYTEST_ENV = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONDONTWRITEBYTECODE": "1"}
@@ -59,6 +60,9 @@ def reference_test_copy(tests: Path, into: Path) -> Path:
             shutil.copy2(tree / relative, into / relative)
     copied = into / tests.relative_to(tree)
     shutil.copytree(tests, copied, ignore=_ignored)
+    for name in PACKAGE_TEST_SUPPORT:
+        if (tests.parent / name).is_file():
+            shutil.copy2(tests.parent / name, copied.parent / name)
     set_read_only(into, True)
     return copied
 

@@ -59,22 +59,31 @@ class Runner:
         self.student, self.reference = student, reference
         self.workdir, self.timeout, self.log = workdir, timeout, log
         self.count = 0
+        self.hung: dict[str, str] = {}   # a student package -> the run it did not finish in
 
     def run(self, label: str, from_student: Sequence[str]) -> Step:
         """One run with ``from_student`` from the student's wheels and the rest from the reference.
 
-        A student package that did not build (its entry is the error text) fails the run.
+        A student package that did not build (its entry is the error text) fails the run; a
+        run holding a student package that already hung alone is not made again (a hang
+        costs one timeout).
         """
         chosen = tuple(n for n in self.names if n in from_student)
         unbuilt = [f"{n}: {self.student[n]}" for n in chosen
                    if not isinstance(self.student[n], Path)]
+        hanging = [f"{n} (in '{self.hung[n]}')" for n in chosen if n in self.hung]
         if unbuilt:
             outcome = Outcome("error", tuple(unbuilt))
+        elif hanging:
+            outcome = Outcome("timeout", (f"not run: {', '.join(hanging)} already did not "
+                                          f"finish within the time limit",))
         else:
             wheels = [self.student[n] if n in chosen else self.reference[n] for n in self.names]
             self.count += 1
             outcome = run_target(self.target, wheels, self.workdir / f"run-{self.count}",
                                  self.timeout)
+            if outcome.status == "timeout" and len(chosen) == 1:
+                self.hung[chosen[0]] = label
         self.log(f"  {label:<46} {outcome.summary()}  [{outcome.seconds:.0f}s]")
         return Step(label, chosen, outcome)
 

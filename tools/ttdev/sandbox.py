@@ -53,7 +53,12 @@ _sandbox_state: dict[str, str | None] = {}
 
 
 class RunTimeout(Exception):
-    """A command did not finish within its time limit (it was killed)."""
+    """A command did not finish within its time limit (it was killed); ``output`` is what
+    it printed until then."""
+
+    def __init__(self, message: str, output: str = ""):
+        super().__init__(message)
+        self.output = output
 
 
 class SandboxError(RuntimeError):
@@ -107,15 +112,18 @@ def run_command(command: Sequence[str], timeout: float, cwd: Path | None = None,
                                start_new_session=True)
     try:
         output, _ = process.communicate(timeout=max(timeout, 1))
-    except subprocess.TimeoutExpired:
+    except subprocess.TimeoutExpired as expired:
         os.killpg(process.pid, signal.SIGKILL)
+        partial = expired.output or ""
         try:
-            process.communicate(timeout=KILL_GRACE)
+            partial = process.communicate(timeout=KILL_GRACE)[0] or partial
         except subprocess.TimeoutExpired:  # a process that left the group holds the pipe open
             process.stdout.close()
             process.wait()
+        if isinstance(partial, bytes):
+            partial = partial.decode(errors="replace")
         raise RunTimeout(f"{Path(str(command[0])).name} ... did not finish within "
-                         f"{timeout:.0f}s and was stopped") from None
+                         f"{timeout:.0f}s and was stopped", partial) from None
     return process.returncode, output
 
 
@@ -233,7 +241,7 @@ def run_target(target: Target, wheels: Sequence[Path], workdir: Path, timeout: f
         runner = _run_tests if target.kind == "package" else _run_milestone
         outcome = runner(target, python, workdir, deadline)
     except RunTimeout as error:
-        outcome = Outcome("timeout", (f"{error} (time limit {timeout:.0f}s per run)",))
+        outcome = Outcome("timeout", (f"{error} ({timeout:.0f}s per run)",))
     except SandboxError as error:
         outcome = Outcome("error", (str(error),))
     finally:
@@ -257,10 +265,17 @@ def _run_tests(target: Target, python: Path, workdir: Path, deadline: float) -> 
     config = ["-c", copy / "pyproject.toml"] if (copy / "pyproject.toml").is_file() else []
     try:
         code, output = run_command(sandboxed(
-            [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", *plugins,
+            [python, "-m", "pytest", "-v", "-p", "no:cacheprovider", *plugins,
              f"--rootdir={copy}", *config, f"--junitxml={report}", tests], workdir, [copy]),
             deadline - time.monotonic(), cwd=workdir,
-            env={**env, **integrity.PYTEST_ENV, "MPLCONFIGDIR": str(workdir / "matplotlib")})
+            env={**env, **integrity.PYTEST_ENV, "PYTHONUNBUFFERED": "1",
+                 "MPLCONFIGDIR": str(workdir / "matplotlib")})
+    except RunTimeout as error:
+        hung = running_test(error.output)
+        raise RunTimeout(f"test {hung} did not finish within the time limit (it was running "
+                         f"when {target.name}'s tests were stopped)" if hung else
+                         f"{target.name}'s tests did not finish within the time limit",
+                         error.output) from None
     finally:
         integrity.set_read_only(copy, False)
     changed = integrity.changed_files(before, integrity.fingerprint(copy))
@@ -290,6 +305,21 @@ def _run_tests(target: Target, python: Path, workdir: Path, deadline: float) -> 
 
 
 NOT_IMPLEMENTED = "not implemented"
+RUNNING_TEST = re.compile(r"^(\S+\.py::\S+)(?: \S+)?\s*$")   # pytest -v: "file.py::test "
+
+
+def running_test(output: str) -> str | None:
+    """The test ``pytest -v`` was running when its output stopped: a last line that names
+    a test without its result yet (``packages/tt-nn/tests/test_x.py::test_y``)."""
+    lines = [line for line in output.strip().splitlines() if line.strip()]
+    if not lines:
+        return None
+    found = RUNNING_TEST.match(lines[-1].strip())
+    if not found or found.group(0).rstrip().endswith(("PASSED", "FAILED", "ERROR", "SKIPPED")):
+        return None
+    return found.group(1)
+
+
 STUB_RAISED = re.compile(r"NotImplementedError: tinytorch starter: (tt-[\w-]+ [\w.]+) is not")
 STUB_FAILURE = re.compile(r"^not implemented yet: (tt-[\w-]+ [\w.]+) \(tinytorch starter stub")
 SYNTAX_FILE = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+)')
@@ -359,14 +389,21 @@ def _run_milestone(target: Target, python: Path, workdir: Path, deadline: float)
     results, copy = workdir / "results", workdir / "reference"
     folder = integrity.reference_milestones_copy(milestone.folder, copy)
     before = integrity.fingerprint(copy)
-    env = {**_clean_env(python), "MPLCONFIGDIR": str(workdir / "matplotlib")}
+    env = {**_clean_env(python), "MPLCONFIGDIR": str(workdir / "matplotlib"),
+           "PYTHONUNBUFFERED": "1"}
     missed, passed, stubbed = [], 0, 0
     try:
         for script in milestone.default_scripts():
             command = [python, folder / script.file, *script.args, "--quick",
                        "--results-dir", results]
-            code, output = run_command(sandboxed(command, workdir, [copy]),
-                                       deadline - time.monotonic(), cwd=copy, env=env)
+            try:
+                code, output = run_command(sandboxed(command, workdir, [copy]),
+                                           deadline - time.monotonic(), cwd=copy, env=env)
+            except RunTimeout as error:
+                last = tail(error.output, 1) or "no output"
+                raise RunTimeout(f"script {milestone.name}/{script.file} did not finish within "
+                                 f"the time limit (last output: {last[:200]})",
+                                 error.output) from None
             problems = script_problems(results / milestone.name / f"{script.stem}.json", code,
                                        output)
             stub = STUB_RAISED.search(output) if problems else None

@@ -41,7 +41,8 @@ def test_only_the_jobs_needing_an_unreadable_package_are_errors(tmp_path):
 
 def test_a_tree_without_packages_gives_a_tree_error_row(tmp_path):
     (tmp_path / "bob").mkdir()
-    wheels, [row] = prepare_student(tmp_path / "bob", "bob", REFERENCE, tmp_path / "work", 10)
+    wheels, [row], _ = prepare_student(tmp_path / "bob", "bob", REFERENCE, tmp_path / "work",
+                                       10)
     assert wheels == {}
     assert (row.kind, row.status) == ("tree", "error") and "no packages" in row.details
 
@@ -94,3 +95,18 @@ def test_reports_record_the_commit_the_score_and_the_reference(tmp_path):
     assert alice["packages"]["tt-tensor"]["not_implemented"] == 0
     [_, package] = list(csv.DictReader(csv_path.open()))
     assert (package["commit"], package["score"], package["failed"]) == ("f00d", "75.0", "1")
+
+
+def test_a_package_that_hung_is_not_run_again_and_stubbed_milestones_are_not_run(tmp_path):
+    from ttdev.grade import Job, skipped_row
+
+    milestone = Job("alice", "milestone", "milestone_02", (tmp_path / "a.whl",),
+                    own=("tt-tensor", "tt-autograd", "tt-nn"))
+    hung = skipped_row(milestone, {"tt-autograd": "tt-autograd"}, {})
+    assert hung.status == "timeout" and "tt-autograd (in tt-autograd)" in hung.details
+    assert hung.details.startswith("not run: ")
+    stubbed = skipped_row(milestone, {}, {"tt-nn": 3, "tt-tensor": 0})
+    assert stubbed.status == "not implemented" and "tt-nn (3 functions)" in stubbed.details
+    assert skipped_row(milestone, {}, {"tt-nn": 0}) is None
+    package = Job("alice", "package", "tt-nn", (tmp_path / "a.whl",), own=("tt-nn",))
+    assert skipped_row(package, {}, {"tt-nn": 3}) is None   # its tests still run

@@ -96,3 +96,16 @@ def test_a_copy_of_the_reference_is_identical_even_with_other_given_code(tmp_pat
     assert identical_to_reference(edited, reference)
     assert not identical_to_reference(_package(tmp_path / "own", body="    return 0 + 1\n"),
                                       reference)
+
+
+def test_the_reference_test_copy_holds_every_tool_the_root_conftest_loads(tmp_path):
+    """The root conftest loads tools/ttdev/<name>.py by path: each must be in the copy."""
+    import re
+    from pathlib import Path
+
+    from ttdev.integrity import REFERENCE_TEST_SUPPORT
+
+    root = Path(__file__).resolve().parents[3]
+    loaded = set(re.findall(r'_load_tool\("(\w+)"\)', (root / "conftest.py").read_text()))
+    assert loaded, "the root conftest loads no tool: update this test"
+    assert {f"tools/ttdev/{name}.py" for name in loaded} <= set(REFERENCE_TEST_SUPPORT)

@@ -52,3 +52,24 @@ def test_a_package_that_does_not_build_fails_its_runs(monkeypatch, unbuilt):
 
 def format_text(result) -> str:
     return isolating.format_isolation(result)
+
+
+def test_a_package_that_hangs_costs_one_timeout(monkeypatch):
+    runs = []
+    student = {n: Path(f"student/{n}.whl") for n in NAMES}
+    reference = {n: Path(f"reference/{n}.whl") for n in NAMES}
+
+    def fake_run(target, wheels, workdir, timeout):
+        mine = {w.stem for w in wheels if w.parent.name == "student"}
+        runs.append(mine)
+        return Outcome("timeout", ("test tests/test_a.py::test_b did not finish",)) \
+            if "tt-autograd" in mine else Outcome("pass")
+
+    monkeypatch.setattr(isolating, "run_target", fake_run)
+    result = isolating.isolate(isolating.Runner(TARGET, NAMES, student, reference, Path("/tmp"),
+                                                10, log=lambda _: None))
+    assert result.broken == ["tt-autograd"]
+    assert sum("tt-autograd" in mine for mine in runs) == 1      # timed out once, not twice
+    everything = next(s for s in result.steps if s.label == "all from the student")
+    assert everything.outcome.status == "timeout"
+    assert "not run: tt-autograd" in everything.outcome.details[0]

@@ -174,3 +174,27 @@ def test_a_milestone_script_that_writes_into_the_reference_milestones_is_caught(
         assert outcome.status == "error"
         assert "changed the reference milestones" in outcome.details[0]
         assert "milestones/01_fake/milestone.toml" in outcome.details[0]
+
+
+def test_the_test_running_when_pytest_was_stopped_is_named():
+    from ttdev.sandbox import running_test
+
+    output = ("packages/tt-nn/tests/test_a.py::test_ok PASSED    [ 50%]\n"
+              "packages/tt-nn/tests/test_a.py::test_loops ")
+    assert running_test(output) == "packages/tt-nn/tests/test_a.py::test_loops"
+    assert running_test("packages/tt-nn/tests/test_a.py::test_ok PASSED    [ 50%]\n") is None
+    assert running_test("") is None
+
+
+def test_a_hanging_test_is_named_in_the_timeout(tmp_path):
+    """A real pytest run stopped by the time limit: the message names the hanging test."""
+    from ttdev.sandbox import RunTimeout, running_test
+
+    tests = tmp_path / "tests"
+    tests.mkdir()
+    (tests / "test_loop.py").write_text("def test_fine():\n    pass\n\n"
+                                        "def test_forever():\n    while True:\n        pass\n")
+    with pytest.raises(RunTimeout) as stopped:
+        run_command([sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider", tests],
+                    timeout=8, cwd=tmp_path, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    assert running_test(stopped.value.output).endswith("test_loop.py::test_forever")
