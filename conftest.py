@@ -61,10 +61,17 @@ _skip_hypothesis_explain_phase_in_a_starter()
 
 
 def starter_stub(error: BaseException | None) -> tuple[str, str] | None:
-    """(package, function) when ``error``, or an error it came from, is a starter stub."""
+    """(package, function) when ``error``, or an error it came from, is a starter stub.
+
+    An exception group (Hypothesis raises one when a stub fails a property test at two
+    places) is a stub when every exception in it is one: the first stub found names it.
+    """
     seen = set()
     while error is not None and id(error) not in seen:
         seen.add(id(error))
+        if isinstance(error, BaseExceptionGroup):
+            found = [starter_stub(inner) for inner in error.exceptions]
+            return found[0] if found and all(found) else None
         if isinstance(error, NotImplementedError):
             found = _stubs.parse_stub(str(error))
             if found:
