@@ -3,6 +3,7 @@ and the root conftest.py's short report of what is not implemented yet."""
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -166,6 +167,16 @@ def test_pytest_lists_what_is_not_implemented_instead_of_tracebacks(tmp_path):
         "def test_relu_again():\n    assert relu(2) == 2\n"
         "def test_forward():\n    Linear().forward(1)\n"
         "def test_real_bug():\n    assert 1 == 2\n"
+        "def test_stub_met_twice_as_hypothesis_reports_it():\n"
+        "    errors = []\n"
+        "    for x in (-1, 2):\n"
+        "        try:\n            relu(x)\n"
+        "        except NotImplementedError as error:\n            errors.append(error)\n"
+        "    raise ExceptionGroup('Hypothesis found 2 distinct failures.', errors)\n"
+        "def test_a_group_with_a_real_bug_is_a_failure():\n"
+        "    try:\n        relu(1)\n"
+        "    except NotImplementedError as error:\n"
+        "        raise ExceptionGroup('two', [error, AssertionError('real')]) from None\n"
     )
     (tests / "test_broken_module.py").write_text("from layers import relu\nX = relu(1)\n")
     done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider",
@@ -173,8 +184,14 @@ def test_pytest_lists_what_is_not_implemented_instead_of_tracebacks(tmp_path):
                           text=True, check=False)
     out = done.stdout
     assert done.returncode == 1, out
-    assert "3 not implemented" in out and "1 failed" in out and "1 error" in out
-    assert "relu                                     blocks 2 tests and 1 whole test file" in out
+    assert "4 not implemented" in out and "2 failed" in out and "1 error" in out
+    assert "relu                                     blocks 3 tests and 1 whole test file" in out
     assert "Linear.forward                           blocks 1 test" in out
-    assert out.count("Traceback") == 0 and out.count("raise NotImplementedError") == 0
+    # only the group holding a real bug prints its (exception group) traceback
+    sections = re.split(r"\n_{3,} (\S+) _{3,}\n", out)
+    with_tracebacks = {name for name, text in zip(sections[1::2], sections[2::2], strict=True)
+                       if "Traceback" in text}
+    assert "Traceback" not in sections[0]
+    assert with_tracebacks == {"test_a_group_with_a_real_bug_is_a_failure"}, out
+    assert "FAILED packages/tt-nn/tests/test_layers.py::test_a_group_with_a_real_bug" in out
     assert "assert 1 == 2" in out                     # real failures keep their report
