@@ -250,13 +250,6 @@ def write_starter(root: Path, dest: Path) -> dict[str, list[str]]:
     return stubbed
 
 
-def copy_tree(root: Path, dest: Path) -> None:
-    """Copy the working tree's files (as :func:`tree_files` lists them) without stubbing."""
-    for relative in tree_files(root):
-        (dest / relative).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(root / relative, dest / relative)
-
-
 def relax_ruff(pyproject: Path) -> None:
     """Let ruff accept imports and variables only the removed solutions used."""
     if not pyproject.is_file():

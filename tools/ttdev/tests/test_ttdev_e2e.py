@@ -22,7 +22,7 @@ from ttdev.graph import discover_packages
 from ttdev.install import SourceError, find_reference_wheel, required_range
 from ttdev.sandbox import build_wheel, run_target
 from ttdev.specs import discover_milestones
-from ttdev.starter import copy_tree, write_starter
+from ttdev.starter import tree_files, write_starter
 from ttdev.targets import milestone_target
 from ttdev.tasks import read_tasks
 
@@ -37,6 +37,13 @@ BUGS = {  # file -> (reference text, planted bug)
     "packages/tt-nn/src/tinytorch/nn/activation.py": (
         "        return F.tanh(input)\n", "        return input\n"),
 }
+
+
+def copy_tree(root: Path, dest: Path) -> None:
+    """A student's tree that is the reference as it is: its files as the starter lists them."""
+    for relative in tree_files(root):
+        (dest / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(root / relative, dest / relative)
 
 
 def nox(tree: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
