@@ -134,8 +134,9 @@ def mutations_of(node: ast.AST) -> list[tuple[str, str]]:
         found.append(_expr_change(node, ast.Constant(not node.value)))
     elif isinstance(node, ast.Call):
         found += _call_mutations(node)
-    if isinstance(node, ast.Return) and node.value is not None:
-        found.append(_change(node, "return None"))
+    if isinstance(node, ast.Return) and node.value is not None \
+            and not (isinstance(node.value, ast.Constant) and node.value.value is None):
+        found.append(_change(node, "return None"))   # (return None itself: no mistake to plant)
     elif isinstance(node, DROPPABLE):
         found.append(("drop the statement " + _short(ast.unparse(node)), "pass"))
     return found

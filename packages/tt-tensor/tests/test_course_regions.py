@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
-from tinytorch.tensor import DTypeError, ShapeError, Tensor, dispatch, ops
+from tinytorch.tensor import DTypeError, ShapeError, Tensor, dispatch, ops, promote_types
 
 
 class RecordingLayer:
@@ -459,3 +459,33 @@ def test_sigmoid_values_and_dtype(dtype):
     assert out.dtype == dtype
     assert_allclose(out, 1 / (1 + np.exp(-x.astype(np.float64))), rtol=1e-6)
     assert Tensor([0, 1]).sigmoid().dtype == np.float32
+
+
+def test_integer_logits_give_float32():
+    for function in (Tensor.softmax, Tensor.log_softmax, Tensor.sigmoid):
+        out = function(Tensor([[1, 2, 3]]))
+        assert out.dtype == np.float32, function.__name__
+    assert_allclose(
+        Tensor([[1, 2]]).log_softmax().numpy(),
+        np.log(_softmax64(np.array([[1.0, 2.0]]), 1)),
+        rtol=1e-6,
+    )
+
+
+# ----------------------------------------------------------------------------- promotion
+
+
+@pytest.mark.parametrize(
+    "a, b, expected",
+    [
+        ("int64", "float32", np.float32),
+        (np.float32, np.int64, np.float32),
+        (bool, "uint8", np.uint8),
+        ("int8", np.uint8, np.int16),
+        ("float16", "float64", np.float64),
+        (np.bool_, np.bool_, np.bool_),
+    ],
+)
+def test_promote_types_gives_a_numpy_dtype_for_any_dtype_spelling(a, b, expected):
+    got = promote_types(a, b)
+    assert isinstance(got, np.dtype) and got == expected

@@ -99,3 +99,10 @@ def test_a_package_whose_tests_fail_unmutated_is_refused(tmp_path):
     """))
     with pytest.raises(RuntimeError, match="tt-fake: its tests do not pass unmutated"):
         mutants.mutate_package(package, [], timeout=60, log=lambda _: None)
+
+
+def test_a_return_none_is_dropped_not_replaced_by_itself():
+    import ast
+
+    found = mutants.mutations_of(ast.parse("def f():\n    return None\n").body[0].body[0])
+    assert [replacement for _, replacement in found] == ["pass"]
