@@ -556,7 +556,6 @@ def measure_accelerations(repeats: int = 9, seed: int = 0) -> list[dict]:
     from tinytorch.attention.functional import scaled_dot_product_attention
     from tinytorch.spatial.functional import conv2d, conv2d_naive
 
-    # BEGIN SOLUTION
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((8, 4, 16, 16)).astype(np.float32)
     w = rng.standard_normal((8, 4, 3, 3)).astype(np.float32)
@@ -582,7 +581,6 @@ def measure_accelerations(repeats: int = 9, seed: int = 0) -> list[dict]:
     for name, composed, fused in fused_kernel_comparisons(seed):
         rows.append(_comparison(name, "composed", composed, "fused", fused, repeats))
     return rows
-    # END SOLUTION
 
 
 def format_accelerations(rows: list[dict]) -> str:
