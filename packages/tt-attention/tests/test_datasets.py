@@ -118,3 +118,45 @@ def test_sample_batch_targets_are_inputs_shifted_by_one():
     assert x.shape == y.shape == (8, 16)
     np.testing.assert_array_equal(y, x + 1)
     assert x.dtype == np.int64
+
+
+def test_train_val_split_moves_whole_blocks_and_keeps_their_order():
+    tokens = np.arange(10_500)
+    train, val = train_val_split(tokens, val_fraction=0.3, seed=1, block_size=1000)
+    # 11 blocks (the last one short), round(11 * 0.3) = 3 of them go to validation
+    val_blocks = np.unique(val // 1000)
+    assert len(val_blocks) == 3
+    for block in val_blocks:
+        expected = np.arange(block * 1000, min(block * 1000 + 1000, 10_500))
+        np.testing.assert_array_equal(val[val // 1000 == block], expected)
+    assert np.all(np.diff(train) > 0) and np.all(np.diff(val) > 0)
+    _, other_val = train_val_split(tokens, val_fraction=0.3, seed=2, block_size=1000)
+    assert not np.array_equal(np.unique(other_val // 1000), val_blocks)
+
+
+def test_train_val_split_takes_at_least_one_block_and_rejects_bad_fractions():
+    tokens = np.arange(50)
+    train, val = train_val_split(tokens, val_fraction=0.01, block_size=10)
+    assert len(val) == 10 and len(train) == 40
+    for bad in (0.0, 1.0, -0.5, 1.5):
+        with pytest.raises(ValueError, match="val_fraction"):
+            train_val_split(tokens, val_fraction=bad)
+
+
+def test_sample_batch_windows_are_contiguous_and_reach_both_ends():
+    tokens = np.arange(20, dtype=np.int32)
+    x, y = sample_batch(tokens, batch_size=2000, context_length=5, rng=np.random.default_rng(0))
+    assert x.dtype == y.dtype == np.int64
+    np.testing.assert_array_equal(np.diff(x, axis=1), 1)
+    assert x[:, 0].min() == 0 and y[:, -1].max() == 19      # first and last tokens are used
+    x_short, _ = sample_batch(np.arange(6), 3, context_length=5, rng=np.random.default_rng(0))
+    np.testing.assert_array_equal(x_short, np.tile(np.arange(5), (3, 1)))
+    with pytest.raises(ValueError, match="context_length"):
+        sample_batch(np.arange(5), batch_size=1, context_length=5, rng=np.random.default_rng(0))
+
+
+def test_sample_batch_is_reproducible_from_its_generator():
+    tokens = np.arange(1000)
+    first = sample_batch(tokens, 4, 8, np.random.default_rng(7))
+    again = sample_batch(tokens, 4, 8, np.random.default_rng(7))
+    np.testing.assert_array_equal(first[0], again[0])

