@@ -8,8 +8,8 @@ printed and the report is written to ``results/bench/bench.json``.
 Options: ``-k WORD`` keeps cases whose name contains WORD; ``--repeats N``;
 ``--out PATH``; ``--threads N`` (BLAS and PyTorch threads, default 1: see
 ``threads.py``); ``--default-allocator`` (otherwise glibc's malloc keeps freed
-large blocks for reuse, ``acceleration.keep_freed_memory``: a new 38 MB im2col
-buffer then costs no page faults; it applies to PyTorch in this process too).
+large blocks for reuse, as ``nox -s bench`` asks in the environment, also when
+run directly: ``acceleration.keep_freed_memory``; PyTorch's rows get it too).
 Cases whose module gives their work in ``FLOPS`` also get their achieved
 GFLOP/s, next to the float32 matmul ceiling of ``bench_matmul`` measured in
 the same run.
@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         "--out", type=Path, default=HERE.parent / "results" / "bench" / "bench.json"
     )
     parser.add_argument("--default-allocator", action="store_true",
-                        help="leave glibc's malloc thresholds alone (large blocks page-fault anew)")
+                        help="do not call keep_freed_memory (MALLOC_* variables still apply)")
     args = parser.parse_args(argv)
     if args.threads < 1:
         parser.error(f"--threads must be at least 1, got {args.threads}")
@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     print(_torch_version())
     print(f"threads: {threads.reason(args.threads)}")
     if args.default_allocator:
-        allocator = "allocator: default (--default-allocator)"
+        allocator = "allocator: not changed in-process (--default-allocator)"
     else:
         from tinytorch.systems.acceleration import keep_freed_memory
 

@@ -32,8 +32,9 @@ Three lessons, each measured on the machine at hand (``measure_accelerations``):
    mmap threshold (at most 32 MB) fresh pages from the kernel and returns them
    on free, so every such array page-faults again: an im2col buffer of 64
    images, 16 channels, 3x3, 32x32 (38 MB) costs about 4 ms of faults each
-   time, as much as filling it. ``keep_freed_memory()`` lets the allocator keep
-   and reuse freed blocks instead (the process then holds its peak memory).
+   time, as much as filling it. ``keep_freed_memory()`` sets, from inside the
+   process, the thresholds ``nox -s bench`` puts in the environment
+   (``benchmark.MALLOC_VARIABLES``), so freed blocks are kept and reused.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ from tinytorch.autograd import Function
 from tinytorch.nn import Module, Sequential
 from tinytorch.tensor import Tensor
 
-from .benchmark import THREAD_VARIABLES
+from .benchmark import MALLOC_VARIABLES, THREAD_VARIABLES
 from .profiler import measure_latency
 
 
@@ -66,34 +67,31 @@ def blas_note() -> dict:
     return {"threads": threads, "cores": os.cpu_count(), "float": default_float, "advice": advice}
 
 
-# glibc's mallopt parameters (malloc.h)
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+# glibc's mallopt parameters (malloc.h), and the variables that set them at start-up
+_MALLOPT = {"MALLOC_TRIM_THRESHOLD_": -1, "MALLOC_MMAP_THRESHOLD_": -3}
 
 
-def keep_freed_memory(limit_bytes: int = 1 << 30) -> str:
-    """Let glibc's malloc serve and keep blocks up to ``limit_bytes`` in its heap; say what it did.
+def keep_freed_memory() -> str:
+    """Set ``benchmark.MALLOC_VARIABLES``' glibc thresholds in the running process; say what it did.
 
-    By default a block above the mmap threshold (128 kB, rising with use to at
-    most 32 MB) is mapped fresh and unmapped when freed, so each new large
-    array pays one page fault per 4 kB page; with both the mmap and the trim
-    threshold at ``limit_bytes``, a freed block stays in the heap and the next
-    array of that size reuses its pages. Process-wide and for every library
-    in the process (NumPy and PyTorch alike). Does nothing, and says so, where
-    the C library is not glibc.
+    By default glibc maps a block above its mmap threshold (128 kB, adapting
+    up to 32 MB) fresh and unmaps it when freed, so each new large array pays
+    one page fault per 4 kB page. ``nox -s bench`` sets MALLOC_VARIABLES in the
+    environment before Python starts; ``mallopt`` does the same from inside a
+    running process (a script, a milestone), so freed blocks stay in the heap
+    and the next array of that size reuses their pages. Process-wide, for
+    NumPy and PyTorch alike; the process then keeps its peak memory. Does
+    nothing, and says so, where the C library is not glibc.
     """
-    if not isinstance(limit_bytes, int) or limit_bytes < 1 << 20:
-        raise ValueError(f"keep_freed_memory: limit_bytes must be an int of at least 1 MiB, "
-                         f"got {limit_bytes!r}")
     name = ctypes.util.find_library("c")
     libc = ctypes.CDLL(name) if name else None
     if libc is None or not hasattr(libc, "mallopt") or not hasattr(libc, "gnu_get_libc_version"):
         return "allocator: default (not glibc, keep_freed_memory does nothing here)"
-    done = (libc.mallopt(_M_MMAP_THRESHOLD, limit_bytes)
-            and libc.mallopt(_M_TRIM_THRESHOLD, limit_bytes))
-    if not done:
-        return f"allocator: default (glibc refused a threshold of {limit_bytes} bytes)"
-    return (f"allocator: glibc malloc keeps freed blocks up to {limit_bytes >> 20} MiB for reuse "
-            "(mmap and trim thresholds; acceleration.keep_freed_memory)")
+    for variable, value in MALLOC_VARIABLES.items():
+        if not libc.mallopt(_MALLOPT[variable], int(value)):
+            return f"allocator: default (glibc refused {variable[:-1]}={value})"
+    settings = ", ".join(f"{k[:-1]}={v}" for k, v in MALLOC_VARIABLES.items())
+    return f"allocator: glibc keeps freed blocks for reuse ({settings}; keep_freed_memory)"
 
 
 # ----------------------------------------------------------------------------- attention
