@@ -248,3 +248,18 @@ def test_rules_never_write_into_their_incoming_gradient(name):
     before = g.copy()
     RULES[name](ctx, g)   # ValueError "assignment destination is read-only" on a write
     np.testing.assert_array_equal(g, before, err_msg=name)
+
+
+def test_unbroadcast_sums_prepended_and_stretched_dims_and_keeps_g_when_nothing_was():
+    from tinytorch.autograd import unbroadcast
+
+    g = np.arange(24.0).reshape(2, 3, 4)
+    g.flags.writeable = False  # it must not write into g
+    assert unbroadcast(g, (2, 3, 4)) is g  # nothing was broadcast: g itself, no copy
+    cases = {(4,): g.sum(axis=(0, 1)), (3, 1): g.sum(axis=(0, 2))[:, None],
+             (1, 1, 4): g.sum(axis=(0, 1), keepdims=True), (2, 1, 4): g.sum(axis=1, keepdims=True),
+             (): g.sum(), (1,): g.sum(axis=(0, 1, 2))[None]}
+    for shape, want in cases.items():
+        got = unbroadcast(g, shape)
+        assert np.shape(got) == shape, shape
+        assert_allclose(got, want, err_msg=str(shape))

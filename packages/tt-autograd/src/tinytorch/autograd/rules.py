@@ -82,13 +82,9 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     ``grad``.
     """
     # BEGIN SOLUTION
-    if grad.shape == shape:
-        return grad
     extra = grad.ndim - len(shape)
     if extra > 0:
         grad = grad.sum(axis=tuple(range(extra)))
-        if grad.shape == shape:
-            return grad
     stretched = tuple(i for i, size in enumerate(shape) if size == 1 and grad.shape[i] != 1)
     if stretched:
         grad = grad.sum(axis=stretched, keepdims=True)
@@ -227,8 +223,6 @@ def matmul_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, Grad]:
     # BEGIN SOLUTION
     a, b = ctx.inputs
     need_a, need_b = ctx.needs_input_grad
-    if a.ndim == 2 and b.ndim == 2:  # the common case: plain matrices
-        return (g @ b.T if need_a else None, a.T @ g if need_b else None)
     a2 = a[None, :] if a.ndim == 1 else a
     b2 = b[:, None] if b.ndim == 1 else b
     g2 = g  # the column dim first, so that 1-D @ 1-D (a 0-d g) becomes 1x1
