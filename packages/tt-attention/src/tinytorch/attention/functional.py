@@ -65,9 +65,16 @@ def check_indices(indices: np.ndarray, num_embeddings: int, layer: str = "Embedd
 
 
 class EmbeddingFunction(Function):
-    """out[..., :] = weight[indices[...], :].
+    """out[..., :] = weight[indices[...], :]: a lookup of rows.
 
-    dL/dweight[i] = sum of dL/dout[j] over every j with indices[j] == i.
+    ``forward(ctx, weight, indices, padding_idx)`` takes ``weight`` ``(V, D)``
+    and integer ``indices`` of any shape ``(*)`` (already checked to be in
+    range) and returns ``(*, D)``. ``backward(ctx, grad_out)`` gets
+    ``grad_out`` ``(*, D)`` (read-only: never write into it) and returns
+    ``(grad_weight, None, None)``: ``grad_weight`` is ``(V, D)`` in
+    ``grad_out``'s dtype, correct when an index occurs many times, and zero in
+    the row ``padding_idx`` (when it is not None). The guide's hints explain
+    how a lookup's gradient is formed.
     """
 
     flops = per_element_flops(0, 0)  # a lookup moves data only
@@ -83,10 +90,6 @@ class EmbeddingFunction(Function):
 
     @staticmethod
     def backward(ctx, grad_out):
-        # Hint: the same row can be looked up many times and every lookup adds to its
-        # gradient (plain fancy-index assignment would keep only the last one).
-        # np.add.at does it but slowly; sorting the indices and summing runs of equal
-        # ones with np.add.reduceat is several times faster.
         # BEGIN SOLUTION
         (indices,) = ctx.saved_tensors
         num_embeddings, dim = ctx.weight_shape
@@ -151,12 +154,18 @@ def embedding(
 class LayerNormFunction(Function):
     r"""y = (x - mean) / sqrt(var + eps) * weight + bias over the last ``n_axes`` axes.
 
-    With x_hat = (x - mean) * rstd and g = dL/dy * weight, the input gradient is
+    ``mean`` and ``var`` are taken over the last ``n_axes`` axes of each
+    position, ``var`` the *biased* variance (divided by the number of
+    elements, as PyTorch), ``eps`` added inside the square root. ``weight``
+    and ``bias`` have the normalized shape, or are None (then that step is
+    skipped). The output has ``x``'s shape and dtype.
 
-        dL/dx = rstd * (g - mean(g) - x_hat * mean(g * x_hat))
-
-    (means over the normalized axes), dL/dweight = sum(dL/dy * x_hat) and
-    dL/dbias = sum(dL/dy) over the other axes.
+    ``backward(ctx, grad_out)`` gets ``grad_out`` (read-only: never write into
+    it) and returns ``(grad_x, grad_weight, grad_bias, None, None)``, with the
+    shapes of ``x``, ``weight`` and ``bias``; a gradient is ``None`` when
+    ``ctx.needs_input_grad`` says that input needs none (``needs_input_grad``
+    has one entry per tensor input, so it is shorter when weight or bias is
+    None). The derivation is in the guide's hints.
     """
 
     flops = per_element_flops(8, 10)  # mean, center, square, mean, rsqrt, scale, affine
@@ -275,12 +284,15 @@ def _check_mask_shape(shape: tuple[int, ...], scores_shape: tuple[int, ...]) -> 
 
 
 def masked_softmax(scores: np.ndarray) -> np.ndarray:
-    """Softmax over the last axis, in place, stable, and zero on rows that are fully masked.
+    """Softmax over the last axis of ``scores`` (any shape), stable, zero on fully masked rows.
 
-    Subtracting the row maximum keeps exp() from overflowing. A row whose
-    scores are all -inf (every key masked out) has no maximum to subtract;
-    its probabilities are defined as 0, so it contributes nothing (PyTorch
-    returns NaN there).
+    ``scores`` is float and may hold ``-inf`` (masked keys); it may be
+    overwritten (the result can be computed in place and returned). Every
+    row of the result sums to 1, except a row whose scores are all ``-inf``
+    (every key masked out): its probabilities are defined as 0, so it
+    contributes nothing (PyTorch returns NaN there). Huge finite scores
+    (1000 and more) must not overflow: the tests run it under
+    ``np.errstate(over="raise", invalid="raise")``. See the guide's hints.
     """
     # BEGIN SOLUTION
     row_max = scores.max(axis=-1, keepdims=True)
@@ -295,16 +307,24 @@ def masked_softmax(scores: np.ndarray) -> np.ndarray:
 
 
 class ScaledDotProductAttentionFunction(Function):
-    r"""out = dropout(softmax(q k^T * scale + mask)) v; backward applies the softmax's Jacobian.
+    r"""out = A v with A = softmax(q k^T * scale + mask) * keep, the softmax over the keys.
 
-    With P the attention probabilities, A = P * keep (dropout) and G = dL/dout:
+    ``forward(ctx, query, key, value, additive_mask, keep, scale, return_weights)``:
+    ``query`` ``(..., L, E)``, ``key`` ``(..., S, E)``, ``value`` ``(..., S, Ev)``
+    (the leading axes broadcast), ``additive_mask`` None or an array that
+    broadcasts to the scores ``(..., L, S)`` (0 where allowed, ``-inf`` where
+    blocked), ``keep`` None or the dropout multiplier ``(..., L, S)`` (0 or
+    1 / (1 - p)), ``scale`` a scalar array. The softmax is ``masked_softmax``:
+    a fully masked row gives weights 0 and output 0, never NaN. Returns
+    ``out`` ``(..., L, Ev)``, or ``(out, A)`` with ``return_weights=True``
+    (so the weights ``MultiheadAttention`` returns are the ones the output was
+    made of; A must be a copy the caller may keep).
 
-        dL/dv = A^T G,   dL/dA = G v^T (+ the gradient of A itself when it is returned),
-        dL/dP = dL/dA * keep,   dL/dS = P * (dL/dP - rowsum(dL/dP * P)),
-        dL/dq = dL/dS k * scale,   dL/dk = dL/dS^T q * scale.
-
-    With ``return_weights=True`` the outputs are ``(out, A)``, so the weights
-    that ``MultiheadAttention`` returns are the ones the output was made of.
+    ``backward(ctx, grad_out, grad_attention=None)`` gets the gradient of
+    ``out`` and, when the weights were returned and used, of ``A`` (both
+    read-only: never write into them); it returns ``(grad_query, grad_key,
+    grad_value, None, None, None)`` in the shapes of the inputs (summed over
+    the axes an input was broadcast along). The guide's hints derive it.
     """
 
     @staticmethod

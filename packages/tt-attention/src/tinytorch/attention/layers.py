@@ -85,9 +85,7 @@ class Embedding(Module):
         self.weight = Parameter(weight)
 
     def forward(self, input) -> Tensor:
-        # BEGIN SOLUTION
         return F.embedding(input, self.weight, self.padding_idx)
-        # END SOLUTION
 
     def extra_repr(self) -> str:
         padding = f", padding_idx={self.padding_idx}" if self.padding_idx is not None else ""
@@ -203,9 +201,7 @@ class LayerNorm(Module):
             self.register_parameter("bias", None)
 
     def forward(self, input: Tensor) -> Tensor:
-        # BEGIN SOLUTION
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
-        # END SOLUTION
 
     def extra_repr(self) -> str:
         return (
@@ -214,7 +210,17 @@ class LayerNorm(Module):
 
 
 class SplitHeads(Function):
-    """(N*L, P*E) packed projections -> P arrays (N, H, L, E/H); backward packs them back."""
+    """(N*L, P*E) packed projections -> P arrays (N, H, L, E/H); backward packs them back.
+
+    ``forward(ctx, packed, batch, length, parts, num_heads)``: row ``n * L + l``
+    of ``packed`` is position ``l`` of sequence ``n``; its columns are ``parts``
+    blocks of E (for example q, k, v), each block ``num_heads`` slices of E/H
+    side by side. Part ``p``, head ``h`` is columns ``p*E + h*E/H`` to
+    ``p*E + (h+1)*E/H``. Returns a tuple of ``parts`` C-contiguous arrays
+    ``(N, H, L, E/H)``. ``backward(ctx, *grads)`` gets one read-only gradient
+    per part (never write into them) and returns ``(grad_packed, None, None,
+    None, None)`` with ``grad_packed`` in ``packed``'s shape.
+    """
 
     flops = per_element_flops(0, 0)  # moves data only
 
