@@ -155,3 +155,39 @@ def test_bad_amount_and_scope_are_errors():
         pruning.PruningMasks.magnitude(_mlp(), 1.5)
     with pytest.raises(ValueError, match="scope"):
         pruning.PruningMasks.magnitude(_mlp(), 0.5, scope="row")
+
+
+def _two_layers(first, second):
+    manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 2), nn.ReLU(), nn.Linear(2, 2))
+    model[0].weight.data[...] = np.asarray(first, dtype=np.float32).reshape(2, 4)
+    model[2].weight.data[...] = np.asarray(second, dtype=np.float32).reshape(2, 2)
+    return model
+
+
+def test_layer_pruning_removes_exactly_the_smallest_fraction_of_each_layer():
+    model = _two_layers([-8, 1, -2, 7, 3, -0.5, 6, 5], [0.1, -0.2, 9, 4])
+    pruning.PruningMasks.magnitude(model, 0.25, scope="layer")
+    # 8 weights: round(0.25 * 8) = 2 go (|w| 0.5 and 1); 4 weights: round(0.25 * 4) = 1 goes (0.1)
+    np.testing.assert_array_equal(model[0].weight.data.ravel(), [-8, 0, -2, 7, 3, 0, 6, 5])
+    np.testing.assert_array_equal(model[2].weight.data.ravel(), np.float32([0, -0.2, 9, 4]))
+
+
+def test_global_pruning_removes_exactly_the_smallest_fraction_overall():
+    model = _two_layers([-8, 1, -2, 7, 3, -0.5, 6, 5], [0.1, -0.2, 9, 4])
+    masks = pruning.PruningMasks.magnitude(model, 0.25, scope="global")
+    # 12 weights: the 3 smallest |w| overall (0.1, 0.2, 0.5) go, two of them in the second layer
+    np.testing.assert_array_equal(model[0].weight.data.ravel(), [-8, 1, -2, 7, 3, 0, 6, 5])
+    np.testing.assert_array_equal(model[2].weight.data.ravel(), [0, 0, 9, 4])
+    assert masks.sparsity == pytest.approx(0.25)
+
+
+def test_pruning_with_ties_still_removes_exactly_the_asked_count():
+    model = _two_layers([1, 1, 1, 1, 1, 1, 2, 2], [1, 1, 3, 3])
+    for scope in ("layer", "global"):
+        pruned = copy.deepcopy(model)
+        masks = pruning.PruningMasks.magnitude(pruned, 0.5, scope=scope)
+        assert masks.sparsity == pytest.approx(0.5), scope
+        zeros = sum(int((w.data == 0).sum()) for w in pruning.prunable_weights(pruned).values())
+        assert zeros == 6, scope
+    assert pruning.PruningMasks.magnitude(copy.deepcopy(model), 0.0).sparsity == 0.0

@@ -128,3 +128,48 @@ def test_fake_quant_linear_trains():
     out = fq(Tensor(RNG.normal(size=(3, 4)).astype(np.float32)))
     out.sum().backward()
     assert fq.linear.weight.grad is not None
+
+
+def test_qparams_symmetric_asymmetric_and_unsigned_by_hand():
+    qp = Q.qparams_from_range(-2.0, 1.0)
+    assert (qp.qmin, qp.qmax) == (-127, 127)
+    np.testing.assert_allclose(qp.scale, 2.0 / 127, rtol=1e-6)
+    assert qp.zero_point == 0 and qp.scale.dtype == np.float32 and qp.zero_point.dtype == np.int32
+    qp = Q.qparams_from_range(-1.0, 3.0, symmetric=False)
+    assert (qp.qmin, qp.qmax) == (-128, 127)
+    np.testing.assert_allclose(qp.scale, 4.0 / 255, rtol=1e-6)
+    assert qp.zero_point == -128 + 64          # round(1 / (4 / 255)) = round(63.75)
+    qp = Q.qparams_from_range(1.0, 5.0, symmetric=False, unsigned=True)
+    np.testing.assert_allclose(qp.scale, 5.0 / 255, rtol=1e-6)    # the range always holds 0
+    assert qp.zero_point == 0 and (qp.qmin, qp.qmax) == (0, 255)
+    qp = Q.qparams_from_range(0.0, 0.0)
+    assert qp.scale == 1.0                     # an all-zero tensor still has a usable scale
+    qp = Q.qparams_from_range(np.array([-1.0, -4.0]), np.array([1.0, 2.0]), axis=0)
+    np.testing.assert_allclose(qp.scale, [1 / 127, 4 / 127], rtol=1e-6)
+
+
+def test_quantize_rounds_to_nearest_and_clips_instead_of_wrapping():
+    qp = Q.qparams_from_range(-12.7, 12.7)     # scale 0.1
+    x = np.array([0.26, -0.26, 0.04, -0.04, 12.7, 100.0, -100.0], dtype=np.float32)
+    np.testing.assert_array_equal(Q.quantize(x, qp), [3, -3, 0, 0, 127, 127, -127])
+    qp = Q.qparams_from_range(-5.0, 122.5, symmetric=False, unsigned=True)   # scale 0.5, zp 10
+    assert qp.zero_point == 10
+    q = Q.quantize(np.array([-100.0, -5.0, 0.0, 0.3, 122.5, 500.0], dtype=np.float32), qp)
+    assert q.dtype == np.uint8
+    np.testing.assert_array_equal(q, [0, 0, 10, 11, 255, 255])
+
+
+def test_dequantize_does_not_overflow_the_integer_type():
+    qp = Q.qparams_from_range(-1.0, 3.0, symmetric=False)   # zero point -64
+    q = np.array([127, -128], dtype=np.int8)
+    np.testing.assert_allclose(Q.dequantize(q, qp), [(127 + 64) * 4 / 255, (-128 + 64) * 4 / 255],
+                               rtol=1e-6)
+    assert Q.dequantize(q, qp).dtype == np.float32
+
+
+def test_per_channel_scales_follow_their_axis():
+    w = np.array([[1.0, 2.0, 3.0], [10.0, 20.0, 30.0]], dtype=np.float32)
+    rows = Q.calculate_qparams(w, per_channel=True)
+    np.testing.assert_allclose(rows.scale, [3 / 127, 30 / 127], rtol=1e-6)
+    np.testing.assert_array_equal(Q.quantize(w, rows), [[42, 85, 127], [42, 85, 127]])
+    np.testing.assert_allclose(Q.dequantize(Q.quantize(w, rows), rows), w, rtol=0.02)

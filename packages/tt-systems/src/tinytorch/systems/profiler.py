@@ -374,7 +374,6 @@ def profile_model(
     (training mode off, so dropout does not change the work); latency from
     ``repeats`` forwards under ``no_grad`` after ``warmup`` calls.
     """
-    # BEGIN SOLUTION
     example = as_input(example)
     was_training = model.training
     model.eval()
@@ -398,4 +397,3 @@ def profile_model(
         p75,
         repeats,
     )
-    # END SOLUTION

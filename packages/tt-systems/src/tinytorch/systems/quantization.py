@@ -83,9 +83,15 @@ def qparams_from_range(
 ) -> QParams:
     """The quantizer for values observed in [low, high] (scalars, or arrays per channel).
 
-    Symmetric: scale = max(|low|, |high|) / 127, zero_point = 0.
-    Asymmetric: [min(low, 0), max(high, 0)] onto [qmin, qmax],
-    scale = (high - low) / (qmax - qmin), zero_point = qmin - round(low / scale).
+    The range is first widened to hold 0: [min(low, 0), max(high, 0)].
+    Symmetric (int8, qmin = -127, qmax = 127): zero_point = 0 and the range's
+    largest magnitude maps to 127. Asymmetric: the range maps onto the whole
+    integer range, [-128, 127] (int8) or [0, 255] (``unsigned``: uint8), and
+    the zero point is the integer that 0.0 maps to (an int, clipped to
+    [qmin, qmax]), so 0.0 round-trips exactly. A range of width 0 gets scale 1.
+    ``scale`` is float32 and ``zero_point`` int32, both of ``low``'s shape
+    (per channel: one per channel, along ``axis``). The formulas are in the
+    guide's hints.
     """
     # BEGIN SOLUTION
     low = np.minimum(np.asarray(low, dtype=np.float64), 0.0)
