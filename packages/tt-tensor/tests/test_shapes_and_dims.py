@@ -173,8 +173,9 @@ def test_infer_shape(shape, target, expected):
         ((2, 3), (4, 2), "6"),
         ((2, 3), (-1, -1), "only one dim can be -1"),
         ((2, 3), (-1, 4), "reshape"),  # 6 does not split into rows of 4
-        ((2, 3), (6, -2), "reshape"),
-        ((2, 3), (-2, -3), "reshape"),
+        ((2, 3), (6, -2), "sizes must be >= 0"),
+        ((2, 3), (-2, -3), "sizes must be >= 0"),
+        ((2, 3), (-3, -1), "sizes must be >= 0"),
         ((0, 3), (0, -1), "ambiguous"),
         ((2, 3), (7,), "reshape"),
         ((2, 3), (1, 6, 1, 2), "reshape"),
@@ -184,7 +185,8 @@ def test_infer_shape_refuses_what_cannot_be(shape, target, words):
     with pytest.raises(ShapeError, match=words) as info:
         infer_shape(shape, target)
     message = str(info.value)
-    assert message.startswith("reshape:") and str(shape) in message and str(target) in message
+    size = int(np.prod(shape))
+    assert message.startswith(f"reshape: cannot turn shape {shape} (size {size}) into {target}: ")
 
 
 def test_reshape_infers_minus_one_and_keeps_the_order_of_elements():

@@ -148,12 +148,13 @@ def infer_shape(shape: tuple[int, ...], target: tuple[int, ...]) -> tuple[int, .
     Without -1 the target is returned as it is.
 
     Raises:
-        ShapeError: more than one -1 (message: "only one dim can be -1"); a
-            negative entry other than -1; a target whose number of elements
-            differs from ``shape``'s; a -1 next to a 0 (``(0, 3)`` to ``(0, -1)``:
-            any size fits, so "ambiguous"). Every message starts with
-            "reshape:" and names both shapes, as ``(2, 3)`` and ``(4, 2)``
-            (``_reshape_error`` writes such a message).
+        ShapeError: more than one -1 ("only one dim can be -1"); a negative
+            entry other than -1 ("sizes must be >= 0"); a target whose number
+            of elements differs from ``shape``'s, with or without a -1; a -1
+            next to a 0 (``(0, 3)`` to ``(0, -1)``: any size fits, so
+            "ambiguous"). Every message starts "reshape: cannot turn shape
+            <shape> (size <n>) into <target>: <reason>", as
+            ``_reshape_error(shape, target, reason)`` writes it.
     """
     # BEGIN SOLUTION
     size = math.prod(shape)
@@ -200,8 +201,8 @@ def expand_shape(shape: tuple[int, ...], target: tuple[int, ...]) -> tuple[int, 
             f"shape {shape}): a -1 keeps an existing dim"
         )
     filled = tuple(shape[i - offset] if s == -1 else s for i, s in enumerate(target))
-    for size, wanted in zip(shape, filled[offset:], strict=True):
-        if size not in (1, wanted):
+    for dim, size in enumerate(shape):
+        if size not in (1, filled[offset + dim]):
             raise ShapeError(
                 f"expand: cannot expand shape {shape} to {target}: a dim of size {size} "
                 f"can only stay {size} (only size-1 dims grow)"
