@@ -160,3 +160,16 @@ def test_bpe_damaged_file_names_the_file(tmp_path):
     path.write_text('{"type": "byte-bpe", "merges": [[104, 1')
     with pytest.raises(ValueError, match=rf"BPETokenizer: {re.escape(str(path))} is not a "):
         BPETokenizer.load(path)
+
+
+def test_bpe_encoding_applies_merges_in_the_order_they_were_learned():
+    a, b, c = ord("a"), ord("b"), ord("c")
+    ab_first = BPETokenizer([(a, b), (b, c)])
+    assert ab_first.encode("abc") == [256, c]
+    bc_first = BPETokenizer([(b, c), (a, b)])
+    assert bc_first.encode("abc") == [a, 256]              # not the leftmost pair first
+    chained = BPETokenizer([(a, a), (256, 256)])
+    assert chained.encode("aaaa") == [257]
+    assert chained.encode("aaaaa") == [257, a]             # merges go left to right
+    assert chained.encode("aaa") == [256, a]
+    assert chained.decode([257, a]) == "aaaaa"

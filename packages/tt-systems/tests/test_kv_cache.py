@@ -9,6 +9,8 @@ attention = pytest.importorskip("tinytorch.attention")
 from tinytorch.autograd import no_grad  # noqa: E402
 from tinytorch.systems.kv_cache import KVCache, generate_cached, new_cache  # noqa: E402
 
+RNG_KV = np.random.default_rng(3)
+
 
 def _gpt(context=48, layers=2, seed=3):
     return attention.GPT(
@@ -103,3 +105,26 @@ def test_cache_overflow_is_an_error():
     cache = KVCache(1, 1, 2, 4, max_length=3)
     with pytest.raises(ValueError, match="max_length"):
         cache.append(0, np.zeros((1, 2, 4, 4), np.float32), np.zeros((1, 2, 4, 4), np.float32))
+
+
+def test_append_writes_after_the_filled_positions_and_returns_views_of_all_of_them():
+    cache = KVCache(2, 1, 2, 3, max_length=6)
+    k1, v1 = RNG_KV.standard_normal((2, 1, 2, 2, 3)).astype(np.float32)
+    keys, values = cache.append(1, k1, v1)
+    assert keys.shape == values.shape == (1, 2, 2, 3) and cache.length == 0   # advance does that
+    np.testing.assert_array_equal(keys, k1)
+    np.testing.assert_array_equal(values, v1)
+    assert np.shares_memory(keys, cache.keys[1]) and np.shares_memory(values, cache.values[1])
+    np.testing.assert_array_equal(cache.keys[0], 0)          # another layer is untouched
+    cache.advance(2)
+    k2, v2 = RNG_KV.standard_normal((2, 1, 2, 3, 3)).astype(np.float32)
+    keys, values = cache.append(1, k2, v2)
+    np.testing.assert_array_equal(keys, np.concatenate([k1, k2], axis=2))
+    np.testing.assert_array_equal(values, np.concatenate([v1, v2], axis=2))
+    cache.advance(3)
+    k3 = np.ones((1, 2, 1, 3), np.float32)
+    keys, _ = cache.append(1, k3, k3)                         # exactly fills max_length
+    assert keys.shape[2] == 6
+    cache.advance(1)
+    with pytest.raises(ValueError, match="max_length=6"):
+        cache.append(1, k3, k3)
