@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 from tinytorch.attention import functional as F
-from tinytorch.autograd import gradcheck
+from tinytorch.autograd import FunctionCtx, gradcheck
 from tinytorch.tensor import Tensor
 
 # ----------------------------------------------------------------------------- embedding
@@ -51,6 +51,18 @@ def test_layer_norm_output_has_zero_mean_unit_variance(rng):
     np.testing.assert_allclose(y.mean(-1), 0, atol=1e-5)
     np.testing.assert_allclose(y.var(-1), 1, atol=1e-3)
     assert y.dtype == np.float32
+
+
+def test_layer_norm_backward_skips_the_gradients_nobody_needs(rng):
+    """A weight and bias that need no gradient get None (no work), as ctx.needs_input_grad says."""
+    x = rng.standard_normal((3, 4))
+    weight, bias = np.ones(4), np.zeros(4)
+    for needs in [(True, False, False), (False, True, False), (True, False, True)]:
+        ctx = FunctionCtx()
+        ctx.needs_input_grad = needs
+        F.LayerNormFunction.forward(ctx, x, weight, bias, 1, 1e-5)
+        grads = F.LayerNormFunction.backward(ctx, np.ones_like(x))
+        assert [g is not None for g in grads[:3]] == list(needs), needs
 
 
 def test_layer_norm_shape_mismatch_is_a_clear_error():

@@ -336,6 +336,19 @@ def test_multihead_attention_dropout_one_gives_zero_weights_in_training():
     np.testing.assert_array_equal(x.grad.data, 0)
 
 
+def test_multihead_attention_in_eval_mode_applies_no_dropout():
+    rng = np.random.default_rng(4)
+    dropped = MultiheadAttention(8, 2, dropout=0.5, batch_first=True)
+    plain = MultiheadAttention(8, 2, batch_first=True)
+    plain.load_state_dict(dropped.state_dict())
+    dropped.eval()
+    x = Tensor(rng.standard_normal((2, 3, 8)).astype(np.float32))
+    out, weights = dropped(x, x, x)
+    expected_out, expected_weights = plain(x, x, x)
+    np.testing.assert_allclose(out.data, expected_out.data, rtol=1e-6)
+    np.testing.assert_allclose(weights.data, expected_weights.data, rtol=1e-6)
+
+
 def test_multihead_attention_refuses_a_bool_dropout_from_the_old_positional_order():
     # MultiheadAttention(E, H, True) meant bias=True before the PyTorch order.
     with pytest.raises(TypeError, match="must be a number, got True"):
