@@ -200,6 +200,13 @@ def test_init_fan_uses_the_receptive_field():
     weight = nn.Parameter(np.zeros((16, 8, 3, 3), np.float32))
     nn.init.kaiming_uniform_(weight, a=math.sqrt(5))
     assert np.abs(weight.data).max() <= 1 / math.sqrt(8 * 9)
+    manual_seed(0)
+    conv = nn.Parameter(np.zeros((64, 32, 3, 3), np.float32))   # fan_in 288, fan_out 576
+    nn.init.xavier_uniform_(conv)
+    bound = math.sqrt(6 / (32 * 9 + 64 * 9))
+    assert 0.95 * bound < np.abs(conv.data).max() <= bound
+    nn.init.kaiming_normal_(conv, mode="fan_out", nonlinearity="relu")
+    assert conv.data.std() == pytest.approx(math.sqrt(2 / (64 * 9)), rel=0.03)
     with pytest.raises(ValueError, match="at least 2 dims"):
         nn.init.xavier_uniform_(nn.Parameter(np.zeros(5, np.float32)))
 
