@@ -174,3 +174,14 @@ def test_adam_counts_its_steps_and_keeps_its_moment_arrays():
     assert state["step"] == 2 and state["exp_avg"] is m and state["exp_avg_sq"] is v
     np.testing.assert_allclose(m, [0.5 * 0.5 + 0.5 * 3.0, 0.5 * -1.0], rtol=1e-6)
     np.testing.assert_allclose(v, [0.75 * 0.25 + 0.25 * 9.0, 0.75 * 1.0], rtol=1e-6)
+
+
+@pytest.mark.parametrize("weight_decay", [0.0, 0.5, 1.0])
+def test_adamw_with_a_zero_gradient_only_decays_the_weights(weight_decay):
+    """Adam's own step is 0 for a zero gradient: what is left is the decoupled decay."""
+    x = parameter([2.0, -4.0])
+    optimizer = AdamW([x], lr=0.1, weight_decay=weight_decay)
+    set_grad(x, [0.0, 0.0])
+    optimizer.step()
+    np.testing.assert_allclose(x.data, np.float32([2.0, -4.0]) * (1 - 0.1 * weight_decay),
+                               rtol=1e-6)
