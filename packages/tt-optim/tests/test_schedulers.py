@@ -245,3 +245,15 @@ def test_sequential_and_plateau_match_torch():
         plateau.step(loss)
         tplateau.step(loss)
         assert plateau.get_last_lr() == pytest.approx(tplateau.get_last_lr())
+
+
+def test_reduce_on_plateau_without_cooldown_counts_bad_epochs_afresh_after_a_reduction():
+    """patience=1: two bad epochs reduce; the count restarts, so the next reduction
+    needs two more, not one."""
+    optimizer = SGD([Tensor(np.zeros(1, np.float32), requires_grad=True)], lr=1.0)
+    plateau = sched.ReduceLROnPlateau(optimizer, patience=1, factor=0.5, cooldown=0)
+    lrs = []
+    for _ in range(7):
+        plateau.step(1.0)
+        lrs.append(optimizer.param_groups[0]["lr"])
+    assert lrs == [1.0, 1.0, 0.5, 0.5, 0.25, 0.25, 0.125]

@@ -203,6 +203,21 @@ def test_step_scheduler_and_grad_clip():
     assert optimizer.param_groups[0]["lr"] == pytest.approx(1.0)
 
 
+def test_the_optimizer_sees_gradients_clipped_to_grad_clip():
+    norms = []
+
+    class Recording(SGD):
+        def step(self, closure=None):
+            grads = [p.grad.data for p in self.parameters() if p.grad is not None]
+            norms.append(float(np.sqrt(sum((g.astype(np.float64) ** 2).sum() for g in grads))))
+            return super().step(closure)
+
+    model = mlp()
+    trainer = quiet_trainer(model, Recording(model.parameters(), lr=0.1), grad_clip=1e-3)
+    trainer.fit(loaders()[0], epochs=1)
+    assert len(norms) == len(loaders()[0]) and max(norms) <= 1e-3 * (1 + 1e-4)
+
+
 def test_reduce_on_plateau_is_fed_the_monitored_metric():
     model = mlp()
     optimizer = SGD(model.parameters(), lr=0.0)
