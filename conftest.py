@@ -1,5 +1,6 @@
 """Repository-wide pytest hooks: a starter's unwritten functions as a short list; with
-``TT_REQUIRE_TORCH=1``, no PyTorch oracle test may skip (tools/ttdev/require_torch.py).
+``TT_REQUIRE_TORCH=1``, no PyTorch oracle test may skip (tools/ttdev/require_torch.py);
+a test that hits pytest-timeout's limit stops the run (one timeout per hanging function).
 
 In a student starter (``nox -s starter``) each function still to write raises
 ``NotImplementedError("tinytorch starter: tt-nn Linear.forward is not
@@ -86,6 +87,7 @@ def pytest_runtest_makereport(item, call):
     which for hundreds of failures would take most of the run); remember what it blocks."""
     if call.excinfo is None:
         return None
+    _stop_after_a_timeout(item, call.excinfo.value)
     found = starter_stub(call.excinfo.value)
     if found is None:
         return None
@@ -97,6 +99,18 @@ def pytest_runtest_makereport(item, call):
     report.tinytorch_stub = True
     item.config.stash.setdefault(BLOCKED, {}).setdefault(found, set()).add(item.nodeid)
     return report
+
+
+TIMEOUT_FAILURE = "Timeout"   # how pytest-timeout's failure starts ("Timeout (>60.0s) from ...")
+
+
+def _stop_after_a_timeout(item, error: BaseException) -> None:
+    """A test that ran past its time limit (pytest-timeout, which ``nox -s progress`` and
+    ``nox -s task`` use) stops the run: a function that never returns would otherwise cost
+    one timeout for every test that calls it. The reason pytest prints names the test."""
+    if type(error).__name__ == "Failed" and str(error).startswith(TIMEOUT_FAILURE):
+        item.session.shouldstop = (f"{item.nodeid} hit the time limit ({error}): the code it "
+                                   "calls may never return; the remaining tests did not run")
 
 
 @pytest.hookimpl(wrapper=True)

@@ -358,8 +358,8 @@ def starter(session: nox.Session) -> None:
 def progress(session: nox.Session) -> None:
     """Where the tree stands: tasks and functions left, tests, milestones unlocked and passed.
 
-    Each test has a time limit (``-- --timeout SECONDS``, default 60): a test that hits it
-    fails and is named, and the other tests still run."""
+    Each test has a time limit (``-- --timeout SECONDS``, default 60): the first test that
+    hits it fails, is named, and stops that package's run (one timeout per hanging function)."""
     options = options_for(session)
     try:
         limit = take_number(list(options.passthrough), "--timeout",

@@ -160,8 +160,8 @@ def task_lines(rows: list[PackageProgress]) -> list[str]:
             unlocks = f", then {task.unlocks} unlocks" if task.unlocks else ""
             lines.append(_fit(f"  {task.number:>2}. {task.name:<24} {state}{unlocks}"))
     for row in rows:
-        lines += [f"{row.name}: {test} hit the time limit (a function that never returns?)"
-                  for test in row.timed_out]
+        lines += [f"{row.name}: {test} hit the time limit (a function that never returns?); "
+                  f"the rest of {row.name}'s tests did not run" for test in row.timed_out]
     return lines
 
 

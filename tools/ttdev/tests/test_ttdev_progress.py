@@ -1,8 +1,11 @@
 """nox -s progress: stubs counted from sources, milestones locked, unlocked and passed."""
 
 import json
+import shutil
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 from ttdev.graph import discover_packages
@@ -16,6 +19,8 @@ from ttdev.progress import (
 from ttdev.sandbox import read_junit
 from ttdev.specs import discover_milestones
 from ttdev.stubs import stub_source
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_progress_counts_stubs_and_reads_milestone_results(fake_tree, tmp_path):
@@ -126,22 +131,33 @@ def test_a_malformed_task_list_is_named_not_raised(fake_tree, tmp_path):
 
 
 def test_a_looping_function_costs_one_timeout_that_names_the_test(tmp_path):
-    """What ``nox -s progress`` runs: pytest with pytest-timeout's per-test limit. The loop
-    fails its own test, the next test still runs, and the screen names the looping one."""
+    """What ``nox -s progress`` runs: pytest with pytest-timeout's per-test limit, under the
+    root conftest.py. The first test that calls the looping function fails on the limit
+    and stops the run (the second caller costs no second timeout); the screen names it."""
     pytest.importorskip("pytest_timeout")
+    shutil.copy(ROOT / "conftest.py", tmp_path / "conftest.py")
+    (tmp_path / "tools" / "ttdev").mkdir(parents=True)
+    for tool in ("stubs.py", "tasks.py", "require_torch.py"):   # what the root conftest loads
+        shutil.copy(ROOT / "tools" / "ttdev" / tool, tmp_path / "tools" / "ttdev")
+    (tmp_path / "pyproject.toml").write_text("[tool.pytest.ini_options]\n")   # the rootdir
     tests = tmp_path / "packages" / "tt-nn" / "tests"
     tests.mkdir(parents=True)
     (tests / "test_loop.py").write_text(
-        "def test_forever():\n    while True:\n        pass\n\n\n"
-        "def test_after():\n    assert 1 + 1 == 2\n")
+        "def forever():\n    while True:\n        pass\n\n\n"
+        "def test_fine():\n    assert 1 + 1 == 2\n\n\n"
+        "def test_forever():\n    forever()\n\n\n"
+        "def test_forever_again():\n    forever()\n")
     report = tmp_path / "tt-nn.xml"
+    started = time.monotonic()
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                           "--timeout=1", f"--junitxml={report}", str(tests)], cwd=tmp_path,
+                           "--timeout=2", f"--junitxml={report}", str(tests)], cwd=tmp_path,
                           capture_output=True, text=True, timeout=120, check=False)
-    assert done.returncode == 1, done.stdout
+    assert done.returncode == 2, done.stdout   # pytest's "interrupted": the run was stopped
+    assert "packages/tt-nn/tests/test_loop.py::test_forever hit the time limit" in done.stdout
+    assert time.monotonic() - started < 30, "the second looping test cost a second timeout"
     junit = read_junit(report)
     assert (junit.passed, junit.failed) == (1, ["test_loop::test_forever"])
     assert timed_out_tests(report) == ["test_loop::test_forever"]
     row = PackageProgress("tt-nn", (), 1, 1, timed_out=("test_loop::test_forever",))
     assert ("tt-nn: test_loop::test_forever hit the time limit (a function that never "
-            "returns?)") in task_lines([row])
+            "returns?); the rest of tt-nn's tests did not run") in task_lines([row])
