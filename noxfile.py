@@ -267,7 +267,9 @@ def e2e(session: nox.Session) -> None:
     """End-to-end tests of the class workflow: starter, progress, isolate, grade, versions."""
     if is_starter(ROOT):
         session.skip("a starter has no reference solutions to break: e2e runs in the reference")
-    session.install(*TOOLS_TEST_DEPS, "uv", "hypothesis")
+    # the docs tools: the students' site is built inside a starter and checked for answers
+    docs_tools = [r for r in docs_site.REQUIREMENTS if r != "playwright"]
+    session.install(*TOOLS_TEST_DEPS, "uv", "hypothesis", *docs_tools)
     session.run("pytest", "-m", "e2e", "tools/ttdev/tests", *session.posargs)
 
 
