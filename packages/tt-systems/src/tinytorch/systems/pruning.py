@@ -46,65 +46,65 @@ def prunable_weights(model: Module) -> dict[str, Parameter]:
 # ----------------------------------------------------------------------------- unstructured
 
 
-def magnitude_threshold(values: np.ndarray, amount: float) -> float:
-    """The |w| below which a fraction ``amount`` of ``values`` lies."""
+def check_amount(amount: float) -> None:
+    """Raise a ValueError unless the pruning fraction ``amount`` is in [0, 1)."""
     if not 0.0 <= amount < 1.0:
         raise ValueError(f"pruning amount must be in [0, 1), got {amount}")
+
+
+def magnitude_threshold(values: np.ndarray, amount: float) -> float:
+    """The |w| below which a fraction ``amount`` of ``values`` lies (-1 when amount is 0)."""
+    check_amount(amount)
     if amount == 0:
         return -1.0
     return float(np.quantile(np.abs(values), amount))
 
 
-def _masks_below(
-    weights: dict[str, Parameter], thresholds: dict[str, float], amount: float
-) -> dict[str, np.ndarray]:
-    """Masks keeping |w| > threshold (ties at the threshold broken so exactly ``amount`` go)."""
+def layer_magnitude_masks(model: Module, amount: float) -> dict[str, np.ndarray]:
+    """Per layer: each prunable weight loses exactly ``round(amount * size)`` of its entries.
+
+    Returns one mask per ``prunable_weights`` name, of the weight's shape and
+    dtype: 0 at the removed entries (those of smallest |w|), 1 elsewhere.
+    Ties at the cut are broken by position (the earlier entry goes first), so
+    the count is exact even when many weights are equal; ``amount`` 0 removes
+    nothing.
+    """
+    check_amount(amount)
+    # BEGIN SOLUTION
     masks = {}
-    for name, weight in weights.items():
+    for name, weight in prunable_weights(model).items():
         magnitude = np.abs(weight.data).reshape(-1)
         count = int(round(amount * magnitude.size))
         keep = np.ones(magnitude.size, dtype=bool)
-        if thresholds[name] >= 0 and count:
-            keep[np.argsort(magnitude, kind="stable")[:count]] = False
+        keep[np.argsort(magnitude, kind="stable")[:count]] = False
         masks[name] = keep.reshape(weight.shape).astype(weight.dtype)
     return masks
-
-
-def layer_magnitude_masks(model: Module, amount: float) -> dict[str, np.ndarray]:
-    """Per layer: each weight tensor keeps its largest ``1 - amount`` fraction of |w|."""
-    # BEGIN SOLUTION
-    weights = prunable_weights(model)
-    thresholds = {name: magnitude_threshold(w.data, amount) for name, w in weights.items()}
-    return _masks_below(weights, thresholds, amount)
     # END SOLUTION
 
 
 def global_magnitude_masks(model: Module, amount: float) -> dict[str, np.ndarray]:
-    """Globally: the ``amount`` smallest |w| across every prunable weight are removed."""
+    """Globally: exactly ``round(amount * total)`` entries of smallest |w| across every
+    prunable weight are removed (``total`` the number of entries of all of them).
+
+    Returns masks as ``layer_magnitude_masks`` does; a layer of small weights
+    loses more than ``amount`` of its entries, one of large weights less.
+    Ties at the cut are broken by position (in ``prunable_weights`` order,
+    earlier entries go first), so the count is exact.
+    """
+    check_amount(amount)
     # BEGIN SOLUTION
     weights = prunable_weights(model)
     every = np.concatenate([np.abs(w.data).reshape(-1) for w in weights.values()])
-    threshold = magnitude_threshold(every, amount)
-    if threshold < 0:
-        return {name: np.ones_like(w.data) for name, w in weights.items()}
     count = int(round(amount * every.size))
-    cut = np.sort(every, kind="stable")[count - 1] if count else -1.0
-    masks = {name: (np.abs(w.data) > cut).astype(w.dtype) for name, w in weights.items()}
-    _remove_ties(weights, masks, cut, count)
+    keep = np.ones(every.size, dtype=bool)
+    keep[np.argsort(every, kind="stable")[:count]] = False
+    masks, start = {}, 0
+    for name, weight in weights.items():
+        piece = keep[start : start + weight.data.size]
+        masks[name] = piece.reshape(weight.shape).astype(weight.dtype)
+        start += weight.data.size
     return masks
     # END SOLUTION
-
-
-def _remove_ties(weights, masks, cut: float, count: int) -> None:
-    """Values equal to the cut were all removed; give back the few beyond ``count``."""
-    removed = sum(int((m == 0).sum()) for m in masks.values())
-    for name, mask in masks.items():
-        if removed <= count:
-            return
-        ties = np.flatnonzero((np.abs(weights[name].data) == cut).reshape(-1))
-        give_back = ties[: removed - count]
-        mask.reshape(-1)[give_back] = 1
-        removed -= give_back.size
 
 
 class PruningMasks:
