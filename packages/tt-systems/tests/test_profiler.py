@@ -231,3 +231,21 @@ def test_a_function_declares_its_own_flops_for_the_profiler():
     assert prof.ops["TripleThenSquare"].forward_flops == 300
     assert flops.op_flops("TripleThenSquare", (x,), {"power": 2}, ()) == (200, 7)
     assert flops.declared_flops("matmul") is None  # op-table ops are counted by flops.py
+
+
+def test_measure_latency_skips_the_warmup_and_reports_median_and_quartiles(monkeypatch):
+    """With a fake clock: warm-up calls are not timed, and the spread is the 25th-75th
+    percentile of the timed calls (statistics.quantiles, n=4), in milliseconds."""
+    import time
+
+    now = [0.0]
+    durations = iter([0.5, 0.5, 0.001, 0.002, 0.003, 0.004, 0.010])   # seconds per call
+
+    def step():
+        now[0] += next(durations)
+
+    monkeypatch.setattr(time, "perf_counter", lambda: now[0])
+    median, p25, p75 = measure_latency(step, repeats=5, warmup=2)
+    assert median == pytest.approx(3.0) and p25 == pytest.approx(1.5) and p75 == pytest.approx(7.0)
+    now[0], durations = 0.0, iter([0.004])
+    assert measure_latency(step, repeats=1, warmup=0) == pytest.approx((4.0, 4.0, 4.0))
