@@ -249,9 +249,9 @@ def addmm_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, Grad, Grad]:
     bias, a, b = ctx.inputs
     need_bias, need_a, need_b = ctx.needs_input_grad
     beta, alpha = ctx.params["beta"], ctx.params["alpha"]
-    g_product = g if alpha == 1 else alpha * g
+    g_product = alpha * g
     return (
-        unbroadcast(g if beta == 1 else beta * g, bias.shape) if need_bias else None,
+        unbroadcast(beta * g, bias.shape) if need_bias else None,
         g_product @ b.T if need_a else None,
         a.T @ g_product if need_b else None,
     )
