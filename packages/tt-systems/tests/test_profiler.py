@@ -249,3 +249,15 @@ def test_measure_latency_skips_the_warmup_and_reports_median_and_quartiles(monke
     assert median == pytest.approx(3.0) and p25 == pytest.approx(1.5) and p75 == pytest.approx(7.0)
     now[0], durations = 0.0, iter([0.004])
     assert measure_latency(step, repeats=1, warmup=0) == pytest.approx((4.0, 4.0, 4.0))
+
+
+def test_matmul_flops_of_vectors_and_the_matmul_op_backward():
+    assert flops.matmul_flops((3, 4), (4,)) == 2 * 3 * 4
+    assert flops.matmul_flops((4,), (4,)) == 2 * 4
+    assert flops.matmul_flops((2, 1, 3, 4), (5, 4, 6)) == 2 * 5 * 2 * 3 * 4 * 6
+    a = Tensor(np.ones((3, 4)), requires_grad=True)
+    b = Tensor(np.ones((4, 5)))
+    out = (Tensor(np.ones((3, 5))),)
+    assert flops.op_flops("matmul", (a, b), {}, out) == (120, 120)   # one gradient: one matmul
+    b.requires_grad = True
+    assert flops.op_flops("matmul", (a, b), {}, out) == (120, 240)

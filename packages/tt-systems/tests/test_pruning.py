@@ -191,3 +191,15 @@ def test_pruning_with_ties_still_removes_exactly_the_asked_count():
         zeros = sum(int((w.data == 0).sum()) for w in pruning.prunable_weights(pruned).values())
         assert zeros == 6, scope
     assert pruning.PruningMasks.magnitude(copy.deepcopy(model), 0.0).sparsity == 0.0
+
+
+def test_applying_masks_zeroes_the_masked_gradients_too():
+    model = _two_layers([-8, 1, -2, 7, 3, -0.5, 6, 5], [0.1, -0.2, 9, 4])
+    masks = pruning.PruningMasks.magnitude(model, 0.25, scope="layer")
+    for weight in pruning.prunable_weights(model).values():
+        weight.data[...] = 1.0
+        weight.grad = Tensor(np.ones(weight.shape, dtype=np.float32))
+    masks.apply()
+    np.testing.assert_array_equal(model[0].weight.data.ravel(), [1, 0, 1, 1, 1, 0, 1, 1])
+    np.testing.assert_array_equal(model[0].weight.grad.data.ravel(), [1, 0, 1, 1, 1, 0, 1, 1])
+    np.testing.assert_array_equal(model[2].weight.grad.data.ravel(), [0, 1, 1, 1])

@@ -173,3 +173,35 @@ def test_per_channel_scales_follow_their_axis():
     np.testing.assert_allclose(rows.scale, [3 / 127, 30 / 127], rtol=1e-6)
     np.testing.assert_array_equal(Q.quantize(w, rows), [[42, 85, 127], [42, 85, 127]])
     np.testing.assert_allclose(Q.dequantize(Q.quantize(w, rows), rows), w, rtol=0.02)
+
+
+def test_fake_quantize_backward_never_writes_into_its_incoming_gradient(monkeypatch):
+    original = Q.FakeQuantize.backward
+
+    def read_only(ctx, grad_y):
+        grad_y = np.array(grad_y)
+        grad_y.flags.writeable = False
+        return original(ctx, grad_y)
+
+    monkeypatch.setattr(Q.FakeQuantize, "backward", staticmethod(read_only))
+    x = Tensor(np.array([-3.0, -0.26, 0.49, 3.0]), requires_grad=True, dtype=np.float64)
+    (Q.fake_quantize(x, Q.qparams_from_range(-1.0, 1.0)) * 2.0).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [0.0, 2.0, 2.0, 0.0])
+
+
+def test_fake_quantize_with_a_zero_point_equals_quantize_then_dequantize():
+    qp = Q.qparams_from_range(-1.0, 3.0, symmetric=False)          # zero point -64
+    x = np.array([-2.0, -1.0, -0.3, 0.0, 0.7, 2.9, 5.0])
+    y = Q.fake_quantize(Tensor(x, dtype=np.float64, requires_grad=True), qp)
+    np.testing.assert_allclose(y.data, Q.dequantize(Q.quantize(x, qp), qp), atol=1e-6)
+
+
+def test_calibration_records_the_input_range_and_then_leaves_the_model_alone():
+    model = _mlp()
+    batches = [Tensor(np.full((2, 16), v, dtype=np.float32)) for v in (-1.0, 2.0, 9.0)]
+    observers = Q.calibrate(model, batches, num_batches=2)
+    first = observers["0"]
+    assert (first.low, first.high, first.batches) == (-1.0, 2.0, 2)
+    assert all("forward" not in layer.__dict__ for _, layer in Q.quantizable_layers(model))
+    model(Tensor(np.full((2, 16), 100.0, dtype=np.float32)))      # no longer observed
+    assert (first.high, first.batches) == (2.0, 2)
