@@ -571,3 +571,15 @@ def test_masked_fill_sends_the_filled_gradient_to_a_tensor_value(leaf):
     x.masked_fill(Tensor([True, False, True]), value).sum().backward()
     assert_allclose(x.grad.numpy(), [[0.0, 1.0, 0.0]])
     assert_allclose(value.grad.numpy(), 2.0)
+
+
+def test_setitem_value_with_leading_size_1_dims_gets_a_gradient_of_its_own_shape(leaf):
+    """NumPy drops a written value's leading size-1 dims: (1, 2) fills a (2,) slot."""
+    x = leaf([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    value = leaf([[7.0, 8.0]])
+    y = x * 1
+    y[1] = value
+    (y * Tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], dtype=np.float64)).sum().backward()
+    assert value.grad.shape == (1, 2)
+    assert_allclose(value.grad.numpy(), [[3.0, 4.0]])
+    assert_allclose(x.grad.numpy(), [[1.0, 2.0], [0.0, 0.0], [5.0, 6.0]])
