@@ -700,7 +700,7 @@ def prod_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
 
 @saves((1,), ())
 def gather_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, None]:
-    """y[i][j] = x[i][index[i][j]] for axis 1 (likewise for any axis): the gradients (x's, None).
+    """``y[i][j] = x[i][index[i][j]]`` for axis 1 (likewise any axis): the gradients (x's, None).
 
     ``index`` (ctx.inputs[1], integers) has y's shape. An element read several
     times gets the sum of those reads' gradients; the index gets None.
