@@ -420,7 +420,8 @@ def sum_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
     """y = sum of x over ``axis``:  dL/dx_i = dL/dy of the sum x_i went into.
 
     The solved example of the reductions: ``ctx.params`` holds ``axis`` (None,
-    an int or a tuple of ints, possibly negative) and ``keepdims``; g has the
+    an int or a tuple of ints, never negative: tt-tensor passes reduction dims
+    counted from 0) and ``keepdims``; g has the
     output's shape, and ``_expand_reduced`` copies it back over x's shape.
     """
     (x,) = ctx.inputs

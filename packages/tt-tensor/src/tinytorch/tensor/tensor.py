@@ -57,7 +57,8 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
     - anything else (strings, objects, complex numbers) raises ``DTypeError`` whose
       message names the dtype found and says "expected numbers".
 
-    The array may share memory with ``data`` (no copy is needed).
+    An array that already has the dtype wanted is used as it is, not copied: the
+    Tensor shares its memory (``np.shares_memory(Tensor(a).numpy(), a)`` holds).
     """
     # BEGIN SOLUTION
     if isinstance(data, Tensor):
