@@ -104,6 +104,9 @@ def test_bpe_save_load_is_json_and_encodes_identically(trained_bpe, tmp_path):
 def test_bpe_rejects_too_small_vocabulary():
     with pytest.raises(ValueError, match="at least 256"):
         BPETokenizer.train("abc", vocab_size=100)
+    with pytest.raises(ValueError, match="at least 256"):
+        BPETokenizer.train("abc", vocab_size=255)       # one short of the byte values
+    assert BPETokenizer.train("abab", vocab_size=256).merges == []   # bytes only, no merge
 
 
 def test_bpe_rejects_malformed_merges():
