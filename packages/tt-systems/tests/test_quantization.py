@@ -120,6 +120,9 @@ def test_fake_quantize_forward_and_straight_through_gradient():
     assert np.allclose(y.data, Q.dequantize(Q.quantize(x.data, qp), qp), atol=1e-6)
     y.sum().backward()
     assert np.array_equal(x.grad.data, [0.0, 1.0, 1.0, 1.0, 0.0])  # clipped ends get no gradient
+    edge = Tensor(np.array([-1.0, 1.0]), requires_grad=True, dtype=np.float64)
+    Q.fake_quantize(edge, qp).sum().backward()
+    assert np.array_equal(edge.grad.data, [1.0, 1.0])   # qmin and qmax themselves are inside
 
 
 def test_fake_quant_linear_trains():
@@ -144,6 +147,7 @@ def test_qparams_symmetric_asymmetric_and_unsigned_by_hand():
     assert qp.zero_point == 0 and (qp.qmin, qp.qmax) == (0, 255)
     qp = Q.qparams_from_range(0.0, 0.0)
     assert qp.scale == 1.0                     # an all-zero tensor still has a usable scale
+    assert Q.qparams_from_range(0.0, 0.0, symmetric=False).scale == 1.0
     qp = Q.qparams_from_range(np.array([-1.0, -4.0]), np.array([1.0, 2.0]), axis=0)
     np.testing.assert_allclose(qp.scale, [1 / 127, 4 / 127], rtol=1e-6)
 
