@@ -72,6 +72,29 @@ def test_masks_survive_optimizer_steps(optimizer_type):
     assert pruning.sparsity_report(model)[-1].sparsity >= 0.8 - 1e-3
 
 
+
+def test_attach_keeps_what_the_optimizers_step_returns_and_its_arguments():
+    """A step with a closure returns the loss (as PyTorch's): the masked step passes it on."""
+    model = _mlp()
+    masks = pruning.PruningMasks.magnitude(model, 0.5)
+    calls = []
+
+    class Recording:
+        def step(self, *args, **kwargs):
+            calls.append((args, kwargs))
+            for p in model.parameters():
+                p.data += 1.0  # revives every pruned weight
+            return "the loss"
+
+    optimizer = Recording()
+    masks.attach(optimizer)
+    assert optimizer.step("closure", flag=True) == "the loss"
+    assert calls == [(("closure",), {"flag": True})]
+    params = dict(model.named_parameters())
+    for name, mask in masks.masks.items():
+        assert np.all(params[name].data[mask == 0] == 0)
+
+
 def test_without_masks_attached_momentum_revives_weights():
     model = _mlp()
     masks = pruning.PruningMasks.magnitude(model, 0.8)

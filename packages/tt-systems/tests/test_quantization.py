@@ -71,6 +71,17 @@ def test_quantized_linear_matches_dequantized_float(per_channel):
     np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-5)
 
 
+
+@pytest.mark.parametrize("shape", [(10, 12), (3, 10, 12), (12,)])
+def test_quantized_linear_refuses_an_input_of_the_wrong_width_naming_in_features(shape):
+    """NumPy would fail too, but its message would not say what the layer expects."""
+    layer = nn.Linear(16, 8)
+    qp = Q.qparams_from_range(-1.0, 1.0, symmetric=True)
+    qlayer = Q.QuantizedLinear(layer, qp)
+    with pytest.raises(ValueError, match="expected in_features=16"):
+        qlayer(Tensor(np.zeros(shape, np.float32)))
+
+
 def test_quantized_conv_matches_dequantized_float():
     spatial = pytest.importorskip("tinytorch.spatial")
     conv = spatial.Conv2d(3, 6, kernel_size=3, padding=1, stride=2)
