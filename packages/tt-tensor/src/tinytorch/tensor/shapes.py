@@ -31,11 +31,17 @@ def shape_arg(shape: tuple) -> tuple[int, ...]:
     return tuple(int(s) for s in shape)
 
 
-def axis_arg(axis: Any, dim: Any) -> Any:
-    """PyTorch spells ``axis`` as ``dim``; accept either, not both (a list becomes a tuple)."""
+def axis_arg(axis: Any, dim: Any, op_name: str = "") -> Any:
+    """PyTorch spells ``axis`` as ``dim``; accept either, not both (a list becomes a tuple).
+
+    Both given is a TypeError that names ``op_name`` (when given) and both values.
+    """
     if dim is not None:
         if axis is not None:
-            raise TypeError("give either axis or dim, not both")
+            prefix = f"{op_name}: " if op_name else ""
+            raise TypeError(
+                f"{prefix}give either axis or dim, not both (got axis={axis!r}, dim={dim!r})"
+            )
         axis = dim
     if isinstance(axis, list):
         axis = tuple(axis)

@@ -627,7 +627,7 @@ class Tensor:
         """
         # BEGIN SOLUTION
         keep = keepdims if keepdim is None else keepdim
-        axis = reduction_dims(op, axis_arg(axis, dim), self.ndim)
+        axis = reduction_dims(op, axis_arg(axis, dim, op), self.ndim)
         return dispatch.apply(op, self, axis=axis, keepdims=bool(keep), **params)
         # END SOLUTION
 
@@ -1174,7 +1174,7 @@ def cat(tensors: Sequence[Tensor], axis: int | None = None, *, dim: int | None =
     """Join tensors along an existing axis (``torch.cat``); the axis defaults to 0."""
     if len(tensors) == 0:
         raise ValueError("cat: expected a non-empty sequence of tensors")
-    axis = axis_arg(axis, dim)
+    axis = axis_arg(axis, dim, "cat")
     return dispatch.apply("cat", *_tensors(tensors), axis=0 if axis is None else axis)
 
 
@@ -1182,7 +1182,7 @@ def stack(tensors: Sequence[Tensor], axis: int | None = None, *, dim: int | None
     """Join tensors along a new axis (``torch.stack``); the axis defaults to 0."""
     if len(tensors) == 0:
         raise ValueError("stack: expected a non-empty sequence of tensors")
-    axis = axis_arg(axis, dim)
+    axis = axis_arg(axis, dim, "stack")
     return dispatch.apply("stack", *_tensors(tensors), axis=0 if axis is None else axis)
 
 
