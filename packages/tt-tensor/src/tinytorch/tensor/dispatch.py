@@ -198,7 +198,11 @@ def register_op_hook(hook: OpHook) -> RemovableHandle:
 
 
 def has_op_hooks() -> bool:
-    """Whether any hook is registered (code that reports ops times them only then)."""
+    """Whether a reported op would reach a hook: one is registered and none is running.
+
+    False inside a hook, whose own ops reach no hook. Code that reports ops
+    (``call_op_hooks``) times them only when this is true.
+    """
     return bool(_op_hooks) and not _in_hook
 
 
