@@ -251,8 +251,10 @@ def sum_over(x, axis=None, keepdims=False):
     return x.sum(axis=axis, keepdims=keepdims)
 
 
-def _count(shape: tuple[int, ...], axis: int | tuple[int, ...]) -> int:
-    """How many elements a reduction over ``axis`` (an int or a tuple of ints) combines."""
+def _count(shape: tuple[int, ...], axis: int | tuple[int, ...] | None) -> int:
+    """How many elements a reduction over ``axis`` (None for all, an int or a tuple) combines."""
+    if axis is None:
+        return math.prod(shape)
     return math.prod(shape[a] for a in ((axis,) if isinstance(axis, int) else axis))
 
 
@@ -271,7 +273,7 @@ def mean(x, axis=None, keepdims=False):
     microseconds of Python on small arrays.
     """
     x = _float(x)
-    count = x.size if axis is None else _count(x.shape, axis)
+    count = _count(x.shape, axis)
     return np.asarray(x.sum(axis=axis, keepdims=keepdims) / x.dtype.type(count))
 
 
@@ -300,7 +302,7 @@ def var(x, axis=None, keepdims=False, correction=1):
     """
     # BEGIN SOLUTION
     x = _float(x)
-    count = x.size if axis is None else _count(x.shape, axis)
+    count = _count(x.shape, axis)
     if count - correction <= 0:
         warnings.warn(
             f"var: degrees of freedom N - correction = {count} - {correction} <= 0; "
