@@ -23,17 +23,21 @@ from ttdev.stubs import stub_source
 ROOT = Path(__file__).resolve().parents[3]
 
 
+def _milestone_folder(root, number, package, title="M", also=""):
+    stone = root / f"0{number}_19{number}0_m{number}"
+    stone.mkdir(parents=True)
+    (stone / "milestone.toml").write_text(
+        f'number = {number}\nyear = 19{number}0\nslug = "m{number}"\ntitle = "{title}"\n'
+        f'unlocked_by = "{package}"\n{also}[[script]]\nfile = "run.py"\n'
+        '[[script.bar]]\nmetric = "acc"\nat_least = 0.9\n')
+
+
 def test_progress_counts_stubs_and_reads_milestone_results(fake_tree, tmp_path):
     nn = fake_tree / "packages" / "tt-nn" / "src" / "tinytorch" / "nn" / "layers.py"
     nn.write_text("def relu(x):\n" + "\n".join(stub_source("    ", "tt-nn", "relu", [], "d")))
     folder = fake_tree / "milestones"
     for number, package in ((1, "tt-autograd"), (2, "tt-nn")):
-        stone = folder / f"0{number}_19{number}0_m{number}"
-        stone.mkdir(parents=True)
-        (stone / "milestone.toml").write_text(
-            f'number = {number}\nyear = 19{number}0\nslug = "m{number}"\ntitle = "M{number}"\n'
-            f'unlocked_by = "{package}"\n[[script]]\nfile = "run.py"\n'
-            '[[script.bar]]\nmetric = "acc"\nat_least = 0.9\n')
+        _milestone_folder(folder, number, package, title=f"M{number}")
     results = tmp_path / "results"
     (results / "01_1910_m1").mkdir(parents=True)
     (results / "01_1910_m1" / "run.json").write_text(json.dumps({"passed": True, "quick": True}))
@@ -43,15 +47,6 @@ def test_progress_counts_stubs_and_reads_milestone_results(fake_tree, tmp_path):
     text = format_progress(rows, discover_milestones(folder), packages, results)
     assert "milestone_01  1910  M1" in text and "unlocked, passed (quick)" in text
     assert "locked, functions left: tt-nn 1" in text
-
-
-def _milestone_folder(root, number, package, title="M", also=""):
-    stone = root / f"0{number}_19{number}0_m{number}"
-    stone.mkdir(parents=True)
-    (stone / "milestone.toml").write_text(
-        f'number = {number}\nyear = 19{number}0\nslug = "m{number}"\ntitle = "{title}"\n'
-        f'unlocked_by = "{package}"\n{also}[[script]]\nfile = "run.py"\n'
-        '[[script.bar]]\nmetric = "acc"\nat_least = 0.9\n')
 
 
 def test_progress_fits_100_columns_totals_and_tells_quick_from_full(fake_tree, tmp_path):
