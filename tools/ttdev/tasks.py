@@ -18,13 +18,9 @@ guide's table all read this file. Standard library only: ``conftest.py`` loads i
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-
-try:
-    import tomllib
-except ImportError:  # Python 3.10
-    import tomli as tomllib
 
 TASKS_FILE = "tasks.toml"
 KEYS = {"name", "title", "functions", "tests", "unlocks"}
