@@ -468,14 +468,15 @@ def var_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
     """
     # BEGIN SOLUTION
     (x,) = ctx.inputs
-    axis, keepdims = ctx.params["axis"], ctx.params["keepdims"]
+    axis = ctx.params["axis"]
     n = _reduced_count(x.shape, axis)
     centered = x - x.mean(axis=axis, keepdims=True)
     # N - c <= 0 gives inf here and a NaN gradient, as the forward gives NaN
     scale = np.asarray(2, dtype=g.dtype) / np.asarray(
         max(n - ctx.params["correction"], 0), dtype=g.dtype
     )
-    return (_expand_reduced(g, x.shape, axis, keepdims) * centered * scale,)
+    # g with the reduced dims kept broadcasts over x: no x-sized copy of it needed
+    return (centered * (g.reshape(_kept_shape(x.shape, axis)) * scale),)
     # END SOLUTION
 
 
@@ -488,13 +489,13 @@ def std_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
     """
     # BEGIN SOLUTION
     (x,) = ctx.inputs
-    axis, keepdims = ctx.params["axis"], ctx.params["keepdims"]
+    axis = ctx.params["axis"]
     n = _reduced_count(x.shape, axis)
     y = ctx.output.reshape(_kept_shape(x.shape, axis))
     centered = x - x.mean(axis=axis, keepdims=True)
     with np.errstate(divide="ignore", invalid="ignore"):
         scale = np.where(y == 0, 0, 1 / (max(n - ctx.params["correction"], 0) * y))
-    return (_expand_reduced(g, x.shape, axis, keepdims) * centered * scale.astype(g.dtype),)
+    return (centered * (g.reshape(y.shape) * scale.astype(g.dtype)),)
     # END SOLUTION
 
 
