@@ -409,10 +409,14 @@ def _padding_pairs(padding) -> tuple:
     return tuple(map(tuple, padding))
 
 
-def _check_conv_inputs(name: str, x: Tensor, weight: Tensor) -> None:
+def _check_conv_inputs(x: Tensor, weight: Tensor, bias: Tensor | None) -> None:
     if len(weight.shape) != 4 or len(x.shape) != 4 or x.shape[1] != weight.shape[1]:
-        raise ValueError(f"{name}: expected x (N, C, H, W) and weight (C_out, C, kh, kw) with "
-                         f"the same C, got {tuple(x.shape)} and {tuple(weight.shape)}")
+        raise ValueError("conv_relu_maxpool2d: expected x (N, C, H, W) and weight "
+                         f"(C_out, C, kh, kw) with the same C, got {tuple(x.shape)} and "
+                         f"{tuple(weight.shape)}")
+    if bias is not None and tuple(bias.shape) != (weight.shape[0],):
+        raise ValueError(f"conv_relu_maxpool2d: expected bias (C_out,) = ({weight.shape[0]},) "
+                         f"for weight {tuple(weight.shape)}, got {tuple(bias.shape)}")
 
 
 def conv_relu_maxpool2d(x: Tensor, weight: Tensor, bias: Tensor | None = None,
@@ -423,7 +427,7 @@ def conv_relu_maxpool2d(x: Tensor, weight: Tensor, bias: Tensor | None = None,
     int, a pair (rows, columns) or ((top, bottom), (left, right)). Shape:
     (N, C_in, H, W) -> (N, C_out, (H + pads - kh + 1) // 2, (W + pads - kw + 1) // 2).
     """
-    _check_conv_inputs("conv_relu_maxpool2d", x, weight)
+    _check_conv_inputs(x, weight, bias)
     return ConvReLUMaxPool2dFunction.apply(x, weight, bias, padding=_padding_pairs(padding))
 
 
