@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 from harness import Case
-from tinytorch.systems.acceleration import fused_kernel_comparisons
+from tinytorch.systems.acceleration import _train_step, fused_kernel_comparisons
 
 
 def _torch_steps(seed: int = 0) -> dict:
@@ -40,20 +40,13 @@ def _torch_steps(seed: int = 0) -> dict:
     logits, labels = leaf(256, 10), torch.from_numpy(rng.integers(0, 10, 256))
     q, k, v = leaf(4, 64, 32), leaf(4, 64, 32), leaf(4, 64, 32)
 
-    def step(fn, *leaves):
-        def run():
-            for t in leaves:
-                t.grad = None
-            fn().sum().backward()
-
-        return run
-
+    # acceleration's _train_step works on torch tensors too (t.grad = None; fn().sum().backward())
     return {
-        "GELU": step(lambda: F.gelu(h, approximate="tanh"), h),
-        "LayerNorm": step(lambda: F.layer_norm(h, (256,), gamma, beta), h, gamma, beta),
-        "softmax-CE": step(lambda: F.cross_entropy(logits, labels), logits),
-        "attention": step(lambda: F.scaled_dot_product_attention(q, k, v, is_causal=True),
-                          q, k, v),
+        "GELU": _train_step(lambda: F.gelu(h, approximate="tanh"), h),
+        "LayerNorm": _train_step(lambda: F.layer_norm(h, (256,), gamma, beta), h, gamma, beta),
+        "softmax-CE": _train_step(lambda: F.cross_entropy(logits, labels), logits),
+        "attention": _train_step(lambda: F.scaled_dot_product_attention(q, k, v, is_causal=True),
+                                 q, k, v),
     }
 
 
