@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import numpy as np
 from harness import Case
+from mlp_reference import check_same_losses
 from sgd_step import module_step
 from tinytorch import nn
 from tinytorch.spatial import Conv2d, MaxPool2d
@@ -85,19 +86,6 @@ def tinytorch_step(spec, fused: bool = False):
 
         model = fuse_conv_relu_maxpool(model)
     return module_step(model, loss_fn, x, y, LR)
-
-
-def check_same_losses(steps: dict, count: int = 3, rtol: float = 1e-5) -> None:
-    """Raise unless every step reports tinytorch's first ``count`` losses.
-
-    Every step starts from the same weights on the same batch, so the first
-    loss checks the forward pass and each later one the gradients and update
-    before it.
-    """
-    losses = {name: [float(step()) for _ in range(count)] for name, step in steps.items()}
-    expected = losses["tinytorch"]
-    if not all(np.allclose(got, expected, rtol=rtol, atol=0) for got in losses.values()):
-        raise RuntimeError(f"the steps disagree on their first {count} losses: {losses}")
 
 
 def fused_step_or_none(spec):
