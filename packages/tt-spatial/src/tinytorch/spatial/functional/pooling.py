@@ -31,6 +31,12 @@ from ..shapes import (
 )
 
 
+def _window_flops(inputs, params, outputs):
+    """kh kw per output element (one compare or add per window element), as much backward."""
+    work = math.prod(outputs[0].shape) * math.prod(params.get("kernel", (1, 1)))
+    return work, work * bool(getattr(inputs[0], "requires_grad", False))
+
+
 class MaxPool2dFunction(Function):
     """out[n, c, y, x] = max over the window of x_pad (padding is -inf).
 
@@ -39,11 +45,7 @@ class MaxPool2dFunction(Function):
     the backward only routes the gradient through those masks.
     """
 
-    @staticmethod
-    def flops(inputs, params, outputs):
-        """kh kw per output element (one compare or add per window element), as much backward."""
-        work = math.prod(outputs[0].shape) * math.prod(params.get("kernel", (1, 1)))
-        return work, work * bool(getattr(inputs[0], "requires_grad", False))
+    flops = staticmethod(_window_flops)
 
     @staticmethod
     def forward(ctx, x, *, kernel: Pair, stride: Pair, padding: Pair, dilation: Pair):
@@ -99,11 +101,7 @@ def first_maximum_masks(x_padded: np.ndarray, out: np.ndarray, indices: list) ->
 class AvgPool2dFunction(Function):
     """out[n, c, y, x] = sum over the window of x_pad / divisor."""
 
-    @staticmethod
-    def flops(inputs, params, outputs):
-        """kh kw per output element (one compare or add per window element), as much backward."""
-        work = math.prod(outputs[0].shape) * math.prod(params.get("kernel", (1, 1)))
-        return work, work * bool(getattr(inputs[0], "requires_grad", False))
+    flops = staticmethod(_window_flops)
 
     @staticmethod
     def forward(ctx, x, *, kernel: Pair, stride: Pair, padding: Pair, count_include_pad: bool):
