@@ -405,17 +405,20 @@ def backward(tensor: Tensor, gradient: Any = None, retain_graph: bool = False) -
     """Accumulate d(tensor)/d(leaf) into ``.grad`` of every leaf that requires grad.
 
     The seed (dL/dL, or the given ``gradient``) is the gradient of output
-    ``tensor._output_nr`` of ``tensor.grad_fn``. Visit the nodes in
-    ``topological_order``: when a node is visited, every node using its output
-    has already run, so the gradients sent to each of its outputs are complete
-    (their sum, where several consumers sent one). Pass them to
-    ``node.apply`` and send each input gradient it returns along that input's
-    edge: to the producing node's output, or, for an input without edge (a
-    leaf), into its ``.grad`` with ``accumulate_grad``. A node no gradient
-    reached is not applied. Gradient arrays may be shared or read-only:
-    sum them into new arrays, never in place. Unless ``retain_graph``,
-    ``release()`` every visited node once it is done, so the graph's memory
-    is freed.
+    ``tensor._output_nr`` of ``tensor.grad_fn``. What the tests check:
+
+    - every node a gradient reaches is applied exactly once, with the
+      complete gradient of each of its outputs (the sum of what all its
+      consumers sent; None for an output nothing reached), however many
+      paths of whatever lengths lead to it; a node nothing reached is not
+      applied (``topological_order`` gives an order in which this holds);
+    - each gradient ``node.apply`` returns for an input (None: nothing to
+      send) goes along that input's edge: to that output of the producing
+      node, or, for an input without an edge (a leaf), into its ``.grad``
+      through ``accumulate_grad``;
+    - gradient arrays may be shared or read-only: never write into one;
+    - unless ``retain_graph``, every visited node is ``release()``d once it is
+      done (its memory is freed, and a second backward raises).
     """
     if not tensor.requires_grad:
         raise RuntimeError(

@@ -253,26 +253,29 @@ def apply(op_name: str, *inputs: Tensor, **params: Any) -> Tensor:
 def _run_op(op_name: str, inputs: tuple, params: dict) -> Tensor:
     """Run op ``op_name`` on Tensor ``inputs`` with keyword ``params``: the dispatcher's work.
 
-    The steps, in order:
+    Returns a new Tensor holding exactly the array that the op's kernel
+    (``OP_TABLE[op_name].kernel``) returns for the inputs' NumPy arrays, given
+    positionally, and ``params``, given as keywords: not copied, not
+    converted (``_tensor_type._from_array`` wraps an array as it is), and not
+    requiring grad by itself. The contract the tests check:
 
-    1. Look the op up in ``OP_TABLE`` (an unknown name is a KeyError).
-    2. Call its kernel with the inputs' NumPy arrays as positional arguments
-       and ``params`` as keyword arguments. A ``ValueError``, ``TypeError`` or
-       ``IndexError`` from the kernel is replaced by
-       ``explain_kernel_error(op_name, inputs, params, error)``, raised
-       ``from`` the original error (its message names the op and the shapes).
-    3. Wrap the kernel's array in a Tensor without copying or converting it
-       (``_tensor_type._from_array``): it never requires grad by itself.
-    4. If the op is a view op (``op.view``) and the output actually shares
-       memory with the first input (``np.may_share_memory``), give the output
-       the input's version counter (``share_version_counter``); otherwise the
-       output keeps a fresh counter of its own.
-    5. If the op is differentiable and an autograd layer is installed
-       (``_layer`` is not None: do not import one here), call
-       ``_layer.record(op_name, inputs, params, output)`` exactly once, with
-       the inputs as the Tensors given. Non-differentiable ops are never recorded.
+    - an op name that is not in the table raises ``KeyError``;
+    - a ``ValueError``, ``TypeError`` or ``IndexError`` raised by the kernel
+      reaches the caller as the error ``explain_kernel_error(op_name, inputs,
+      params, error)`` returns (its message names the op and the shapes),
+      chained to the kernel's error (its ``__cause__``); other exceptions pass
+      through unchanged;
+    - the output of a view op (``op.view``) shares the first input's version
+      counter (``share_version_counter``) when, and only when, it really
+      shares that input's memory (some indexing copies); every other output
+      keeps a fresh counter of its own;
+    - when the op is differentiable (``op.differentiable``) and an autograd
+      layer is installed (the module's ``_layer`` is not None; importing one
+      is not this function's job), ``_layer.record(op_name, inputs, params,
+      output)`` is called exactly once, with the very Tensors given, after the
+      output exists; a non-differentiable op is never recorded.
 
-    Returns the output Tensor. (Op hooks are ``apply``'s business, not this one's.)
+    Op hooks are ``apply``'s business, not this one's.
     """
     # BEGIN SOLUTION
     op = OP_TABLE[op_name]
