@@ -444,3 +444,92 @@ def test_leaves_never_share_a_gradient_array_a_rule_returned_twice():
     assert_allclose(b.grad.numpy(), [2.0, 2.0])
     a.grad.numpy()[...] = 0.0  # .grad stays writable for optimizers
     assert not np.shares_memory(a.grad.numpy(), b.grad.numpy())
+
+
+def test_a_node_looks_up_only_its_own_retained_outputs(monkeypatch):
+    """retain_grad() bookkeeping costs a lookup per node, not a pass over every retaining
+    tensor at every node (the registry is read once per backward here, not 60 times)."""
+    from tinytorch.autograd import engine
+
+    class CountingDict(dict):
+        passes = 0
+
+        def values(self):
+            CountingDict.passes += 1
+            return super().values()
+
+    monkeypatch.setattr(engine, "_retaining_grad", CountingDict())
+    monkeypatch.setattr(engine, "_retained_by_node", None)
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    h, kept = x, []
+    for step in range(60):
+        h = h + x
+        if step % 6 == 0:
+            h.retain_grad()
+            kept.append(h)
+    h.sum().backward()
+    assert CountingDict.passes <= 1
+    for tensor in kept:
+        assert_allclose(tensor.grad.numpy(), [1.0, 1.0])
+    assert_allclose(x.grad.numpy(), [61.0, 61.0])
+
+
+def test_later_gradients_are_summed_into_the_grad_array_the_engine_made():
+    """As PyTorch's .grad: a leaf used twice, or a second backward, adds into .grad's
+    own array instead of allocating a new one each time."""
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    (x + x).sum().backward()  # two gradients for one leaf in one backward
+    first = x.grad.data
+    assert_allclose(first, [2.0, 2.0])
+    (x + x).sum().backward()
+    assert x.grad.data is first
+    assert_allclose(x.grad.numpy(), [4.0, 4.0])
+    scalar = Tensor(3.0, requires_grad=True)
+    (scalar + scalar).backward()
+    (scalar + scalar).backward()
+    assert isinstance(scalar.grad.data, np.ndarray) and scalar.grad.data.shape == ()
+    assert_allclose(scalar.grad.numpy(), 4.0)
+
+
+def test_an_array_a_user_or_a_rule_still_holds_is_never_summed_into():
+    mine = np.zeros(2, dtype=np.float32)
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    x.grad = Tensor(mine)  # shares the user's array
+    x.exp().sum().backward()
+    assert_allclose(mine, [0.0, 0.0])
+    assert_allclose(x.grad.numpy(), np.exp([1.0, 2.0]), rtol=1e-6)
+
+    kept = np.full(2, 3.0, dtype=np.float32)
+
+    class ConstantSlope(Function):  # its backward hands out an array it keeps using
+        @staticmethod
+        def forward(ctx, a):
+            return a.copy()
+
+        @staticmethod
+        def backward(ctx, g):
+            return kept
+
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    ConstantSlope.apply(w).sum().backward()
+    (w + w).sum().backward()  # a second gradient for w, through another graph
+    ConstantSlope.apply(w).sum().backward()
+    assert_allclose(kept, [3.0, 3.0])
+    assert_allclose(w.grad.numpy(), [8.0, 8.0])
+
+
+def test_a_rule_returning_a_python_number_is_a_clear_error():
+    class Halve(Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a * 0.5
+
+        @staticmethod
+        def backward(ctx, g):
+            return 0.5
+
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(TypeError, match=r"backward of 'Halve' returned a float \(0\.5\) as the "
+                                        r"gradient of input 0; expected a NumPy array of its "
+                                        r"shape \(2,\)"):
+        Halve.apply(x).sum().backward()

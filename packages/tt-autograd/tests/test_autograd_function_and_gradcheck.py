@@ -340,3 +340,34 @@ def test_per_element_flops_counts_outputs_and_wanted_gradients(leaf):
     outputs = Shift.apply(x, y)
     assert Shift.flops((x, y), {}, outputs) == (3 * 7, 5 * 7)  # 6 + 1 output elements
     assert Shift.flops((x.detach(), y), {}, outputs) == (3 * 7, 0)  # no gradient wanted
+
+
+def test_function_by_name_holds_classes_weakly_and_refuses_an_ambiguous_name():
+    import gc
+
+    from tinytorch.autograd import function_by_name
+
+    def define(module="tests.here"):
+        def forward(ctx, x):
+            return x
+
+        def backward(ctx, g):
+            return g
+
+        body = {"forward": staticmethod(forward), "backward": staticmethod(backward),
+                "__module__": module, "__qualname__": "Twin"}
+        return type("Twin", (Function,), body)
+
+    first = define()
+    second = define()  # the same qualified name again (a notebook cell run twice): it replaces
+    assert function_by_name("Twin") is second
+    other = define(module="elsewhere")  # a different class with the same name
+    with pytest.raises(LookupError, match=r"2 Function subclasses are named 'Twin' "
+                                          r"\(elsewhere\.Twin, tests\.here\.Twin\)"):
+        function_by_name("Twin")
+    del other
+    gc.collect()
+    assert function_by_name("Twin") is second
+    del first, second
+    gc.collect()
+    assert function_by_name("Twin") is None  # the registry kept no class alive

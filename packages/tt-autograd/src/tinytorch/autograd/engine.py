@@ -51,6 +51,34 @@ _FREED_MESSAGE = (
 _retaining_grad: dict[int, weakref.ref] = {}
 """Non-leaf tensors that called ``retain_grad()``: id -> weak reference (gone with the tensor)."""
 
+_retained_by_node: dict[Node, list[weakref.ref]] | None = None
+"""``_retaining_grad`` indexed by each tensor's current ``grad_fn``; None when out of date.
+
+Built when a node first needs it, so that a node looks up only its own
+outputs instead of every retaining tensor. Anything that can change the
+answer drops it: ``retain_grad()``, a retaining tensor's death, and an
+in-place op (which gives the tensor a new ``grad_fn``; ``check_inplace`` runs
+before each one).
+"""
+
+
+def _forget_retained_index(*_: object) -> None:
+    global _retained_by_node
+    _retained_by_node = None
+
+
+def _retained_outputs(node: Node) -> list[weakref.ref]:
+    """Weak references to the tensors that retain their grad and have ``node`` as ``grad_fn``."""
+    global _retained_by_node
+    if _retained_by_node is None:
+        index: dict[Node, list[weakref.ref]] = {}
+        for ref in _retaining_grad.values():
+            tensor = ref()
+            if tensor is not None and tensor.grad_fn is not None:
+                index.setdefault(tensor.grad_fn, []).append(ref)
+        _retained_by_node = index
+    return _retained_by_node.get(node, [])
+
 
 class Node:
     """One recorded operation: how to send its outputs' gradients to its inputs.
@@ -127,6 +155,8 @@ class Node:
         for index, grad in enumerate(grads):
             if grad is None:
                 continue
+            if not isinstance(grad, (np.ndarray, np.generic)):
+                _raise_type_error(self, index, self.inputs[index], grad)
             if not needs[index]:
                 grads[index] = None
             elif grad.shape != self.inputs[index].data.shape:
@@ -153,7 +183,7 @@ class Node:
         Looked up when backward runs, so a tensor changed in place after
         ``retain_grad()`` keeps the gradient of its new value, as in PyTorch.
         """
-        for ref in list(_retaining_grad.values()):
+        for ref in _retained_outputs(self):
             tensor = ref()
             if tensor is None or tensor.grad_fn is not self:
                 continue
@@ -202,7 +232,55 @@ def owned_grad_array(grad: np.ndarray, dtype: np.dtype) -> np.ndarray:
     """
     if grad.base is None and grad.flags.writeable and grad.dtype == dtype:
         return grad
-    return np.array(grad, dtype=dtype)
+    return _engine_array(np.array(grad, dtype=dtype))
+
+
+_engine_arrays: dict[int, weakref.ref] = {}
+"""The ``.grad`` arrays the engine allocated itself: id -> weak reference.
+
+Only those are summed into in place: an array a rule returned (and may
+still hold, as a Function's cache) or one a user assigned to ``.grad``
+never is.
+"""
+
+
+def _engine_array(array: np.ndarray) -> np.ndarray:
+    """Note ``array`` as allocated by the engine (see ``add_to_grad``) and return it."""
+    key = id(array)
+    _engine_arrays[key] = weakref.ref(array, lambda _, key=key: _engine_arrays.pop(key, None))
+    return array
+
+
+def add_to_grad(tensor: Tensor, grad: np.ndarray) -> None:
+    """``tensor.grad.data`` becomes ``tensor.grad.data + grad``, in ``tensor``'s dtype.
+
+    In place when that is safe: the engine allocated ``.grad``'s array itself,
+    it is writable and of the tensor's shape and dtype, and ``grad`` does not
+    overlap it. Otherwise a new array. ``grad`` is never written. (So a
+    parameter used several times in one graph costs no allocation per use, and
+    ``.grad`` keeps its array across backward calls, as PyTorch's ``.grad``.)
+    """
+    dtype = tensor.data.dtype
+    current = tensor.grad.data
+    ref = _engine_arrays.get(id(current))
+    if (ref is not None and ref() is current and current.flags.writeable
+            and current.dtype == dtype and current.shape == np.shape(grad)
+            and not np.may_share_memory(current, grad)):
+        np.add(current, grad, out=current, casting="same_kind")
+    else:
+        tensor.grad.data = _engine_array(np.asarray(current + grad, dtype=dtype))
+
+
+def _raise_type_error(node: Node, index: int, tensor: Tensor | None, grad: Any) -> None:
+    expected = (
+        "None (it is not a tensor)" if tensor is None
+        else f"a NumPy array of its shape {tuple(tensor.shape)}, or None"
+    )
+    raise TypeError(
+        f"backward of {node.name!r} returned a {type(grad).__name__} ({grad!r:.60}) as the "
+        f"gradient of input {index}; expected {expected}. Wrap a number with np.asarray "
+        "(in the gradient's dtype) or return an array computed from the incoming gradient"
+    )
 
 
 def _raise_shape_error(node: Node, index: int, tensor: Tensor, grad: np.ndarray) -> None:
@@ -298,6 +376,12 @@ def attach(
     return node
 
 
+def _forget_retained(key: int) -> None:
+    """A tensor that retained its grad is gone: drop it and the index."""
+    _retaining_grad.pop(key, None)
+    _forget_retained_index()
+
+
 class AutogradLayer:
     """The layer tt-autograd installs into tt-tensor's dispatcher."""
 
@@ -311,6 +395,8 @@ class AutogradLayer:
         mode (PyTorch's rule); else say whether the op will be recorded."""
         if not _GradMode.enabled:
             return False
+        if _retained_by_node is not None and id(tensor) in _retaining_grad:
+            _forget_retained_index()  # the op gives the tensor a new grad_fn
         if tensor.requires_grad and tensor.grad_fn is None:
             raise RuntimeError(
                 "a leaf Variable that requires grad is being used in an in-place operation. "
@@ -326,7 +412,8 @@ class AutogradLayer:
         """Keep ``tensor.grad`` after backward for a non-leaf tensor."""
         if tensor.grad_fn is not None:
             key = id(tensor)
-            _retaining_grad[key] = weakref.ref(tensor, lambda _, key=key: _retaining_grad.pop(key))
+            _retaining_grad[key] = weakref.ref(tensor, lambda _, key=key: _forget_retained(key))
+            _forget_retained_index()
 
 
 # ----------------------------------------------------------------------------- backward
@@ -369,14 +456,14 @@ def accumulate_grad(tensor: Tensor, grad: np.ndarray) -> None:
     with other tensors (``a + b`` gives both the same array) or read-only (a
     broadcast view): never write into it, and make the first ``.grad`` from
     ``owned_grad_array(grad, dtype)`` (a copy unless ``grad`` is already an
-    array nothing else holds).
+    array nothing else holds) and add later ones with ``add_to_grad(tensor,
+    grad)`` (given: it sums in place where no one else can see it).
     """
     # BEGIN SOLUTION
-    dtype = tensor.data.dtype
     if tensor.grad is None:
-        tensor.grad = Tensor._from_array(owned_grad_array(grad, dtype))
+        tensor.grad = Tensor._from_array(owned_grad_array(grad, tensor.data.dtype))
     else:
-        tensor.grad.data = np.asarray(tensor.grad.data + grad, dtype=dtype)
+        add_to_grad(tensor, grad)
     # END SOLUTION
 
 

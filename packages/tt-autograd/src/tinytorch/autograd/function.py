@@ -49,8 +49,10 @@ FLOP per output element (and per input needing a gradient, backward).
 
 from __future__ import annotations
 
+import gc
 import math
 import time
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -80,7 +82,8 @@ class Function:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        _functions_by_name[cls.__name__] = cls
+        qualified = f"{cls.__module__}.{cls.__qualname__}"
+        _functions_by_name.setdefault(cls.__name__, {})[qualified] = weakref.ref(cls)
 
     @staticmethod
     def forward(ctx: FunctionCtx, *args: Any, **kwargs: Any) -> np.ndarray | tuple[np.ndarray, ...]:
@@ -114,7 +117,8 @@ class Function:
         return outputs if several else outputs[0]
 
 
-_functions_by_name: dict[str, type[Function]] = {}
+_functions_by_name: dict[str, dict[str, weakref.ref]] = {}
+"""Function subclasses by class name, then by qualified name (module.qualname), held weakly."""
 
 FlopCount = Callable[[tuple, dict, tuple], tuple[int, int]]
 
@@ -122,9 +126,34 @@ FlopCount = Callable[[tuple, dict, tuple], tuple[int, int]]
 def function_by_name(name: str) -> type[Function] | None:
     """The Function subclass named ``name`` (the name its calls report to op hooks), or None.
 
-    When two subclasses share a name, the one defined last is returned.
+    Only classes that still exist count (the registry holds them weakly). A
+    class defined again under the same qualified name (a notebook cell run
+    twice, a class made in a function called twice) replaces the earlier one.
+    Two different live classes with one name (``a.Softplus`` and
+    ``b.Softplus``) are ambiguous: a ``LookupError`` names both, rather than
+    a profiler silently using the wrong one's FLOP count.
     """
-    return _functions_by_name.get(name)
+    live = _live_functions(name)
+    if len(live) > 1:  # classes sit in reference cycles: collect the dead ones first
+        gc.collect()
+        live = _live_functions(name)
+    if len(live) > 1:
+        raise LookupError(
+            f"function_by_name: {len(live)} Function subclasses are named {name!r} "
+            f"({', '.join(sorted(live))}); op hooks and profilers know a Function by its "
+            "class name, so give them different names"
+        )
+    return next(iter(live.values()), None)
+
+
+def _live_functions(name: str) -> dict[str, type[Function]]:
+    """The live Function subclasses named ``name``, by qualified name (dead ones dropped)."""
+    refs = _functions_by_name.get(name, {})
+    live = {qualified: ref() for qualified, ref in refs.items()}
+    for qualified in [q for q, cls in live.items() if cls is None]:
+        del refs[qualified]
+        del live[qualified]
+    return live
 
 
 def per_element_flops(forward: int, backward: int) -> FlopCount:
