@@ -21,7 +21,8 @@ The contract every rule keeps (the tests check each one):
 - it declares with ``@saves`` the values it reads (the decorators are given).
 
 How to derive each rule is in the guide, docs/packages/tt-autograd.md, as
-graded hints. Each group below starts with solved examples.
+graded hints. Each group below has solved examples (worked rules whose
+docstrings give their formula) next to the exercises.
 
 A rule that reads the *values* of inputs or of the output (not only their
 shapes) declares them with ``@saves``: the engine then checks, at backward,
@@ -318,26 +319,20 @@ def exp_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
 
 @saves((0,),)
 def log_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
-    """y = ln x: the gradient of x."""
-    # BEGIN SOLUTION
+    """y = ln x:  dL/dx = dL/dy / x (a worked example: the derivative from the input)."""
     return (g / ctx.inputs[0],)
-    # END SOLUTION
 
 
 @saves((OUTPUT,),)
 def sqrt_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
-    """y = sqrt(x): the gradient of x (it may read y instead of x)."""
-    # BEGIN SOLUTION
+    """y = sqrt(x):  dL/dx = dL/dy / (2 y), read from the output, as ``exp_backward`` does."""
     return (g / (2 * ctx.output),)
-    # END SOLUTION
 
 
 @saves((0,),)
 def abs_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
-    """y = |x|: the gradient of x, 0 at x = 0 (as PyTorch)."""
-    # BEGIN SOLUTION
+    """y = |x|:  dL/dx = sign(x) dL/dy, which is 0 at the kink x = 0 (PyTorch's choice)."""
     return (g * np.sign(ctx.inputs[0]),)
-    # END SOLUTION
 
 
 @saves((0,),)
@@ -348,10 +343,8 @@ def sin_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
 
 @saves((0,),)
 def cos_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
-    """y = cos x: the gradient of x."""
-    # BEGIN SOLUTION
+    """y = cos x:  dL/dx = -sin(x) dL/dy."""
     return (-g * np.sin(ctx.inputs[0]),)
-    # END SOLUTION
 
 
 @saves((OUTPUT,),)
@@ -536,10 +529,13 @@ def permute_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
 
 
 def expand_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
-    """y = x.expand(shape), a broadcast view: the gradient of x."""
-    # BEGIN SOLUTION
+    """y = x.expand(shape) is broadcasting made explicit:  dL/dx = unbroadcast(dL/dy, x.shape).
+
+    A worked example: each element of x was read by every copy the expand made
+    of it, so its gradient is the sum over those copies, which is what
+    ``unbroadcast`` computes.
+    """
     return (unbroadcast(g, ctx.inputs[0].shape),)
-    # END SOLUTION
 
 
 _BASIC_INDEX_TYPES = (int, np.integer, slice, type(None), type(Ellipsis))
@@ -611,11 +607,13 @@ def cat_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, ...]:
 
 
 def stack_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad, ...]:
-    """y = stack(inputs, axis), along a new axis: one gradient per input (as for cat)."""
-    # BEGIN SOLUTION
+    """y = stack(inputs, axis), along a new axis:  dL/dx_i = dL/dy taken at index i of ``axis``.
+
+    The solved example for cat: input i became slice i of the new axis, so its
+    gradient is that slice of g (a view; as for cat, every input gets one).
+    """
     axis = ctx.params["axis"]
     return tuple(np.take(g, i, axis=axis) for i in range(len(ctx.inputs)))
-    # END SOLUTION
 
 
 @saves((), (0,), (0,))
@@ -733,18 +731,13 @@ def repeat_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
 
 
 def tril_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
-    """y = x on and below the diagonal, 0 above:  dL/dx is dL/dy with the same zeros.
-
-    The solved example for triu.
-    """
+    """y = x on and below the diagonal, 0 above:  dL/dx is dL/dy with the same zeros."""
     return (np.tril(g, ctx.params["diagonal"]),)
 
 
 def triu_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
-    """y = x on and above diagonal ``ctx.params["diagonal"]``, 0 below: the gradient of x."""
-    # BEGIN SOLUTION
+    """y = x on and above diagonal ``ctx.params["diagonal"]``, 0 below:  dL/dx = triu(dL/dy)."""
     return (np.triu(g, ctx.params["diagonal"]),)
-    # END SOLUTION
 
 
 RULES: dict[str, Callable[[OpContext, np.ndarray], tuple[Grad, ...]]] = {
