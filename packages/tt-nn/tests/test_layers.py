@@ -182,6 +182,10 @@ def test_calculate_gain():
             lambda t: nn.init.kaiming_normal_(t, mode="fan_out", nonlinearity="relu"),
             math.sqrt(2 / 100),
         ),
+        (
+            lambda t: nn.init.kaiming_uniform_(t, mode="fan_out", nonlinearity="relu"),
+            math.sqrt(2 / 100),
+        ),
         (lambda t: nn.init.normal_(t, 0.0, 0.02), 0.02),
         (lambda t: nn.init.uniform_(t, -1, 1), 1 / math.sqrt(3)),
     ],
@@ -209,6 +213,16 @@ def test_init_fan_uses_the_receptive_field():
     assert conv.data.std() == pytest.approx(math.sqrt(2 / (64 * 9)), rel=0.03)
     with pytest.raises(ValueError, match="at least 2 dims"):
         nn.init.xavier_uniform_(nn.Parameter(np.zeros(5, np.float32)))
+
+
+@pytest.mark.parametrize("fill", [nn.init.xavier_uniform_, nn.init.kaiming_uniform_])
+def test_uniform_inits_draw_from_the_given_generator(fill):
+    def draw(seed):
+        manual_seed(seed)   # a fill that ignores ``generator`` draws from this one instead
+        weight = nn.Parameter(np.zeros((4, 6), np.float32))
+        return fill(weight, generator=np.random.default_rng(5)).data
+
+    np.testing.assert_array_equal(draw(0), draw(1))
 
 
 def test_init_constants_and_generators():

@@ -320,6 +320,23 @@ def test_a_parameter_registered_in_two_modules_is_listed_once():
     assert list(model.state_dict()) == ["0.weight", "0.bias", "1.weight", "1.bias"]
 
 
+def test_parameters_list_a_tied_weight_once():
+    """Weight tying without state_dict: ``parameters()`` alone must skip the second path."""
+    encoder, decoder = nn.Linear(3, 3), nn.Linear(3, 3)
+    decoder.weight = encoder.weight
+    model = nn.Sequential(encoder, decoder)
+    assert [n for n, _ in model.named_parameters()] == ["0.weight", "0.bias", "1.bias"]
+    assert len(list(model.parameters())) == 3 and model.num_parameters() == 9 + 3 + 3
+
+
+def test_reassigning_a_buffer_keeps_its_persistence():
+    block = Block()
+    block.running_mean = zeros(4) + 1
+    block.scratch = zeros(2) + 1
+    assert list(block._buffers) == ["running_mean", "scratch"]
+    assert block._non_persistent_buffers == {"scratch"}
+
+
 def test_named_parameters_and_buffers_without_recursion():
     block = Block()
     assert [n for n, _ in block.named_parameters(recurse=False)] == ["scale"]
@@ -365,9 +382,12 @@ def test_plain_attributes_are_not_registered():
 
 def test_zero_grad_without_set_to_none_leaves_a_missing_gradient_missing():
     model = nn.Linear(3, 2)
-    model.weight.grad = Tensor(np.ones((2, 3), np.float32))
+    grad = model.weight.grad = Tensor(np.ones((2, 3), np.float32))
+    array = grad.data
     model.zero_grad(set_to_none=False)
     assert model.bias.grad is None and not model.weight.grad.data.any()
+    # zeroed in place: the same Tensor holding the same array, not a new one
+    assert model.weight.grad is grad and grad.data is array
 
 
 def test_load_state_dict_in_place_through_a_shared_module_and_strict_false_extras():

@@ -195,7 +195,7 @@ def kaiming_uniform_(
 
     The same variance as ``kaiming_normal_``, from a uniform distribution:
     ``gain = calculate_gain(nonlinearity, a)``, ``fan`` the weight's fan_in or fan_out
-    as ``mode`` says. Draw with ``uniform_``. Returns ``tensor``.
+    as ``mode`` says. Draw with ``uniform_``, from ``generator`` when given. Returns ``tensor``.
 
     Args:
         a: the negative slope of the leaky_relu that follows (only for 'leaky_relu').
