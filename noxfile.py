@@ -52,11 +52,11 @@ nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.sessions = ["tests"]
 nox.options.error_on_missing_interpreters = True
 
-try:
-    PACKAGES = discover_packages(ROOT / "packages")
+MILESTONES = discover_milestones(ROOT / "milestones")
+try:   # in teaching order: dependencies first, then what the earliest milestone needs
+    PACKAGES = discover_packages(ROOT / "packages", MILESTONES)
 except GraphError as _error:   # a malformed pyproject: name the file, not a TOML traceback
     sys.exit(f"noxfile.py: the packages of this tree cannot be read:\n  {_error}")
-MILESTONES = discover_milestones(ROOT / "milestones")
 REUSE_ENV = "TT_REUSE_MILESTONE_RESULTS"   # milestones/common/testing.py reads it
 TOOLS_TEST_DEPS = ["pytest", "packaging", "numpy", "pyyaml", "nox", "matplotlib", "pytest-timeout",
                    "check-jsonschema"]   # check-jsonschema: the workflows against their schema

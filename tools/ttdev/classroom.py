@@ -46,10 +46,11 @@ def plan(root: Path = ROOT) -> dict[str, list[str]]:
     from ttdev.graph import discover_packages
     from ttdev.specs import discover_milestones
 
-    packages = discover_packages(root / "packages")
-    milestones = [m.session for m in discover_milestones(root / "milestones")
-                  if all(name in packages for name in m.package_roots)]
-    return {"packages": list(packages), "milestones": milestones}
+    milestones = discover_milestones(root / "milestones")
+    packages = discover_packages(root / "packages", milestones)
+    return {"packages": list(packages),
+            "milestones": [m.session for m in milestones
+                           if all(name in packages for name in m.package_roots)]}
 
 
 def read_roster(path: Path) -> list[dict[str, str]]:

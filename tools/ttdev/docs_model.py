@@ -10,58 +10,13 @@ from __future__ import annotations
 import ast
 import json
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from graph import read_version
+from graph import Package, discover_packages
 from specs import MilestoneSpec as Milestone
 from specs import discover_milestones
 from tasks import Task, TaskListError, read_tasks
-
-# The order in which the packages are taught; packages not listed sort after.
-TEACHING_ORDER = [
-    "tt-tensor",
-    "tt-autograd",
-    "tt-nn",
-    "tt-optim",
-    "tt-spatial",
-    "tt-attention",
-    "tt-systems",
-]
-
-_REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(.*)$")
-
-
-@dataclass
-class Package:
-    name: str  # distribution name, e.g. "tt-nn"
-    path: Path  # packages/tt-nn
-    description: str = ""
-    version: str = ""
-    deps: dict[str, str] = field(default_factory=dict)  # tt-* dependency -> specifier
-    other_deps: list[str] = field(default_factory=list)  # e.g. numpy>=1.24
-
-    @property
-    def short(self) -> str:
-        """`tt-nn` -> `nn`."""
-        return self.name.removeprefix("tt-")
-
-    @property
-    def import_name(self) -> str:
-        return "tinytorch." + self.short.replace("-", "_")
-
-    @property
-    def src_dir(self) -> Path:
-        return self.path / "src" / "tinytorch" / self.short.replace("-", "_")
-
-    @property
-    def has_source(self) -> bool:
-        return (self.src_dir / "__init__.py").is_file()
-
-    @property
-    def changelog(self) -> Path:
-        return self.path / "CHANGELOG.md"
 
 
 def milestone_anchor(milestone: Milestone) -> str:
@@ -72,104 +27,10 @@ def milestone_anchor(milestone: Milestone) -> str:
 # --------------------------------------------------------------------------- packages
 
 
-def _split_requirement(req: str) -> tuple[str, str]:
-    match = _REQUIREMENT_NAME.match(req.split(";")[0])
-    if not match:
-        return req.strip(), ""
-    return match.group(1).lower().replace("_", "-"), match.group(2).strip()
-
-
-def read_package(pkg_dir: Path) -> Package | None:
-    """One package from its pyproject.toml, or None while it has none."""
-    pyproject_path = pkg_dir / "pyproject.toml"
-    if not pyproject_path.is_file():
-        return None
-    try:
-        pyproject = tomllib.loads(pyproject_path.read_text())
-    except tomllib.TOMLDecodeError:
-        return None
-    project = pyproject.get("project", {})
-    pkg = Package(
-        name=project.get("name", pkg_dir.name),
-        path=pkg_dir,
-        description=project.get("description", ""),
-        version=str(read_version(pkg_dir, project, pyproject.get("tool", {}).get("hatch", {}))),
-    )
-    for req in project.get("dependencies", []):
-        name, spec = _split_requirement(req)
-        if name.startswith("tt-"):
-            pkg.deps[name] = spec
-        else:
-            pkg.other_deps.append(req)
-    return pkg
-
-
-def _teaching_key(name: str) -> tuple[int, str]:
-    if name in TEACHING_ORDER:
-        return TEACHING_ORDER.index(name), name
-    return len(TEACHING_ORDER), name
-
-
 def read_packages(root: Path) -> list[Package]:
-    """Packages that have a pyproject, dependencies first, then in teaching order."""
-    found = {}
-    for pkg_dir in sorted((root / "packages").glob("tt-*")):
-        pkg = read_package(pkg_dir)
-        if pkg is not None:
-            found[pkg.name] = pkg
-    ordered: list[Package] = []
-    placed: set[str] = set()
-
-    def place(name: str, visiting: frozenset = frozenset()) -> None:
-        if name in placed or name not in found or name in visiting:
-            return
-        for dep in sorted(found[name].deps, key=_teaching_key):
-            place(dep, visiting | {name})
-        placed.add(name)
-        ordered.append(found[name])
-
-    for name in sorted(found, key=_teaching_key):
-        place(name)
-    return ordered
-
-
-def closure(name: str, packages: list[Package]) -> list[str]:
-    """The package and everything it needs, dependencies first."""
-    by_name = {p.name: p for p in packages}
-    out: list[str] = []
-
-    def visit(n: str) -> None:
-        if n in out:
-            return
-        for dep in by_name[n].deps if n in by_name else {}:
-            visit(dep)
-        out.append(n)
-
-    visit(name)
-    return out
-
-
-def milestone_packages(milestone: Milestone, packages: list[Package]) -> list[str]:
-    """What a milestone installs: the closures of `unlocked_by` and of `also_requires`."""
-    wanted: set[str] = set()
-    for name in [milestone.unlocked_by, *milestone.also_requires]:
-        if name:
-            wanted.update(closure(name, packages))
-    order = [p.name for p in packages]
-    return sorted(wanted, key=lambda n: (order.index(n) if n in order else len(order), n))
-
-
-def direct_edges(packages: list[Package]) -> list[tuple[str, str]]:
-    """Dependency edges (dep, pkg) with the ones implied by others removed."""
-    names = {p.name for p in packages}
-    edges = []
-    for pkg in packages:
-        deps = [d for d in pkg.deps if d in names]
-        for dep in deps:
-            implied = any(dep in closure(other, packages)[:-1] for other in deps if other != dep)
-            if not implied:
-                edges.append((dep, pkg.name))
-    return edges
+    """The tree's packages in teaching order (``graph.discover_packages``); a pyproject that
+    cannot be read stops the build with its file named (``nox -s lint`` names it too)."""
+    return list(discover_packages(root / "packages", read_milestones(root)).values())
 
 
 def public_modules(pkg: Package) -> list[str]:

@@ -14,17 +14,8 @@ import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
-from docs_model import (
-    BenchReport,
-    Milestone,
-    Package,
-    ScriptResult,
-    api_layout,
-    closure,
-    direct_edges,
-    milestone_anchor,
-    milestone_packages,
-)
+from docs_model import BenchReport, Milestone, ScriptResult, api_layout, milestone_anchor
+from graph import Package, closure, direct_edges, milestone_packages
 from tasks import Task, task_command
 
 Link = Callable[[str], str]
@@ -98,7 +89,7 @@ def package_map_svg(packages: list[Package], milestones: list[Milestone], link: 
         'markerHeight="7" orient="auto-start-reverse">'
         '<path d="M0,0 L10,5 L0,10 z" class="tt-map-arrowhead"/></marker></defs>',
     ]
-    for dep, pkg in direct_edges(packages):
+    for dep, pkg in direct_edges(pkg_by_name):
         (x1, y1), (x2, y2) = pos[dep], pos[pkg]
         x1, y1, y2 = x1 + box_w, y1 + box_h / 2, y2 + box_h / 2
         mid = (x1 + x2) / 2
@@ -179,7 +170,7 @@ def package_facts(pkg: Package, packages: list[Package], milestones: list[Milest
         )
         or "nothing but NumPy"
     )
-    chain = closure(pkg.name, packages)
+    chain = closure({p.name: p for p in packages}, pkg.name)
     install = "pip install " + " ".join(f"-e packages/{n}" for n in chain)
     unlocked = unlocks(pkg, milestones)
     if unlocked:
@@ -490,7 +481,7 @@ def timeline_page(
     link: Link,
     plot_url: Callable[[Path], str],
 ) -> str:
-    names = {p.name for p in packages}
+    by_name = {p.name: p for p in packages}
     intro = (
         "---\nhide:\n  - navigation\n  - toc\n---\n\n"
         "# History timeline\n\n"
@@ -506,13 +497,13 @@ def timeline_page(
     for m in milestones:
         people = ", ".join(m.people)
         chips = []
-        for n in milestone_packages(m, packages):
+        for n in milestone_packages(m, by_name):
             cls = "tt-chip"
             if n == m.unlocked_by:
                 cls += " tt-chip-key"
             elif n in m.also_requires:
                 cls += " tt-chip-also"
-            if n in names:
+            if n in by_name:
                 chips.append(f'<a class="{cls}" href="{esc(link(guide_uri(n)))}">{esc(n)}</a>')
             else:
                 chips.append(

@@ -34,7 +34,7 @@ from pathlib import Path
 
 from . import integrity
 from .files import replace_text
-from .graph import GraphError, Package, closure, read_package, topological_order
+from .graph import GraphError, Package, closure, read_package, teaching_order
 from .sandbox import Outcome, run_target, sandbox_status
 from .stubs import stubs_in_package
 from .targets import milestone_target, package_target, student_wheels
@@ -153,7 +153,7 @@ def read_student_packages(folder: Path, reference_packages: dict[str, Package],
                                         f"{packages[package.name].path} and {package.path}")
             continue
         packages[package.name] = package
-    return {n: packages[n] for n in topological_order(packages)}, unreadable
+    return {n: packages[n] for n in teaching_order(packages)}, unreadable
 
 
 def prepare_student(folder: Path, name: str, reference_packages: dict[str, Package],
