@@ -371,3 +371,12 @@ def test_function_by_name_holds_classes_weakly_and_refuses_an_ambiguous_name():
     del first, second
     gc.collect()
     assert function_by_name("Twin") is None  # the registry kept no class alive
+
+
+def test_requires_grad_reads_any_argument_a_function_was_given():
+    from tinytorch.autograd import requires_grad
+
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    assert requires_grad(x) is True
+    for value in (x.detach(), Tensor([1.0]), None, 2.0, np.ones(2), "x"):
+        assert requires_grad(value) is False

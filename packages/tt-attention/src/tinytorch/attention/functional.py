@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from tinytorch.autograd import Function, per_element_flops, unbroadcast
+from tinytorch.autograd import Function, per_element_flops, requires_grad, unbroadcast
 from tinytorch.tensor import Tensor, default_generator
 
 __all__ = [
@@ -336,7 +336,7 @@ class ScaledDotProductAttentionFunction(Function):
         batch_heads = math.prod(np.broadcast_shapes(query.shape[:-2], key.shape[:-2]))
         scores = batch_heads * query.shape[-2] * key.shape[-2]
         forward = 2 * scores * query.shape[-1] + 2 * scores * value.shape[-1] + 5 * scores
-        wanted = any(getattr(x, "requires_grad", False) for x in (query, key, value))
+        wanted = any(requires_grad(x) for x in (query, key, value))
         return forward, 2 * forward * wanted
 
     @staticmethod

@@ -8,7 +8,8 @@ tensor requires grad, so users rarely import it explicitly.
 
 Public API: ``backward``, ``no_grad``, ``enable_grad``, ``is_grad_enabled``,
 ``set_grad_enabled``, ``Function`` (new differentiable ops; ``per_element_flops`` and
-``function_by_name`` for their optional FLOP counts), ``gradcheck``,
+``function_by_name`` for their optional FLOP counts; ``requires_grad`` for code that
+sees their arguments as passed), ``gradcheck``,
 ``draw_graph`` and ``to_dot`` (a picture of the graph behind a tensor),
 ``check_graph`` (parameters that get no gradient or were cut out of the graph).
 """
@@ -18,7 +19,7 @@ from tinytorch.tensor.ops import DIFFERENTIABLE_OPS as _DIFFERENTIABLE_OPS
 
 from .__about__ import __version__
 from .engine import AutogradLayer, Node, backward, topological_order
-from .function import Function, FunctionCtx, function_by_name, per_element_flops
+from .function import Function, FunctionCtx, function_by_name, per_element_flops, requires_grad
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck
 from .graph_check import GraphProblem, GraphReport, check_graph
@@ -51,6 +52,7 @@ __all__ = [
     "is_grad_enabled",
     "no_grad",
     "per_element_flops",
+    "requires_grad",
     "set_grad_enabled",
     "to_dot",
     "topological_order",

@@ -156,6 +156,23 @@ def _live_functions(name: str) -> dict[str, type[Function]]:
     return live
 
 
+def requires_grad(value: Any) -> bool:
+    """Whether ``value`` requires grad: its ``requires_grad``, False for a value without one
+    (None, a number, an array).
+
+    For code that sees a Function's arguments as they were passed, Tensors or
+    not (a ``flops`` static method, an optional bias):
+    ``requires_grad(bias)`` instead of ``getattr(bias, "requires_grad", False)``.
+
+    Examples:
+        ```python
+        requires_grad(Tensor([1.0], requires_grad=True))  # True
+        requires_grad(None), requires_grad(2.0)  # (False, False)
+        ```
+    """
+    return bool(getattr(value, "requires_grad", False))
+
+
 def per_element_flops(forward: int, backward: int) -> FlopCount:
     """A ``flops`` static method for a Function costing a fixed number of FLOPs per output element.
 
@@ -172,7 +189,7 @@ def per_element_flops(forward: int, backward: int) -> FlopCount:
 
     def flops(inputs: tuple, params: dict, outputs: tuple) -> tuple[int, int]:
         elements = sum(math.prod(o.shape) for o in outputs)
-        wanted = any(getattr(a, "requires_grad", False) for a in inputs)
+        wanted = any(requires_grad(a) for a in inputs)
         return forward * elements, backward * elements * wanted
 
     return staticmethod(flops)

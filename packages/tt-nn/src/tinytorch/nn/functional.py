@@ -16,13 +16,10 @@ import math
 
 import numpy as np
 from tinytorch.autograd import Function, per_element_flops
+from tinytorch.autograd import requires_grad as _needs_grad
 from tinytorch.tensor import Tensor, default_generator, ops
 
 from .special import erf
-
-
-def _needs_grad(value) -> bool:
-    return bool(getattr(value, "requires_grad", False))
 
 
 def _loss_flops(inputs, params, outputs) -> tuple[int, int]:

@@ -47,7 +47,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from tinytorch.autograd import Function
+from tinytorch.autograd import Function, requires_grad
 from tinytorch.nn import Module, Sequential
 from tinytorch.tensor import Tensor
 
@@ -356,8 +356,8 @@ class ConvReLUMaxPool2dFunction(Function):
         out_w = x.shape[3] + left + right - weight.shape[3] + 1
         product = 2 * x.shape[0] * weight.shape[0] * out_h * out_w * math.prod(weight.shape[1:])
         bias_flops = math.prod(outputs[0].shape) if bias is not None else 0
-        grads = sum(bool(getattr(t, "requires_grad", False)) for t in (x, weight))
-        bias_grad = bool(getattr(bias, "requires_grad", False))
+        grads = sum(requires_grad(t) for t in (x, weight))
+        bias_grad = requires_grad(bias)
         return product + bias_flops, product * grads + bias_flops * bias_grad
 
     @staticmethod

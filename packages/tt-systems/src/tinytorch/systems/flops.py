@@ -28,6 +28,7 @@ import math
 
 import numpy as np
 from tinytorch.autograd import function_by_name
+from tinytorch.autograd import requires_grad as _needs_grad
 from tinytorch.tensor.ops import OP_TABLE
 
 SOFTMAX_FLOPS = 4  # per element: subtract the max, exp, sum, divide
@@ -47,10 +48,6 @@ def _shape(value) -> tuple[int, ...] | None:
 def _numel(value) -> int:
     shape = _shape(value)
     return math.prod(shape) if shape is not None else 0
-
-
-def _needs_grad(value) -> bool:
-    return bool(getattr(value, "requires_grad", False))
 
 
 def matmul_flops(a_shape: tuple[int, ...], b_shape: tuple[int, ...]) -> int:

@@ -33,6 +33,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from tinytorch.autograd import Function
+from tinytorch.autograd import requires_grad as _needs_grad
 from tinytorch.tensor import ShapeError, Tensor
 
 from ..im2col import col2im, im2col, pad_hw, unpad_hw
@@ -50,10 +51,6 @@ from .padding import pad
 
 PADDING_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "replicate",
                  "circular": "circular"}
-
-
-def _needs_grad(value) -> bool:
-    return bool(getattr(value, "requires_grad", False))
 
 
 class Conv2dFunction(Function):
