@@ -9,6 +9,7 @@ Every package and milestone is discovered from the tree (``packages/*/pyproject.
     nox -s milestones                 every milestone whose packages exist, then a summary
     nox -s lint | docs | build | bench | map
     nox -s mutants -- tt-optim        mutation testing of the solution regions (slow)
+    nox -s task_order -- tt-nn        each task's tests pass with the tasks before it only
 
 Sessions that install packages accept ``-- --reference tt-tensor,tt-autograd``
 (or ``TT_REFERENCE``) to take those packages from a reference wheelhouse
@@ -259,6 +260,20 @@ def mutants(session: nox.Session) -> None:
     install.install_closure(session, names, PACKAGES, options, extras=TEST_TOOLS)
     oracle = install.install_oracle_torch(session)   # the PyTorch tests kill mutants too
     session.run("python", "-m", "ttdev.mutants", "--root", str(ROOT), *options.passthrough,
+                env={"PYTHONPATH": str(ROOT / "tools"), **oracle})
+
+
+@nox.session
+def task_order(session: nox.Session) -> None:
+    """Each task's tests pass with it and the tasks before it written, the later ones still
+    stubs (slow: not part of ``tests``). ``-- tt-nn``; ``-- tt-nn --placement [--write]``
+    says where each test belongs (and rewrites the tasks.toml tests lists)."""
+    names = [arg for arg in session.posargs if arg in PACKAGES] or list(PACKAGES)
+    options = options_for(session, targets=names)
+    install.install_closure(session, names, PACKAGES, options,
+                            extras=(*TEST_TOOLS, TIMEOUT_PLUGIN))
+    oracle = install.install_oracle_torch(session)
+    session.run("python", "-m", "ttdev.task_order", "--root", str(ROOT), *options.passthrough,
                 env={"PYTHONPATH": str(ROOT / "tools"), **oracle})
 
 
