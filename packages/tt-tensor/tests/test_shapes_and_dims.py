@@ -141,8 +141,14 @@ def test_masked_fill_uses_the_broadcast_rules():
     assert_array_equal(
         x.masked_fill(Tensor([True, False, True]), 1.0).numpy(), [[1, 0, 1], [1, 0, 1]]
     )
-    with pytest.raises(ShapeError, match=r"masked_fill: a mask of shape \(2,\)"):
+    with pytest.raises(ShapeError, match=r"masked_fill: a mask of shape \(2,\)") as caught:
         x.masked_fill(Tensor([True, False]), 1.0)  # (2,) is a row of 2, not a column
+    message = str(caught.value)
+    assert message.count("(2,)") == 1 and message.count("(2, 3)") == 1  # each shape once
+    assert caught.value.__cause__ is None and caught.value.__context__ is None  # one error
+    in_place = r"masked_fill_: a mask of shape \(2, 1, 3\) broadcasts the tensor's shape \(2, 3\)"
+    with pytest.raises(ShapeError, match=in_place):
+        x.masked_fill_(Tensor(np.ones((2, 1, 3), dtype=bool)), 1.0)
 
 
 # ----------------------------------------------------------------------------- infer_shape

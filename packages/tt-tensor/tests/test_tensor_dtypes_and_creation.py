@@ -240,6 +240,22 @@ def test_generator_argument_is_independent_of_the_default_generator():
     assert_array_equal(tt.randn(2).numpy(), state_before)
 
 
+@pytest.mark.parametrize("make, method", [(tt.randn, "standard_normal"), (tt.rand, "random")])
+def test_random_floats_are_drawn_in_their_own_dtype(make, method):
+    """float32 samples come from NumPy's float32 draw (half the work of a float64 draw),
+    not from the float64 draw rounded; float64 ones from the float64 draw."""
+    for dtype in (np.float32, np.float64):
+        expected = getattr(np.random.default_rng(7), method)((4, 3), dtype=dtype)
+        drawn = make(4, 3, dtype=dtype, generator=np.random.default_rng(7)).numpy()
+        assert drawn.dtype == dtype
+        assert_array_equal(drawn, expected)
+    tt.manual_seed(11)
+    expected = getattr(np.random.default_rng(11), method)(5, dtype=np.float32)
+    assert_array_equal(make(5).numpy(), expected)  # the default generator, float32 too
+    half = make(3, dtype=np.float16, generator=np.random.default_rng(7))  # cast from float64
+    assert half.dtype == np.float16 and half.shape == (3,)
+
+
 def test_manual_seed_returns_the_default_generator():
     generator = tt.manual_seed(3)
     assert tt.default_generator() is generator

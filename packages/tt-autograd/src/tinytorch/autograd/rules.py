@@ -32,10 +32,10 @@ PyTorch checks its saved tensors.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 
 import numpy as np
+from tinytorch.tensor.ops import reduced_count
 
 Grad = np.ndarray | None
 
@@ -108,14 +108,6 @@ def _expand_reduced(grad: np.ndarray, shape: tuple[int, ...], axis, keepdims: bo
     expanded = np.empty(shape, dtype=grad.dtype)
     expanded[...] = grad
     return expanded
-
-
-def _reduced_count(shape: tuple[int, ...], axis) -> int:
-    """How many elements a reduction over ``axis`` combines into each output."""
-    if axis is None:
-        return math.prod(shape)
-    axes = (axis,) if isinstance(axis, int) else axis
-    return math.prod(shape[a] for a in axes)
 
 
 # ----------------------------------------------------------------------------- binary
@@ -426,7 +418,7 @@ def mean_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
     # BEGIN SOLUTION
     (x,) = ctx.inputs
     axis = ctx.params["axis"]
-    g = g / np.asarray(_reduced_count(x.shape, axis), dtype=g.dtype)
+    g = g / np.asarray(reduced_count(x.shape, axis), dtype=g.dtype)
     return (_expand_reduced(g, x.shape, axis, ctx.params["keepdims"]),)
     # END SOLUTION
 
@@ -462,7 +454,7 @@ def var_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
     # BEGIN SOLUTION
     (x,) = ctx.inputs
     axis = ctx.params["axis"]
-    n = _reduced_count(x.shape, axis)
+    n = reduced_count(x.shape, axis)
     centered = x - x.mean(axis=axis, keepdims=True)
     # N - c <= 0 gives inf here and a NaN gradient, as the forward gives NaN
     scale = np.asarray(2, dtype=g.dtype) / np.asarray(
@@ -483,7 +475,7 @@ def std_backward(ctx: OpContext, g: np.ndarray) -> tuple[Grad]:
     # BEGIN SOLUTION
     (x,) = ctx.inputs
     axis = ctx.params["axis"]
-    n = _reduced_count(x.shape, axis)
+    n = reduced_count(x.shape, axis)
     y = ctx.output.reshape(_kept_shape(x.shape, axis))
     centered = x - x.mean(axis=axis, keepdims=True)
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -251,8 +251,13 @@ def sum_over(x, axis=None, keepdims=False):
     return x.sum(axis=axis, keepdims=keepdims)
 
 
-def _count(shape: tuple[int, ...], axis: int | tuple[int, ...] | None) -> int:
-    """How many elements a reduction over ``axis`` (None for all, an int or a tuple) combines."""
+def reduced_count(shape: tuple[int, ...], axis: int | tuple[int, ...] | None) -> int:
+    """How many elements a reduction over ``axis`` combines into each output element.
+
+    ``axis`` as the reduction kernels receive it: None (every dim: the product
+    of ``shape``), an int or a tuple of ints counted from 0. tt-autograd's
+    backward rules of mean, var and std use it too.
+    """
     if axis is None:
         return math.prod(shape)
     return math.prod(shape[a] for a in ((axis,) if isinstance(axis, int) else axis))
@@ -273,7 +278,7 @@ def mean(x, axis=None, keepdims=False):
     microseconds of Python on small arrays.
     """
     x = _float(x)
-    count = _count(x.shape, axis)
+    count = reduced_count(x.shape, axis)
     return np.asarray(x.sum(axis=axis, keepdims=keepdims) / x.dtype.type(count))
 
 
@@ -302,7 +307,7 @@ def var(x, axis=None, keepdims=False, correction=1):
     """
     # BEGIN SOLUTION
     x = _float(x)
-    count = _count(x.shape, axis)
+    count = reduced_count(x.shape, axis)
     if count - correction <= 0:
         warnings.warn(
             f"var: degrees of freedom N - correction = {count} - {correction} <= 0; "

@@ -347,7 +347,15 @@ class Tensor:
     clip_ = clamp_
 
     def masked_fill_(self, mask: Tensor, value: Any) -> Tensor:
-        """``value`` written where ``mask`` is True, in place (see ``masked_fill``)."""
+        """``value`` written where ``mask`` is True, in place (see ``masked_fill``); the mask
+        must broadcast to this tensor's shape, which an in-place op keeps."""
+        if isinstance(mask, Tensor):
+            shape = _masked_shape("masked_fill_", mask, self.shape)
+            if shape != self.shape:
+                raise ShapeError(
+                    f"masked_fill_: a mask of shape {mask.shape} broadcasts the tensor's shape "
+                    f"{self.shape} to {shape}; an in-place op keeps the tensor's shape"
+                )
         return self._inplace(lambda old: old.masked_fill(mask, value), *_only_tensors(value))
 
     def __iadd__(self, other):
@@ -946,13 +954,7 @@ class Tensor:
                 f"masked_fill: expected a number or a 0-d tensor as value, got a tensor of "
                 f"shape {value.shape}"
             )
-        try:
-            broadcast_shapes(mask.shape, self.shape)
-        except ShapeError:
-            raise ShapeError(
-                f"masked_fill: a mask of shape {mask.shape} does not broadcast with the "
-                f"tensor's shape {self.shape}"
-            ) from None
+        _masked_shape("masked_fill", mask, self.shape)
         fill = value if isinstance(value, Tensor) else Tensor._from_array(np.asarray(value))
         return where(mask, fill.to(self.dtype), self)
 
@@ -1079,6 +1081,22 @@ def _check_gather_index(x: Tensor, axis: int, index: Any) -> None:
             f"gather: index values must lie in [0, {shape[axis]}) for dim {axis} of input "
             f"shape {x.shape}, got values from {index.data.min()} to {index.data.max()}"
         )
+
+
+def _masked_shape(op_name: str, mask: Tensor, shape: tuple[int, ...]) -> tuple[int, ...]:
+    """The shape of ``masked_fill``'s result: the mask's and the tensor's, broadcast.
+
+    Shapes that do not broadcast are a ShapeError naming the op and the two
+    shapes, once each (raised on its own, not chained to ``broadcast_shapes``'s).
+    """
+    try:
+        return broadcast_shapes(mask.shape, shape)
+    except ShapeError:
+        pass
+    raise ShapeError(
+        f"{op_name}: a mask of shape {mask.shape} does not broadcast with the tensor's "
+        f"shape {shape}"
+    )
 
 
 def _inplace_is_recorded(tensor: Tensor, operands: tuple[Tensor, ...]) -> bool:
