@@ -7,8 +7,15 @@ import pytest
 from tinytorch.autograd import gradcheck
 from tinytorch.spatial import Conv1d, Conv2d
 from tinytorch.spatial import functional as F
-from tinytorch.spatial.functional.conv import input_gradient_by_convolution, transposable
-from tinytorch.spatial.shapes import resolve_padding
+from tinytorch.spatial.functional.conv import (
+    convolve,
+    input_gradient,
+    input_gradient_by_convolution,
+    transposable,
+    weight_gradient,
+)
+from tinytorch.spatial.im2col import pad_hw
+from tinytorch.spatial.shapes import pair, resolve_padding
 from tinytorch.tensor import ShapeError, Tensor
 
 RNG = np.random.default_rng(0)
@@ -35,6 +42,102 @@ def tensors(geometry, dtype=np.float64, requires_grad=True):
                     requires_grad=requires_grad)
     bias = Tensor(RNG.standard_normal(o), dtype=dtype, requires_grad=requires_grad)
     return x, weight, bias
+
+
+def convolution_by_offsets(x, weight, bias, stride, padding, dilation, groups):
+    """The module formula summed one group and one kernel offset (i, j) at a time (no loops
+    over pixels), written independently of the package: the reference for conv2d_naive."""
+    (sh, sw), (dh, dw) = pair(stride), pair(dilation)
+    c_out, c_group, kh, kw = weight.shape
+    pads = resolve_padding(padding, (kh, kw), (sh, sw), (dh, dw))
+    padded = np.pad(x, ((0, 0), (0, 0), *pads))
+    out_h = (padded.shape[2] - dh * (kh - 1) - 1) // sh + 1
+    out_w = (padded.shape[3] - dw * (kw - 1) - 1) // sw + 1
+    out = np.zeros((x.shape[0], c_out, out_h, out_w))
+    per_group = c_out // groups
+    for g in range(groups):
+        image, outputs = padded[:, g * c_group:(g + 1) * c_group], slice(g * per_group,
+                                                                         (g + 1) * per_group)
+        for i, j in np.ndindex(kh, kw):
+            view = image[:, :, i * dh:i * dh + sh * (out_h - 1) + 1:sh,
+                         j * dw:j * dw + sw * (out_w - 1) + 1:sw]
+            out[:, outputs] += np.einsum("nchw,oc->nohw", view, weight[outputs, :, i, j])
+    return out if bias is None else out + bias[None, :, None, None]
+
+
+@pytest.mark.parametrize("geometry", GEOMETRIES)
+def test_naive_convolution_follows_the_formula(geometry):
+    x, weight, bias = tensors(geometry, requires_grad=False)
+    stride, padding, dilation, groups = geometry[6:]
+    got = F.conv2d_naive(x.data, weight.data, bias.data, stride, padding, dilation, groups)
+    expected = convolution_by_offsets(x.data, weight.data, bias.data, stride, padding, dilation,
+                                      groups)
+    assert got.shape == expected.shape and got.dtype == np.float64
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+    no_bias = F.conv2d_naive(x.data.astype(np.float32), weight.data, None, stride, padding,
+                             dilation, groups)
+    assert no_bias.dtype == np.float32
+    np.testing.assert_allclose(no_bias, expected - bias.data[None, :, None, None], rtol=1e-4,
+                               atol=1e-4)
+
+
+@pytest.mark.parametrize("geometry", GEOMETRIES)
+def test_naive_backward_matches_finite_differences_of_the_formula(geometry):
+    # L = <conv(x, w, b), G> is linear in each of x, w, b: a central difference is exact
+    # up to rounding, checked at every entry of each.
+    x, weight, bias = (t.data for t in tensors(geometry, requires_grad=False))
+    stride, padding, dilation, groups = geometry[6:]
+    out = convolution_by_offsets(x, weight, bias, stride, padding, dilation, groups)
+    grad_out = RNG.standard_normal(out.shape)
+    grads = F.conv2d_naive_backward(x, weight, grad_out, stride, padding, dilation, groups)
+    for position, (array, grad) in enumerate(zip((x, weight, bias), grads, strict=True)):
+        assert grad.shape == array.shape, position
+        expected = np.zeros_like(array)
+        for index in np.ndindex(*array.shape):
+            step = np.zeros_like(array)
+            step[index] = 0.5
+            up = [a + step if k == position else a for k, a in enumerate((x, weight, bias))]
+            down = [a - step if k == position else a for k, a in enumerate((x, weight, bias))]
+            difference = convolution_by_offsets(*up, stride, padding, dilation, groups) \
+                - convolution_by_offsets(*down, stride, padding, dilation, groups)
+            expected[index] = (difference * grad_out).sum()
+        np.testing.assert_allclose(grad, expected, rtol=1e-9, atol=1e-9, err_msg=str(position))
+
+
+def read_only(array):
+    array = array.copy()
+    array.setflags(write=False)
+    return array
+
+
+@pytest.mark.parametrize("geometry", GEOMETRIES)
+def test_input_and_weight_gradients_match_the_loops(geometry):
+    # input_gradient (col2im) for every geometry, also those whose backward takes the
+    # stride-1 route; the incoming gradient is read-only.
+    x, weight, _ = (t.data for t in tensors(geometry, requires_grad=False))
+    stride, padding, dilation, groups = (*geometry[6:8], geometry[8], geometry[9])
+    stride, dilation = pair(stride), pair(dilation)
+    explicit = resolve_padding(padding, weight.shape[2:], stride, dilation)
+    x_padded = pad_hw(x, explicit)
+    out, columns = convolve(x_padded, weight, stride, dilation, groups)
+    grad_out = read_only(RNG.standard_normal(out.shape))
+    grad_x, grad_weight, _ = F.conv2d_naive_backward(x, weight, grad_out, stride, padding,
+                                                     dilation, groups)
+    got_x = input_gradient(grad_out, weight, x_padded.shape, explicit, stride, dilation, groups)
+    got_weight = weight_gradient(grad_out, columns, weight.shape, groups)
+    assert got_x.shape == x.shape and got_weight.shape == weight.shape
+    np.testing.assert_allclose(got_x, grad_x, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(got_weight, grad_weight, rtol=1e-10, atol=1e-10)
+
+
+def test_convolve_returns_the_grouped_columns_and_keeps_float32():
+    x = RNG.standard_normal((2, 4, 6, 5)).astype(np.float32)
+    weight = RNG.standard_normal((6, 2, 3, 2)).astype(np.float32)
+    out, columns = convolve(x, weight, (2, 1), (1, 2), 2)
+    assert out.shape == (2, 6, 2, 3) and out.dtype == np.float32
+    assert columns.shape == (2, 2, 2 * 3 * 2, 2 * 3) and columns.dtype == np.float32
+    np.testing.assert_allclose(out, convolution_by_offsets(x, weight, None, (2, 1), 0, (1, 2), 2),
+                               rtol=1e-5, atol=1e-5)
 
 
 @pytest.mark.parametrize("geometry", GEOMETRIES)

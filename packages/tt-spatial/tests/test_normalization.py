@@ -27,6 +27,32 @@ def test_batch_norm_gradcheck(training):
                      x, weight, bias)
 
 
+@pytest.mark.parametrize("shape", [(8, 3, 4, 5), (6, 3)])
+def test_batch_norm_function_normalizes_with_the_batch_or_the_given_statistics(shape):
+    data = (RNG.standard_normal(shape) * 3 + 2).astype(np.float32)
+    weight, bias = np.array([0.5, 2.0, -1.0], np.float32), np.array([1.0, 0.0, -3.0], np.float32)
+    axes = (0, *range(2, len(shape)))
+    channel = (1, 3) + (1,) * (len(shape) - 2)
+    # training: the batch's mean and biased variance (ddof 0), eps inside the root
+    out = F.batch_norm(Tensor(data), None, None, Tensor(weight), Tensor(bias), training=True,
+                       eps=0.5)
+    x_hat = (data - data.mean(axis=axes, keepdims=True)) / np.sqrt(
+        data.var(axis=axes, keepdims=True) + 0.5)
+    assert out.dtype == np.float32 and out.shape == shape
+    np.testing.assert_allclose(out.data, x_hat * weight.reshape(channel) + bias.reshape(channel),
+                               rtol=1e-4, atol=1e-5)
+    # evaluation: the given statistics, which stay as they were
+    mean, var = np.array([1.0, -1.0, 2.0], np.float32), np.array([4.0, 0.25, 1.0], np.float32)
+    running_mean, running_var = Tensor(mean.copy()), Tensor(var.copy())
+    out = F.batch_norm(Tensor(data), running_mean, running_var, Tensor(weight), None,
+                       training=False)
+    expected = (data - mean.reshape(channel)) / np.sqrt(var.reshape(channel) + 1e-5)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out.data, expected * weight.reshape(channel), rtol=1e-5, atol=1e-5)
+    np.testing.assert_array_equal(running_mean.data, mean)
+    np.testing.assert_array_equal(running_var.data, var)
+
+
 def test_batch_norm_without_affine_gradcheck():
     x = t64(4, 3, 2, 2)
     assert gradcheck(lambda a: F.batch_norm(a, None, None, training=True), x)
@@ -65,6 +91,22 @@ def test_eval_uses_running_stats_and_leaves_them_alone():
     out = bn(Tensor(x)).data.ravel()
     np.testing.assert_allclose(out, [0.0, 2.0 / np.sqrt(0.25 + 1e-5)], rtol=1e-5)
     assert bn.running_mean.data.tolist() == [1.0, -1.0]
+    assert bn.running_var.data.tolist() == [4.0, 0.25]
+    assert int(bn.num_batches_tracked.data) == 0
+
+
+def test_momentum_none_is_the_cumulative_average_of_the_batches():
+    bn = BatchNorm2d(2, momentum=None)
+    batches = [(RNG.standard_normal((4, 2, 3, 3)) * (k + 1) + k).astype(np.float32)
+               for k in range(3)]
+    for data in batches:
+        bn(Tensor(data))
+    means = np.mean([b.mean(axis=(0, 2, 3)) for b in batches], axis=0)
+    variances = np.mean([b.var(axis=(0, 2, 3), ddof=1) for b in batches], axis=0)
+    # the first batch replaces the initial statistics entirely (weight 1 / 1)
+    np.testing.assert_allclose(bn.running_mean.data, means, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(bn.running_var.data, variances, rtol=1e-5)
+    assert int(bn.num_batches_tracked.data) == 3
 
 
 def test_without_running_stats_eval_normalizes_with_the_batch():

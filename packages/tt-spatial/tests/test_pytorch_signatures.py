@@ -72,6 +72,9 @@ def test_avg_pool2d_divisor_override_matches_pytorch(divisor):
 def test_batch_norm_without_bias_learns_only_the_scale():
     norm = spatial.BatchNorm2d(4, bias=False)
     assert [name for name, _ in norm.named_parameters()] == ["weight"]
+
+
+def test_conv2d_runs_on_the_cpu_only():
     assert spatial.Conv2d(1, 2, 3, device="cpu").weight.dtype.name == "float32"
     with pytest.raises(NotImplementedError, match="device='cuda'"):
         spatial.Conv2d(1, 2, 3, device="cuda")

@@ -90,20 +90,25 @@ class Conv2d(Module):
         resolve_padding(self.padding, self.kernel_size, self.stride, self.dilation)
 
     def reset_parameters(self) -> None:
-        """PyTorch's default init: weight and bias from U(-1/sqrt(fan_in), 1/sqrt(fan_in))."""
+        """PyTorch's default init, in place: weight and bias from U(-b, b), b = 1 / sqrt(fan_in).
+
+        fan_in is the number of inputs of one output pixel, over the input
+        channels of its group and the kernel. The weight goes through tt-nn's
+        ``init.kaiming_uniform_`` with ``a=math.sqrt(5)`` (the same bound), so it
+        uses tt-nn's random source; the bias (when there is one) through
+        ``init.uniform_``. Values only: the Parameters, shapes and dtypes stay.
+        """
         # BEGIN SOLUTION
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         if self.bias is not None:
             fan_in = self.in_channels // self.groups * math.prod(self.kernel_size)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+            bound = 1 / math.sqrt(fan_in)
             init.uniform_(self.bias, -bound, bound)
         # END SOLUTION
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        # BEGIN SOLUTION
         return conv2d_padded(input, self.weight, self.bias, self.stride, self.padding,
                              self.dilation, self.groups, self.padding_mode, layer=repr(self))
-        # END SOLUTION
 
     def extra_repr(self) -> str:
         text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}"
@@ -166,6 +171,15 @@ class Conv1d(Conv2d):
         self.weight.data = self.weight.data[:, :, 0, :]  # (C_out, C_in / groups, k)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        """(N, C_in, L) -> (N, C_out, L_out), through the same 2-D convolution as Conv2d.
+
+        The layer's geometry is stored 2-D already (``self.kernel_size`` is
+        (1, k), ``self.stride`` (1, s), ...), the weight 3-D (C_out, C_in / groups, k).
+        Any input but (N, in_channels, L) is a ShapeError from
+        ``shapes.check_ncl`` naming the layer (``repr(self)``) and the expected
+        shape; other errors name the layer too (pass ``layer=repr(self)``), as
+        Conv2d.forward does. Gradients reach the input, the weight and the bias.
+        """
         # BEGIN SOLUTION
         check_ncl(repr(self), input.shape, self.in_channels)
         out = conv2d_padded(input.unsqueeze(2), self.weight.unsqueeze(2), self.bias, self.stride,

@@ -57,6 +57,16 @@ class _BatchNorm(Module):
         raise NotImplementedError
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        """Normalize ``input`` with ``functional.batch_norm``, keeping the buffers up to date.
+
+        The input shape is checked first (``self._check_input``). In training
+        with running statistics, ``num_batches_tracked`` grows by one per call
+        and ``momentum=None`` means a cumulative average (each batch weighs
+        1 / num_batches_tracked); eval uses the running statistics and changes
+        no buffer. Without running statistics (``track_running_stats=False``,
+        the buffers are None) batch statistics serve in eval too. Errors name
+        the layer: pass ``layer=repr(self)``.
+        """
         # BEGIN SOLUTION
         self._check_input(tuple(input.shape))
         momentum = self.momentum

@@ -7,23 +7,12 @@ For input x (N, C_in, H, W), weight w (C_out, C_in / groups, kh, kw) and bias b,
 
 where g = o // (C_out / groups) is the group of output channel o and C_g = C_in / groups.
 With the columns X of ``im2col`` (one per output pixel), this is one batched
-matrix multiply per group:  out = W X + b.  Its gradients are the two
-matrix products of the chain rule, plus col2im to put column gradients back
-into image pixels:
-
-    dL/dW = sum_n dL/dout X^T        dL/dX = W^T dL/dout        dL/db = sum_{n,y,x} dL/dout
-
-With stride 1 the input gradient is itself a convolution: each input pixel
-collects dL/dout from the outputs whose windows cover it, which is a
-correlation of dL/dout, padded by d (k - 1) - p, with the kernel flipped in
-both axes and its in/out channels swapped (the "transposed convolution"):
-
-    dL/dx[n, c, y, x] = sum_{o, i, j} w[o, c, kh-1-i, kw-1-j]
-                        * dL/dout_pad[n, o, y + i*dh, x + j*dw]
-
-That route reuses im2col and one matmul whose result is already the image,
-instead of a (C * kh * kw)-row column gradient and kh * kw strided adds into
-it (col2im): about 2x faster for the input gradient of small-channel layers.
+matrix multiply per group:  out = W X + b  (``convolve``). The backward has
+one function per input: ``input_gradient`` (through col2im) and
+``weight_gradient``; the bias gradient is the given worked example in
+``Conv2dFunction.backward``. For stride 1 the backward takes a faster route
+for the input gradient, ``input_gradient_by_convolution`` (given, tested
+against the same loops).
 """
 
 from __future__ import annotations
@@ -58,6 +47,8 @@ class Conv2dFunction(Function):
 
     Inputs are NumPy arrays; the geometry comes as keyword arguments
     (``stride``, ``padding`` as ((top, bottom), (left, right)), ``dilation``, ``groups``).
+    The forward and backward are given: they show how the three functions you
+    write (``convolve``, ``input_gradient``, ``weight_gradient``) fit together.
     """
 
     @staticmethod
@@ -76,51 +67,54 @@ class Conv2dFunction(Function):
     @staticmethod
     def forward(ctx, x, weight, bias, *, stride: Pair, padding: Padding2d, dilation: Pair,
                 groups: int):
-        # BEGIN SOLUTION
         x_padded = pad_hw(x, padding)
         out, columns = convolve(x_padded, weight, stride, dilation, groups)
         if bias is not None:
             out += bias.reshape(1, -1, 1, 1)
         ctx.save_for_backward(columns, weight)
-        ctx.geometry = (x_padded.shape, padding, weight.shape[2:], stride, dilation,
-                        out.shape[2:], groups)
+        ctx.geometry = (x_padded.shape, padding, stride, dilation, groups)
         return out
-        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad_out):
-        # BEGIN SOLUTION
         columns, weight = ctx.saved_tensors
-        padded_shape, padding, kernel, stride, dilation, out_hw, groups = ctx.geometry
-        n, c_out = grad_out.shape[:2]
-        g = grad_out.reshape(n, groups, c_out // groups, -1)           # (N, G, O_g, L)
+        padded_shape, padding, stride, dilation, groups = ctx.geometry
+        need_x, need_weight, need_bias = ctx.needs_input_grad
         grad_x = grad_weight = grad_bias = None
-        if ctx.needs_input_grad[0]:
-            if transposable(weight.shape, stride, padding, dilation, groups):
+        if need_x:
+            if transposable(weight.shape, stride, padding, dilation, groups):  # the fast route
                 grad_x = input_gradient_by_convolution(grad_out, weight, padding, dilation,
                                                        groups)
             else:
-                w = weight.reshape(groups, c_out // groups, -1)
-                grad_columns = np.matmul(w.swapaxes(1, 2), g)           # (N, G, C_g*kh*kw, L)
-                grad_padded = col2im(grad_columns, padded_shape, kernel, stride, dilation,
-                                     out_hw)
-                grad_x = unpad_hw(grad_padded, padding)
-        if ctx.needs_input_grad[1]:
-            # X dL/dout^T per image, (N, G, C_g*kh*kw, O_g): BLAS runs this orientation
-            # about 1.7x faster than dL/dout X^T when O_g is small (16 or 32 channels).
-            per_image = np.matmul(columns, g.swapaxes(2, 3))
-            grad_weight = per_image.sum(axis=0).swapaxes(1, 2).reshape(weight.shape)
-        if ctx.needs_input_grad[2]:  # the batch first: a sum of whole images, then of rows
-            grad_bias = grad_out.sum(axis=0).reshape(c_out, -1).sum(axis=1)
+                grad_x = input_gradient(grad_out, weight, padded_shape, padding, stride,
+                                        dilation, groups)
+        if need_weight:
+            grad_weight = weight_gradient(grad_out, columns, weight.shape, groups)
+        if need_bias:  # every pixel of every image added b[o]: the batch first, then the rows
+            grad_bias = grad_out.sum(axis=0).reshape(grad_out.shape[1], -1).sum(axis=1)
         return grad_x, grad_weight, grad_bias
-        # END SOLUTION
 
 
 def convolve(x_padded: np.ndarray, weight: np.ndarray, stride: Pair, dilation: Pair,
              groups: int) -> tuple[np.ndarray, np.ndarray]:
-    """The convolution of an already padded batch, without bias: (output NCHW, columns).
+    """The convolution of an already padded batch, without bias, as matrix products.
 
-    columns = im2col(x_pad), (N, G, C_g*kh*kw, L); output = W columns per group.
+    Args:
+        x_padded: (N, C_in, H_pad, W_pad), padding already applied.
+        weight: (C_out, C_in / groups, kh, kw); output channels are split into
+            ``groups`` consecutive blocks, block g sees input channels
+            g * C_g to (g + 1) * C_g - 1 only (C_g = C_in / groups).
+        stride: a pair (rows, columns).
+        dilation: a pair (rows, columns).
+        groups: divides C_in and C_out (checked by the caller).
+
+    Returns:
+        ``(out, columns)``: ``out`` (N, C_out, H_out, W_out) as the formula of
+        this module (without b), with H_out, W_out from ``shapes.output_hw`` with
+        zero padding; ``columns`` = ``im2col(x_padded, ...)`` viewed as
+        (N, groups, C_g * kh * kw, H_out * W_out), which the backward reads
+        (``weight_gradient``). Both have x_padded's dtype (float32 stays
+        float32). Use ``im2col`` and NumPy matrix products, no loop over pixels.
     """
     # BEGIN SOLUTION
     n, c_out = x_padded.shape[0], weight.shape[0]
@@ -130,6 +124,61 @@ def convolve(x_padded: np.ndarray, weight: np.ndarray, stride: Pair, dilation: P
     out_hw = output_hw(x_padded.shape[2:], weight.shape[2:], stride, ((0, 0), (0, 0)),
                        dilation)
     return np.matmul(w, columns).reshape(n, c_out, *out_hw), columns    # already NCHW
+    # END SOLUTION
+
+
+def input_gradient(grad_out: np.ndarray, weight: np.ndarray, padded_shape: tuple[int, ...],
+                   padding: Padding2d, stride: Pair, dilation: Pair, groups: int) -> np.ndarray:
+    """dL/dx of the convolution, for any stride, padding, dilation and groups.
+
+    Args:
+        grad_out: dL/dout, (N, C_out, H_out, W_out); read-only (never write into it).
+        weight: (C_out, C_in / groups, kh, kw).
+        padded_shape: (N, C_in, H_pad, W_pad), the shape of the padded input.
+        padding: ((top, bottom), (left, right)), the zeros the forward added.
+        stride: the forward's.
+        dilation: the forward's.
+        groups: the forward's.
+
+    Returns:
+        A new array of the unpadded input's shape (N, C_in, H, W) and grad_out's
+        dtype: the gradient of the padding pixels is dropped (they are not
+        inputs). Input pixels that no window covers get 0. Use ``col2im``, no
+        loop over pixels.
+    """
+    # BEGIN SOLUTION
+    n, c_out = grad_out.shape[:2]
+    g = grad_out.reshape(n, groups, c_out // groups, -1)                # (N, G, O_g, L)
+    w = weight.reshape(groups, c_out // groups, -1)                     # (G, O_g, C_g*kh*kw)
+    grad_columns = np.matmul(w.swapaxes(1, 2), g)                       # (N, G, C_g*kh*kw, L)
+    grad_padded = col2im(grad_columns, padded_shape, weight.shape[2:], stride, dilation,
+                         grad_out.shape[2:])
+    return unpad_hw(grad_padded, padding)
+    # END SOLUTION
+
+
+def weight_gradient(grad_out: np.ndarray, columns: np.ndarray, weight_shape: tuple[int, ...],
+                    groups: int) -> np.ndarray:
+    """dL/dweight of the convolution, from the forward's columns.
+
+    Args:
+        grad_out: dL/dout, (N, C_out, H_out, W_out); read-only.
+        columns: what ``convolve`` returned, (N, groups, C_g * kh * kw, H_out * W_out).
+        weight_shape: (C_out, C_g, kh, kw).
+        groups: the forward's.
+
+    Returns:
+        A new array of ``weight_shape`` and grad_out's dtype. Every image of
+        the batch used the same weight: their contributions add up (a sum over
+        the batch, not a mean).
+    """
+    # BEGIN SOLUTION
+    n, c_out = grad_out.shape[:2]
+    g = grad_out.reshape(n, groups, c_out // groups, -1)                # (N, G, O_g, L)
+    # X dL/dout^T per image, (N, G, C_g*kh*kw, O_g): BLAS runs this orientation
+    # about 1.7x faster than dL/dout X^T when O_g is small (16 or 32 channels).
+    per_image = np.matmul(columns, g.swapaxes(2, 3))
+    return per_image.sum(axis=0).swapaxes(1, 2).reshape(weight_shape)
     # END SOLUTION
 
 

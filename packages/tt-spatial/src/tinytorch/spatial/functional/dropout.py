@@ -28,6 +28,15 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,  # noqa: A00
         inplace: multiply the input by the mask in place and return it.
         generator: the random source (default: tinytorch.tensor's generator).
 
+    Returns:
+        ``input`` itself when not training or p == 0 (given). Otherwise each
+        (n, c) map is kept with probability 1 - p, scaled by 1 / (1 - p), and
+        zeroed otherwise (p == 1: all zeros, no division by zero); one draw of
+        ``generator.random`` of shape (N, C, 1, 1) per call, a map kept when
+        its number is >= p. The result keeps input's dtype and the gradient
+        flows through the same mask; ``inplace=True`` multiplies ``input`` in
+        place (``Tensor.mul_``) and returns it.
+
     Shape:
         - Input: (N, C, H, W)
         - Output: the same shape

@@ -35,7 +35,13 @@ def conv2d_naive(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = No
                  padding=0, dilation=1, groups: int = 1) -> np.ndarray:
     """Forward convolution with explicit loops over n, o, y, x (NumPy arrays in and out).
 
-    Same arguments and result as ``conv2d``; shapes are not checked.
+    The formula of this module, looped: x (N, C_in, H, W), weight
+    (C_out, C_in / groups, kh, kw), bias (C_out,) or None; stride and dilation
+    an int or a pair, padding an int, a pair, ``'same'`` or ``'valid'`` (zeros),
+    as ``conv2d``'s. Returns a new (N, C_out, H_out, W_out) array of x's dtype.
+    Given: ``_geometry`` (stride, padding, dilation as pairs and the output
+    size), ``im2col.pad_hw`` and ``_window`` (the index of one output pixel's
+    window in one padded image). Shapes are not checked.
     """
     # BEGIN SOLUTION
     stride, pads, dilation, (out_h, out_w) = _geometry(x, weight, stride, padding, dilation)
@@ -61,8 +67,11 @@ def conv2d_naive_backward(x: np.ndarray, weight: np.ndarray, grad_out: np.ndarra
                           padding=0, dilation=1, groups: int = 1):
     """Gradients (input, weight, bias) of ``conv2d_naive`` with the same loops.
 
-    Each output pixel sends grad * weight back to its window of the input and
-    adds grad * window to the weight's gradient.
+    ``grad_out`` is dL/dout, (N, C_out, H_out, W_out). Returns three new
+    arrays: dL/dx of x's shape (N, C_in, H, W) (padding pixels are no input:
+    their gradient is dropped), dL/dweight of the weight's shape and dL/dbias
+    (C_out,). The same arguments as ``conv2d_naive``; loop over the output
+    pixels as the forward does.
     """
     # BEGIN SOLUTION
     stride, pads, dilation, (out_h, out_w) = _geometry(x, weight, stride, padding, dilation)

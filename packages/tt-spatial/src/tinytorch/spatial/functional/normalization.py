@@ -1,4 +1,4 @@
-"""Batch normalization over the channels of an NCHW (or NC) batch.
+"""Batch normalization over the channels of an NCHW (or NC, NCL) batch.
 
 Per channel c, over the M = N * H * W values of the batch:
 
@@ -6,20 +6,11 @@ Per channel c, over the M = N * H * W values of the batch:
     x_hat  = (x - mean_c) / sqrt(var_c + eps)
     y      = weight_c * x_hat + bias_c
 
-In training the statistics are the batch's, and they depend on x, which gives
-the well-known backward (with g = dL/dy * weight):
-
-    dL/dx = (1 / sqrt(var_c + eps)) * (g - mean(g) - x_hat * mean(g * x_hat))
-
-Since mean(g) = weight * sum(dL/dy) / M and mean(g * x_hat) = weight * sum(dL/dy * x_hat) / M,
-and those two sums are the bias and weight gradients, the backward needs only
-them and two passes over the batch (PyTorch computes it the same way):
-
-    dL/dx = s * (dL/dy - x_hat * dL/dweight / M - dL/dbias / M),   s = weight / sqrt(var + eps)
-
-In evaluation the running statistics are constants, so dL/dx = g / sqrt(var + eps).
-Running statistics follow an exponential moving average with the *unbiased*
-batch variance var_c * M / (M - 1), as PyTorch does.
+In training the statistics are the batch's (so they depend on x, and the
+backward must account for it); in evaluation they are the running
+statistics, constants. Running statistics follow an exponential moving
+average with the *unbiased* batch variance var_c * M / (M - 1), as PyTorch does.
+``_channel_sum`` and ``_channel_dot`` are the fast per-channel sums.
 """
 
 from __future__ import annotations
@@ -65,6 +56,23 @@ class BatchNormFunction(Function):
     @staticmethod
     def forward(ctx, x, weight, bias, *, running_mean, running_var, training: bool,
                 momentum: float, eps: float):
+        """y, x's shape and dtype, as the module docstring's formula (per channel, axis 1).
+
+        Args:
+            x: (N, C, ...) float32 or float64.
+            weight: gamma, a (C,) array, or None (then 1).
+            bias: beta, a (C,) array, or None (then 0).
+            running_mean: a (C,) array, or None (only with ``training``).
+            running_var: a (C,) array, or None with running_mean.
+            training: True: the batch's mean and *biased* variance normalize x,
+                and when ``running_mean`` is given both running arrays are
+                updated in place by ``_update_running`` (once per call).
+                False: the running arrays normalize x and stay unchanged.
+            momentum: the weight of this batch in the running statistics.
+            eps: added to the variance inside the square root.
+
+        Save on ``ctx`` what the backward needs (it gets only dL/dy).
+        """
         # BEGIN SOLUTION
         shape, count = _channel_shape(x), x.size // x.shape[1]
         if training:  # x is centered once; its square gives the (biased) variance
@@ -89,6 +97,16 @@ class BatchNormFunction(Function):
 
     @staticmethod
     def backward(ctx, grad_y):
+        """(dL/dx, dL/dweight, dL/dbias) from dL/dy (x's shape; read-only).
+
+        dL/dx has x's shape and dtype, dL/dweight and dL/dbias shape (C,). In
+        training the mean and variance are functions of x, and dL/dx must
+        include their dependence; in evaluation they are constants. Compute
+        only what ``ctx.needs_input_grad`` (three bools) asks for and return
+        None in the other places (and for a None weight or bias); dL/dx is still
+        right when the weight and bias need no gradient. Given: ``_channel_sum``
+        and ``_channel_dot``.
+        """
         # BEGIN SOLUTION
         x_hat, inv_std, weight = ctx.saved_tensors
         shape, count = _channel_shape(x_hat), x_hat.size // x_hat.shape[1]
@@ -109,7 +127,13 @@ class BatchNormFunction(Function):
 
 def _update_running(running_mean: np.ndarray, running_var: np.ndarray, mean: np.ndarray,
                     var: np.ndarray, count: int, momentum: float) -> None:
-    """running = (1 - momentum) running + momentum batch, in place; the variance unbiased."""
+    """Fold one batch's statistics into the running ones, in place.
+
+    running_mean <- (1 - momentum) running_mean + momentum mean, and the same
+    for running_var with the *unbiased* batch variance: ``var`` is the biased
+    one over ``count`` values per channel, (C,) arrays. The running arrays
+    keep their dtype and identity (they are a module's buffers).
+    """
     # BEGIN SOLUTION
     unbiased_var = var * (count / max(count - 1, 1))
     running_mean *= 1 - momentum

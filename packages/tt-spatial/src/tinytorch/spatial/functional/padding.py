@@ -34,13 +34,17 @@ def copy_matrix(source: np.ndarray, length: int, dtype) -> np.ndarray:
 
 
 class Pad2dFunction(Function):
-    """Pad the last two axes; ``pads`` = ((top, bottom), (left, right))."""
+    """Pad the last two axes; ``pads`` = ((top, bottom), (left, right)).
+
+    The package's worked example of a Function: the forward is a copy (a
+    matrix S per axis, see the module docstring), the backward its transpose,
+    side by side. col2im is the same idea for im2col's copy.
+    """
 
     flops = per_element_flops(0, 0)  # moves data only
 
     @staticmethod
     def forward(ctx, x, *, pads, mode: str, value: float):
-        # BEGIN SOLUTION
         height, width = x.shape[-2:]
         rows = source_index(height, *pads[0], mode)
         cols = source_index(width, *pads[1], mode)
@@ -48,14 +52,11 @@ class Pad2dFunction(Function):
         if mode == "constant":
             return np.pad(x, ((0, 0), (0, 0), *pads), constant_values=value)
         return x[..., rows[:, None], cols[None, :]]
-        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad_out):
-        # BEGIN SOLUTION
         rows_copy, cols_copy = ctx.copies
         return rows_copy.T @ grad_out @ cols_copy
-        # END SOLUTION
 
 
 def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",  # noqa: A002

@@ -19,7 +19,14 @@ import numpy as np
 from tinytorch.autograd import Function
 from tinytorch.tensor import Tensor
 
-from ..im2col import add_to_view, kernel_views, pad_hw, unpad_hw, windows_overlap
+from ..im2col import (
+    add_masked_to_view,
+    add_to_view,
+    kernel_views,
+    pad_hw,
+    unpad_hw,
+    windows_overlap,
+)
 from ..shapes import (
     Pair,
     check_nchw,
@@ -38,17 +45,22 @@ def _window_flops(inputs, params, outputs):
 
 
 class MaxPool2dFunction(Function):
-    """out[n, c, y, x] = max over the window of x_pad (padding is -inf).
-
-    The forward also marks, for each kernel offset, the windows whose first
-    maximum sits at that offset (while the input is still in the cache), so
-    the backward only routes the gradient through those masks.
-    """
+    """out[n, c, y, x] = max over the window of x_pad (padding is -inf)."""
 
     flops = staticmethod(_window_flops)
 
     @staticmethod
     def forward(ctx, x, *, kernel: Pair, stride: Pair, padding: Pair, dilation: Pair):
+        """The maximum of each window: (N, C, H, W) -> (N, C, H_out, W_out), x's dtype.
+
+        ``padding`` (rows, columns) pads both sides with -inf, so a padding
+        pixel is never a maximum; H_out, W_out as ``shapes.output_hw``. Whatever
+        the backward needs is saved on ``ctx`` here: it gets only the output's
+        gradient. When ``ctx.needs_input_grad[0]`` is False, save no array
+        (``ctx.saved_tensors`` stays ``()``; a test checks it). Given:
+        ``kernel_views`` (the strided index of each kernel offset, in scan
+        order) and ``first_maximum_masks`` below. No loop over pixels.
+        """
         # BEGIN SOLUTION
         pads = ((padding[0], padding[0]), (padding[1], padding[1]))
         x_padded = pad_hw(x, pads, value=-np.inf)
@@ -59,21 +71,26 @@ class MaxPool2dFunction(Function):
             np.maximum(out, x_padded[index], out=out)
         if ctx.needs_input_grad[0]:
             ctx.save_for_backward(*first_maximum_masks(x_padded, out, indices))
-        ctx.geometry = (x_padded.shape, pads, kernel, stride, dilation, indices)
+        ctx.geometry = (x_padded.shape, pads, windows_overlap(kernel, stride, dilation), indices)
         return out
         # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad_out):
+        """dL/dx, x's shape (N, C, H, W) and grad_out's dtype, from dL/dout (read-only).
+
+        Each window's gradient goes to exactly one input pixel: the *first*
+        maximum of the window in scan order (row by row, then column by
+        column), also when several elements tie. A pixel that is the maximum
+        of several (overlapping) windows collects the sum; a pixel that is no
+        window's maximum gets 0. Given: ``im2col.add_to_view`` and
+        ``im2col.add_masked_to_view``.
+        """
         # BEGIN SOLUTION
-        padded_shape, pads, kernel, stride, dilation, indices = ctx.geometry
-        overlap = windows_overlap(kernel, stride, dilation)
+        padded_shape, pads, overlap, indices = ctx.geometry
         grad_padded = np.zeros(padded_shape, dtype=grad_out.dtype)
         for index, is_first_max in zip(indices, ctx.saved_tensors, strict=True):
-            if overlap:  # a pixel may be the maximum of several windows: gradients add up
-                add_to_view(grad_padded, index, grad_out * is_first_max)
-            else:  # each pixel is in one window at most: write, no temporary
-                np.multiply(grad_out, is_first_max, out=grad_padded[index])
+            add_masked_to_view(grad_padded, index, grad_out, is_first_max, overlap=overlap)
         return unpad_hw(grad_padded, pads)
         # END SOLUTION
 
@@ -81,9 +98,18 @@ class MaxPool2dFunction(Function):
 def first_maximum_masks(x_padded: np.ndarray, out: np.ndarray, indices: list) -> list:
     """One bool mask (shape of ``out``) per kernel offset: is it the window's first maximum?
 
-    The offsets are visited in scan order (row by row); a window is *claimed*
-    by the first offset whose value equals its maximum, so exactly one mask
-    is True per window even when several elements tie.
+    Args:
+        x_padded: (N, C, H_pad, W_pad), the padded input.
+        out: (N, C, H_out, W_out), each window's maximum.
+        indices: one index per kernel offset, in scan order (row by row), such
+            that ``x_padded[indices[k]]`` has out's shape and holds offset k of
+            every window.
+
+    Returns:
+        A list of ``len(indices)`` bool arrays of out's shape. For every window
+        exactly one of them is True: the first offset (in the order of
+        ``indices``) whose value equals the window's maximum, also when
+        several elements tie. Loop over the offsets, not over pixels.
     """
     # NOTE: `unclaimed` marks the windows whose maximum has not been found yet.
     # BEGIN SOLUTION
@@ -105,6 +131,14 @@ class AvgPool2dFunction(Function):
 
     @staticmethod
     def forward(ctx, x, *, kernel: Pair, stride: Pair, padding: Pair, count_include_pad: bool):
+        """The mean of each window: (N, C, H, W) -> (N, C, H_out, W_out), x's dtype.
+
+        ``padding`` (rows, columns) pads both sides with zeros. The divisor of
+        a window is kh * kw with ``count_include_pad``, else the number of its
+        pixels that lie inside the unpadded input (``_window_sizes`` gives
+        either, as an array that broadcasts against the output). Save on
+        ``ctx`` what the backward needs. No loop over pixels.
+        """
         # BEGIN SOLUTION
         pads = ((padding[0], padding[0]), (padding[1], padding[1]))
         x_padded = pad_hw(x, pads)
@@ -119,6 +153,10 @@ class AvgPool2dFunction(Function):
 
     @staticmethod
     def backward(ctx, grad_out):
+        """dL/dx, x's shape (N, C, H, W) and grad_out's dtype, from dL/dout (read-only).
+
+        Overlapping windows add up; pixels no window covers get 0.
+        """
         # BEGIN SOLUTION
         padded_shape, pads, kernel, stride, out_hw, divisor = ctx.geometry
         share = grad_out / divisor
@@ -240,8 +278,11 @@ def avg_pool2d(input: Tensor, kernel_size: int | Sequence[int],  # noqa: A002
 def averaging_matrix(length: int, out_length: int) -> np.ndarray:
     """A (out_length, length) float64 matrix whose row i averages input bin i.
 
-    Bin i spans ``floor(i * length / out_length)`` to ``ceil((i + 1) * length / out_length)``
-    (exclusive), PyTorch's adaptive bins; they overlap when the sizes do not divide.
+    Bin i spans positions ``floor(i * length / out_length)`` to
+    ``ceil((i + 1) * length / out_length)`` (exclusive), PyTorch's adaptive
+    bins; they overlap when the sizes do not divide. Row i holds 1 / (bin i's
+    length) inside the bin and 0 elsewhere, so each row sums to 1. Integer
+    arithmetic for the bounds (no float rounding); no loop needed.
     """
     # BEGIN SOLUTION
     rows = np.arange(out_length)
@@ -284,8 +325,6 @@ def adaptive_avg_pool2d(input: Tensor, output_size: int | Sequence[int | None], 
     out_h, out_w = out_h or height, out_w or width
     if out_h < 1 or out_w < 1:
         raise ValueError(f"{layer}: output_size must be positive, got {output_size!r}")
-    # BEGIN SOLUTION
     rows = Tensor(averaging_matrix(height, out_h), dtype=input.dtype)
     cols = Tensor(averaging_matrix(width, out_w).T, dtype=input.dtype)
     return rows @ input @ cols
-    # END SOLUTION
