@@ -34,7 +34,7 @@ from ttdev import isolate as isolating  # noqa: E402
 from ttdev import progress as progress_report  # noqa: E402
 from ttdev import targets as target_tools  # noqa: E402
 from ttdev.graph import GraphError, closure, discover_packages  # noqa: E402
-from ttdev.options import OptionsError, parse_options, take_flag, take_number  # noqa: E402
+from ttdev.options import OptionsError, parse_options, take_options  # noqa: E402
 from ttdev.sandbox import TEST_TOOLS  # noqa: E402
 from ttdev.specs import discover_milestones  # noqa: E402
 from ttdev.starter import (  # noqa: E402
@@ -379,8 +379,8 @@ def progress(session: nox.Session) -> None:
     hits it fails, is named, and stops that package's run (one timeout per hanging function)."""
     options = options_for(session)
     try:
-        limit = take_number(list(options.passthrough), "--timeout",
-                            progress_report.TEST_TIMEOUT, float)
+        limit = take_options(list(options.passthrough),
+                             timeout=progress_report.TEST_TIMEOUT)["timeout"]
     except OptionsError as error:
         session.error(f"{error}\nusage: nox -s progress -- [--timeout SECONDS]")
     install.install_closure(session, list(PACKAGES), PACKAGES, options,
@@ -404,10 +404,7 @@ def class_options(session: nox.Session, usage: str, texts=None, **numbers):
     options = options_for(session)
     args = list(options.passthrough)
     try:
-        values = {name: take_number(args, f"--{name}", default, type(default))
-                  for name, default in numbers.items()}
-        values.update({name: take_flag(args, f"--{name}", default)
-                       for name, default in (texts or {}).items()})
+        values = take_options(args, **numbers, **(texts or {}))
     except OptionsError as error:
         session.error(f"{error}\nusage: {usage}")
     unknown = [a for a in args if a.startswith("--")]
@@ -481,7 +478,7 @@ def grading_repo(session: nox.Session) -> None:
     this reference): ``-- DIR --roster roster.csv`` (student,repository[,ref])."""
     args = list(session.posargs)
     try:
-        roster = take_flag(args, "--roster", "")
+        roster = take_options(args, roster="")["roster"]
     except OptionsError as error:
         session.error(str(error))
     if len(args) != 1 or not roster:
@@ -500,7 +497,7 @@ def merge_grades(session: nox.Session) -> None:
     (default results/class): grades.csv, grades.json and summary.csv."""
     args = list(session.posargs)
     try:
-        out = take_flag(args, "--out", str(ROOT / "results" / "class"))
+        out = take_options(args, out=str(ROOT / "results" / "class"))["out"]
     except OptionsError as error:
         session.error(str(error))
     if not args:

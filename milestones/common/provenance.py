@@ -11,6 +11,7 @@ Standard library only, no relative imports, so it works as a script too.
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 import sys
@@ -71,13 +72,18 @@ def format_table(rows: list[dict], expected: list[str] = ()) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str]) -> int:
+def main(argv: list[str] | None = None) -> int:
     """Print the table; exit 1 if a package named on the command line is not installed."""
+    parser = argparse.ArgumentParser(prog="provenance.py",
+                                     description=__doc__.strip().splitlines()[0])
+    parser.add_argument("expected", nargs="*", metavar="PACKAGE",
+                        help="tt-* distributions that must be installed (exit 1 otherwise)")
+    expected = parser.parse_args(argv).expected
     rows = installed_packages()
-    print(format_table(rows, argv))
+    print(format_table(rows, expected))
     present = {row["name"] for row in rows}
-    return 0 if all(canonical(name) in present for name in argv) else 1
+    return 0 if all(canonical(name) in present for name in expected) else 1
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main())

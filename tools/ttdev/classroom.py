@@ -21,6 +21,7 @@ The roster is a CSV file with a header: ``student,repository`` and an optional `
 
 from __future__ import annotations
 
+import argparse
 import csv
 import json
 import re
@@ -300,21 +301,29 @@ def write_grading_repo(dest: Path, roster: Path) -> list[Path]:
     return [workflow, copied]
 
 
+def parser() -> argparse.ArgumentParser:
+    """``classroom.py`` (the plan of the tree) or ``classroom.py roster FILE``."""
+    parsed = argparse.ArgumentParser(
+        prog="classroom.py", description="Print key=<json list> lines, the format of "
+        "$GITHUB_OUTPUT: the packages and milestones of this tree, or a roster's students.")
+    commands = parsed.add_subparsers(dest="command", metavar="roster FILE")
+    roster = commands.add_parser("roster", help="the students of a roster (student,repository"
+                                 "[,ref] per line)")
+    roster.add_argument("file", type=Path, metavar="FILE")
+    return parsed
+
+
 def main(argv: list[str] | None = None) -> int:
     """Print ``key=<json list>`` lines, the format of ``$GITHUB_OUTPUT``: the plan of the
-    tree, or with ``roster FILE`` the students of a roster."""
-    args = sys.argv[1:] if argv is None else argv
-    if args[:1] == ["roster"] and len(args) == 2:
+    tree, or with ``roster FILE`` the students of a roster. Bad arguments exit 2 (usage)."""
+    args = parser().parse_args(argv)
+    if args.command == "roster":
         try:
-            print(f"students={json.dumps(read_roster(Path(args[1])))}")
+            print(f"students={json.dumps(read_roster(args.file))}")
         except RosterError as error:
             print(f"classroom.py: {error}", file=sys.stderr)
             return 2
         return 0
-    if args:
-        print("usage: classroom.py            (the packages and milestones of this tree)\n"
-              "       classroom.py roster FILE  (the students of a roster)", file=sys.stderr)
-        return 2
     for key, values in plan().items():
         print(f"{key}={json.dumps(values)}")
     return 0

@@ -12,6 +12,8 @@ Every other positional argument is passed on (to pytest or the scripts).
 
 from __future__ import annotations
 
+import argparse
+import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -26,7 +28,7 @@ WHEELHOUSE_FLAG = "--reference-wheelhouse"
 
 
 class OptionsError(ValueError):
-    """A --reference option that names something that does not exist."""
+    """An option that names something that does not exist or lacks its value."""
 
 
 @dataclass(frozen=True)
@@ -38,24 +40,60 @@ class Options:
     passthrough: tuple[str, ...]
 
 
-def _take_flags(posargs: Sequence[str]) -> tuple[dict[str, str], list[str]]:
-    """Split ``--reference X`` / ``--reference=X`` style flags from the other arguments."""
-    flags: dict[str, str] = {}
-    rest: list[str] = []
-    args = list(posargs)
-    while args:
-        arg = args.pop(0)
-        flag, eq, value = arg.partition("=")
-        if flag in (REFERENCE_FLAG, WHEELHOUSE_FLAG):
-            if not eq:
-                if not args:
-                    raise OptionsError(f"{flag} needs a value, e.g. {flag} tt-tensor,tt-autograd")
-                value = args.pop(0)
-            flags[flag] = value
-        else:
-            rest.append(arg)
-    return flags, rest
+class SessionParser(argparse.ArgumentParser):
+    """argparse for a session's own flags among arguments meant for pytest or a script:
+    no ``--help``, no abbreviations (``--ref`` is pytest's, not ``--reference``), and an
+    OptionsError naming the flag and what it expects instead of exiting nox (followed by
+    the flags' usage line with ``show_usage``; sessions with a usage of their own add it)."""
 
+    def __init__(self, show_usage: bool = False) -> None:
+        super().__init__(prog="nox -s <session> --", add_help=False, allow_abbrev=False)
+        self.show_usage = show_usage
+
+    def error(self, message: str):
+        usage = f"\n{self.format_usage().strip()}" if self.show_usage else ""
+        raise OptionsError(message + usage)
+
+    def take(self, args: list[str]) -> argparse.Namespace:
+        """Parse this parser's flags out of ``args``, leaving the others there, in order."""
+        values, rest = self.parse_known_args(args)
+        args[:] = rest
+        return values
+
+
+def positive(kind: type = float):
+    """An argparse type: a finite number > 0 of ``kind`` (float or int)."""
+    def convert(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            value = 0
+        if not (value > 0 and math.isfinite(value)):
+            raise argparse.ArgumentTypeError(f"takes a positive number, got {text!r}")
+        return value
+    convert.__name__ = f"positive {kind.__name__}"
+    return convert
+
+
+def take_options(args: list[str], **defaults) -> dict:
+    """Remove ``--name VALUE`` (or ``--name=VALUE``) for each keyword from ``args`` and return
+    the values: a number default asks for a positive number of its type, a string any text.
+    OptionsError names the flag and what it expected."""
+    parser = SessionParser()
+    for name, default in defaults.items():
+        kind = str if isinstance(default, str) else positive(type(default))
+        parser.add_argument(f"--{name}", dest=name, type=kind, default=default,
+                            metavar=name.upper())
+    return vars(parser.take(args))
+
+
+def reference_parser() -> SessionParser:
+    """The flags every installing session reads: ``--reference``, ``--reference-wheelhouse``."""
+    parser = SessionParser(show_usage=True)
+    parser.add_argument(REFERENCE_FLAG, dest="reference", default=None,
+                        metavar="PACKAGES|all|all-deps")
+    parser.add_argument(WHEELHOUSE_FLAG, dest="wheelhouse", default=None, metavar="DIR")
+    return parser
 
 def parse_reference(text: str, known: Sequence[str], targets: Sequence[str] = ()) -> frozenset[str]:
     """``"tt-tensor, tt-autograd"`` -> names; ``"all"`` -> every known package;
@@ -90,38 +128,13 @@ def parse_options(
 
     ``targets`` are the packages the session is about; ``all-deps`` keeps them local.
     """
-    flags, rest = _take_flags(posargs)
-    reference = flags.get(REFERENCE_FLAG, environ.get(REFERENCE_ENV, ""))
-    wheelhouse = flags.get(WHEELHOUSE_FLAG, environ.get(WHEELHOUSE_ENV, "")) or "dist"
+    rest = list(posargs)
+    flags = reference_parser().take(rest)
+    reference = flags.reference if flags.reference is not None else environ.get(REFERENCE_ENV, "")
+    wheelhouse = (flags.wheelhouse if flags.wheelhouse is not None
+                  else environ.get(WHEELHOUSE_ENV, "")) or "dist"
     return Options(
         reference=parse_reference(reference, known, targets),
         wheelhouse=(root / wheelhouse).resolve(),
         passthrough=tuple(rest),
     )
-
-
-def take_flag(args: list[str], flag: str, default: str) -> str:
-    """Remove ``flag VALUE`` (or ``flag=VALUE``) from ``args``; return VALUE, else ``default``."""
-    for index, arg in enumerate(args):
-        if arg == flag:
-            if index + 1 == len(args):
-                raise OptionsError(f"{flag} needs a value")
-            value = args[index + 1]
-            del args[index : index + 2]
-            return value
-        if arg.startswith(flag + "="):
-            del args[index]
-            return arg.split("=", 1)[1]
-    return default
-
-
-def take_number(args: list[str], flag: str, default: float, kind=float):
-    """:func:`take_flag` for a positive number; OptionsError says what was expected."""
-    text = take_flag(args, flag, str(default))
-    try:
-        value = kind(text)
-    except ValueError:
-        value = 0
-    if value <= 0:
-        raise OptionsError(f"{flag} takes a positive number, got {text!r}")
-    return value

@@ -14,6 +14,7 @@ as 256-colour PNGs, so the shipped files stay small.
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import json
 import shutil
@@ -69,8 +70,17 @@ def copy_milestones(results: Path, target: Path) -> list[str]:
     return copied
 
 
-def main(argv: list[str]) -> int:
-    results = Path(argv[0]) if argv else ROOT / "results"
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="reference_results.py",
+                                     description=__doc__.strip().splitlines()[0])
+    parser.add_argument("results", nargs="?", type=Path, default=ROOT / "results",
+                        metavar="RESULTS_DIR",
+                        help="the results of full runs of nox -s milestones and nox -s bench "
+                        "(default: results/)")
+    results = parser.parse_args(argv).results
+    if not results.is_dir():   # before the old reference is removed
+        parser.error(f"{results} is not a folder; expected the results/ folder of full runs "
+                     f"(milestones/<milestone>/<script>.json, bench/bench.json)")
     shutil.rmtree(TARGET, ignore_errors=True)
     copied = copy_milestones(results, TARGET)
     bench = results / "bench" / "bench.json"
@@ -87,4 +97,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main())

@@ -128,6 +128,17 @@ def test_provenance_table_flags_missing_packages():
     assert "tt-tensor      0.1.0" in table and "tt-nn" in table and "NOT INSTALLED" in table
 
 
+def test_provenance_exits_1_when_a_named_package_is_not_installed(capsys):
+    from common import provenance
+
+    assert provenance.main(["tt-Not_Here"]) == 1
+    assert "tt-not-here" in capsys.readouterr().out
+    assert provenance.main([]) == 0
+    with pytest.raises(SystemExit) as exit_info:
+        provenance.main(["--all"])
+    assert exit_info.value.code == 2 and "unrecognized arguments: --all" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("epochs", ["-1", "two", "1.5"])
 def test_negative_or_not_whole_epochs_are_refused_with_a_usage_error(epochs, capsys):
     from common.runner import build_parser

@@ -199,3 +199,16 @@ def test_the_workflows_pass_actionlint(workflows, tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     for path in workflows.values():   # the check bites: a planted error fails it
         assert actionlint(_planted(path, tmp_path)).returncode != 0
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["roster"], "the following arguments are required: FILE"),
+    (["students"], "invalid choice: 'students'"),
+    (["roster", "a.csv", "b.csv"], "unrecognized arguments: b.csv"),
+])
+def test_bad_arguments_are_a_usage_error_naming_them(argv, expected, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    error = capsys.readouterr().err
+    assert expected in error and "usage: classroom.py" in error

@@ -6,7 +6,7 @@ import pytest
 from packaging.specifiers import SpecifierSet
 from ttdev.graph import discover_packages
 from ttdev.install import SourceError, find_reference_wheel, required_range
-from ttdev.options import OptionsError, parse_options
+from ttdev.options import OptionsError, parse_options, take_options
 
 KNOWN = ["tt-tensor", "tt-autograd", "tt-nn"]
 
@@ -47,9 +47,37 @@ def test_unknown_reference_package_is_an_error(tmp_path):
         parse_options(["--reference", "tt-gpu"], KNOWN, tmp_path, environ={})
 
 
-def test_missing_value_is_an_error(tmp_path):
-    with pytest.raises(OptionsError, match="needs a value"):
+def test_missing_value_is_an_error_naming_the_flag(tmp_path):
+    with pytest.raises(OptionsError, match="argument --reference: expected one argument"):
         parse_options(["--reference"], KNOWN, tmp_path, environ={})
+    with pytest.raises(OptionsError, match="--reference-wheelhouse DIR"):   # the usage line
+        parse_options(["-k", "x", "--reference-wheelhouse"], KNOWN, tmp_path, environ={})
+
+
+def test_an_abbreviation_is_passed_on_not_taken_for_the_flag(tmp_path):
+    options = parse_options(["--ref", "tt-nn", "--", "-q"], KNOWN, tmp_path, environ={})
+    assert options.reference == frozenset()
+    assert options.passthrough == ("--ref", "tt-nn", "--", "-q")
+
+
+def test_take_options_removes_its_flags_and_keeps_the_rest_in_order():
+    args = ["a", "--timeout=2.5", "-k", "x", "--workers", "3", "--out", "o", "b"]
+    values = take_options(args, timeout=900.0, workers=2, out="results", packages="")
+    assert values == {"timeout": 2.5, "workers": 3, "out": "o", "packages": ""}
+    assert isinstance(values["workers"], int)
+    assert args == ["a", "-k", "x", "b"]
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["--timeout", "soon"], "argument --timeout: takes a positive number, got 'soon'"),
+    (["--timeout", "-5"], "argument --timeout: takes a positive number, got '-5'"),
+    (["--timeout", "nan"], "argument --timeout: takes a positive number, got 'nan'"),
+    (["--workers", "1.5"], "argument --workers: takes a positive number, got '1.5'"),
+    (["--timeout"], "argument --timeout: expected one argument"),
+])
+def test_take_options_names_the_flag_and_what_it_expects(args, expected):
+    with pytest.raises(OptionsError, match=expected):
+        take_options(list(args), timeout=60.0, workers=2)
 
 
 def _wheel(folder: Path, name: str, version: str) -> Path:

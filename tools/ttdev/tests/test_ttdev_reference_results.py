@@ -48,3 +48,21 @@ def test_a_quick_run_is_not_a_reference(tmp_path, monkeypatch):
     write_report(tmp_path / "results", quick=True)
     with pytest.raises(SystemExit, match="quick run"):
         reference_results.main([str(tmp_path / "results")])
+
+
+def test_a_results_folder_that_does_not_exist_is_refused_before_anything_is_removed(
+        tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(reference_results, "TARGET", tmp_path / "reference")
+    (tmp_path / "reference").mkdir()
+    (tmp_path / "reference" / "reference.json").write_text("{}")
+    with pytest.raises(SystemExit) as exit_info:
+        reference_results.main([str(tmp_path / "nope")])
+    assert exit_info.value.code == 2
+    assert "nope is not a folder; expected the results/ folder" in capsys.readouterr().err
+    assert (tmp_path / "reference" / "reference.json").is_file()
+
+
+def test_more_than_one_results_folder_is_a_usage_error(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        reference_results.main([str(tmp_path), str(tmp_path)])
+    assert "unrecognized arguments" in capsys.readouterr().err
