@@ -324,7 +324,7 @@ def test_bench_bars_keep_one_colour_per_implementation_and_mark_targets():
              "gpt": "target: <= 1.15x PyTorch, 1 thread"}
     assert [docs_render.target_verdict(r, notes) for r in rows] == ["met", "", "", "missed"]
     svg = docs_render._bench_svg(rows, notes)
-    colours = dict(re.findall(r'<text[^>]*class="tt-bench-label">([^<]+)</text><rect[^>]*'
+    colours = dict(re.findall(r'<text[^>]*class="tt-bench-label">([^<]+)</text>\s*<rect[^>]*'
                               r'class="tt-bench-bar (tt-bench-impl-\d)"', svg))
     assert colours == {"tinytorch": "tt-bench-impl-0", "pytorch": "tt-bench-impl-1"}
     assert svg.count("tt-bench-impl-0") == 2, "tinytorch keeps its colour in both groups"

@@ -124,9 +124,7 @@ def on_files(files: Files, config):
             files, config, f"packages/{pkg.name}/changelog.md", docs_render.changelog_page(pkg)
         )
     if not packages:
-        _generated(
-            files, config, "packages/index.md", "# Packages\n\nNo package is in the tree yet.\n"
-        )
+        _generated(files, config, "packages/index.md", docs_render.render("no_packages.md"))
 
     # Milestone results: plots are copied under assets/results/<milestone>/.
     results = {m.name: docs_model.milestone_results(root, m) for m in milestones}

@@ -1,9 +1,12 @@
-"""Markdown and inline SVG/HTML for the generated parts of the documentation site.
+"""The generated parts of the documentation site, rendered from the templates in
+``templates/docs/`` (Markdown, and HTML/SVG where Markdown cannot say it).
 
-Every function returns text; the mkdocs hook (docs_hooks.py) decides where it goes.
-`link(src_uri)` arguments turn a docs-relative source path ("packages/tt-nn.md")
-into a URL relative to the page being rendered, for use inside raw HTML where
-MkDocs does not rewrite links.
+Every function returns text; the mkdocs hook (docs_hooks.py) decides where it goes. What
+stays here is what a template should not compute: the layout of the package map and of the
+benchmark bars, the parsing of a milestone's architecture line, number formats, and the
+verdict of a benchmark against its stated target. `link(src_uri)` arguments turn a
+docs-relative source path ("packages/tt-nn.md") into a URL relative to the page being
+rendered, for use inside raw HTML where MkDocs does not rewrite links.
 """
 
 from __future__ import annotations
@@ -17,10 +20,9 @@ from pathlib import Path
 from docs_model import BenchReport, Milestone, ScriptResult, api_layout, milestone_anchor
 from graph import Package, closure, direct_edges, milestone_packages
 from tasks import Task, task_command
+from templating import docs_environment
 
 Link = Callable[[str], str]
-
-esc = html.escape
 
 
 def guide_uri(name: str) -> str:
@@ -29,6 +31,11 @@ def guide_uri(name: str) -> str:
 
 def unlocks(pkg: Package, milestones: list[Milestone]) -> list[Milestone]:
     return [m for m in milestones if m.unlocked_by == pkg.name]
+
+
+def render(template: str, **context) -> str:
+    """``templates/docs/<template>`` filled with ``context``."""
+    return docs_environment().get_template(template).render(**context)
 
 
 def _svg_text_lines(text: str, width: int) -> list[str]:
@@ -54,8 +61,13 @@ def _layers(packages: list[Package], extra: list[str]) -> list[list[str]]:
     return columns
 
 
+MAP = {"col_w": 210, "box_w": 160, "box_h": 48, "ms_h": 62, "gap": 26, "pad": 10}
+MAP_TITLE_WIDTH = 24   # characters per line of a milestone's title on its card
+
+
 def package_map_svg(packages: list[Package], milestones: list[Milestone], link: Link) -> str:
-    """The dependency graph left to right, each package with the milestones it unlocks below it."""
+    """The dependency graph left to right, each package with the milestones it unlocks below
+    it: the boxes, cards and edges placed here, drawn by ``package_map.html``."""
     names = [p.name for p in packages]
     ghosts = [m.unlocked_by for m in milestones if m.unlocked_by and m.unlocked_by not in names]
     columns = _layers(packages, sorted(set(ghosts), key=ghosts.index))
@@ -63,98 +75,55 @@ def package_map_svg(packages: list[Package], milestones: list[Milestone], link: 
         return '<p class="tt-muted">No packages yet.</p>'
     pkg_by_name = {p.name: p for p in packages}
     unlocked = {n: [m for m in milestones if m.unlocked_by == n] for col in columns for n in col}
-    col_w, box_w, box_h, ms_h, gap = 210, 160, 48, 62, 26
+    box_h, gap, pad = MAP["box_h"], MAP["gap"], MAP["pad"]
 
     def card_height(m) -> int:   # the year line, then one 14 px line per line of the title
-        return ms_h + 14 * (len(_svg_text_lines(m.title, 24)) - 2)
+        return MAP["ms_h"] + 14 * (len(_svg_text_lines(m.title, MAP_TITLE_WIDTH)) - 2)
 
     def unit_height(name: str) -> int:
         return box_h + sum(card_height(m) + 16 for m in unlocked[name])
 
     heights = [sum(unit_height(n) for n in col) + gap * (len(col) - 1) for col in columns]
-    height, pad = max(heights) + 20, 10
-    width = pad * 2 + col_w * (len(columns) - 1) + box_w
-    pos: dict[str, tuple[float, float]] = {}
+    height = max(heights) + 20
+    width = pad * 2 + MAP["col_w"] * (len(columns) - 1) + MAP["box_w"]
+    boxes, pos = [], {}
     for i, col in enumerate(columns):
         y = pad + (height - 2 * pad - heights[i]) / 2
         for name in col:
-            pos[name] = (pad + i * col_w, y)
+            boxes.append(_map_box(name, pad + i * MAP["col_w"], y, pkg_by_name.get(name),
+                                  unlocked[name], card_height, link))
+            pos[name] = (pad + i * MAP["col_w"], y)
             y += unit_height(name) + gap
-
-    parts = [
-        f'<svg class="tt-map" viewBox="0 0 {width} {height}" role="img" '
-        'aria-label="Package map: which package unlocks which milestone" '
-        'xmlns="http://www.w3.org/2000/svg">',
-        '<defs><marker id="tt-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
-        'markerHeight="7" orient="auto-start-reverse">'
-        '<path d="M0,0 L10,5 L0,10 z" class="tt-map-arrowhead"/></marker></defs>',
-    ]
+    edges = []
     for dep, pkg in direct_edges(pkg_by_name):
         (x1, y1), (x2, y2) = pos[dep], pos[pkg]
-        x1, y1, y2 = x1 + box_w, y1 + box_h / 2, y2 + box_h / 2
-        mid = (x1 + x2) / 2
-        parts.append(
-            f'<path class="tt-map-edge" d="M{x1},{y1} C{mid},{y1} {mid},{y2} {x2 - 2},{y2}" '
-            'marker-end="url(#tt-arrow)"/>'
-        )
-    for name, (x, y) in pos.items():
-        pkg = pkg_by_name.get(name)
-        cx = x + box_w / 2
-        sub = (f"v{pkg.version}" if pkg.version else "") if pkg else "on its way"
-        box = (
-            f'<rect x="{x}" y="{y}" width="{box_w}" height="{box_h}" rx="9" '
-            f'class="tt-map-pkg{"" if pkg else " tt-ghost"}"/>'
-            f'<text x="{cx}" y="{y + 21}" class="tt-map-title">{esc(name)}</text>'
-            f'<text x="{cx}" y="{y + 38}" class="tt-map-sub">{esc(sub)}</text>'
-        )
-        parts.append(f'<a href="{esc(link(guide_uri(name)))}">{box}</a>' if pkg else box)
-        my = y + box_h
-        for m in unlocked[name]:
-            my += 16
-            parts.append(
-                f'<path class="tt-map-unlock" d="M{cx},{my - 16} L{cx},{my - 2}" '
-                'marker-end="url(#tt-arrow)"/>'
-            )
-            title = "".join(
-                f'<text x="{cx}" y="{my + 37 + 14 * i}" class="tt-map-ms-title">{esc(line)}</text>'
-                for i, line in enumerate(_svg_text_lines(m.title, 24))
-            )
-            parts.append(
-                f'<a href="{esc(link("history.md"))}#{milestone_anchor(m)}">'
-                f'<rect x="{x}" y="{my}" width="{box_w}" height="{card_height(m)}" rx="9" '
-                'class="tt-map-ms"/>'
-                f'<text x="{cx}" y="{my + 18}" class="tt-map-ms-year">'
-                f"{m.number:02d} · {esc(str(m.year))}</text>{title}</a>"
-            )
-            my += card_height(m)
-    parts.append("</svg>")
-    return '<div class="tt-map-wrap">' + "".join(parts) + "</div>"
+        x1, y1, y2 = x1 + MAP["box_w"], y1 + box_h / 2, y2 + box_h / 2
+        edges.append({"x1": x1, "y1": y1, "mid": (x1 + x2) / 2, "x2": x2 - 2, "y2": y2})
+    return render("package_map.html", width=width, height=height, edges=edges, boxes=boxes,
+                  box_w=MAP["box_w"], box_h=box_h)
+
+
+def _map_box(name: str, x: float, y: float, pkg: Package | None, unlocked: list[Milestone],
+             card_height: Callable[[Milestone], int], link: Link) -> dict:
+    """One package's box on the map and the cards of the milestones below it."""
+    cards, my = [], y + MAP["box_h"]
+    for m in unlocked:
+        my += 16
+        cards.append({"y": my, "height": card_height(m), "number": m.number, "year": m.year,
+                      "href": f"{link('history.md')}#{milestone_anchor(m)}",
+                      "title_lines": _svg_text_lines(m.title, MAP_TITLE_WIDTH)})
+        my += card_height(m)
+    sub = (f"v{pkg.version}" if pkg.version else "") if pkg else "on its way"
+    return {"name": name, "x": x, "y": y, "cx": x + MAP["box_w"] / 2, "sub": sub,
+            "href": link(guide_uri(name)) if pkg else "", "cards": cards}
 
 
 def package_map_words(packages: list[Package], milestones: list[Milestone]) -> str:
     """The same map as a list, for readers and for search."""
-    lines = []
     names = {p.name for p in packages}
-    for pkg in packages:
-        needs = ", ".join(f"`{d}`" for d in pkg.deps) or "NumPy only"
-        unlocked = unlocks(pkg, milestones)
-        what = "; ".join(
-            f"[{m.number:02d} · {m.year} {m.title}](history.md#{milestone_anchor(m)})"
-            + (f" (with {', '.join(m.also_requires)})" if m.also_requires else "")
-            for m in unlocked
-        )
-        tail = f" It unlocks {what}." if unlocked else ""
-        lines.append(
-            f"- [**{pkg.name}**]({guide_uri(pkg.name)}): {pkg.description or ''} Needs "
-            f"{needs}.{tail}"
-        )
-    for m in milestones:
-        if m.unlocked_by and m.unlocked_by not in names:
-            lines.append(
-                f"- **{m.unlocked_by}** (not in this tree yet) will unlock {m.number:02d} · "
-                f"{m.year} {m.title}."
-            )
-    return "\n".join(lines) if lines else "_No packages yet._"
+    return render("package_map_words.md", packages=packages,
+                  unlocked={p.name: unlocks(p, milestones) for p in packages},
+                  coming=[m for m in milestones if m.unlocked_by and m.unlocked_by not in names])
 
 
 # ------------------------------------------------------------------------ per package
@@ -162,44 +131,10 @@ def package_map_words(packages: list[Package], milestones: list[Milestone]) -> s
 
 def package_facts(pkg: Package, packages: list[Package], milestones: list[Milestone]) -> str:
     """The box at the top of each package guide: version, needs, unlocks, commands."""
-    names = {p.name for p in packages}
-    needs = (
-        ", ".join(
-            (f"[{d}]({d}.md) `{spec}`" if d in names else f"{d} `{spec}`")
-            for d, spec in pkg.deps.items()
-        )
-        or "nothing but NumPy"
-    )
-    chain = closure({p.name: p for p in packages}, pkg.name)
-    install = "pip install " + " ".join(f"-e packages/{n}" for n in chain)
-    unlocked = unlocks(pkg, milestones)
-    if unlocked:
-        unlock_text = ", ".join(
-            f"[Milestone {m.number:02d} · {m.year} {m.title}](../history.md#{milestone_anchor(m)}) "
-            f"(`nox -s {m.session}`)"
-            for m in unlocked
-        )
-    else:
-        unlock_text = "no milestone on its own; later packages build on it"
-    used_by = [m for m in milestones if pkg.name in m.also_requires]
-    if used_by:
-        unlock_text += "; also needed by " + ", ".join(
-            f"[Milestone {m.number:02d}](../history.md#{milestone_anchor(m)})" for m in used_by
-        )
-    return "\n".join(
-        [
-            f'!!! abstract "{pkg.name} {pkg.version}: `{pkg.import_name}`"',
-            "",
-            f"    {pkg.description}" if pkg.description else "",
-            "",
-            f"    - **Depends on:** {needs}",
-            f"    - **Unlocks:** {unlock_text}",
-            f"    - **Install the chain:** `{install}`",
-            f'    - **Run its tests:** `nox -s "test({pkg.name})"`',
-            f"    - **Reference:** [API]({pkg.name}/api.md) · [Changelog]({pkg.name}/changelog.md)",
-            "",
-        ]
-    )
+    by_name = {p.name: p for p in packages}
+    return render("package_facts.md", pkg=pkg, names=set(by_name),
+                  chain=closure(by_name, pkg.name), unlocked=unlocks(pkg, milestones),
+                  used_by=[m for m in milestones if pkg.name in m.also_requires])
 
 
 def task_table(pkg: Package, tasks: list[Task], files: dict[str, str],
@@ -209,30 +144,17 @@ def task_table(pkg: Package, tasks: list[Task], files: dict[str, str],
     if not tasks:
         return ""
     by_session = {m.session: m for m in milestones}
-    lines = [
-        "## Your tasks, in order",
-        "",
-        "Write them one after the other; each command runs just that task's tests. "
-        "`nox -s progress` shows which are done, and a stub's error names its task.",
-        "",
-        "| # | task | file(s) | functions | unlocks | its tests |",
-        "|---|---|---|---|---|---|",
-    ]
+    rows = []
     for task in tasks:
-        where = sorted({files[f] for f in task.functions if f in files})
         milestone = by_session.get(task.unlocks)
-        unlocked = (f"[Milestone {milestone.number:02d}](../history.md#"
-                    f"{milestone_anchor(milestone)})" if milestone else task.unlocks)
-        cells = [
-            str(task.number),
-            _table_text(task.title),
-            "<br>".join(f"`{w}`" for w in where),
-            ", ".join(f"`{f}`" for f in task.functions),
-            unlocked,
-            f"`{task_command(pkg.name, task.name)}`",
-        ]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+        rows.append({
+            "task": task,
+            "files": sorted({files[f] for f in task.functions if f in files}),
+            "unlocks": (f"[Milestone {milestone.number:02d}](../history.md#"
+                        f"{milestone_anchor(milestone)})" if milestone else task.unlocks),
+            "command": task_command(pkg.name, task.name),
+        })
+    return render("task_table.md", rows=rows)
 
 
 def _table_text(text: str) -> str:
@@ -243,21 +165,7 @@ def _table_text(text: str) -> str:
 def stub_guide(pkg: Package) -> str:
     readme = pkg.path / "README.md"
     body = _neutralize_links(_demote_h1(readme.read_text())) if readme.is_file() else ""
-    return (
-        f"# {pkg.name}\n\n<!-- tt:package-facts -->\n\nThe teaching guide for this package "
-        f"is still being written.\n\n{body}\n"
-    )
-
-
-def _module_block(module: str, members: list[str]) -> list[str]:
-    return [
-        f"::: {module}",
-        "    options:",
-        "      show_root_heading: true",
-        "      show_submodules: false",
-        f"      members: {members!r}" if members else "      members: false",
-        "",
-    ]
+    return render("stub_guide.md", pkg=pkg, readme=body)
 
 
 def api_pages(pkg: Package) -> list[tuple[str, str, str]]:
@@ -268,32 +176,18 @@ def api_pages(pkg: Package) -> list[tuple[str, str, str]]:
     documents objects of its own (``tinytorch.nn.functional``) gets a page of its own,
     so no page holds the whole package.
     """
-    head = [
-        f"# {pkg.name} API reference",
-        "",
-        "Generated from the docstrings in "
-        f"`packages/{pkg.name}/src/{pkg.import_name.replace('.', '/')}/`.",
-        "",
-    ]
     root_uri = f"packages/{pkg.name}/api.md"
     if not pkg.has_source:
-        return [(root_uri, pkg.import_name, "\n".join(head + ["_The package has no source yet._"]))]
-    layout = api_layout(pkg)
-    (root, root_members), modules = layout[0], layout[1:]
-    own_pages = [(m, members) for m, members in modules if members]
-    root_page = head + _module_block(root, root_members)
-    if own_pages:
-        root_page += ["More of the API, one page per module: " + ", ".join(
-            f"[`{m}`]({_api_page_name(pkg, m)})" for m, _ in own_pages) + ".", ""]
+        return [(root_uri, pkg.import_name, render("api_page.md", pkg=pkg, module=None))]
+    (root, root_members), *modules = api_layout(pkg)
+    own_pages = [(m, _api_page_name(pkg, m)) for m, members in modules if members]
+    pages = [(root_uri, pkg.import_name,
+              render("api_page.md", pkg=pkg, module=None, root=root, root_members=root_members,
+                     modules=modules, own_pages=own_pages))]
     for module, members in modules:
-        if not members:
-            root_page += _module_block(module, members)
-    pages = [(root_uri, pkg.import_name, "\n".join(root_page))]
-    for module, members in own_pages:
-        text = [f"# {module}", "", f"Part of the [{pkg.name} API reference](api.md).", ""]
-        text += _module_block(module, members)
-        pages.append((f"packages/{pkg.name}/{_api_page_name(pkg, module)}", module,
-                      "\n".join(text)))
+        if members:
+            pages.append((f"packages/{pkg.name}/{_api_page_name(pkg, module)}", module,
+                          render("api_page.md", pkg=pkg, module=module, members=members)))
     return pages
 
 
@@ -322,12 +216,11 @@ def _demote_h1(text: str) -> str:
 
 
 def changelog_page(pkg: Package) -> str:
-    head = f"# {pkg.name} changelog\n\nFrom `packages/{pkg.name}/CHANGELOG.md`.\n\n"
-    if not pkg.changelog.is_file():
-        return head + "_No CHANGELOG.md yet._\n"
-    text = pkg.changelog.read_text()
-    text = re.sub(r"\A\s*# [^\n]*\n", "", text)  # its own title; ours replaces it
-    return head + _neutralize_links(_demote_h1(text)) + "\n"
+    text = None
+    if pkg.changelog.is_file():
+        text = re.sub(r"\A\s*# [^\n]*\n", "", pkg.changelog.read_text())  # ours replaces it
+        text = _neutralize_links(_demote_h1(text))
+    return render("changelog.md", pkg=pkg, text=text)
 
 
 # --------------------------------------------------------------------------- timeline
@@ -336,19 +229,16 @@ def changelog_page(pkg: Package) -> str:
 _GROUP_END = re.compile(r"^(.*?)\]\s*(?:[x×*]\s*(\S+))?$")
 
 
-def _arch_block(step: str, first: bool, last: bool) -> str:
+def _arch_step(step: str, first: bool, last: bool) -> dict:
     if step in ("+", "⊕"):
-        return '<span class="tt-arch-add" title="residual: add the branch input">+</span>'
-    kind = "io" if first or last else "layer"
-    return f'<span class="tt-arch-block tt-arch-{kind}">{esc(step)}</span>'
+        return {"kind": "add", "text": step}
+    return {"kind": "io" if first or last else "layer", "text": step}
 
 
-def architecture_html(arch: str) -> str:
-    """`a -> b -> [c -> d] x N -> e` as blocks and arrows; a bracketed run is a repeated group."""
+def architecture_steps(arch: str) -> list[dict]:
+    """`a -> b -> [c -> d] x N -> e` as a list of blocks (``kind``: io, layer or add; ``text``)
+    and groups (``group``: its blocks; ``repeat``: the N, or "")."""
     steps = [s.strip() for s in re.split(r"\s*(?:->|→)\s*", arch) if s.strip()]
-    if not steps:
-        return ""
-    arrow = '<span class="tt-arch-arrow" aria-hidden="true"></span>'
     out, group, repeat = [], None, ""
     for i, step in enumerate(steps):
         first, last = i == 0, i == len(steps) - 1
@@ -358,16 +248,21 @@ def architecture_html(arch: str) -> str:
         if end:
             step, repeat = end.group(1).strip(), end.group(2) or ""
         if group is not None:
-            group.append(_arch_block(step, False, False))
+            group.append(_arch_step(step, False, False))
             if end:
-                label = f'<span class="tt-arch-repeat">× {esc(repeat)}</span>' if repeat else ""
-                out.append(f'<span class="tt-arch-group">{arrow.join(group)}{label}</span>')
+                out.append({"group": group, "repeat": repeat})
                 group = None
             continue
-        out.append(_arch_block(step, first, last))
+        out.append(_arch_step(step, first, last))
     if group:  # an unclosed bracket: show the steps anyway
         out.extend(group)
-    return f'<div class="tt-arch" aria-label="architecture: {esc(arch)}">{arrow.join(out)}</div>'
+    return out
+
+
+def architecture_html(arch: str) -> str:
+    """The architecture line of a milestone as blocks and arrows (``architecture.html``)."""
+    macro = docs_environment().get_template("architecture.html").module.architecture
+    return str(macro(arch, architecture_steps(arch)))
 
 
 def _fmt(value: float | None) -> str:
@@ -397,81 +292,28 @@ def _fmt_time(seconds: float | None) -> str:
     return f"{int(seconds // 60)} min {seconds % 60:.0f} s"
 
 
-def bar_html(bar) -> str:
-    state = {True: "pass", False: "fail", None: "unknown"}[bar.passed]
-    icon = {True: "✓", False: "✗", None: "?"}[bar.passed]
-    meter = ""
-    if (
-        bar.value is not None
-        and bar.threshold is not None
-        and 0 <= bar.value <= 1
-        and 0 <= bar.threshold <= 1
-    ):
-        meter = (
-            '<span class="tt-meter"><span class="tt-meter-fill" '
-            f'style="width:{bar.value * 100:.1f}%"></span>'
-            f'<span class="tt-meter-mark" style="left:{bar.threshold * 100:.1f}%"></span></span>'
-        )
-    title = f' title="{esc(bar.metric)}: {esc(bar.description)}"' if bar.description else (
-        f' title="{esc(bar.metric)}"')
-    op = {">=": "≥", "<=": "≤"}.get(bar.op, bar.op)
-    target = f"{esc(op)} {_fmt(bar.threshold)}" if bar.threshold is not None else esc(op)
-    return (
-        f'<div class="tt-bar tt-bar-{state}"{title}><span class="tt-bar-icon">{icon}</span>'
-        f'<span class="tt-bar-metric">{esc(metric_label(bar.metric))}</span>{meter}'
-        f'<span class="tt-bar-value">{_fmt(bar.value)} <span class="tt-muted">(bar '
-        f"{target})</span></span></div>"
-    )
-
-
 FACTS_SHOWN = ("parameters", "train_seconds", "samples_per_second")
 
 
-def figure_html(path: Path, result, plot_url) -> str:
-    """One figure of a run: the picture (a link to it at full size), its title and caption."""
-    title, caption = result.captions.get(path, ("", ""))
-    alt = title or f"a figure of {result.script}"
-    text = " ".join(part for part in (f"<strong>{esc(title)}</strong>" if title else "",
-                                      esc(caption)) if part)
-    return (f'<figure class="tt-figure"><a href="{plot_url(path)}"><img class="tt-plot" '
-            f'src="{plot_url(path)}" alt="{esc(alt)}" loading="lazy"></a>'
-            + (f"<figcaption>{text}</figcaption>" if text else "") + "</figure>")
+def metrics_line(result: ScriptResult) -> list[str]:
+    """The run's numbers that no bar shows (six at most) and the facts worth a glance."""
+    shown = {b.metric for b in result.bars}
+    extra = [f"{metric_label(k)} {_fmt(v)}" for k, v in result.metrics.items()
+             if k not in shown][:6]
+    return extra + [f"{metric_label(k)} {_fmt(v)}" for k, v in result.facts.items()
+                    if k in FACTS_SHOWN]
+
+
+def _results_macro(name: str):
+    return getattr(docs_environment().get_template("results.html").module, name)
+
+
+def bar_html(bar) -> str:
+    return str(_results_macro("bar")(bar))
 
 
 def result_html(results: list[ScriptResult], plot_url: Callable[[Path], str]) -> str:
-    if not results:
-        return (
-            '<div class="tt-result tt-notrun"><span class="tt-badge tt-badge-notrun">not '
-            "run yet</span></div>"
-        )
-    out = []
-    for r in results:
-        state = {True: "pass", False: "fail", None: "unknown"}[r.passed]
-        badge = {True: "passed", False: "failed", None: "no verdict"}[r.passed]
-        meta = [f"wall time {_fmt_time(r.wall_time_s)}"]
-        meta.append("quick run (--quick)" if r.quick else "full run")
-        if r.finished:
-            meta.append("run " + esc(r.finished[:16].replace("T", " ")))
-        bars = "".join(bar_html(b) for b in r.bars)
-        shown = {b.metric for b in r.bars}
-        extra = [
-            f"{esc(metric_label(k))} {_fmt(v)}" for k, v in r.metrics.items() if k not in shown
-        ][:6]
-        extra += [
-            f"{esc(metric_label(k))} {_fmt(v)}" for k, v in r.facts.items() if k in FACTS_SHOWN
-        ]
-        extra_html = f'<div class="tt-metrics tt-muted">{" · ".join(extra)}</div>' if extra else ""
-        plots = "".join(figure_html(p, r, plot_url) for p in r.plots)
-        kind = (f'<span class="tt-run-kind tt-run-{r.kind}">{esc(r.label)}</span>'
-                if r.label else "")
-        out.append(
-            f'<div class="tt-result tt-{state} tt-result-{r.kind}"><div class="tt-result-head">'
-            f'<span class="tt-badge tt-badge-{state}">{badge}</span>{kind}'
-            f'<code>{esc(r.script)}</code><span class="tt-muted">{" · ".join(meta)}</span></div>'
-            f'<div class="tt-result-body"><div class="tt-result-bars">{bars}{extra_html}</div>'
-            f"{f'<div class=tt-result-plots>{plots}</div>' if plots else ''}</div></div>"
-        )
-    return "".join(out)
+    return str(_results_macro("results")(results, plot_url))
 
 
 def timeline_page(
@@ -482,61 +324,17 @@ def timeline_page(
     plot_url: Callable[[Path], str],
 ) -> str:
     by_name = {p.name: p for p in packages}
-    intro = (
-        "---\nhide:\n  - navigation\n  - toc\n---\n\n"
-        "# History timeline\n\n"
-        "Each card is one milestone of neural-network history, replayed on the packages you wrote. "
-        "Each result is measured on this machine (`results/milestones/`): the latest run of "
-        "each script and, when that was a quick run, the best full run beside it. Until you "
-        "run a milestone, its card shows the reference run shipped with the repository, "
-        "marked as such; run the command on a card to measure your own.\n\n"
-    )
-    if not milestones:
-        return intro + "_No milestones yet._\n"
-    cards = ['<div class="tt-timeline">']
+    cards = []
     for m in milestones:
-        people = ", ".join(m.people)
         chips = []
         for n in milestone_packages(m, by_name):
-            cls = "tt-chip"
-            if n == m.unlocked_by:
-                cls += " tt-chip-key"
-            elif n in m.also_requires:
-                cls += " tt-chip-also"
-            if n in by_name:
-                chips.append(f'<a class="{cls}" href="{esc(link(guide_uri(n)))}">{esc(n)}</a>')
-            else:
-                chips.append(
-                    f'<span class="{cls} tt-ghost" title="not in the tree yet">{esc(n)}</span>'
-                )
-        unlock = " ".join(chips) or '<span class="tt-muted">–</span>'
-        sections = []
-        if m.solved:
-            sections.append(
-                f'<div class="tt-solved"><h4>What it solved</h4><p>{esc(m.solved)}</p></div>'
-            )
-        if m.left_open:
-            sections.append(
-                f'<div class="tt-open"><h4>What it left open</h4><p>{esc(m.left_open)}</p></div>'
-            )
-        cards.append(
-            f'<article class="tt-card" id="{milestone_anchor(m)}">'
-            f'<div class="tt-card-year">{esc(str(m.year))}</div>'
-            f'<div class="tt-card-body">'
-            f'<header><span class="tt-card-num">Milestone {m.number:02d}</span>'
-            f'<h2 class="tt-card-title">{esc(m.title)}</h2>'
-            f'<div class="tt-card-people">{esc(people)}</div></header>'
-            f'<p class="tt-card-story">{esc(m.story)}</p>'
-            f'<div class="tt-card-grid">{"".join(sections)}</div>'
-            f"{architecture_html(m.architecture)}"
-            f'<div class="tt-card-run"><span class="tt-label">Unlocked by</span> {unlock}'
-            '<span class="tt-label">Run</span> <code class="tt-cmd">nox -s '
-            f"{m.session}</code></div>"
-            f"{result_html(results.get(m.name, []), plot_url)}"
-            f"</div></article>"
-        )
-    cards.append("</div>")
-    return intro + "\n".join(cards) + "\n"
+            role = (" tt-chip-key" if n == m.unlocked_by
+                    else " tt-chip-also" if n in m.also_requires else "")
+            chips.append({"name": n, "classes": "tt-chip" + role,
+                          "href": link(guide_uri(n)) if n in by_name else ""})
+        cards.append({"milestone": m, "chips": chips, "steps": architecture_steps(m.architecture),
+                      "runs": results.get(m.name, [])})
+    return render("timeline.md", cards=cards, plot_url=plot_url)
 
 
 # ------------------------------------------------------------------------- benchmarks
@@ -584,6 +382,9 @@ def _implementation(name: str) -> str:
     return {"pytorch": "torch"}.get(name, name)
 
 
+BENCH_PLOT = {"label_w": 130, "bar_w": 440, "row_h": 22, "title_h": 22, "gap": 14}
+
+
 def _bench_svg(rows: list[dict], notes: dict[str, str]) -> str:
     """Horizontal bars of the medians, one group per benchmark, scaled within the group;
     one colour per implementation, and each tinytorch bar's target met (✓) or missed (✗)."""
@@ -591,110 +392,50 @@ def _bench_svg(rows: list[dict], notes: dict[str, str]) -> str:
     if not rows:
         return ""
     colour = implementation_colours(rows)
-    groups: dict[str, list[dict]] = {}
+    by_name: dict[str, list[dict]] = {}
     for r in rows:
-        groups.setdefault(str(r.get("name", "?")), []).append(r)
-    label_w, bar_w, row_h, title_h, gap = 130, 440, 22, 22, 14
-    height = sum(title_h + len(g) * row_h + gap for g in groups.values())
-    width = label_w + bar_w + 230
-    parts = [
-        f'<svg class="tt-bench-plot" viewBox="0 0 {width} {height}" role="img" '
-        'aria-label="benchmark medians" xmlns="http://www.w3.org/2000/svg">'
-    ]
-    y = 0
-    for name, group in groups.items():
-        parts.append(f'<text x="0" y="{y + 15}" class="tt-bench-title">{esc(name)}</text>')
-        y += title_h
+        by_name.setdefault(str(r.get("name", "?")), []).append(r)
+    size = BENCH_PLOT
+    groups, y = [], 0
+    for name, group in by_name.items():
+        groups.append({"name": name, "y": y, "bars": []})
+        y += size["title_h"]
         top = max(float(r["median_ms"]) for r in group) or 1.0
         for r in group:
-            median = float(r["median_ms"])
-            w = max(2.0, bar_w * median / top)
-            ratio = _number_or_none(r.get("ratio"))
-            baseline = f" {r['baseline']}" if r.get("baseline") else ""
-            note = f"  ({ratio:.2f}× {esc(baseline.strip())})" if ratio is not None else ""
-            verdict = target_verdict(r, notes)
-            mark = {"met": "  ✓ target met", "missed": "  ✗ target missed"}.get(verdict, "")
-            impl = str(r.get("implementation", ""))
-            parts.append(
-                f'<text x="{label_w - 8}" y="{y + 15}" class="tt-bench-label">{esc(impl)}</text>'
-                f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{row_h - 6}" rx="3" '
-                f'class="tt-bench-bar tt-bench-impl-{colour[impl]}"/>'
-                f'<text x="{label_w + w + 6:.1f}" y="{y + 15}" class="tt-bench-value">'
-                f"{median:.3g} ms{note}"
-                + (f'<tspan class="tt-bench-{verdict}">{mark}</tspan>' if mark else "")
-                + "</text>"
-            )
-            y += row_h
-        y += gap
-    parts.append("</svg>")
-    return "".join(parts)
+            median, impl = float(r["median_ms"]), str(r.get("implementation", ""))
+            groups[-1]["bars"].append({
+                "y": y, "implementation": impl, "colour": colour[impl], "median": median,
+                "width": max(2.0, size["bar_w"] * median / top),
+                "ratio": _number_or_none(r.get("ratio")),
+                "baseline": str(r.get("baseline") or "").strip(),
+                "verdict": target_verdict(r, notes)})
+            y += size["row_h"]
+        y += size["gap"]
+    return render("bench_plot.svg", groups=groups, height=y,
+                  width=size["label_w"] + size["bar_w"] + 230, **size)
 
 
-def _environment_lines(env: dict) -> list[str]:
-    lines = []
-    for key, value in env.items():
-        if isinstance(value, dict):
-            value = ", ".join(f"{k} {v}" for k, v in value.items())
-        lines.append(f"- **{esc(str(key))}**: {esc(_flat(value))}")
-    return lines
+def _bench_row(row: dict, notes: dict[str, str]) -> list[str]:
+    """The cells of one measurement in the benchmarks table."""
+    median, ratio = _number_or_none(row.get("median_ms")), _number_or_none(row.get("ratio"))
+    p25, p75 = _number_or_none(row.get("p25_ms")), _number_or_none(row.get("p75_ms"))
+    base = f" vs {_cell(row['baseline'])}" if row.get("baseline") else ""
+    return [
+        _cell(row.get("name", "")),
+        _cell(row.get("implementation", "")),
+        "–" if median is None else f"{median:.3f}",
+        "–" if p25 is None or p75 is None else f"{p25:.3f}–{p75:.3f}",
+        "–" if ratio is None else f"{ratio:.2f}×{base}",
+        _target_cell(row, notes),
+    ]
 
 
 def bench_page(reports: list[BenchReport]) -> str:
-    out = [
-        "# Benchmarks",
-        "",
-        "How fast tinytorch runs, measured by `nox -s bench` on the machine that built this "
-        "site. Each time is the median of repeated samples after a warm-up; the ratio divides "
-        "it by the baseline's median for the same benchmark (for example plain NumPy or PyTorch).",
-        "",
-    ]
-    if not reports:
-        out += [
-            '!!! info "No benchmark results yet"',
-            "",
-            "    Run `nox -s bench`, then rebuild the docs with `nox -s docs`.",
-            "",
-        ]
-        return "\n".join(out)
-    for report in reports:
-        if len(reports) > 1:
-            out += [f"## {report.path.stem}", ""]
-        if report.label:
-            out += [
-                f'!!! note "Shown: the {esc(report.label)}"',
-                "",
-                "    Shipped with the repository until `nox -s bench` measures this machine "
-                "(then `nox -s docs` shows yours).",
-                "",
-            ]
-        if not report.rows:
-            out += ["_No measurements._", ""]
-        else:
-            out += [
-                "| benchmark | implementation | median (ms) | p25–p75 (ms) | ratio | target |",
-                "| --- | --- | ---: | ---: | ---: | --- |",
-            ]
-            for r in report.rows:
-                median, ratio = _number_or_none(r.get("median_ms")), _number_or_none(r.get("ratio"))
-                p25, p75 = _number_or_none(r.get("p25_ms")), _number_or_none(r.get("p75_ms"))
-                base = f" vs {_cell(r['baseline'])}" if r.get("baseline") else ""
-                cells = [
-                    _cell(r.get("name", "")),
-                    _cell(r.get("implementation", "")),
-                    "–" if median is None else f"{median:.3f}",
-                    "–" if p25 is None or p75 is None else f"{p25:.3f}–{p75:.3f}",
-                    "–" if ratio is None else f"{ratio:.2f}×{base}",
-                    _target_cell(r, report.notes),
-                ]
-                out.append("| " + " | ".join(cells) + " |")
-            svg = _bench_svg(report.rows, report.notes)
-            out += ["", f'<div class="tt-bench-wrap">{svg}</div>', ""]
-        if report.notes:
-            out += ["**Notes**", ""]
-            out += [f"- *{esc(k)}*: {esc(v)}" for k, v in report.notes.items()] + [""]
-        if report.environment:
-            out += ["**Measured on**", "", *_environment_lines(report.environment), ""]
-    return "\n".join(out)
+    shown = [{"path": r.path, "label": r.label, "rows": r.rows, "notes": r.notes,
+              "environment": r.environment,
+              "table": [_bench_row(row, r.notes) for row in r.rows],
+              "plot": _bench_svg(r.rows, r.notes)} for r in reports]
+    return render("bench.md", reports=shown)
 
 
 def _target_cell(row: dict, notes: dict[str, str]) -> str:
@@ -719,4 +460,14 @@ def _flat(value) -> str:
 
 
 def _cell(value) -> str:
-    return esc(str(value)).replace("|", "\\|")
+    return html.escape(str(value)).replace("|", "\\|")
+
+
+def _code(value) -> str:
+    return f"`{value}`"
+
+
+docs_environment().filters.update(
+    anchor=milestone_anchor, number=_fmt, metric=metric_label, duration=_fmt_time,
+    table_text=_table_text, code=_code, flat=_flat, pyrepr=repr)
+docs_environment().globals.update(metrics_line=metrics_line)
