@@ -29,13 +29,7 @@ from pathlib import Path
 
 from . import integrity
 from .install import SINGLE_THREAD
-from .wheels import (
-    BuildEnvError,
-    backend_build_command,
-    build_backend,
-    build_env_python,
-    uv_command,
-)
+from .wheels import uv_command, venv_python, wheel_build_command
 
 TEST_TOOLS = ("pytest", "hypothesis")
 TESTS_PREFIX = re.compile(r"^packages\.[\w-]+\.tests\.")   # junit's classname of a test file
@@ -180,14 +174,7 @@ def build_wheel(package_dir: Path, out: Path, timeout: float,
     environment cannot be made, an isolated ``uv build`` or ``pip wheel`` fetches it.
     """
     out.mkdir(parents=True, exist_ok=True)
-    backend = build_backend(package_dir)
-    try:
-        command = backend_build_command(build_env_python(backend.requires, find_links),
-                                        backend, package_dir, out)
-    except BuildEnvError:
-        uv = uv_command()
-        command = ([uv, "build", "--wheel", "--out-dir", out, package_dir] if uv else
-                   [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", out, package_dir])
+    command, _ = wheel_build_command(package_dir, out, find_links)
     code, output = run_command(command, timeout, env=_clean_env())
     wheels = sorted(out.glob("*.whl"))
     if code != 0 or not wheels:
@@ -200,7 +187,7 @@ def make_venv(folder: Path, wheels: Sequence[Path], requirements: Sequence[str],
     """A virtual environment at ``folder`` with ``wheels`` and ``requirements``; its python."""
     deadline = time.monotonic() + timeout
     uv = uv_command()
-    python = folder / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    python = venv_python(folder)
     if uv:
         steps = [[uv, "venv", "--quiet", "--python", sys.executable, folder],
                  [uv, "pip", "install", "--quiet", "--python", python, *wheels, *requirements]]
@@ -261,7 +248,7 @@ def make_run_venv(folder: Path, wheels: Sequence[Path], tools: Path, timeout: fl
     """A small environment at ``folder``: ``wheels`` only (no dependencies), and the shared
     ``tools`` site-packages on its path; its python."""
     deadline = time.monotonic() + timeout
-    python = folder / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    python = venv_python(folder)
     uv = uv_command()
     create = [uv, "venv", "--quiet", "--python", sys.executable, folder] if uv else \
         [sys.executable, "-m", "venv", "--without-pip", folder]

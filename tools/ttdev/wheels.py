@@ -74,26 +74,30 @@ def build_wheel(session, package: Package, find_links: Sequence[Path] = ()) -> P
 
 
 def _run_build(session, package: Package, out: Path, find_links: Sequence[Path] = ()) -> None:
-    """Build the wheel into ``out`` with the package's backend from the shared build
-    environment (:func:`build_env_python`: no network once it exists); where that cannot
-    be made, with ``uv build`` (or ``pip wheel`` where uv is missing), which fetch it."""
-    backend = build_backend(package.path)
+    """Build the wheel into ``out`` (:func:`wheel_build_command`), saying so when the
+    shared build environment cannot be made and the build needs the index."""
+    command, fallback = wheel_build_command(package.path, out, find_links)
+    if fallback:
+        session.warn(fallback)
+    session.run(*command, external=True, silent=True, log=verbose(session))
+
+
+def wheel_build_command(project: Path, out: Path, find_links: Sequence[Path] = (),
+                        ) -> tuple[list[str], str | None]:
+    """The command building ``project``'s wheel into ``out``, for nox sessions and grading
+    alike: the package's backend from the shared build environment (:func:`build_env_python`:
+    no network once it exists); where that cannot be made, ``uv build`` (or ``pip wheel``
+    where uv is missing), which fetch the backend, with the reason as the second item."""
+    backend = build_backend(project)
     try:
         python = build_env_python(backend.requires, find_links)
     except BuildEnvError as error:
-        session.warn(f"{error}; building with an isolated environment instead (needs the index)")
-    else:
-        session.run(*backend_build_command(python, backend, package.path, out),
-                    external=True, silent=True, log=verbose(session))
-        return
-    uv = uv_command()
-    if uv:
-        session.run(uv, "build", "--wheel", "--out-dir", str(out), str(package.path),
-                    external=True, silent=True, log=verbose(session))
-    else:
-        session.run("python", "-m", "pip", "wheel", "--no-deps", "--quiet",
-                    "--wheel-dir", str(out), str(package.path), silent=True,
-                    log=verbose(session))
+        uv = uv_command()
+        isolated = ([uv, "build", "--wheel", "--out-dir", str(out), str(project)] if uv else
+                    [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet",
+                     "--wheel-dir", str(out), str(project)])
+        return isolated, f"{error}; building with an isolated environment instead (needs the index)"
+    return backend_build_command(python, backend, project, out), None
 
 
 def wheel_members(wheel: Path) -> list[str]:
@@ -213,7 +217,8 @@ def build_envs_root() -> Path:
     return cache / "tinytorch" / "build-envs"
 
 
-def _env_python(env: Path) -> Path:
+def venv_python(env: Path) -> Path:
+    """The python of the virtual environment at ``env``."""
     return env / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 
 
@@ -226,7 +231,7 @@ def build_env_python(requires: Sequence[str], find_links: Sequence[Path] = ()) -
     env = build_envs_root() / f"{tag}-{key}"
     with _env_lock:
         if (env / "complete").is_file():
-            return _env_python(env)
+            return venv_python(env)
         env.parent.mkdir(parents=True, exist_ok=True)
         scratch = Path(tempfile.mkdtemp(prefix=f".{env.name}-", dir=env.parent))
         try:
@@ -239,7 +244,7 @@ def build_env_python(requires: Sequence[str], find_links: Sequence[Path] = ()) -
                     raise
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
-    return _env_python(env)
+    return venv_python(env)
 
 
 def _make_build_env(folder: Path, requires: Sequence[str], find_links: Sequence[Path]) -> None:
@@ -247,7 +252,7 @@ def _make_build_env(folder: Path, requires: Sequence[str], find_links: Sequence[
     links = [arg for link in find_links if Path(link).is_dir()
              for arg in ("--find-links", str(link))]
     steps = [[sys.executable, "-m", "venv", str(folder)],
-             [str(_env_python(folder)), "-m", "pip", "install", "--quiet",
+             [str(venv_python(folder)), "-m", "pip", "install", "--quiet",
               "--disable-pip-version-check", *links, *requires]]
     for step in steps:
         try:
