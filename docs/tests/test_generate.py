@@ -226,6 +226,24 @@ def test_benchmarks_page_reads_the_bench_json_and_handles_its_absence(tree):
     assert "<svg" in page and "**cores**: 2" in page and "why" in page
 
 
+def test_html_escapes_what_it_shows_and_markdown_keeps_its_code_spans(tree):
+    """The HTML and SVG templates escape every value (a title with < and & stays text); the
+    Markdown ones do not, or a version range in a code span would show as `&lt;0.2`."""
+    toml = tree / "milestones" / "01_1951_one" / "milestone.toml"
+    toml.write_text(toml.read_text().replace('title = "Milestone 1"',
+                                             'title = "A <b>&</b> B"'))
+    packages = docs_model.read_packages(tree)
+    milestones = docs_model.read_milestones(tree)
+    page = docs_render.timeline_page(milestones, packages, {}, link, str)
+    svg = docs_render.package_map_svg(packages, milestones, link)
+    for html in (page, svg):
+        assert "A &lt;b&gt;&amp;&lt;/b&gt; B" in html and "<b>" not in html
+    nn = next(p for p in packages if p.name == "tt-nn")
+    facts = docs_render.package_facts(nn, packages, milestones)
+    assert "[tt-tensor](tt-tensor.md) `>=0.1,<0.2`" in facts
+    assert "`pip install -e packages/tt-tensor -e packages/tt-autograd -e packages/tt-nn`" in facts
+
+
 def test_package_map_links_packages_and_milestones(tree):
     packages = docs_model.read_packages(tree)
     milestones = docs_model.read_milestones(tree)
