@@ -467,7 +467,12 @@ def _code(value) -> str:
     return f"`{value}`"
 
 
+def _state(passed: bool | None) -> str:
+    """A bar's or a run's verdict as the CSS classes name it."""
+    return {True: "pass", False: "fail"}.get(passed, "unknown")
+
+
 docs_environment().filters.update(
     anchor=milestone_anchor, number=_fmt, metric=metric_label, duration=_fmt_time,
-    table_text=_table_text, code=_code, flat=_flat, pyrepr=repr)
+    table_text=_table_text, code=_code, flat=_flat, pyrepr=repr, state=_state)
 docs_environment().globals.update(metrics_line=metrics_line)
