@@ -37,7 +37,7 @@ from .files import replace_text
 from .graph import GraphError, Package, closure, read_package, teaching_order
 from .sandbox import Outcome, run_target, sandbox_status
 from .stubs import stubs_in_package
-from .targets import milestone_target, package_target, student_wheels
+from .targets import MISSING, UNBUILT, Unbuilt, milestone_target, package_target, student_wheels
 from .wheels import BUILD_TOOLS, read_manifest, tree_commit, wheel_name_version
 
 IDENTICAL = integrity.IDENTICAL
@@ -85,6 +85,11 @@ class Job:
     wheels: tuple[Path, ...]
     problem: str = ""     # why it cannot run (a package missing or not building)
     own: tuple[str, ...] = ()   # the packages taken from the student
+    problem_status: str = ""    # the row's status when it cannot run: "missing" or "error"
+
+
+class GradeError(ValueError):
+    """Grading cannot start: the reference does not hold what the graded runs need."""
 
 
 def student_names(folders: Sequence[Path]) -> list[str]:
@@ -93,12 +98,28 @@ def student_names(folders: Sequence[Path]) -> list[str]:
     return [str(f) if names.count(f.name) > 1 else f.name for f in folders]
 
 
-def plan_jobs(student: str, wheels: dict[str, Path | str], reference: dict[str, Path],
+def check_reference(reference: dict[str, Path], packages: dict[str, Package],
+                    package_names: Sequence[str]) -> None:
+    """GradeError naming the package and its dependencies that ``reference`` lacks: a
+    package's tests take every dependency from the reference."""
+    for name in package_names:
+        absent = [n for n in closure(packages, name) if n != name and n not in reference]
+        if absent:
+            raise GradeError(f"the reference has no wheel of {', '.join(absent)}, which {name} "
+                             f"depends on (its tests take their dependencies from the "
+                             f"reference): add {'them' if len(absent) > 1 else 'it'} to the "
+                             f"reference wheelhouse (nox -s build in the reference tree)")
+
+
+def plan_jobs(student: str, wheels: dict[str, Path | Unbuilt], reference: dict[str, Path],
               packages: dict[str, Package], milestones,
               package_names: Sequence[str] | None = None) -> list[Job]:
-    """The runs for one student, given the student's built wheels (or why they failed)."""
+    """The runs for one student, given the student's built wheels (or why they failed).
+    GradeError when ``reference`` lacks a dependency of a graded package."""
+    package_names = list(packages if package_names is None else package_names)
+    check_reference(reference, packages, package_names)
     jobs = []
-    for name in packages if package_names is None else package_names:
+    for name in package_names:
         deps = [n for n in closure(packages, name) if n != name]
         jobs.append(_job(student, "package", name, [name], deps, wheels, reference))
     for milestone in milestones:
@@ -108,10 +129,15 @@ def plan_jobs(student: str, wheels: dict[str, Path | str], reference: dict[str, 
 
 
 def _job(student, kind, target, own: list[str], deps: list[str], wheels, reference) -> Job:
-    """A job taking ``own`` from the student and ``deps`` from the reference."""
-    problems = [f"{n} {wheels[n]}" for n in own if not isinstance(wheels.get(n), Path)]
-    if problems:
-        return Job(student, kind, target, (), "; ".join(problems), tuple(own))
+    """A job taking ``own`` from the student and ``deps`` from the reference; one that
+    cannot run (a student package missing or not built) is ``missing`` when a package is
+    missing, else ``error``."""
+    unbuilt = {n: wheels.get(n, Unbuilt(MISSING, "missing: not built"))
+               for n in own if not isinstance(wheels.get(n), Path)}
+    if unbuilt:
+        status = MISSING if any(w.status == MISSING for w in unbuilt.values()) else UNBUILT
+        return Job(student, kind, target, (), "; ".join(f"{n} {w}" for n, w in unbuilt.items()),
+                   tuple(own), status)
     chosen = [wheels[n] for n in own] + [reference[n] for n in deps]
     return Job(student, kind, target, tuple(chosen), own=tuple(own))
 
@@ -119,8 +145,8 @@ def _job(student, kind, target, own: list[str], deps: list[str], wheels, referen
 def run_job(job: Job, targets: dict[str, object], workdir: Path, timeout: float) -> Row:
     """Run one job (never raises): its outcome as a report row."""
     if job.problem:
-        status = "missing" if "missing" in job.problem else "error"
-        return Row(job.student, job.kind, job.target, status, 0, 0, 0.0, job.problem)
+        return Row(job.student, job.kind, job.target, job.problem_status or UNBUILT, 0, 0,
+                   0.0, job.problem)
     safe = f"{job.student}-{job.target}".replace("/", "_").replace("(", "").replace(")", "")
     try:
         outcome = run_target(targets[job.target], job.wheels, workdir / safe, timeout)
@@ -158,7 +184,7 @@ def read_student_packages(folder: Path, reference_packages: dict[str, Package],
 
 def prepare_student(folder: Path, name: str, reference_packages: dict[str, Package],
                     workdir: Path, timeout: float, find_links: Sequence[Path] = (),
-                    ) -> tuple[dict[str, Path | str], list[Row], dict[str, int]]:
+                    ) -> tuple[dict[str, Path | Unbuilt], list[Row], dict[str, int]]:
     """Build the student's wheels; the tree row; how many starter stubs each package still
     has. A package whose pyproject cannot be read is an error naming the file (the others
     are still built); a tree with none is a ``tree`` error row."""
@@ -176,7 +202,7 @@ def prepare_student(folder: Path, name: str, reference_packages: dict[str, Packa
     wanted = [n for n in reference_packages if n not in unreadable]
     wheels = student_wheels(packages, wanted, workdir / name / "wheels", timeout,
                             reference=reference_packages, root=folder, find_links=find_links)
-    wheels.update(unreadable)
+    wheels.update({n: Unbuilt(UNBUILT, reason) for n, reason in unreadable.items()})
     wheels = {n: wheels[n] for n in [*reference_packages, *unreadable] if n in wheels}
     unbuilt = [f"{n} {w}" for n, w in wheels.items() if not isinstance(w, Path)]
     copies = [n for n in packages if n in reference_packages and
@@ -227,6 +253,8 @@ def grade(folders: Sequence[Path], reference_packages: dict[str, Package], miles
 
     ``package_names`` limits the package test runs (default: every package).
     """
+    check_reference(reference, reference_packages,
+                    list(reference_packages if package_names is None else package_names))
     targets = {name: package_target(name, reference_packages) for name in reference_packages}
     targets.update({m.session: milestone_target(m) for m in milestones})
     names = student_names(folders)

@@ -8,6 +8,7 @@ wheelhouse within the ranges the packages declare.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import integrity
@@ -18,6 +19,22 @@ from .sandbox import RunTimeout, SandboxError, Target, build_wheel
 
 class TargetError(LookupError):
     """The command line names no package or milestone of this tree."""
+
+
+MISSING, UNBUILT = "missing", "error"
+
+
+@dataclass(frozen=True)
+class Unbuilt:
+    """Why a student package has no wheel: ``status`` is ``missing`` (the tree has no such
+    package) or ``error`` (it does not build, cannot be read, or is refused); ``reason``
+    says so in words (what ``str()`` gives)."""
+
+    status: str
+    reason: str
+
+    def __str__(self) -> str:
+        return self.reason
 
 
 def package_target(name: str, packages: dict[str, Package]) -> Target:
@@ -67,8 +84,9 @@ def reference_wheels(names: Sequence[str], packages: dict[str, Package],
 def student_wheels(packages: dict[str, Package], names: Sequence[str], out: Path,
                    timeout: float, reference: dict[str, Package] | None = None,
                    root: Path | None = None,
-                   find_links: Sequence[Path] = ()) -> dict[str, Path | str]:
-    """Build each package's wheel from the student's tree; a failure is kept as its message.
+                   find_links: Sequence[Path] = ()) -> dict[str, Path | Unbuilt]:
+    """Build each package's wheel from the student's tree; a failure is kept as an
+    :class:`Unbuilt` saying why.
 
     With ``reference`` (the grader's packages) and ``root`` (the student's tree), each
     package is built from the reference's build files with the student's ``src/``
@@ -76,10 +94,10 @@ def student_wheels(packages: dict[str, Package], names: Sequence[str], out: Path
     leaving ``root`` refuses the package. ``find_links``: folders holding the build
     backend's wheels (a wheelhouse's ``build-tools/``) for a first build with no index.
     """
-    built: dict[str, Path | str] = {}
+    built: dict[str, Path | Unbuilt] = {}
     for name in names:
         if name not in packages:
-            built[name] = "missing: the student's tree has no such package"
+            built[name] = Unbuilt(MISSING, "missing: the student's tree has no such package")
             continue
         try:
             source = packages[name].path
@@ -88,7 +106,7 @@ def student_wheels(packages: dict[str, Package], names: Sequence[str], out: Path
                                                       out / name / "source")
             built[name] = build_wheel(source, out / name / "wheel", timeout, find_links)
         except (SandboxError, RunTimeout) as error:
-            built[name] = f"does not build: {error}"
+            built[name] = Unbuilt(UNBUILT, f"does not build: {error}")
         except integrity.IntegrityError as error:
-            built[name] = str(error)
+            built[name] = Unbuilt(UNBUILT, str(error))
     return built

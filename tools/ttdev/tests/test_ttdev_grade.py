@@ -2,8 +2,10 @@
 
 from pathlib import Path
 
-from ttdev.grade import plan_jobs, prepare_student, read_student_packages
+import pytest
+from ttdev.grade import GradeError, plan_jobs, prepare_student, read_student_packages, run_job
 from ttdev.graph import discover_packages
+from ttdev.targets import Unbuilt
 
 REFERENCE = discover_packages(Path(__file__).resolve().parents[3] / "packages")
 
@@ -31,12 +33,33 @@ def test_a_malformed_pyproject_is_named_and_the_other_packages_are_still_read(tm
 
 def test_only_the_jobs_needing_an_unreadable_package_are_errors(tmp_path):
     wheels = {name: tmp_path / f"{name}.whl" for name in REFERENCE}
-    wheels["tt-nn"] = "error: packages/tt-nn/pyproject.toml: not valid TOML: ..."
+    wheels["tt-nn"] = Unbuilt("error", "error: packages/tt-nn/pyproject.toml: not valid TOML")
     reference = {name: tmp_path / f"ref-{name}.whl" for name in REFERENCE}
     jobs = {job.target: job for job in plan_jobs("alice", wheels, reference, REFERENCE, [])}
     assert "pyproject.toml: not valid TOML" in jobs["tt-nn"].problem
     assert jobs["tt-tensor"].problem == "" and jobs["tt-optim"].problem == ""
     assert reference["tt-nn"] in jobs["tt-optim"].wheels   # its dependency from the reference
+
+
+def test_a_job_that_cannot_run_takes_its_status_from_the_field_not_from_its_words(tmp_path):
+    wheels = {name: tmp_path / f"{name}.whl" for name in REFERENCE}
+    wheels["tt-nn"] = Unbuilt("error", "does not build: ModuleNotFoundError: missing module")
+    wheels["tt-optim"] = Unbuilt("missing", "the student's tree has no such package")
+    reference = {name: tmp_path / f"ref-{name}.whl" for name in REFERENCE}
+    jobs = {job.target: job for job in plan_jobs("alice", wheels, reference, REFERENCE, [])}
+    rows = {name: run_job(jobs[name], {}, tmp_path, 10) for name in ("tt-nn", "tt-optim")}
+    assert rows["tt-nn"].status == "error" and "missing module" in rows["tt-nn"].details
+    assert rows["tt-optim"].status == "missing"
+    assert rows["tt-optim"].details == "tt-optim the student's tree has no such package"
+
+
+def test_a_reference_without_a_dependency_is_an_error_naming_both(tmp_path):
+    wheels = {name: tmp_path / f"{name}.whl" for name in REFERENCE}
+    reference = {name: tmp_path / f"ref-{name}.whl" for name in REFERENCE if name != "tt-autograd"}
+    with pytest.raises(GradeError, match="no wheel of tt-autograd, which tt-nn depends on"):
+        plan_jobs("alice", wheels, reference, REFERENCE, [], package_names=["tt-nn"])
+    only_tensor = plan_jobs("alice", wheels, reference, REFERENCE, [], package_names=["tt-tensor"])
+    assert [job.target for job in only_tensor] == ["tt-tensor"]   # it needs no reference
 
 
 def test_a_tree_without_packages_gives_a_tree_error_row(tmp_path):
