@@ -6,18 +6,22 @@ wrote); per milestone, whether it is unlocked (every package it needs has
 nothing left to write) and whether its last run passed (its results JSON
 under ``results/milestones``). Where a package lists its tasks (``tasks.toml``), the
 next task to write and every task, in order, done or left, by the same names as the
-stub messages. Each test runs under a time limit (pytest-timeout, ``--timeout``): a
-function that loops costs one timeout, and the screen names the test that hit it.
+stub messages. Skipped tests are counted apart, with their reasons (the PyTorch oracle
+tests skip where torch is not installed: "no torch"). Each test runs under a time limit
+(pytest-timeout, ``--timeout``): a function that loops costs one timeout, and the screen
+names the test that hit it.
 """
 
 from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .graph import Package, closure
+from .require_torch import TORCH_SKIP
 from .sandbox import read_junit
 from .stubs import stubs_in_package
 from .tasks import Task, TaskListError, read_tasks, task_command
@@ -40,10 +44,24 @@ class PackageProgress:
     tasks: tuple[Task, ...] = ()
     timed_out: tuple[str, ...] = field(default=())
     task_error: str = ""
+    skipped: tuple[str, ...] = ()   # each skipped test's reason, short (``skip_reason``)
 
     def tasks_left(self) -> list[Task]:
         """The tasks with a function still stubbed, in order."""
         return [t for t in self.tasks if set(t.functions) & set(self.to_write)]
+
+
+NO_TORCH = "no torch"
+SKIP_REASON_WIDTH = 40
+
+
+def skip_reason(text: str) -> str:
+    """A skip's reason, short: ``no torch`` for a PyTorch oracle test where torch does not
+    import, else pytest's own reason cut to a few words."""
+    if TORCH_SKIP in text:
+        return NO_TORCH
+    text = " ".join(text.split())
+    return text if len(text) <= SKIP_REASON_WIDTH else text[:SKIP_REASON_WIDTH - 3] + "..."
 
 
 def timed_out_tests(report: Path) -> list[str]:
@@ -63,17 +81,18 @@ def package_progress(packages: dict[str, Package], junit_dir: Path) -> list[Pack
     rows = []
     for name, package in packages.items():
         report = junit_dir / f"{name}.xml"
-        passed, failed, timed_out = (None, None, [])
+        passed, failed, timed_out, skipped = (None, None, [], ())
         if report.is_file():
             junit = read_junit(report)
             passed, failed = junit.passed, len(junit.failed) + len(junit.not_implemented)
             timed_out = timed_out_tests(report)
+            skipped = tuple(map(skip_reason, junit.skipped))
         try:
             tasks, problem = tuple(read_tasks(package.path) or ()), ""
         except TaskListError as error:
             tasks, problem = (), str(error)
         rows.append(PackageProgress(name, tuple(stubs_in_package(package.path)), passed, failed,
-                                    tasks, tuple(timed_out), problem))
+                                    tasks, tuple(timed_out), problem, skipped))
     return rows
 
 
@@ -110,16 +129,34 @@ def _count(value: int | None) -> str:
 
 
 def package_lines(rows: list[PackageProgress]) -> list[str]:
-    """One line per package and a total line: functions to write, tests passed and failed."""
-    lines = [f"{'package':<14} {'to write':>8} {'passed':>7} {'failed':>7}   next to write"]
+    """One line per package and a total line: functions to write, tests passed, failed and
+    skipped; then why tests were skipped."""
+    lines = [f"{'package':<14} {'to write':>8} {'passed':>7} {'failed':>7} {'skipped':>7}   "
+             f"next to write"]
     for row in rows:
+        skipped = None if row.passed is None else len(row.skipped)
         lines.append(_fit(f"{row.name:<14} {len(row.to_write):>8} {_count(row.passed):>7} "
-                          f"{_count(row.failed):>7}   {_next(row)}"))
+                          f"{_count(row.failed):>7} {_count(skipped):>7}   {_next(row)}"))
     ran = [row for row in rows if row.passed is not None]
     passed = sum(row.passed for row in ran) if ran else None
     failed = sum(row.failed for row in ran) if ran else None
+    skipped = sum(len(row.skipped) for row in ran) if ran else None
     to_write = sum(len(row.to_write) for row in rows)
-    lines.append(f"{'total':<14} {to_write:>8} {_count(passed):>7} {_count(failed):>7}")
+    lines.append(f"{'total':<14} {to_write:>8} {_count(passed):>7} {_count(failed):>7} "
+                 f"{_count(skipped):>7}")
+    return lines + skip_lines(ran)
+
+
+def skip_lines(rows: list[PackageProgress]) -> list[str]:
+    """``tt-tensor: 45 tests skipped (45 no torch)`` per package with skips and, when torch
+    is why, where those tests do run."""
+    lines = [_fit(f"{row.name}: {len(row.skipped)} tests skipped ("
+                  + ", ".join(f"{count} {reason}" for reason, count in
+                              Counter(row.skipped).most_common()) + ")")
+             for row in rows if row.skipped]
+    if any(NO_TORCH in row.skipped for row in rows):
+        lines.append('  no torch: the PyTorch oracle tests run where torch is installed '
+                     '(nox -s "test(<package>)")')
     return lines
 
 

@@ -388,13 +388,14 @@ class Junit:
     not_implemented: list[str]    # tests stopped by a starter's stub
     stubs: list[str]              # the stubbed functions they reached, once each
     texts: list[str]              # the failure and error texts (for syntax errors)
+    skipped: tuple[str, ...] = ()  # each skipped test's (or test file's) reason
 
 
 def read_junit(report: Path) -> Junit:
     """Passed tests, failed ones and those stopped by a stub (the reference conftest's
     "not implemented yet: ..." message), by ``file::test`` name, from a JUnit XML file.
     A test stopped by a stub counts as not implemented even when its teardown fails."""
-    passed, failed, stubbed, stubs, texts = 0, [], [], [], []
+    passed, failed, stubbed, stubs, texts, skipped = 0, [], [], [], [], []
     for case in ET.parse(report).getroot().iter("testcase"):
         problems = [child for child in case if child.tag in ("failure", "error")]
         module = TESTS_PREFIX.sub("", case.get("classname", ""))
@@ -408,11 +409,14 @@ def read_junit(report: Path) -> Junit:
             else:
                 failed.append(name)
                 texts += [problem.text or "" for problem in problems]
-        elif not any(child.tag == "skipped" for child in case):
-            passed += 1
+        else:
+            skips = [child for child in case if child.tag == "skipped"]
+            skipped += [f"{skips[0].get('message') or ''} {skips[0].text or ''}".strip()] \
+                if skips else []
+            passed += not skips
     # a test stopped by a stub whose teardown then fails has a second testcase element
     return Junit(passed, [n for n in dict.fromkeys(failed) if n not in stubbed], stubbed,
-                 stubs, texts)
+                 stubs, texts, tuple(skipped))
 
 
 def syntax_errors(output: str) -> list[str]:

@@ -74,11 +74,46 @@ def test_progress_fits_100_columns_totals_and_tells_quick_from_full(fake_tree, t
     assert max(map(len, lines)) <= 100
     assert any(line.startswith("tt-tensor") and line.endswith("f0, f1, f2, +27") for line in lines)
     total = next(line for line in lines if line.startswith("total"))
-    assert total.split() == ["total", "30", "1", "1"]
+    assert total.split() == ["total", "30", "1", "1", "0"]
     assert "milestone_03  1930  M" in text and "unlocked, passed (full)" in text
     assert "unlocked, passed (quick)" in text
     assert lines[-1] == ("milestones: 2 of 4 passed (1 full, 1 quick only), 0 failed, 0 to run, "
                          "2 locked")
+
+
+SKIPS = (  # what pytest writes: a test and a whole file skipped without torch, another skip
+    '<testsuite><testcase name="a"/>'
+    '<testcase classname="packages.tt-nn.tests.test_x" name="b"><skipped type="pytest.skip" '
+    'message="could not import \'torch\': No module named \'torch\'">x.py:3</skipped>'
+    '</testcase><testcase classname="" name="packages.tt-nn.tests.test_y"><skipped '
+    'message="collection skipped">(\'y.py\', 14, "Skipped: could not import \'torch\': '
+    'No module named \'torch\'")</skipped></testcase>'
+    '<testcase name="c"><skipped message="needs a GPU, which this machine does not have at '
+    'all"/></testcase><testcase name="d"><failure/></testcase></testsuite>')
+
+
+def test_progress_counts_skipped_tests_and_says_why(fake_tree, tmp_path):
+    junit = tmp_path / "junit"
+    junit.mkdir()
+    (junit / "tt-nn.xml").write_text(SKIPS)
+    packages = discover_packages(fake_tree / "packages")
+    rows = package_progress(packages, junit)
+    nn = next(row for row in rows if row.name == "tt-nn")
+    assert (nn.passed, nn.failed, len(nn.skipped)) == (1, 1, 3)
+    lines = format_progress(rows, [], packages, tmp_path / "results").splitlines()
+    assert lines[0].split()[:5] == ["package", "to", "write", "passed", "failed"]
+    assert lines[0].split()[5] == "skipped"
+    assert next(line for line in lines if line.startswith("tt-nn ")).split()[1:5] == \
+        ["0", "1", "1", "3"]
+    assert next(line for line in lines if line.startswith("tt-tensor ")).split()[1:5] == \
+        ["0", "-", "-", "-"]   # not run
+    assert next(line for line in lines if line.startswith("total")).split() == \
+        ["total", "0", "1", "1", "3"]
+    assert ("tt-nn: 3 tests skipped (2 no torch, 1 needs a GPU, which this machine does ...)"
+            in lines)
+    assert any(line.startswith("  no torch: the PyTorch oracle tests run where torch is") for
+               line in lines)
+    assert max(map(len, lines)) <= 100
 
 
 TASKS = '''\
