@@ -141,7 +141,9 @@ def test_collate_fn_is_used_per_sample():
 
 def test_default_collate_stacks_fields():
     samples = [(np.ones((2, 3), dtype=np.float64), 1), (np.zeros((2, 3)), 2)]
-    images, labels = default_collate(samples)
+    batch = default_collate(samples)
+    assert isinstance(batch, tuple) and len(batch) == 2
+    images, labels = batch
     assert images.shape == (2, 2, 3) and images.data.dtype == np.float32
     assert labels.data.tolist() == [1, 2] and labels.data.dtype == np.int64
     single = default_collate([Tensor(np.ones(3)), Tensor(np.zeros(3))])

@@ -36,6 +36,17 @@ def test_an_explicit_seed_does_not_depend_on_the_global_one():
     np.testing.assert_array_equal(orders[0], orders[1])
 
 
+def test_manual_seed_makes_an_unseeded_random_split_reproducible():
+    dataset = TensorDataset(np.arange(30, dtype=np.float32))
+    splits = []
+    for _ in range(2):
+        manual_seed(3)
+        splits.append(random_split(dataset, [20, 10])[0].indices)
+    np.testing.assert_array_equal(splits[0], splits[1])
+    manual_seed(4)
+    assert not np.array_equal(random_split(dataset, [20, 10])[0].indices, splits[0])
+
+
 def test_manual_seed_makes_random_split_and_random_transforms_reproducible():
     dataset = TensorDataset(np.arange(30, dtype=np.float32))
     images = np.arange(2 * 1 * 6 * 6, dtype=np.float32).reshape(2, 1, 6, 6)

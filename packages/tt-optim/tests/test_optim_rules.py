@@ -126,27 +126,39 @@ def test_adagrad_with_lr_decay_by_hand():
     np.testing.assert_allclose(x.data, [expected], rtol=1e-5)
 
 
-OPTIMIZERS_ON_THEIR_GRADIENTS = {
+SGD_ON_ITS_GRADIENTS = {
     "SGD momentum + decay": lambda p: SGD(p, lr=0.1, momentum=0.9, weight_decay=0.1),
     "SGD nesterov": lambda p: SGD(p, lr=0.1, momentum=0.9, nesterov=True),
+    "SGD decay": lambda p: SGD(p, lr=0.1, weight_decay=0.1),
+}
+OPTIMIZERS_ON_THEIR_GRADIENTS = {
     "Adam + decay": lambda p: Adam(p, lr=0.1, weight_decay=0.1),
     "Adam amsgrad": lambda p: Adam(p, lr=0.1, amsgrad=True),
     "AdamW": lambda p: AdamW(p, lr=0.1, weight_decay=0.5),
 }
 
 
-@pytest.mark.parametrize("name", list(OPTIMIZERS_ON_THEIR_GRADIENTS))
-def test_a_step_never_writes_into_the_gradient(name):
+def steps_leave_the_gradient_alone(make_optimizer):
     """``grad`` is the parameter's own ``.grad`` array: ``grad += wd * param``, or a momentum
     buffer that is the gradient's array itself, would change what backward computed."""
     x = parameter([1.0, -2.0, 3.0])
-    optimizer = OPTIMIZERS_ON_THEIR_GRADIENTS[name]([x])
+    optimizer = make_optimizer([x])
     for values in ([0.5, -1.0, 2.0], [0.25, 1.0, -1.0], [1.0, 1.0, 1.0]):
         set_grad(x, values)
         grad = x.grad.data
         optimizer.step()
         np.testing.assert_array_equal(grad, np.float32(values))
         assert x.grad.data is grad
+
+
+@pytest.mark.parametrize("name", list(SGD_ON_ITS_GRADIENTS))
+def test_an_sgd_step_never_writes_into_the_gradient(name):
+    steps_leave_the_gradient_alone(SGD_ON_ITS_GRADIENTS[name])
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS_ON_THEIR_GRADIENTS))
+def test_an_adam_step_never_writes_into_the_gradient(name):
+    steps_leave_the_gradient_alone(OPTIMIZERS_ON_THEIR_GRADIENTS[name])
 
 
 def test_the_momentum_buffer_is_the_optimizers_own_array():

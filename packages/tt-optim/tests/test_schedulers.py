@@ -70,6 +70,27 @@ def test_sequential_warmup_then_cosine():
     np.testing.assert_allclose(values, expected, atol=1e-12)
 
 
+def test_sequential_hands_over_exactly_at_the_milestone():
+    """Two schedules that do not meet at the switch: step 3 must be the second one's step 0
+    (a warmup that ends at the cosine's start hides an off-by-one at the milestone)."""
+    optimizer = make_optimizer(1.0)
+    first, second = sched.ExponentialLR(optimizer, 0.5), sched.ExponentialLR(optimizer, 0.9)
+    scheduler = sched.SequentialLR(optimizer, [first, second], milestones=[3])
+    expected = [1.0, 0.5, 0.25, 1.0, 0.9, 0.81]
+    np.testing.assert_allclose(lrs(scheduler, 5), expected, rtol=1e-12)
+    scheduler.last_epoch = 2
+    assert scheduler.current() == (first, 2)
+    scheduler.last_epoch = 3
+    assert scheduler.current() == (second, 0)
+
+
+def test_reduce_on_plateau_counts_every_call_as_an_epoch():
+    plateau = sched.ReduceLROnPlateau(make_optimizer(0.2), patience=1)
+    for loss in [3.0, 2.0, 2.0, 2.0]:
+        plateau.step(loss)
+    assert plateau.last_epoch == 4 and plateau.best == 2.0
+
+
 def test_one_cycle_starts_low_peaks_at_pct_start_and_ends_far_below():
     scheduler = sched.OneCycleLR(make_optimizer(0.123, momentum=0.9), max_lr=1.0, total_steps=100)
     values = lrs(scheduler, 99)

@@ -126,6 +126,27 @@ def test_gradient_accumulation_equals_one_step_on_the_larger_batch():
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
+def test_accumulated_batches_report_their_own_undivided_losses():
+    model = mlp(seed=3)
+    data = TensorDataset(*blobs(64, 0))
+    loss_fn = nn.CrossEntropyLoss()
+    expected = [float(loss_fn(model(x), y).item()) for x, y in DataLoader(data, 16)]
+    # lr 0: the weights never change, so each batch's loss is known in advance
+    trainer = quiet_trainer(model, SGD(model.parameters(), lr=0.0), accumulation_steps=2)
+    history = trainer.fit(DataLoader(data, 16), epochs=1)
+    np.testing.assert_allclose(trainer.step_losses, expected, rtol=1e-6)
+    assert history["train_loss"][0] == pytest.approx(np.mean(expected), rel=1e-6)
+
+
+def test_an_epoch_scheduler_is_stepped_once_per_epoch_not_per_batch():
+    model = mlp()
+    optimizer = SGD(model.parameters(), lr=1.0)
+    scheduler = lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.5)
+    trainer = quiet_trainer(model, optimizer, scheduler=scheduler)   # interval "epoch"
+    trainer.fit(loaders()[0], epochs=2)
+    assert scheduler.last_epoch == 2 and optimizer.param_groups[0]["lr"] == pytest.approx(0.25)
+
+
 @pytest.mark.filterwarnings("ignore:invalid value encountered")
 def test_non_finite_loss_stops_with_epoch_step_and_values_before_the_weights_change():
     model = mlp()
@@ -139,6 +160,8 @@ def test_non_finite_loss_stops_with_epoch_step_and_values_before_the_weights_cha
     assert not np.isfinite(error.value.loss)
     assert "epoch 1, batch 2" in str(error.value)
     assert all(np.isfinite(p.data).all() for p in model.parameters())
+    # checked before backward: the bad batch left no gradient behind
+    assert all(p.grad is None for p in model.parameters())
 
 
 class NanGradientOnBatch(nn.Module):

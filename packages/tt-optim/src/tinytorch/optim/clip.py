@@ -81,7 +81,7 @@ def clip_grad_norm_(
 
 def total_norm(grads: list[np.ndarray], norm_type: float) -> np.floating:
     """The q-norm of all gradients taken as one long vector (the norm of the per-tensor norms)."""
-    # Hint: np.linalg.norm(g.ravel(), ord=q) per tensor, then the same norm of those norms.
+    # Hint: np.linalg.norm(..., ord=norm_type) handles every q, float("inf") included.
     # BEGIN SOLUTION
     per_tensor = np.array([np.linalg.norm(g.ravel(), ord=norm_type) for g in grads])
     return np.linalg.norm(per_tensor, ord=norm_type).astype(grads[0].dtype)
