@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .graph import Package, closure
-from .require_torch import TORCH_SKIP
 from .sandbox import read_junit
 from .stubs import stubs_in_package
 from .tasks import Task, TaskListError, read_tasks, task_command
@@ -51,6 +50,9 @@ class PackageProgress:
         return [t for t in self.tasks if set(t.functions) & set(self.to_write)]
 
 
+# pytest.importorskip's reason when torch does not import (require_torch.TORCH_SKIP: not
+# imported from there, as that plugin imports pytest, which nox's own venv does not have)
+TORCH_SKIP = "could not import 'torch'"
 NO_TORCH = "no torch"
 SKIP_REASON_WIDTH = 40
 

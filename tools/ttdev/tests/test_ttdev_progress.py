@@ -116,6 +116,17 @@ def test_progress_counts_skipped_tests_and_says_why(fake_tree, tmp_path):
     assert max(map(len, lines)) <= 100
 
 
+def test_progress_knows_the_torch_skip_reason_and_imports_without_pytest():
+    from ttdev import progress, require_torch
+
+    assert progress.TORCH_SKIP == require_torch.TORCH_SKIP
+    # the noxfile imports progress in nox's own venv, which has no pytest
+    done = subprocess.run([sys.executable, "-c", "import sys; sys.modules['pytest'] = None; "
+                           "import ttdev.progress"], cwd=ROOT / "tools", capture_output=True,
+                          text=True, check=False)
+    assert done.returncode == 0, done.stderr
+
+
 TASKS = '''\
 [[task]]
 name = "relu"
