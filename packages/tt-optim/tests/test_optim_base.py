@@ -32,7 +32,8 @@ def test_step_bumps_the_version_of_updated_parameters_only():
     assert (x._version, y._version) == (1, 0)
 
 
-@pytest.mark.parametrize("make", [lambda p: SGD(p, lr=0.1), lambda p: Adam(p)])
+@pytest.mark.parametrize("make", [lambda p: SGD(p, lr=0.1), lambda p: Adam(p)],
+                         ids=["SGD", "Adam"])
 def test_a_step_between_two_backward_calls_through_one_graph_raises(make):
     """As in PyTorch: the second backward would use the updated weights."""
     w1, w2 = parameter([[1.0, 2.0], [3.0, 4.0]]), parameter([[0.5], [-1.0]])
@@ -53,6 +54,7 @@ def test_a_step_between_two_backward_calls_through_one_graph_raises(make):
         lambda p: AdamW(p),
         lambda p: RMSprop(p, centered=True),
     ],
+    ids=["SGD", "Adam", "AdamW", "RMSprop"],
 )
 def test_every_optimizer_keeps_the_parameter_array(make):
     x = parameter([1.0, 2.0])
