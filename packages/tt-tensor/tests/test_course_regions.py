@@ -246,6 +246,9 @@ def test_pow_with_a_tensor_exponent_promotes_both(layer):
         (lambda t: t.std(-1), 2, False),
         (lambda t: t.sum(dim=()), None, False),
     ],
+    ids=["sum", "sum-last", "sum-axis-keepdims", "sum-dim-keepdim", "sum-dim-list",
+         "mean-dim-tuple", "max-dim", "min-dim-keepdims", "keepdim-false-wins",
+         "keepdim-true-wins", "var", "std", "sum-no-dims"],
 )
 def test_a_reduction_hands_its_op_dims_counted_from_zero(layer, call, axis, keepdims):
     call(Tensor(np.ones((2, 3, 4))))

@@ -101,6 +101,8 @@ def test_squeeze_and_unsqueeze():
         (lambda t: t.transpose(0, 2), "transpose"),
         (lambda t: t.flatten(2), "flatten"),
     ],
+    ids=["squeeze", "unsqueeze-past-the-end", "unsqueeze-before-the-start", "transpose",
+         "flatten"],
 )
 def test_a_dim_out_of_range_is_an_index_error_naming_the_op(call, op):
     """PyTorch refuses these; a silent wrap-around (unsqueeze(3) on 2 dims) hid mistakes."""
