@@ -246,7 +246,7 @@ def placed_tests(tasks: list[Task], states: list[dict[str, Outcome]]) -> list[li
     starts passing; a test that passes before any task stays where it is listed (or
     unlisted). Entries that still hold only their task's tests are kept as written; the
     others are split into tests, and a parametrized test whose cases belong to different
-    tasks into its cases."""
+    tasks into its cases. Entries that name no test that ran are dropped."""
     first = first_passing(states)
     member = {}
     for node, k in first.items():
@@ -259,7 +259,8 @@ def placed_tests(tasks: list[Task], states: list[dict[str, Outcome]]) -> list[li
     for task in tasks:
         mine = {node for node, k in member.items() if k == task.number}
         kept = [entry for entry in task.tests
-                if all(member[n] == task.number for n in first if covered(n, [entry]))]
+                if any(covered(n, [entry]) for n in first)
+                and all(member[n] == task.number for n in first if covered(n, [entry]))]
         rest = sorted(n for n in mine if not covered(n, kept))
         added = []
         for node in rest:
@@ -274,8 +275,11 @@ def placed_tests(tasks: list[Task], states: list[dict[str, Outcome]]) -> list[li
 
 def misplaced(tasks: list[Task], states: list[dict[str, Outcome]]) -> list[str]:
     """A line for every test listed under another task than the one it starts passing with,
-    and for every test that never passes."""
-    lines = []
+    for every test that never passes, and for every listed node id that names no test."""
+    ran = states[-1]
+    lines = [f"{node_id}: listed under {task.label()} but names no test that ran"
+             for task in tasks for node_id in task.tests
+             if not any(covered(node, [node_id]) for node in ran)]
     for node, k in sorted(first_passing(states).items()):
         listed = listed_task(tasks, node)
         if k is None:
