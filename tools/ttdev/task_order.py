@@ -123,7 +123,8 @@ def covered(node: str, node_ids: Iterable[str]) -> bool:
 
 class Runner:
     """Runs a package's tests in a starter: the package's own sources from the starter,
-    every other package's from the reference, this interpreter, one fresh process per run."""
+    every other package's (and the tools, which the root conftest.py imports) from the
+    reference, this interpreter, one fresh process per run."""
 
     def __init__(self, root: Path, starter: Path, package: str, work: Path):
         self.root, self.starter, self.package, self.work = root, starter, package, work
@@ -136,7 +137,7 @@ class Runner:
                   if p.name != package and (p / "src").is_dir()]
         self.env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1",
                     "PYTHONPATH": os.pathsep.join([str(starter / "packages" / package / "src"),
-                                                   *others, str(work)])}
+                                                   *others, str(work), str(root / "tools")])}
         self.runs = 0
 
     def run(self, node_ids: Iterable[str] | None = None) -> dict[str, Outcome]:
