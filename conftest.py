@@ -11,35 +11,32 @@ package, with how many tests each one blocks. Other failures are untouched.
 pytest loads this file for every run from the repository root (``rootdir`` is
 the root, which holds the pytest configuration in ``pyproject.toml``), including
 ``nox -s "test(tt-nn)"``, which runs ``pytest packages/tt-nn/tests``.
+
+It imports the tools package ``ttdev`` (``tools/``): every nox session that runs pytest
+installs it, and so does grading's environment; by hand, ``pip install -e tools``.
 """
 
 from __future__ import annotations
 
 import copy
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
 
-
-def _load_tool(name: str):
-    """``tools/ttdev/<name>.py``, loaded by path (tools/ is not installed in test sessions)."""
-    path = Path(__file__).resolve().parent / "tools" / "ttdev" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"_tinytorch_{name}", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module   # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
-_stubs = _load_tool("stubs")   # the one definition of the stub message
-_tasks = _load_tool("tasks")   # the packages' task lists (tasks.toml)
+try:
+    from ttdev import require_torch
+    from ttdev import stubs as _stubs  # the one definition of the stub message
+    from ttdev import tasks as _tasks  # the packages' task lists (tasks.toml)
+except ModuleNotFoundError as _missing:
+    if _missing.name != "ttdev":
+        raise
+    raise pytest.UsageError("the tests need the tools package ttdev in this Python: "
+                            "`pip install -e tools` (nox sessions install it)") from None
 
 
 def pytest_configure(config):
     """With TT_REQUIRE_TORCH=1, PyTorch oracle skips fail (tools/ttdev/require_torch.py)."""
-    config.pluginmanager.register(_load_tool("require_torch"), "tinytorch-require-torch")
+    config.pluginmanager.register(require_torch, "tinytorch-require-torch")
 BLOCKED = pytest.StashKey[dict]()
 ROOT = Path(__file__).resolve().parent
 

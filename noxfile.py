@@ -14,6 +14,9 @@ Every package and milestone is discovered from the tree (``packages/*/pyproject.
 Sessions that install packages accept ``-- --reference tt-tensor,tt-autograd``
 (or ``TT_REFERENCE``) to take those packages from a reference wheelhouse
 (``--reference-wheelhouse DIR`` or ``TT_REFERENCE_WHEELHOUSE``, default ``dist/``).
+
+This file imports the tools package ``ttdev`` (``tools/``): ``python3 tools/run_nox.py``
+installs it into nox's own environment; a nox of your own needs ``pip install -e tools``.
 """
 
 from __future__ import annotations
@@ -25,29 +28,41 @@ from pathlib import Path
 import nox
 
 ROOT = Path(__file__).resolve().parent
-sys.path.insert(0, str(ROOT / "tools"))
+INSTALL_HINT = ("run `python3 tools/run_nox.py ...` (nox in an environment of its own, with "
+                "the tools) or `pip install -e tools` into the Python that runs nox")
 
-from ttdev import checks, classroom, install, map_report, runs, summary, wheels  # noqa: E402
-from ttdev import docs as docs_site  # noqa: E402
-from ttdev import grade as grading  # noqa: E402
-from ttdev import isolate as isolating  # noqa: E402
-from ttdev import progress as progress_report  # noqa: E402
-from ttdev import targets as target_tools  # noqa: E402
-from ttdev.graph import GraphError, closure, discover_packages  # noqa: E402
-from ttdev.options import OptionsError, parse_options, take_options  # noqa: E402
-from ttdev.sandbox import TEST_TOOLS  # noqa: E402
-from ttdev.specs import discover_milestones  # noqa: E402
-from ttdev.starter import (  # noqa: E402
-    StarterError,
-    is_starter,
-    leaked_lines,
-    reference_only_lines,
-    write_starter,
-)
-from ttdev.starter import format_report as starter_report  # noqa: E402
-from ttdev.tasks import TaskListError, pick_task  # noqa: E402
-from ttdev.verbosity import verbose  # noqa: E402
-from ttdev.wheels import build_wheel  # noqa: E402
+try:
+    import ttdev
+    from ttdev import checks, classroom, install, map_report, runs, summary, wheels
+    from ttdev import docs as docs_site
+    from ttdev import grade as grading
+    from ttdev import isolate as isolating
+    from ttdev import progress as progress_report
+    from ttdev import targets as target_tools
+    from ttdev.graph import GraphError, closure, discover_packages
+    from ttdev.options import OptionsError, parse_options, take_options
+    from ttdev.sandbox import TEST_TOOLS
+    from ttdev.specs import discover_milestones
+    from ttdev.starter import (
+        StarterError,
+        is_starter,
+        leaked_lines,
+        reference_only_lines,
+        write_starter,
+    )
+    from ttdev.starter import format_report as starter_report
+    from ttdev.tasks import TaskListError, pick_task
+    from ttdev.verbosity import verbose
+    from ttdev.wheels import build_wheel
+except ModuleNotFoundError as _missing:
+    if not (_missing.name or "").startswith("ttdev"):
+        raise
+    sys.exit(f"noxfile.py: the tools package (ttdev) is not installed in {sys.executable}: "
+             f"{INSTALL_HINT}")
+if Path(ttdev.__file__).resolve().parent != ROOT / "tools" / "ttdev":
+    sys.exit(f"noxfile.py: {sys.executable} imports ttdev from "
+             f"{Path(ttdev.__file__).resolve().parent}, not from this tree's tools/: "
+             f"{INSTALL_HINT}")
 
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.sessions = ["tests"]
@@ -58,7 +73,7 @@ try:   # in teaching order: dependencies first, then what the earliest milestone
     PACKAGES = discover_packages(ROOT / "packages", MILESTONES)
 except GraphError as _error:   # a malformed pyproject: name the file, not a TOML traceback
     sys.exit(f"noxfile.py: the packages of this tree cannot be read:\n  {_error}")
-REUSE_ENV = "TT_REUSE_MILESTONE_RESULTS"   # milestones/common/testing.py reads it
+REUSE_ENV = "TT_REUSE_MILESTONE_RESULTS"   # ttdev/milestone/testing.py reads it
 TOOLS_TEST_DEPS = ["pytest", "packaging", "numpy", "pyyaml", "nox", "matplotlib", "pytest-timeout",
                    "check-jsonschema"]   # check-jsonschema: the workflows against their schema
 TIMEOUT_PLUGIN = "pytest-timeout"   # a time limit per test: a function that loops costs one
@@ -246,8 +261,8 @@ def tools(session: nox.Session) -> None:
     # the milestone runner writes its results with tt-tensor's atomic_write (NumPy only) and
     # checks and draws the graph with tt-autograd
     session.install(*TOOLS_TEST_DEPS, str(ROOT / "packages" / "tt-tensor"),
-                    str(ROOT / "packages" / "tt-autograd"))
-    session.run("pytest", "-m", "not e2e", "tools/ttdev/tests", "milestones/common/tests",
+                    str(ROOT / "packages" / "tt-autograd"), *install.tools_package())
+    session.run("pytest", "-m", "not e2e", "tools/ttdev/tests", "tools/ttdev/milestone/tests",
                 *session.posargs)
 
 
@@ -260,7 +275,7 @@ def mutants(session: nox.Session) -> None:
     install.install_closure(session, names, PACKAGES, options, extras=TEST_TOOLS)
     oracle = install.install_oracle_torch(session)   # the PyTorch tests kill mutants too
     session.run("python", "-m", "ttdev.mutants", "--root", str(ROOT), *options.passthrough,
-                env={"PYTHONPATH": str(ROOT / "tools"), **oracle})
+                env=oracle)
 
 
 @nox.session
@@ -274,7 +289,7 @@ def task_order(session: nox.Session) -> None:
                             extras=(*TEST_TOOLS, TIMEOUT_PLUGIN))
     oracle = install.install_oracle_torch(session)
     session.run("python", "-m", "ttdev.task_order", "--root", str(ROOT), *options.passthrough,
-                env={"PYTHONPATH": str(ROOT / "tools"), **oracle})
+                env=oracle)
 
 
 @nox.session
@@ -284,7 +299,7 @@ def e2e(session: nox.Session) -> None:
         session.skip("a starter has no reference solutions to break: e2e runs in the reference")
     # the docs tools: the students' site is built inside a starter and checked for answers
     docs_tools = [r for r in docs_site.REQUIREMENTS if r != "playwright"]
-    session.install(*TOOLS_TEST_DEPS, "uv", "hypothesis", *docs_tools)
+    session.install(*TOOLS_TEST_DEPS, "uv", "hypothesis", *docs_tools, *install.tools_package())
     session.run("pytest", "-m", "e2e", "tools/ttdev/tests", *session.posargs)
 
 
@@ -503,8 +518,7 @@ def merge_grades(session: nox.Session) -> None:
     if not args:
         session.error("usage: nox -s merge_grades -- grades.json|grades.csv|DIR... [--out DIR]")
     session.run(sys.executable, "-m", "ttdev.merge_grades", "--out", str(user_path(session, out)),
-                *(str(user_path(session, a)) for a in args),
-                env={"PYTHONPATH": str(ROOT / "tools")})
+                *(str(user_path(session, a)) for a in args))
 
 
 def pick(text: str, known: list[str], what: str) -> list[str]:

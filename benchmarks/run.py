@@ -28,10 +28,11 @@ import sys
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+# A script's own folder is first on sys.path (`python benchmarks/run.py`): the bench_*.py
+# modules and threads.py beside this file import by name.
+import threads  # imports no NumPy: it pins the BLAS threads first
 
-import threads  # noqa: E402  (imports no NumPy: it pins the BLAS threads first)
+HERE = Path(__file__).resolve().parent
 
 
 def _torch_version() -> str:

@@ -14,13 +14,8 @@ the report a nox session wrote moments ago).
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # `import common` from any test
-from common.testing import run_milestone_script  # noqa: E402
+from ttdev.milestone.testing import run_milestone_script
 
 
 @pytest.fixture(scope="module")

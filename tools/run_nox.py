@@ -7,7 +7,10 @@ Works with any Python 3.11+, Debian's and Ubuntu's own included: their python3
 refuses `pip install` outside a virtual environment (PEP 668), so this script
 never installs into the Python that runs it. The first run makes `.venv-nox/`
 at the repository root (`$TT_NOX_VENV` elsewhere), installs `nox[uv]` there
-with pip, then runs that nox; later runs start it at once. It takes, in order:
+with pip, and this tree's tools package (`pip install -e tools`: the noxfile
+imports `ttdev`), then runs that nox; later runs start it at once, and install
+the tools package again only when it is missing, comes from another tree, or
+`tools/pyproject.toml` changed since. It takes, in order:
 
 1. `python3 -m venv` with pip (a python.org, pyenv or Homebrew Python, or
    Debian's with the python3-venv package);
@@ -21,6 +24,7 @@ Nothing here imports nox or tinytorch: it only needs the standard library.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -28,6 +32,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+TOOLS = ROOT / "tools"           # the tools package (tools/pyproject.toml, import name ttdev)
+TOOLS_STAMP = "tinytorch-tools.txt"   # in the venv: which tools/ it installed, and how
 REQUIREMENT = "nox[uv]>=2024.10.9"
 MINIMUM_PYTHON = (3, 11)
 
@@ -92,6 +98,34 @@ def make_venv(venv: Path) -> None:
         shutil.rmtree(venv, ignore_errors=True)
         raise BootstrapError(f"could not install {REQUIREMENT} into {venv} (pip's error is "
                              "above); check the network or pip's index settings")
+    install_tools(venv, install)
+
+
+def tools_stamp() -> str:
+    """What the venv's tools package must match: this tree's tools/ and its pyproject.toml."""
+    digest = hashlib.sha256((TOOLS / "pyproject.toml").read_bytes()).hexdigest()
+    return f"{TOOLS}\n{digest}\n"
+
+
+def tools_current(venv: Path) -> bool:
+    """The venv holds this tree's tools package, installed from today's pyproject.toml."""
+    stamp = venv / TOOLS_STAMP
+    return stamp.is_file() and stamp.read_text() == tools_stamp()
+
+
+def install_tools(venv: Path, install: list[str]) -> None:
+    """``pip install -e tools`` into ``venv`` with the ``install`` command; then the stamp."""
+    if not run([*install, "--quiet", "-e", str(TOOLS)]):
+        raise BootstrapError(f"could not install the tools package ({TOOLS}) into {venv} "
+                             "(pip's error is above)")
+    venv.mkdir(parents=True, exist_ok=True)
+    (venv / TOOLS_STAMP).write_text(tools_stamp())
+
+
+def installer(venv: Path) -> list[str]:
+    """The install command for an existing ``venv``: its own pip, else one from outside."""
+    python = venv_python(venv)
+    return [str(python), "-m", "pip", "install"] if has_pip(python) else outside_installer(venv)
 
 
 def outside_installer(venv: Path) -> list[str]:
@@ -107,10 +141,14 @@ def outside_installer(venv: Path) -> list[str]:
 
 
 def ensure_nox(venv: Path) -> Path:
-    """The nox of ``venv``, made first when it is missing or broken."""
+    """The nox of ``venv``, made first when it is missing or broken; the tools package
+    installed again when it is not this tree's or tools/pyproject.toml changed."""
     nox = venv_nox(venv)
     if not (nox.is_file() and run([str(venv_python(venv)), "-c", "import nox"], quiet=True)):
         make_venv(venv)
+    elif not tools_current(venv):
+        say(f"installing this tree's tools package ({TOOLS}) into {venv}")
+        install_tools(venv, installer(venv))
     return nox
 
 

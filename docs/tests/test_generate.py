@@ -8,16 +8,10 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).absolute().parents[2] / "tools" / "ttdev"))
-
-import docs_model  # noqa: E402
-import docs_render  # noqa: E402
-import graph  # noqa: E402
+from ttdev import docs_model, docs_render, graph
 
 
 def write_package(root: Path, name: str, deps: list[str], source: str = "") -> None:

@@ -17,13 +17,10 @@ from __future__ import annotations
 
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from common import Milestone  # noqa: E402
-from tinytorch.tensor import Tensor  # noqa: E402
+from tinytorch.tensor import Tensor
+from ttdev.milestone import Milestone
 
 EPSILON = 1e-7  # keeps log() away from 0
 

@@ -24,14 +24,11 @@ from __future__ import annotations
 
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from common import Milestone  # noqa: E402
-from tinytorch import nn  # noqa: E402
-from tinytorch.tensor import Tensor, manual_seed  # noqa: E402
+from tinytorch import nn
+from tinytorch.tensor import Tensor, manual_seed
+from ttdev.milestone import Milestone
 
 SEEDS = 10
 XOR_LR = 1.0

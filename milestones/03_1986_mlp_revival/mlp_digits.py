@@ -23,18 +23,15 @@ from __future__ import annotations
 
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from common import Milestone  # noqa: E402
-from common.diagnose import trajectory_error  # noqa: E402
-from tinytorch import nn, optim  # noqa: E402
-from tinytorch.autograd import no_grad  # noqa: E402
-from tinytorch.optim import DataLoader, TensorDataset, Trainer  # noqa: E402
-from tinytorch.optim.datasets import DatasetNotFoundError, load_digits, load_mnist_sample  # noqa: E402
-from tinytorch.tensor import Tensor, manual_seed  # noqa: E402
+from tinytorch import nn, optim
+from tinytorch.autograd import no_grad
+from tinytorch.optim import DataLoader, TensorDataset, Trainer
+from tinytorch.optim.datasets import DatasetNotFoundError, load_digits, load_mnist_sample
+from tinytorch.tensor import Tensor, manual_seed
+from ttdev.milestone import Milestone
+from ttdev.milestone.diagnose import trajectory_error
 
 EVAL_BATCH = 1000
 DIGITS = tuple(str(digit) for digit in range(10))

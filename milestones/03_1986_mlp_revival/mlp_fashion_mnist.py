@@ -12,11 +12,9 @@ Run:  python milestones/03_1986_mlp_revival/mlp_fashion_mnist.py [--quick]
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from mlp_mnist import run  # noqa: E402
-from tinytorch.optim.datasets import FASHION_MNIST_CLASSES, load_fashion_mnist  # noqa: E402
+from mlp_mnist import run
+from tinytorch.optim.datasets import FASHION_MNIST_CLASSES, load_fashion_mnist
 
 if __name__ == "__main__":
     sys.exit(run(__file__, "fashion_mnist", "Fashion-MNIST", load_fashion_mnist,

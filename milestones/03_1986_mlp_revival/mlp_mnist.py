@@ -23,14 +23,11 @@ import sys
 from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import Milestone  # noqa: E402
-from mlp_digits import DIGITS, train_mlp  # noqa: E402
-from tinytorch import optim  # noqa: E402
-from tinytorch.optim.datasets import DatasetNotFoundError, load_mnist  # noqa: E402
-from tinytorch.optim.lr_scheduler import CosineAnnealingLR  # noqa: E402
+from mlp_digits import DIGITS, train_mlp
+from tinytorch import optim
+from tinytorch.optim.datasets import DatasetNotFoundError, load_mnist
+from tinytorch.optim.lr_scheduler import CosineAnnealingLR
+from ttdev.milestone import Milestone
 
 HIDDEN = (256, 128)
 BATCH = 128

@@ -25,22 +25,18 @@ from __future__ import annotations
 
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from cnn_training import fit  # noqa: E402
-from common import Milestone  # noqa: E402
-from tinytorch import nn, optim  # noqa: E402
-from tinytorch.optim.datasets import (  # noqa: E402
+from cnn_training import fit
+from tinytorch import nn, optim
+from tinytorch.optim.datasets import (
     FASHION_MNIST_CLASSES,
     DatasetNotFoundError,
     load_fashion_mnist,
 )
-from tinytorch.spatial import Conv2d, MaxPool2d  # noqa: E402
-from tinytorch.tensor import manual_seed  # noqa: E402
+from tinytorch.spatial import Conv2d, MaxPool2d
+from tinytorch.tensor import manual_seed
+from ttdev.milestone import Milestone
 
 BATCH = 64
 LR = 1e-3

@@ -57,24 +57,20 @@ from __future__ import annotations
 import math
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from cnn_training import accuracy  # noqa: E402
-from common import Milestone  # noqa: E402
-from tinytorch import nn, optim  # noqa: E402
-from tinytorch.optim import ArrayDataset, DataLoader  # noqa: E402
-from tinytorch.optim.data.transforms import Compose, RandomCrop, RandomHorizontalFlip  # noqa: E402
-from tinytorch.optim.datasets import (  # noqa: E402
+from cnn_training import accuracy
+from tinytorch import nn, optim
+from tinytorch.optim import ArrayDataset, DataLoader
+from tinytorch.optim.data.transforms import Compose, RandomCrop, RandomHorizontalFlip
+from tinytorch.optim.datasets import (
     CIFAR10_IMAGES_PER_BATCH,
     DatasetNotFoundError,
     load_cifar10,
 )
-from tinytorch.spatial import AdaptiveAvgPool2d, BatchNorm2d, Conv2d  # noqa: E402
-from tinytorch.tensor import manual_seed  # noqa: E402
+from tinytorch.spatial import AdaptiveAvgPool2d, BatchNorm2d, Conv2d
+from tinytorch.tensor import manual_seed
+from ttdev.milestone import Milestone
 
 RECIPE = {
     "name": "ResNet-8 (MLPerf Tiny) + SGD-Nesterov 1cycle",

@@ -18,22 +18,19 @@ from __future__ import annotations
 
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from common import Milestone  # noqa: E402
-from tinytorch.attention import (  # noqa: E402
+from tinytorch.attention import (
     Embedding,
     LayerNorm,
     LearnedPositionalEmbedding,
     TransformerBlock,
 )
-from tinytorch.autograd import no_grad  # noqa: E402
-from tinytorch.nn import Linear, Module, ModuleList  # noqa: E402
-from tinytorch.nn.functional import cross_entropy  # noqa: E402
-from tinytorch.optim import AdamW  # noqa: E402
+from tinytorch.autograd import no_grad
+from tinytorch.nn import Linear, Module, ModuleList
+from tinytorch.nn.functional import cross_entropy
+from tinytorch.optim import AdamW
+from ttdev.milestone import Milestone
 
 VOCAB = 10
 LENGTH = 8

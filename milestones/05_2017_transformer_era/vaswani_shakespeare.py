@@ -24,18 +24,16 @@ import time
 from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from common import Milestone  # noqa: E402
-from common.diagnose import check_causal  # noqa: E402
-from common.runner import positive_float, positive_int  # noqa: E402
-from tinytorch.attention import GPT, CharTokenizer  # noqa: E402
-from tinytorch.attention.datasets import load_shakespeare, sample_batch, train_val_split  # noqa: E402
-from tinytorch.autograd import no_grad  # noqa: E402
-from tinytorch.nn.functional import cross_entropy  # noqa: E402
-from tinytorch.optim import AdamW, clip_grad_norm_  # noqa: E402
-from tinytorch.optim import checkpoint as optim_checkpoint  # noqa: E402
-from tinytorch.optim.lr_scheduler import LambdaLR  # noqa: E402
+from tinytorch.attention import GPT, CharTokenizer
+from tinytorch.attention.datasets import load_shakespeare, sample_batch, train_val_split
+from tinytorch.autograd import no_grad
+from tinytorch.nn.functional import cross_entropy
+from tinytorch.optim import AdamW, clip_grad_norm_
+from tinytorch.optim import checkpoint as optim_checkpoint
+from tinytorch.optim.lr_scheduler import LambdaLR
+from ttdev.milestone import Milestone
+from ttdev.milestone.diagnose import check_causal
+from ttdev.milestone.runner import positive_float, positive_int
 
 # The recipe: 0.8M parameters reach about 1.85 nats/char in 2,000 steps.
 FULL = dict(

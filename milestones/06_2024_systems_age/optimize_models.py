@@ -30,25 +30,22 @@ import copy
 import json
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from common import Milestone  # noqa: E402
-from tinytorch import nn  # noqa: E402
-from tinytorch.attention import GPT, CharTokenizer  # noqa: E402
-from tinytorch.attention.datasets import load_shakespeare, sample_batch, train_val_split  # noqa: E402
-from tinytorch.autograd import no_grad  # noqa: E402
-from tinytorch.nn.functional import cross_entropy  # noqa: E402
-from tinytorch.optim import SGD, AdamW, DataLoader, TensorDataset, clip_grad_norm_  # noqa: E402
-from tinytorch.optim.datasets import load_digits  # noqa: E402
-from tinytorch.spatial import Conv2d, MaxPool2d  # noqa: E402
-from tinytorch.systems import acceleration, profiler, pruning, quantization  # noqa: E402
-from tinytorch.systems.distillation import distill  # noqa: E402
-from tinytorch.systems.kv_cache import generate_cached  # noqa: E402
-from tinytorch.tensor import Tensor, manual_seed  # noqa: E402
-from tinytorch.tensor.io import atomic_write_text  # noqa: E402
+from tinytorch import nn
+from tinytorch.attention import GPT, CharTokenizer
+from tinytorch.attention.datasets import load_shakespeare, sample_batch, train_val_split
+from tinytorch.autograd import no_grad
+from tinytorch.nn.functional import cross_entropy
+from tinytorch.optim import SGD, AdamW, DataLoader, TensorDataset, clip_grad_norm_
+from tinytorch.optim.datasets import load_digits
+from tinytorch.spatial import Conv2d, MaxPool2d
+from tinytorch.systems import acceleration, profiler, pruning, quantization
+from tinytorch.systems.distillation import distill
+from tinytorch.systems.kv_cache import generate_cached
+from tinytorch.tensor import Tensor, manual_seed
+from tinytorch.tensor.io import atomic_write_text
+from ttdev.milestone import Milestone
 
 SPARSITIES = (0.5, 0.75, 0.9, 0.95)
 LATENCY_BATCH = 64

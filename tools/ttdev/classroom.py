@@ -12,8 +12,10 @@
 
 The job lists come from the tree and the roster when the workflows run::
 
-    python tools/ttdev/classroom.py >> "$GITHUB_OUTPUT"          # packages=[...], milestones=[...]
-    python tools/ttdev/classroom.py roster roster.csv >> "$GITHUB_OUTPUT"   # students=[...]
+    python -m ttdev.classroom >> "$GITHUB_OUTPUT"          # packages=[...], milestones=[...]
+    python -m ttdev.classroom roster roster.csv >> "$GITHUB_OUTPUT"   # students=[...]
+
+(after ``pip install -e ./tools``: the tools package, from this tree).
 
 The roster is a CSV file with a header: ``student,repository`` and an optional ``ref``
 (``alice,my-org/tinytorch-alice,main``).
@@ -29,6 +31,9 @@ import shutil
 import sys
 from pathlib import Path
 
+from .graph import discover_packages
+from .specs import discover_milestones
+
 ROOT = Path(__file__).resolve().parents[2]
 STUDENT_WORKFLOW = Path(".github/workflows/classroom.yml")
 GRADING_WORKFLOW = Path(".github/workflows/grade.yml")
@@ -43,10 +48,6 @@ class RosterError(ValueError):
 
 def plan(root: Path = ROOT) -> dict[str, list[str]]:
     """Every package, and every milestone whose packages are all in the tree."""
-    sys.path.insert(0, str(root / "tools"))
-    from ttdev.graph import discover_packages
-    from ttdev.specs import discover_milestones
-
     milestones = discover_milestones(root / "milestones")
     packages = discover_packages(root / "packages", milestones)
     return {"packages": list(packages),
@@ -110,9 +111,9 @@ jobs:
       - uses: actions/setup-python@v5
         with:
           python-version: "3.11"
-      - run: python -m pip install packaging
+      - run: python -m pip install -e ./tools
       - id: plan
-        run: python tools/ttdev/classroom.py | tee -a "$GITHUB_OUTPUT"
+        run: python -m ttdev.classroom | tee -a "$GITHUB_OUTPUT"
 
   package:
     needs: plan
@@ -128,7 +129,7 @@ jobs:
       - uses: actions/setup-python@v5
         with:
           python-version: "3.11"
-      - run: python -m pip install 'nox[uv]'
+      - run: python -m pip install 'nox[uv]' -e ./tools
       - name: Tests of ${{ matrix.package }} on the student's own packages
         run: nox -s "test(${{ matrix.package }})"
 
@@ -146,7 +147,7 @@ jobs:
       - uses: actions/setup-python@v5
         with:
           python-version: "3.11"
-      - run: python -m pip install 'nox[uv]'
+      - run: python -m pip install 'nox[uv]' -e ./tools
       - name: The milestone on the student's own packages
         run: nox -s ${{ matrix.milestone }} -- --quick
       - uses: actions/upload-artifact@v4
@@ -195,8 +196,9 @@ jobs:
       - uses: actions/setup-python@v5
         with:
           python-version: "3.11"
+      - run: python -m pip install -e ./tools
       - id: roster
-        run: python tools/ttdev/classroom.py roster roster.csv | tee -a "$GITHUB_OUTPUT"
+        run: python -m ttdev.classroom roster roster.csv | tee -a "$GITHUB_OUTPUT"
 
   wheelhouse:
     runs-on: ubuntu-latest
@@ -205,7 +207,7 @@ jobs:
       - uses: actions/setup-python@v5
         with:
           python-version: "3.11"
-      - run: python -m pip install 'nox[uv]'
+      - run: python -m pip install 'nox[uv]' -e ./tools
       - run: nox -s build -- reference-wheels
       - uses: actions/upload-artifact@v4
         with:
@@ -241,7 +243,7 @@ jobs:
           persist-credentials: false
       - name: bubblewrap, the sandbox for student code
         run: sudo apt-get update && sudo apt-get install -y --no-install-recommends bubblewrap
-      - run: python -m pip install 'nox[uv]'
+      - run: python -m pip install 'nox[uv]' -e ./tools
       - name: Grade ${{ matrix.student }} against the reference
         run: >-
           nox -s grade -- submissions/${{ matrix.student }}
@@ -268,7 +270,7 @@ jobs:
         with:
           pattern: grade-*
           path: reports
-      - run: python -m pip install 'nox[uv]'
+      - run: python -m pip install 'nox[uv]' -e ./tools
       - run: nox -s merge_grades -- reports/* --out results/class
       - uses: actions/upload-artifact@v4
         with:

@@ -36,9 +36,10 @@ QUIET = {"NO_MKDOCS_2_WARNING": "1"}
 
 
 def build(session, root: Path) -> Path:
-    """Install the tools and build `site/` strictly; the site's folder."""
+    """Install the tools (mkdocs, and the tools package its hooks import) and build `site/`
+    strictly; the site's folder."""
     site = root / "site"
-    session.install(*REQUIREMENTS)
+    session.install(*REQUIREMENTS, "-e", str(root / "tools"))
     session.run(
         "mkdocs",
         "build",

@@ -15,18 +15,13 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 from mkdocs.utils import get_relative_url
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import docs_katex  # noqa: E402
-import docs_model  # noqa: E402
-import docs_render  # noqa: E402
+from ttdev import docs_katex, docs_model, docs_render
 
 _state: dict = {}
 

@@ -13,10 +13,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from graph import Package, discover_packages
-from specs import MilestoneSpec as Milestone
-from specs import discover_milestones
-from tasks import Task, TaskListError, read_tasks
+from .graph import Package, discover_packages
+from .specs import MilestoneSpec as Milestone
+from .specs import discover_milestones
+from .tasks import Task, TaskListError, read_tasks
 
 
 def milestone_anchor(milestone: Milestone) -> str:
@@ -195,7 +195,7 @@ def search_boosts(locations: list[str], import_names: list[str]) -> dict[str, fl
 
 def read_milestones(root: Path) -> list[Milestone]:
     """Every milestone, in historical order, read by the one milestone.toml parser
-    (``milestones/common/spec.py``): a milestone the runner rejects fails the docs build too."""
+    (``ttdev.specs``): a milestone the runner rejects fails the docs build too."""
     return discover_milestones(root / "milestones")
 
 

@@ -17,10 +17,10 @@ import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
-from docs_model import BenchReport, Milestone, ScriptResult, api_layout, milestone_anchor
-from graph import Package, closure, direct_edges, milestone_packages
-from tasks import Task, task_command
-from templating import docs_environment
+from .docs_model import BenchReport, Milestone, ScriptResult, api_layout, milestone_anchor
+from .graph import Package, closure, direct_edges, milestone_packages
+from .tasks import Task, task_command
+from .templating import docs_environment
 
 Link = Callable[[str], str]
 

@@ -25,7 +25,7 @@ from .verbosity import verbose
 from .wheels import BUILD_TOOLS, MANIFEST, build_wheel, wheel_name_version, wheelhouse_kind
 
 ROOT = Path(__file__).resolve().parents[2]
-PROVENANCE_SCRIPT = ROOT / "milestones" / "common" / "provenance.py"
+TOOLS_PACKAGE = ROOT / "tools"   # tools/pyproject.toml: the distribution holding ttdev
 SINGLE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 # glibc keeps freed memory for reuse between steps: a copy of tinytorch.systems.benchmark
 # MALLOC_VARIABLES (nox cannot import tinytorch; test_ttdev_bench_env keeps them equal)
@@ -159,11 +159,17 @@ def install_closure(session, roots: Sequence[str] | str, packages: dict[str, Pac
         session.log(f"tinytorch packages {summarize(choices)} (nox -v shows the plumbing)")
     session.env.update({k: v for k, v in SINGLE_THREAD.items() if k not in os.environ})
     session.install(*reinstall_flags(session, names), *(str(c.wheel) for c in choices), *extras,
-                    silent=not loud, log=loud)
+                    *tools_package(), silent=not loud, log=loud)
     if no_deps_extras:
         session.install("--no-deps", *no_deps_extras, silent=not loud, log=loud)
-    session.run("python", str(PROVENANCE_SCRIPT), *names, silent=not loud, log=loud)
+    session.run("python", "-m", "ttdev.provenance", *names, silent=not loud, log=loud)
     return choices
+
+
+def tools_package() -> list[str]:
+    """The install arguments of this tree's tools package (``ttdev``, editable): the root
+    conftest, the milestone scripts and ``python -m ttdev.provenance`` import it."""
+    return ["-e", str(TOOLS_PACKAGE)]
 
 
 def reinstall_flags(session, names: Sequence[str]) -> list[str]:

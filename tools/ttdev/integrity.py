@@ -29,9 +29,9 @@ import shutil
 import stat
 from pathlib import Path
 
-# The reference's root files that its test conftest.py loads (relative to the tree).
-REFERENCE_TEST_SUPPORT = ("conftest.py", "pyproject.toml", "tools/ttdev/stubs.py",
-                          "tools/ttdev/tasks.py", "tools/ttdev/require_torch.py")
+# The reference's root files its tests read (relative to the tree); what the conftest
+# imports from the tools package (ttdev) is installed in the run's environment.
+REFERENCE_TEST_SUPPORT = ("conftest.py", "pyproject.toml")
 PACKAGE_TEST_SUPPORT = ("tasks.toml",)   # next to the package's tests/ (task names)
 # Plugins the reference tests rely on, loaded by module name with autoloading off.
 REFERENCE_PLUGINS = ("_hypothesis_pytestplugin",)

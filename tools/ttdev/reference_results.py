@@ -1,6 +1,6 @@
 """Refresh the reference run the docs show until a machine has results of its own.
 
-    python tools/ttdev/reference_results.py [RESULTS_DIR]     (default: results/)
+    python -m ttdev.reference_results [RESULTS_DIR]     (default: results/)
 
 Copies, from a full run of ``nox -s milestones`` (and ``nox -s bench``), each
 declared milestone script's report (``milestones/<milestone>/<script>.json``)
@@ -22,10 +22,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from .specs import discover_milestones
 
-from specs import discover_milestones  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 TARGET = ROOT / "docs" / "reference-results"
 DROPPED = ("curves", "argv")   # large or machine-specific; the figures carry the curves

@@ -207,10 +207,13 @@ def make_venv(folder: Path, wheels: Sequence[Path], requirements: Sequence[str],
     return python
 
 
-# The tools of a run (pytest, hypothesis, NumPy, a milestone's requirements) are installed
-# once per grading process into a shared environment, read-only inside the sandbox; each
-# run's own environment holds only its tinytorch wheels and sees the tools through a .pth
-# file. That saves one full install per run (most of a package run's time without uv).
+# The tools of a run (pytest, hypothesis, NumPy, a milestone's requirements, and the
+# reference's own tools package, which its root conftest and the milestone scripts import)
+# are installed once per grading process into a shared environment, read-only inside the
+# sandbox; each run's own environment holds only its tinytorch wheels and sees the tools
+# through a .pth file. That saves one full install per run (most of a package run's time
+# without uv).
+TOOLS_PACKAGE = Path(__file__).resolve().parents[1]   # tools/: the reference's ttdev
 _shared_envs: dict[tuple, Path] = {}
 _shared_lock = threading.Lock()
 _shared_root: list[Path] = []
@@ -234,9 +237,17 @@ def shared_tools(requirements: Sequence[str], no_deps: Sequence[str], timeout: f
                 _shared_root.append(Path(tempfile.mkdtemp(prefix="tinytorch-tools-")))
                 atexit.register(shutil.rmtree, _shared_root[0], ignore_errors=True)
             folder = _shared_root[0] / f"env-{len(_shared_envs)}"
-            python = make_venv(folder, [], requirements, no_deps, timeout)
+            tools = _tools_wheel(_shared_root[0] / "tools-wheel", timeout)
+            python = make_venv(folder, [tools], requirements, no_deps, timeout)
             _shared_envs[key] = _purelib(python, timeout)
         return _shared_envs[key]
+
+
+def _tools_wheel(out: Path, timeout: float) -> Path:
+    """The reference's tools package as a wheel in ``out`` (built once per process): a copy
+    installed in the shared environment, so no run sees or changes the reference tree."""
+    built = sorted(out.glob("*.whl"))
+    return built[-1] if built else build_wheel(TOOLS_PACKAGE, out, timeout)
 
 
 def shared_folders() -> list[Path]:

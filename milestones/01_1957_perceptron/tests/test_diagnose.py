@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from common.diagnose import check_causal, check_gradients, diagnose
-from common.testing import run_with_planted_bug
 from tinytorch.autograd import engine, rules
 from tinytorch.tensor import Tensor
+from ttdev.milestone.diagnose import check_causal, check_gradients, diagnose
+from ttdev.milestone.testing import run_with_planted_bug
 
 
 def perceptron(seed=0):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from common.testing import (
+from ttdev.milestone.testing import (
     assert_every_bar_passed,
     assert_failed_its_bars,
     assert_figures_written,

@@ -5,23 +5,22 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-from common.testing import (
+from ttdev.milestone.testing import (
     assert_every_bar_passed,
     assert_failed_its_bars,
     assert_figures_written,
+    import_script,
     run_milestone_script,
     run_with_planted_bug,
 )
 
 MILESTONE = Path(__file__).resolve().parents[1]
 SCRIPT = MILESTONE / "xor_solved.py"
-sys.path.insert(0, str(MILESTONE))  # the script is also imported, to test its functions
-import xor_solved  # noqa: E402
+xor_solved = import_script(SCRIPT)   # its functions are tested too
 
 
 def test_quick_run_draws_the_crisis_the_cloud_and_the_losses(quick_run):

@@ -5,15 +5,15 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-from common.testing import (
+from ttdev.milestone.testing import (
     assert_every_bar_passed,
     assert_failed_its_bars,
     assert_figures_written,
+    import_script,
     run_milestone_script,
     run_with_planted_bug,
 )
@@ -22,8 +22,7 @@ MILESTONE = Path(__file__).resolve().parents[1]
 SCRIPT = MILESTONE / "mlp_digits.py"  # the default script
 FASHION = MILESTONE / "mlp_fashion_mnist.py"
 MNIST = MILESTONE / "mlp_mnist.py"
-sys.path.insert(0, str(MILESTONE))  # the script is also imported, to test its functions
-import mlp_digits  # noqa: E402
+mlp_digits = import_script(SCRIPT)   # its functions are tested too
 
 
 def test_quick_run_draws_training_curves_and_errors_of_both_datasets(quick_run):
@@ -113,7 +112,7 @@ def test_standardize_uses_training_statistics_only():
 
 def test_the_reference_paths_are_pytorchs():
     torch = pytest.importorskip("torch")
-    from common.diagnose import TRAJECTORY_CURVATURE, TRAJECTORY_SLOPE, TRAJECTORY_START
+    from ttdev.milestone.diagnose import TRAJECTORY_CURVATURE, TRAJECTORY_SLOPE, TRAJECTORY_START
 
     a = torch.tensor(TRAJECTORY_CURVATURE, dtype=torch.float64)
     b = torch.tensor(TRAJECTORY_SLOPE, dtype=torch.float64)
@@ -133,7 +132,7 @@ def test_the_reference_paths_are_pytorchs():
 
 
 def test_our_optimizers_take_the_reference_paths():
-    from common.diagnose import trajectory_error
+    from ttdev.milestone.diagnose import trajectory_error
 
     for make, path in mlp_digits.REFERENCE_PATHS.values():
         assert trajectory_error(make, path) < 1e-9

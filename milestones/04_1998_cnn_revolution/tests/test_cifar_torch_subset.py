@@ -21,16 +21,14 @@ run's 7,820): ``TT_CIFAR_SUBSET_EPOCHS`` changes that, ``TT_CIFAR_SEEDS``
 from __future__ import annotations
 
 import os
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
+from ttdev.milestone.testing import import_script
 
 MILESTONE = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(MILESTONE.parent))
-sys.path.insert(0, str(MILESTONE))
 
 SUBSET_ENV = "TT_CIFAR_SUBSET_DIR"
 SEEDS = tuple(int(seed) for seed in os.environ.get("TT_CIFAR_SEEDS", "0,1,2").split(","))
@@ -91,7 +89,7 @@ def torch_accuracy(model, images, labels, torch) -> float:
 
 def train_both(seed: int, data, script, torch) -> dict:
     """One seed: both frameworks over the same batches. Accuracies, last losses, classes used."""
-    from cnn_training import accuracy
+    accuracy = import_script(MILESTONE / "cnn_training.py").accuracy
     from tinytorch import nn
     from tinytorch.autograd import no_grad
     from tinytorch.tensor import Tensor, manual_seed
@@ -148,7 +146,7 @@ def train_both(seed: int, data, script, torch) -> dict:
 
 def test_recipe_is_stable_and_matches_pytorch_on_real_images():
     torch = pytest.importorskip("torch")
-    import lecun_cifar10 as script
+    script = import_script(MILESTONE / "lecun_cifar10.py")
     from tinytorch.optim.datasets import load_cifar10
 
     torch.set_num_threads(1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from common.testing import assert_figures_written, run_milestone_script
+from ttdev.milestone.testing import assert_figures_written, run_milestone_script
 
 MILESTONE = Path(__file__).resolve().parents[1]
 SCRIPT = MILESTONE / "cnn_digits.py"

@@ -8,11 +8,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from ttdev.milestone.testing import import_script, run_milestone_script, run_with_planted_bug
 
 MILESTONE = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(MILESTONE.parent))
-sys.path.insert(0, str(MILESTONE))
-from common.testing import run_milestone_script, run_with_planted_bug  # noqa: E402
 
 DIGITS = MILESTONE / "cnn_digits.py"
 CIFAR = MILESTONE / "lecun_cifar10.py"
@@ -69,7 +67,7 @@ def test_one_epoch_is_too_little_to_reach_the_accuracy_bars(tmp_path):
 
 
 def test_train_result_with_zero_or_one_epoch():
-    from cnn_training import TrainResult
+    TrainResult = import_script(MILESTONE / "cnn_training.py").TrainResult
 
     assert TrainResult().loss_decrease == 0.0
     assert TrainResult().seconds_per_epoch == 0.0
@@ -101,16 +99,13 @@ def test_fashion_mnist_quick_when_installed(tmp_path):
 
 def test_fashion_mnist_script_says_where_it_looked_when_data_is_absent(tmp_path, monkeypatch,
                                                                         capsys):
-    import importlib
-
     from tinytorch.optim.datasets import mnist
 
     monkeypatch.setattr(mnist, "FASHION_MNIST_DEBIAN_DIR", tmp_path / "not-installed")
     monkeypatch.setattr(sys, "argv", [str(FASHION), "--quick", "--data-dir",
                                       str(tmp_path / "empty"), "--results-dir",
                                       str(tmp_path / "results")])
-    monkeypatch.syspath_prepend(str(MILESTONE))
-    script = importlib.import_module("cnn_fashion_mnist")
+    script = import_script(FASHION)
     assert script.main() == 2
     message = capsys.readouterr().err
     assert "Fashion-MNIST" in message and "nothing was trained" in message
@@ -200,7 +195,7 @@ def test_a_shortened_run_is_the_beginning_of_the_full_run(cifar_quick_run, cifar
 
 
 def test_schedule_length_is_the_recipes_unless_the_run_is_longer():
-    from lecun_cifar10 import schedule_epochs
+    schedule_epochs = import_script(CIFAR).schedule_epochs
 
     assert schedule_epochs(3, 10) == 10
     assert schedule_epochs(10, 10) == 10
@@ -208,7 +203,7 @@ def test_schedule_length_is_the_recipes_unless_the_run_is_longer():
 
 
 def test_only_the_official_split_is_called_cifar10():
-    from lecun_cifar10 import describe_counts
+    describe_counts = import_script(CIFAR).describe_counts
 
     official, sentence = describe_counts(50_000, 10_000)
     assert official and "the official CIFAR-10 split" in sentence

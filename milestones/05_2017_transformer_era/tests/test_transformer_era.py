@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from common.testing import (
+from ttdev.milestone.testing import (
     assert_every_bar_passed,
     assert_figures_written,
     run_milestone_script,

@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
-from common.testing import (
+from ttdev.milestone.testing import (
     assert_every_bar_passed,
     assert_failed_its_bars,
     assert_figures_written,

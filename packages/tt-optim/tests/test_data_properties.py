@@ -7,8 +7,8 @@ import pytest
 from tinytorch.optim.data import DataLoader, TensorDataset, random_split
 
 hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+st = pytest.importorskip("hypothesis.strategies")
+given, settings = hypothesis.given, hypothesis.settings
 
 
 @settings(max_examples=60, deadline=None)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 import pytest
+from tinytorch.autograd import no_grad
 
-attention = pytest.importorskip("tinytorch.attention")
-from tinytorch.autograd import no_grad  # noqa: E402
-from tinytorch.systems.kv_cache import KVCache, generate_cached, new_cache  # noqa: E402
+attention = pytest.importorskip("tinytorch.attention")   # tinytorch.systems.kv_cache needs it
+kv_cache = importlib.import_module("tinytorch.systems.kv_cache")
+KVCache, generate_cached, new_cache = kv_cache.KVCache, kv_cache.generate_cached, kv_cache.new_cache
 
 RNG_KV = np.random.default_rng(3)
 

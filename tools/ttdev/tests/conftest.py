@@ -1,14 +1,9 @@
-"""Make ``ttdev`` importable and offer a builder of fake package trees."""
-
-import sys
-from pathlib import Path
+"""The ``e2e`` marker and a builder of fake package trees (``ttdev`` itself is installed:
+``pip install -e tools``, as every nox session that runs these tests does)."""
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from ttdev_fakes import write_package  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # tools/, for ttdev
+from .ttdev_fakes import write_package
 
 
 def pytest_configure(config):

@@ -11,7 +11,8 @@ from ttdev.checks import (
 )
 from ttdev.graph import discover_packages
 from ttdev.specs import discover_milestones
-from ttdev_fakes import write_package
+
+from .ttdev_fakes import write_package
 
 
 def test_namespace_init_in_tree_is_reported(tmp_path):

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from ttdev.classroom import (
     GRADING_WORKFLOW,
     STUDENT_WORKFLOW,
@@ -28,7 +29,7 @@ from ttdev.classroom import (
 yaml = pytest.importorskip("yaml")
 ROOT = Path(__file__).resolve().parents[3]
 NOX_COMMAND = re.compile(r"\bnox\s+-s\s+(\"[^\"]+\"|'[^']+'|\$\{\{[^}]*\}\}|\S+)(.*)")
-TOOL_SCRIPT = re.compile(r"\bpython\s+(tools/\S+\.py)")
+TOOL_MODULE = re.compile(r"\bpython\s+-m\s+(ttdev[\w.]*)")
 ROSTER = "student,repository,ref\nalice,my-org/tinytorch-alice,main\nbob,my-org/tt-bob,\n"
 
 
@@ -115,14 +116,15 @@ def test_the_options_given_to_grade_and_merge_grades_exist(workflows):
 def test_every_tool_script_the_workflows_run_exists_and_answers(workflows, tmp_path):
     for path in workflows.values():
         for _, script in run_commands(yaml.safe_load(path.read_text())):
-            for tool in TOOL_SCRIPT.findall(script):
-                assert (ROOT / tool).is_file(), f"{path.name} runs {tool}, which is missing"
-    planned = subprocess.run([sys.executable, "tools/ttdev/classroom.py"], cwd=ROOT,
+            for tool in TOOL_MODULE.findall(script):
+                module = ROOT / "tools" / Path(*tool.split(".")).with_suffix(".py")
+                assert module.is_file(), f"{path.name} runs {tool}, which is missing"
+    planned = subprocess.run([sys.executable, "-m", "ttdev.classroom"], cwd=ROOT,
                              capture_output=True, text=True, check=True).stdout
     assert "packages=[" in planned and "milestones=[" in planned
     roster = tmp_path / "roster.csv"
     roster.write_text(ROSTER)
-    out = subprocess.run([sys.executable, "tools/ttdev/classroom.py", "roster", str(roster)],
+    out = subprocess.run([sys.executable, "-m", "ttdev.classroom", "roster", str(roster)],
                          cwd=ROOT, capture_output=True, text=True, check=True).stdout
     students = json.loads(out.removeprefix("students="))
     grading = workflows["grading"].read_text()

@@ -1,6 +1,7 @@
 """`nox -s serve`: the built site on the loopback address, on the port asked for."""
 
 import pytest
+
 from ttdev import docs
 
 

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from ttdev.starter import reference_only_lines, write_starter
 
 pytestmark = pytest.mark.e2e

@@ -18,6 +18,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
 from ttdev.graph import discover_packages
 from ttdev.install import SourceError, find_reference_wheel, required_range
 from ttdev.sandbox import build_wheel, run_target

@@ -16,6 +16,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+
 from ttdev.fill import fill_functions
 from ttdev.graph import discover_packages
 from ttdev.progress import milestone_state, package_progress

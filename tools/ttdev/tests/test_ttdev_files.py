@@ -4,6 +4,7 @@ import os
 import stat
 
 import pytest
+
 from ttdev.files import replace_text
 
 

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+
 from ttdev.grade import GradeError, plan_jobs, prepare_student, read_student_packages, run_job
 from ttdev.graph import discover_packages
 from ttdev.targets import Unbuilt

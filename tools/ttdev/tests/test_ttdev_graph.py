@@ -5,6 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 from packaging.specifiers import SpecifierSet
+
 from ttdev.graph import (
     GraphError,
     closure,
@@ -15,7 +16,8 @@ from ttdev.graph import (
     range_text,
 )
 from ttdev.specs import discover_milestones
-from ttdev_fakes import write_package
+
+from .ttdev_fakes import write_package
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -6,6 +6,7 @@ The attacks themselves, graded end to end, are in test_ttdev_e2e.py.
 import os
 
 import pytest
+
 from ttdev import integrity
 from ttdev.integrity import (
     IntegrityError,
@@ -37,8 +38,9 @@ def test_the_reference_test_copy_is_read_only_and_holds_the_root_conftest(tmp_pa
     (tmp_path / "ref" / "tools" / "ttdev" / "stubs.py").write_text("STUB = 1\n")
     tests = reference_test_copy(reference / "tests", tmp_path / "copy")
     assert tests == tmp_path / "copy" / "packages" / "tt-tensor" / "tests"
+    # the tools the conftest imports are installed in the run's environment, not copied
     assert sorted(fingerprint(tmp_path / "copy")) == [
-        "conftest.py", "packages/tt-tensor/tests/test_ops.py", "tools/ttdev/stubs.py"]
+        "conftest.py", "packages/tt-tensor/tests/test_ops.py"]
     assert not os.stat(tests / "test_ops.py").st_mode & 0o222
     assert not os.stat(tests).st_mode & 0o222
     integrity.set_read_only(tmp_path / "copy", False)
@@ -98,14 +100,26 @@ def test_a_copy_of_the_reference_is_identical_even_with_other_given_code(tmp_pat
                                       reference)
 
 
-def test_the_reference_test_copy_holds_every_tool_the_root_conftest_loads(tmp_path):
-    """The root conftest loads tools/ttdev/<name>.py by path: each must be in the copy."""
-    import re
-    from pathlib import Path
+def test_the_shared_environment_holds_the_reference_tools_package(monkeypatch, tmp_path):
+    """The root conftest and the milestone scripts import ttdev: every run's shared tools
+    environment gets the reference's tools package, built once as a wheel."""
+    from ttdev import sandbox
 
-    from ttdev.integrity import REFERENCE_TEST_SUPPORT
+    built, venvs = [], []
 
-    root = Path(__file__).resolve().parents[3]
-    loaded = set(re.findall(r'_load_tool\("(\w+)"\)', (root / "conftest.py").read_text()))
-    assert loaded, "the root conftest loads no tool: update this test"
-    assert {f"tools/ttdev/{name}.py" for name in loaded} <= set(REFERENCE_TEST_SUPPORT)
+    def build_wheel(package_dir, out, timeout, find_links=()):
+        built.append(package_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "tinytorch_course-0.1.0-py3-none-any.whl").write_text("")
+        return out / "tinytorch_course-0.1.0-py3-none-any.whl"
+
+    monkeypatch.setattr(sandbox, "build_wheel", build_wheel)
+    monkeypatch.setattr(sandbox, "make_venv", lambda folder, wheels, *rest: venvs.append(
+        [w.name for w in wheels]) or folder / "bin" / "python")
+    monkeypatch.setattr(sandbox, "_purelib", lambda python, timeout: python.parent)
+    monkeypatch.setattr(sandbox, "_shared_envs", {})
+    monkeypatch.setattr(sandbox, "_shared_root", [tmp_path])
+    sandbox.shared_tools(("numpy", "pytest"), (), 60)
+    sandbox.shared_tools(("numpy",), (), 60)
+    assert built == [sandbox.TOOLS_PACKAGE] and (sandbox.TOOLS_PACKAGE / "pyproject.toml").is_file()
+    assert venvs == [["tinytorch_course-0.1.0-py3-none-any.whl"]] * 2

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+
 from ttdev import isolate as isolating
 from ttdev.sandbox import Outcome, Target
 

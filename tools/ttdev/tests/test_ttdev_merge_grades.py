@@ -4,6 +4,7 @@ import csv
 import json
 
 import pytest
+
 from ttdev.grade import Row, write_reports
 from ttdev.merge_grades import MergeError, main, write_class_report
 

@@ -5,6 +5,7 @@ import json
 import textwrap
 
 import pytest
+
 from ttdev import mutants
 
 SOURCE = '''\

@@ -12,6 +12,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
 from ttdev.graph import discover_packages
 from ttdev.sandbox import build_wheel
 from ttdev.wheels import BuildEnvError, build_backend, build_env_python, download_build_tools

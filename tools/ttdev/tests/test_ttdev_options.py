@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from packaging.specifiers import SpecifierSet
+
 from ttdev.graph import discover_packages
 from ttdev.install import SourceError, find_reference_wheel, required_range
 from ttdev.options import OptionsError, parse_options, take_options

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from ttdev.graph import discover_packages
 from ttdev.progress import (
     PackageProgress,

@@ -5,6 +5,7 @@ import struct
 import zlib
 
 import pytest
+
 from ttdev import reference_results
 
 

@@ -8,9 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from ttdev import install
 
-PLUGIN_DIR = Path(__file__).resolve().parents[1]   # tools/ttdev, holding require_torch.py
+from ttdev import install
 
 ORACLE_TESTS = '''
 import pytest
@@ -40,7 +39,7 @@ def test_other():
 def run_pytest(tmp_path: Path, source: str, require: str | None, fake_torch: bool = False):
     (tmp_path / "test_oracle.py").write_text(source)
     (tmp_path / "test_plain.py").write_text(PLAIN_TESTS)
-    paths = [str(PLUGIN_DIR)]
+    paths = [os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else []
     if fake_torch:
         fake = tmp_path / "fake"
         fake.mkdir(exist_ok=True)
@@ -48,11 +47,12 @@ def run_pytest(tmp_path: Path, source: str, require: str | None, fake_torch: boo
             "class tensor(float):\n    def item(self):\n        return float(self)\n")
         paths.insert(0, str(fake))
     env = {k: v for k, v in os.environ.items() if k not in ("TT_REQUIRE_TORCH", "PYTHONPATH")}
-    env["PYTHONPATH"] = os.pathsep.join(paths)
+    if paths:
+        env["PYTHONPATH"] = os.pathsep.join(paths)
     if require is not None:
         env["TT_REQUIRE_TORCH"] = require
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "require_torch", "-p", "no:cacheprovider",
+        [sys.executable, "-m", "pytest", "-p", "ttdev.require_torch", "-p", "no:cacheprovider",
          "-q", "-rs", "--rootdir", str(tmp_path), "-c", os.devnull, str(tmp_path)],
         capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
 
@@ -81,11 +81,7 @@ def test_required_torch_that_does_not_import_stops_the_run_saying_why(tmp_path, 
 def test_required_torch_turns_a_torch_skip_into_a_failure_and_leaves_others(tmp_path,
                                                                             monkeypatch):
     # the plugin is loaded into this process to judge reports without a torch import
-    sys.path.insert(0, str(PLUGIN_DIR))
-    try:
-        import require_torch
-    finally:
-        sys.path.remove(str(PLUGIN_DIR))
+    from ttdev import require_torch
 
     class Report:
         def __init__(self, reason):

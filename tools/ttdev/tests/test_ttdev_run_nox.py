@@ -109,3 +109,45 @@ def test_the_venv_lives_in_the_repository_unless_told_otherwise(run_nox, tmp_pat
     assert run_nox.venv_dir({"TT_NOX_VENV": str(tmp_path)}) == tmp_path
     ignored = (TOOLS.parent / ".gitignore").read_text().splitlines()
     assert ".venv-nox/" in ignored, "the bootstrap venv must never be committed"
+
+
+def test_a_new_venv_gets_this_trees_tools_package_editable_and_remembers_it(run_nox,
+                                                                           monkeypatch, tmp_path):
+    machine = Machine()
+    use(monkeypatch, run_nox, machine)
+    run_nox.make_venv(tmp_path / "venv")
+    tools = [c for c in machine.commands if "-e" in c]
+    assert len(tools) == 1 and tools[0][-2:] == ["-e", str(TOOLS)]
+    assert tools[0][:4] == [str(tmp_path / "venv/bin/python"), "-m", "pip", "install"]
+    assert run_nox.tools_current(tmp_path / "venv")
+
+
+def fake_nox_venv(venv: Path) -> None:
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "nox").write_text("")
+
+
+def test_the_tools_package_is_installed_again_only_when_stale(run_nox, monkeypatch, tmp_path):
+    venv = tmp_path / "venv"
+    fake_nox_venv(venv)
+    machine = Machine()
+    use(monkeypatch, run_nox, machine)
+    (venv / run_nox.TOOLS_STAMP).write_text(run_nox.tools_stamp())
+    run_nox.ensure_nox(venv)
+    assert not [c for c in machine.commands if "install" in c], "up to date: nothing to install"
+
+    # tools/pyproject.toml changed since (or the venv was filled from another tree)
+    (venv / run_nox.TOOLS_STAMP).write_text(f"{tmp_path / 'other-tree' / 'tools'}\nabc\n")
+    run_nox.ensure_nox(venv)
+    installs = [c for c in machine.commands if "install" in c]
+    assert installs == [[str(venv / "bin/python"), "-m", "pip", "install", "--quiet",
+                         "-e", str(TOOLS)]]
+    assert run_nox.tools_current(venv)
+
+
+def test_the_stamp_follows_the_pyproject(run_nox, monkeypatch, tmp_path):
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    monkeypatch.setattr(run_nox, "TOOLS", tmp_path)
+    before = run_nox.tools_stamp()
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\ndependencies = ['y']\n")
+    assert run_nox.tools_stamp() != before

@@ -6,6 +6,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+
 from ttdev.runs import results_dir_in, run_script
 
 

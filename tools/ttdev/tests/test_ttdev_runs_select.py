@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from ttdev.runs import select_scripts
 from ttdev.specs import load_milestone
 

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from ttdev.sandbox import RunTimeout, read_junit, run_command, script_problems, syntax_errors
 
 

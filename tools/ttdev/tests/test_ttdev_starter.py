@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from ttdev.starter import (
     STARTER_MARKER,
     StarterError,

@@ -13,7 +13,8 @@ from ttdev.task_order import (
     run_states,
 )
 from ttdev.tasks import parse_tasks, read_tasks
-from ttdev_fakes import write_package
+
+from .ttdev_fakes import write_package
 
 SOURCE = '''\
 def double(x):

@@ -4,6 +4,7 @@
 from pathlib import Path
 
 import pytest
+
 from ttdev.checks import task_problems
 from ttdev.fill import fill_file
 from ttdev.graph import discover_packages
@@ -11,7 +12,8 @@ from ttdev.specs import discover_milestones
 from ttdev.starter import stub_file
 from ttdev.stubs import parse_stub
 from ttdev.tasks import TaskListError, parse_tasks, pick_task, read_tasks, task_of_function
-from ttdev_fakes import write_package
+
+from .ttdev_fakes import write_package
 
 ROOT = Path(__file__).resolve().parents[3]
 

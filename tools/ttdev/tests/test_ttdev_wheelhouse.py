@@ -5,6 +5,7 @@ import subprocess
 
 import pytest
 from packaging.version import Version
+
 from ttdev.install import Choice, describe, missing_wheelhouse_hint, summarize
 from ttdev.stubs import STARTER_MARKER
 from ttdev.wheels import NOT_GIT, read_manifest, tree_commit, wheelhouse_kind, write_manifest

@@ -4,8 +4,9 @@ import json
 
 import numpy as np
 import pytest
-from common import Milestone
-from common.figures import (
+
+from ttdev.milestone import Milestone
+from ttdev.milestone.figures import (
     DPI,
     Figure,
     confusion_matrix,

@@ -1,14 +1,14 @@
-"""The milestone runner every milestone script uses.
+"""The milestone runner every milestone script uses::
 
-Scripts import it after putting the ``milestones`` folder on ``sys.path``::
+    from ttdev.milestone import Milestone
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from common import Milestone
+(the tools package, ``pip install -e tools``, in the environment that runs the script;
+every nox session that runs milestones installs it).
 """
 
+from ..specs import Bar, MilestoneSpec, Script, SpecError, discover_milestones, load_milestone
 from .figures import Figure, Panel, confusion_matrix, decision_grid, misclassified
 from .runner import Milestone
-from .spec import Bar, MilestoneSpec, Script, SpecError, discover_milestones, load_milestone
 
 __all__ = [
     "Bar",

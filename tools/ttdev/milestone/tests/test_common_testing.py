@@ -7,8 +7,9 @@ import os
 import sys
 
 import pytest
-from common.runner import Transcript
-from common.testing import (
+
+from ttdev.milestone.runner import Transcript
+from ttdev.milestone.testing import (
     REUSE_ENV,
     ScriptResult,
     assert_every_bar_passed,

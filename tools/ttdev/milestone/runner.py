@@ -35,11 +35,11 @@ from pathlib import Path
 
 from tinytorch.tensor.io import atomic_write_text
 
+from ..provenance import installed_packages
+from ..specs import MilestoneSpec, Script, load_milestone
 from . import figures
 from .console import Transcript, paint
 from .progress import progress
-from .provenance import installed_packages
-from .spec import MilestoneSpec, Script, load_milestone
 from .threads import choose_blas_threads
 
 GRAPH_TITLE = "The computation graph behind the loss"

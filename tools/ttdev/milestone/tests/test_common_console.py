@@ -4,10 +4,11 @@ import io
 import json
 
 import pytest
-from common import Milestone
-from common.console import Transcript, colour_enabled, paint
-from common.progress import PlainProgress
-from common.runner import colour_report, format_report
+
+from ttdev.milestone import Milestone
+from ttdev.milestone.console import Transcript, colour_enabled, paint
+from ttdev.milestone.progress import PlainProgress
+from ttdev.milestone.runner import colour_report, format_report
 
 
 class FakeTerminal(io.StringIO):

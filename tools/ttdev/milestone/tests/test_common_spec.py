@@ -3,7 +3,8 @@
 import math
 
 import pytest
-from common.spec import Bar, SpecError, discover_milestones, load_milestone
+
+from ttdev.specs import Bar, SpecError, discover_milestones, load_milestone
 
 
 def test_reads_every_field(milestone_dir):

@@ -4,10 +4,11 @@ import io
 import json
 
 import pytest
-from common import Milestone
-from common.progress import PlainProgress
-from common.provenance import format_table
-from common.runner import count_parameters, format_report
+
+from ttdev.milestone import Milestone
+from ttdev.milestone.progress import PlainProgress
+from ttdev.milestone.runner import count_parameters, format_report
+from ttdev.provenance import format_table
 
 
 def _milestone(milestone_dir, *argv):
@@ -129,7 +130,7 @@ def test_provenance_table_flags_missing_packages():
 
 
 def test_provenance_exits_1_when_a_named_package_is_not_installed(capsys):
-    from common import provenance
+    from ttdev import provenance
 
     assert provenance.main(["tt-Not_Here"]) == 1
     assert "tt-not-here" in capsys.readouterr().out
@@ -141,7 +142,7 @@ def test_provenance_exits_1_when_a_named_package_is_not_installed(capsys):
 
 @pytest.mark.parametrize("epochs", ["-1", "two", "1.5"])
 def test_negative_or_not_whole_epochs_are_refused_with_a_usage_error(epochs, capsys):
-    from common.runner import build_parser
+    from ttdev.milestone.runner import build_parser
 
     with pytest.raises(SystemExit) as exit_info:
         build_parser("test").parse_args(["--epochs", epochs])
@@ -150,7 +151,7 @@ def test_negative_or_not_whole_epochs_are_refused_with_a_usage_error(epochs, cap
 
 
 def test_zero_epochs_is_accepted_to_measure_the_untrained_model():
-    from common.runner import build_parser
+    from ttdev.milestone.runner import build_parser
 
     assert build_parser("test").parse_args(["--epochs", "0"]).epochs == 0
 
@@ -159,7 +160,7 @@ def test_zero_epochs_is_accepted_to_measure_the_untrained_model():
 def test_positive_float_refuses_what_is_not_a_finite_positive_number(seconds):
     import argparse
 
-    from common.runner import positive_float
+    from ttdev.milestone.runner import positive_float
 
     with pytest.raises(argparse.ArgumentTypeError):
         positive_float(seconds)

@@ -1,12 +1,11 @@
 """Which tinytorch packages are installed, which version, and where each came from.
 
 Used by the milestone runner (it stores this in every results file) and run by
-nox as a script inside a session's environment to print what the session
-actually runs::
+nox inside a session's environment to print what the session actually runs::
 
-    python milestones/common/provenance.py [tt-tensor tt-autograd ...]
+    python -m ttdev.provenance [tt-tensor tt-autograd ...]
 
-Standard library only, no relative imports, so it works as a script too.
+Standard library only: it runs in any session's environment.
 """
 
 from __future__ import annotations

@@ -12,12 +12,15 @@ and students do, and then asserts on the results file it wrote::
 
 from __future__ import annotations
 
+import ast
+import importlib.util
 import json
 import os
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 
 @dataclass
@@ -116,15 +119,50 @@ def run_with_planted_bug(
     ``"from tinytorch.optim import adam; adam.Adam.step = ..."``: a milestone's
     test then checks that its bars (or its preflight) catch it.
     """
+    script = Path(script).resolve()
     argv = [*args, "--results-dir", str(results_dir)]
     source = PLANTED_RUN.format(patch=patch, script=str(script), args=argv)
     env = {**os.environ, "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS", "1")}
+    # `python -c` puts the current folder first on the path: the script's folder, as
+    # `python script.py` does, so the scripts it imports from beside it are found.
     completed = subprocess.run([sys.executable, "-c", source], capture_output=True, text=True,
-                               timeout=timeout, env=env, check=False)
+                               timeout=timeout, env=env, check=False, cwd=script.parent)
     reports = sorted(Path(results_dir).glob(f"*/{Path(script).stem}.json"))
     report = json.loads(reports[0].read_text()) if reports else None
     return ScriptResult(completed.returncode, completed.stdout + completed.stderr, report,
                         Path(results_dir))
+
+
+def import_script(script: Path) -> ModuleType:
+    """The milestone script ``script`` as a module named after its file, to test its functions
+    (its ``if __name__ == "__main__":`` part does not run); imported once per process.
+
+    The scripts beside it that it imports (``from cnn_training import fit``) are imported
+    the same way first: ``python script.py`` finds them in the script's own folder.
+    """
+    script = Path(script).resolve()
+    known = sys.modules.get(script.stem)
+    if known is not None and getattr(known, "__file__", None) == str(script):
+        return known
+    for sibling in _imported_siblings(script):
+        import_script(sibling)
+    spec = importlib.util.spec_from_file_location(script.stem, script)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[script.stem] = module   # dataclasses and pickle look the module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def _imported_siblings(script: Path) -> list[Path]:
+    """The files beside ``script`` that its top-level imports name (``import mlp_digits``)."""
+    names = []
+    for node in ast.parse(script.read_text()).body:
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.append(node.module)
+    return [script.parent / f"{name}.py" for name in dict.fromkeys(names)
+            if (script.parent / f"{name}.py").is_file()]
 
 
 def assert_every_bar_passed(result: ScriptResult) -> None:

@@ -3,7 +3,8 @@
 import sys
 
 import pytest
-from common import Milestone, threads
+
+from ttdev.milestone import Milestone, threads
 
 VARIABLES = threads.THREAD_VARIABLES
 
