@@ -1,4 +1,4 @@
-"""What every milestone's tests share: ``common`` importable, and the ``quick_run`` fixture.
+"""What every milestone's tests share: the ``quick_run`` fixture.
 
 A milestone's test module names the script it verifies and takes ``quick_run``::
 
@@ -8,7 +8,7 @@ A milestone's test module names the script it verifies and takes ``quick_run``::
         assert_every_bar_passed(quick_run)
 
 ``quick_run`` is that script's ``--quick`` run, once per test module, as nox
-and students run it (``common.testing.run_milestone_script``: a subprocess, or
+and students run it (``ttdev.milestone.testing.run_milestone_script``: a subprocess, or
 the report a nox session wrote moments ago).
 """
 

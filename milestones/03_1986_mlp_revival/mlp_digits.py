@@ -208,7 +208,7 @@ def part_mnist_sample(ms: Milestone) -> None:
     )
 
 
-# The paths PyTorch 2.13's optimizers take on common.diagnose's fixed quadratic (float64,
+# The paths PyTorch 2.13's optimizers take on ttdev.milestone.diagnose's fixed quadratic (float64,
 # 8 steps); tests/test_mlp_revival.py recomputes them with torch when it is installed.
 REFERENCE_PATHS = {
     "SGD(lr=0.01)": (

@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -48,10 +49,25 @@ def copy_tree(root: Path, dest: Path) -> None:
 
 
 def nox(tree: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
-    """``nox`` in ``tree`` (its own noxfile), output captured."""
+    """``nox`` in ``tree`` (its own noxfile), output captured: run from an environment with
+    nox and that tree's own tools package, as its owner's ``tools/run_nox.py`` makes it."""
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "TT_REFERENCE")}
-    return subprocess.run([sys.executable, "-m", "nox", "--no-color", *args], cwd=tree, env=env,
-                          capture_output=True, text=True, timeout=timeout, check=False)
+    return subprocess.run([nox_python(tree), "-m", "nox", "--no-color", *args], cwd=tree,
+                          env=env, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def nox_python(tree: Path) -> Path:
+    """The Python of ``tree``'s nox environment (beside the tree, made once with uv)."""
+    venv = tree.parent / f"{tree.name}-venv-nox"
+    python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    if not python.exists():
+        uv = shutil.which("uv")
+        assert uv, "nox -s e2e installs uv: it makes each tree's nox environment"
+        nox_version = metadata.version("nox")
+        subprocess.run([uv, "venv", "--quiet", "--python", sys.executable, venv], check=True)
+        subprocess.run([uv, "pip", "install", "--quiet", "--python", python,
+                        f"nox[uv]=={nox_version}", "-e", tree / "tools"], check=True)
+    return python
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""A fake milestone folder (``common`` is importable through milestones/conftest.py)."""
+"""A fake milestone folder for the runner's and the spec's tests."""
 
 import pytest
 
