@@ -21,7 +21,6 @@ REQUIREMENTS = [
     "mkdocs>=1.6,<2",
     "mkdocs-material>=9.5,<10",
     "mkdocstrings-python>=2.0,<3",
-    "jinja2>=3.1",  # the generated pages' templates (tools/ttdev/templates/docs/)
     "ruff",  # mkdocstrings formats long signatures with it
     "numpy",
     "pytest",
