@@ -186,6 +186,22 @@ def test_conv1d_gradcheck_and_shape():
         (2, 5, 9)
 
 
+@pytest.mark.parametrize("stride, padding, dilation, groups", [(1, 0, 1, 1), (2, 1, 2, 1),
+                                                              (1, "same", 1, 2)])
+def test_conv1d_layer_is_the_formula_along_its_one_axis(stride, padding, dilation, groups):
+    layer = Conv1d(4, 6, 3, stride=stride, padding=padding, dilation=dilation,
+                   groups=groups).double()
+    x = Tensor(RNG.standard_normal((2, 4, 11)), dtype=np.float64, requires_grad=True)
+    out = layer(x)
+    pads = padding if isinstance(padding, str) else (0, padding)
+    expected = convolution_by_offsets(x.data[:, :, None], layer.weight.data[:, :, None],
+                                      layer.bias.data, (1, stride), pads, (1, dilation),
+                                      groups)[:, :, 0]
+    assert out.shape == expected.shape
+    np.testing.assert_allclose(out.data, expected, rtol=1e-12, atol=1e-12)
+    assert gradcheck(lambda a, w, b: layer(a), x, layer.weight, layer.bias)
+
+
 def test_float32_in_float32_out():
     conv = Conv2d(3, 4, 3)
     x = Tensor(RNG.standard_normal((2, 3, 6, 6)).astype(np.float32), requires_grad=True)
@@ -196,12 +212,15 @@ def test_float32_in_float32_out():
 
 
 def test_default_init_bounds():
-    conv = Conv2d(4, 8, (3, 5), groups=2)
+    # fan_in counts the input channels of one group: 4 // 2 channels times the 3 x 5 kernel.
+    # With 400 biases and 12000 weights uniform on (-b, b), the largest is above 0.9 b
+    # (a smaller bound from the wrong fan would fail that, a larger one the first check).
+    conv = Conv2d(4, 400, (3, 5), groups=2)
     bound = 1 / np.sqrt(4 // 2 * 3 * 5)
-    assert conv.weight.shape == (8, 2, 3, 5)
-    assert np.abs(conv.weight.data).max() <= bound
-    assert np.abs(conv.bias.data).max() <= bound
-    assert conv.weight.data.std() > bound / 4  # actually random, not zeros
+    assert conv.weight.shape == (400, 2, 3, 5)
+    for values in (conv.weight.data, conv.bias.data):
+        assert 0.9 * bound < np.abs(values).max() <= bound
+        assert abs(values.mean()) < bound / 4   # centred on 0
 
 
 def test_no_bias():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tinytorch.autograd import gradcheck
+from tinytorch.autograd import FunctionCtx, gradcheck
 from tinytorch.spatial import BatchNorm1d, BatchNorm2d, Dropout2d
 from tinytorch.spatial import functional as F
 from tinytorch.tensor import ShapeError, Tensor
@@ -51,6 +51,27 @@ def test_batch_norm_function_normalizes_with_the_batch_or_the_given_statistics(s
     np.testing.assert_allclose(out.data, expected * weight.reshape(channel), rtol=1e-5, atol=1e-5)
     np.testing.assert_array_equal(running_mean.data, mean)
     np.testing.assert_array_equal(running_var.data, var)
+
+
+@pytest.mark.parametrize("training", [True, False])
+@pytest.mark.parametrize("needs", [(True, False, False), (False, True, False), (False, False, True),
+                                   (True, True, True)])
+def test_batch_norm_backward_returns_only_the_gradients_asked_for(training, needs):
+    x = RNG.standard_normal((4, 3, 2, 2))
+    weight, bias = RNG.standard_normal(3), RNG.standard_normal(3)
+    ctx = FunctionCtx()
+    ctx.needs_input_grad = needs
+    F.BatchNormFunction.forward(ctx, x, weight, bias, running_mean=np.zeros(3),
+                                running_var=np.ones(3), training=training, momentum=0.0,
+                                eps=1e-5)
+    grad_y = RNG.standard_normal(x.shape)
+    grad_y.setflags(write=False)   # the incoming gradient is read-only
+    grads = F.BatchNormFunction.backward(ctx, grad_y)
+    assert len(grads) == 3
+    for need, grad, shape in zip(needs, grads, (x.shape, (3,), (3,)), strict=True):
+        assert (grad is not None) == need
+        if need:
+            assert grad.shape == shape
 
 
 def test_batch_norm_without_affine_gradcheck():
@@ -144,6 +165,18 @@ def test_dropout2d_zeroes_whole_channels_and_keeps_the_mean():
     layer.eval()
     x = Tensor(np.ones((2, 3, 2, 2), np.float32))
     assert layer(x) is x
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dropout2d_keeps_the_dtype_and_p_one_zeroes_everything(dtype):
+    x = Tensor(np.ones((3, 4, 2, 2)), dtype=dtype, requires_grad=True)
+    half = F.dropout2d(x, 0.5, generator=np.random.default_rng(1))
+    assert half.dtype == dtype
+    with np.errstate(all="raise"):
+        out = F.dropout2d(x, 1.0)
+    assert out.dtype == dtype and not out.data.any()
+    out.sum().backward()
+    assert not x.grad.data.any()
 
 
 def test_dropout2d_gradient_follows_the_mask():

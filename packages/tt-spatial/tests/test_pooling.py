@@ -7,7 +7,7 @@ import pytest
 from tinytorch.autograd import FunctionCtx, gradcheck
 from tinytorch.spatial import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from tinytorch.spatial import functional as F
-from tinytorch.spatial.functional.pooling import first_maximum_masks
+from tinytorch.spatial.functional.pooling import averaging_matrix, first_maximum_masks
 from tinytorch.tensor import ShapeError, Tensor
 
 RNG = np.random.default_rng(1)
@@ -59,6 +59,55 @@ def test_overlapping_max_windows_accumulate():
     out.sum().backward()
     assert out.data.tolist() == [[[[9.0, 9.0]]]]
     assert x.grad.data.tolist() == [[[[0.0, 2.0, 0.0]]]]
+
+
+def test_max_pool_padding_is_never_the_maximum():
+    # every pixel negative: a padding of zeros would win at the border windows
+    x = Tensor(-1.0 - RNG.random((1, 2, 4, 5)), dtype=np.float64, requires_grad=True)
+    out = F.max_pool2d(x, 3, stride=2, padding=1)
+    padded = np.pad(x.data, ((0, 0), (0, 0), (1, 1), (1, 1)), constant_values=-np.inf)
+    expected = np.array([[[[padded[n, c, 2 * y:2 * y + 3, 2 * x_:2 * x_ + 3].max()
+                            for x_ in range(3)] for y in range(2)] for c in range(2)]
+                         for n in range(1)])
+    np.testing.assert_array_equal(out.data, expected)
+    out.sum().backward()
+    assert x.grad.data.sum() == out.size   # each window's gradient reached a real pixel
+
+
+def test_averaging_matrix_uses_pytorchs_overlapping_bins():
+    # 5 -> 3: bins [0, 2), [1, 4), [3, 5)
+    np.testing.assert_allclose(averaging_matrix(5, 3), [[1 / 2, 1 / 2, 0, 0, 0],
+                                                        [0, 1 / 3, 1 / 3, 1 / 3, 0],
+                                                        [0, 0, 0, 1 / 2, 1 / 2]])
+    # 7 -> 2: bins [0, 4), [3, 7); 4 -> 4: the identity
+    np.testing.assert_allclose(averaging_matrix(7, 2), [[1 / 4] * 4 + [0] * 3,
+                                                        [0] * 3 + [1 / 4] * 4])
+    np.testing.assert_array_equal(averaging_matrix(4, 4), np.eye(4))
+    assert averaging_matrix(6, 4).dtype == np.float64
+
+
+def test_avg_pool_without_counting_the_padding_divides_by_the_pixels_inside():
+    x = Tensor(np.ones((1, 1, 3, 3), np.float32), requires_grad=True)
+    out = F.avg_pool2d(x, 3, stride=2, padding=1, count_include_pad=False)
+    assert out.data.tolist() == [[[[1.0, 1.0], [1.0, 1.0]]]]   # a mean of ones is one
+    counted = F.avg_pool2d(x, 3, stride=2, padding=1)
+    np.testing.assert_allclose(counted.data, [[[[4 / 9, 4 / 9], [4 / 9, 4 / 9]]]], rtol=1e-6)
+    out.sum().backward()
+    # the centre pixel is in all four windows of 4 inside pixels, a corner in one
+    np.testing.assert_allclose(x.grad.data[0, 0], [[1 / 4, 1 / 2, 1 / 4], [1 / 2, 1, 1 / 2],
+                                                   [1 / 4, 1 / 2, 1 / 4]], rtol=1e-6)
+
+
+def test_pooling_pads_rows_and_columns_by_their_own_amounts():
+    # kernel (1, 3), padding (0, 1): rows untouched, one column of padding on each side
+    x = Tensor(np.ones((1, 1, 2, 4), np.float32))
+    inside = F.avg_pool2d(x, (1, 3), 1, (0, 1), count_include_pad=False)
+    counted = F.avg_pool2d(x, (1, 3), 1, (0, 1))
+    assert inside.data.tolist() == [[[[1.0] * 4] * 2]]
+    np.testing.assert_allclose(counted.data, [[[[2 / 3, 1, 1, 2 / 3]] * 2]], rtol=1e-6)
+    negative = Tensor(-np.arange(8, dtype=np.float32).reshape(1, 1, 2, 4))
+    assert F.max_pool2d(negative, (1, 3), 1, (0, 1)).data.tolist() == \
+        [[[[0.0, 0.0, -1.0, -2.0], [-4.0, -4.0, -5.0, -6.0]]]]
 
 
 def test_adaptive_avg_pool_1x1_is_the_mean():

@@ -131,11 +131,12 @@ def _update_running(running_mean: np.ndarray, running_var: np.ndarray, mean: np.
 
     running_mean <- (1 - momentum) running_mean + momentum mean, and the same
     for running_var with the *unbiased* batch variance: ``var`` is the biased
-    one over ``count`` values per channel, (C,) arrays. The running arrays
-    keep their dtype and identity (they are a module's buffers).
+    one over ``count`` values per channel (at least 2: ``batch_norm`` refuses
+    fewer); all four are (C,) arrays. The running arrays keep their dtype and
+    identity (they are a module's buffers).
     """
     # BEGIN SOLUTION
-    unbiased_var = var * (count / max(count - 1, 1))
+    unbiased_var = var * (count / (count - 1))
     running_mean *= 1 - momentum
     running_mean += momentum * mean
     running_var *= 1 - momentum
