@@ -61,8 +61,9 @@ def test_batch_norm_backward_returns_only_the_gradients_asked_for(training, need
     weight, bias = RNG.standard_normal(3), RNG.standard_normal(3)
     ctx = FunctionCtx()
     ctx.needs_input_grad = needs
-    F.BatchNormFunction.forward(ctx, x, weight, bias, running_mean=np.zeros(3),
-                                running_var=np.ones(3), training=training, momentum=0.0,
+    running = (None, None) if training else (np.zeros(3), np.ones(3))
+    F.BatchNormFunction.forward(ctx, x, weight, bias, running_mean=running[0],
+                                running_var=running[1], training=training, momentum=0.0,
                                 eps=1e-5)
     grad_y = RNG.standard_normal(x.shape)
     grad_y.setflags(write=False)   # the incoming gradient is read-only
