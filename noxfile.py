@@ -39,10 +39,9 @@ try:
     from ttdev import isolate as isolating
     from ttdev import progress as progress_report
     from ttdev import targets as target_tools
-    from ttdev.graph import GraphError, closure, discover_packages
+    from ttdev.graph import GraphError, closure, read_tree
     from ttdev.options import OptionsError, parse_options, take_options
     from ttdev.sandbox import TEST_TOOLS
-    from ttdev.specs import discover_milestones
     from ttdev.starter import (
         StarterError,
         is_starter,
@@ -68,11 +67,11 @@ nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.sessions = ["tests"]
 nox.options.error_on_missing_interpreters = True
 
-MILESTONES = discover_milestones(ROOT / "milestones")
-try:   # in teaching order: dependencies first, then what the earliest milestone needs
-    PACKAGES = discover_packages(ROOT / "packages", MILESTONES)
+try:   # packages in teaching order: dependencies first, then what the earliest milestone needs
+    TREE = read_tree(ROOT)
 except GraphError as _error:   # a malformed pyproject: name the file, not a TOML traceback
     sys.exit(f"noxfile.py: the packages of this tree cannot be read:\n  {_error}")
+PACKAGES, MILESTONES = TREE.packages, TREE.milestones
 REUSE_ENV = "TT_REUSE_MILESTONE_RESULTS"   # ttdev/milestone/testing.py reads it
 TOOLS_TEST_DEPS = ["pytest", "packaging", "numpy", "pyyaml", "nox", "matplotlib", "pytest-timeout",
                    "check-jsonschema"]   # check-jsonschema: the workflows against their schema
@@ -92,12 +91,12 @@ def options_for(session: nox.Session, targets=()):
 
 def missing_packages(milestone) -> list[str]:
     """The packages a milestone needs (``unlocked_by``, ``also_requires``) not in packages/ yet."""
-    return [name for name in milestone.package_roots if name not in PACKAGES]
+    return TREE.missing(milestone)
 
 
 def runnable(milestone) -> bool:
     """A milestone can run once the packages it needs exist."""
-    return not missing_packages(milestone)
+    return TREE.runnable(milestone)
 
 
 # -- packages -----------------------------------------------------------------

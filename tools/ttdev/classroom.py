@@ -36,8 +36,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from .graph import discover_packages
-from .specs import discover_milestones
+from .graph import read_tree
 from .templating import workflow_environment
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,11 +53,9 @@ class RosterError(ValueError):
 
 def plan(root: Path = ROOT) -> dict[str, list[str]]:
     """Every package, and every milestone whose packages are all in the tree."""
-    milestones = discover_milestones(root / "milestones")
-    packages = discover_packages(root / "packages", milestones)
-    return {"packages": list(packages),
-            "milestones": [m.session for m in milestones
-                           if all(name in packages for name in m.package_roots)]}
+    tree = read_tree(root)
+    return {"packages": list(tree.packages),
+            "milestones": [m.session for m in tree.milestones if tree.runnable(m)]}
 
 
 def read_roster(path: Path) -> list[dict[str, str]]:

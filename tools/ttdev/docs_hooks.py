@@ -22,6 +22,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.utils import get_relative_url
 
 from ttdev import docs_katex, docs_model, docs_render
+from ttdev.graph import read_tree
 
 _state: dict = {}
 
@@ -66,8 +67,8 @@ def _api_nav(pkg):
 
 def on_config(config):
     root = _root(config)
-    packages = docs_model.read_packages(root)
-    milestones = docs_model.read_milestones(root)
+    tree = read_tree(root)   # a malformed pyproject or milestone.toml stops the build, named
+    packages, milestones = list(tree.packages.values()), tree.milestones
     _state.update(root=root, packages=packages, milestones=milestones)
     nav: list = [{title: uri} for title, uri in STATIC_PAGES]
     nav.append({"History": "history.md"})

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .graph import Package, discover_packages
+from .graph import Package, read_tree
 from .specs import MilestoneSpec as Milestone
 from .specs import discover_milestones
 from .tasks import Task, TaskListError, read_tasks
@@ -28,9 +28,9 @@ def milestone_anchor(milestone: Milestone) -> str:
 
 
 def read_packages(root: Path) -> list[Package]:
-    """The tree's packages in teaching order (``graph.discover_packages``); a pyproject that
+    """The tree's packages in teaching order (``graph.read_tree``); a pyproject that
     cannot be read stops the build with its file named (``nox -s lint`` names it too)."""
-    return list(discover_packages(root / "packages", read_milestones(root)).values())
+    return list(read_tree(root).packages.values())
 
 
 def public_modules(pkg: Package) -> list[str]:

@@ -14,8 +14,9 @@ from ttdev.graph import (
     milestone_packages,
     range_problems,
     range_text,
+    read_tree,
 )
-from ttdev.specs import discover_milestones
+from ttdev.specs import SpecError, discover_milestones
 
 from .ttdev_fakes import write_package
 
@@ -177,3 +178,42 @@ def test_missing_version_file_is_explained(tmp_path):
 
 def test_no_packages_folder_means_no_packages(tmp_path):
     assert discover_packages(tmp_path / "packages") == {}
+
+
+def write_milestone(root, number, unlocked_by, also_requires=()):
+    folder = root / "milestones" / f"{number:02d}_19{number}0_m{number}"
+    folder.mkdir(parents=True)
+    (folder / "milestone.toml").write_text(
+        f'number = {number}\nyear = 19{number}0\nslug = "m{number}"\ntitle = "M{number}"\n'
+        f'unlocked_by = "{unlocked_by}"\nalso_requires = {list(also_requires)!r}\n'
+        .replace("'", '"'))
+
+
+def test_read_tree_orders_packages_by_the_milestones_and_knows_what_each_waits_for(fake_tree):
+    write_milestone(fake_tree, 2, "tt-nn", ["tt-optim"])
+    write_milestone(fake_tree, 1, "tt-extra")
+    tree = read_tree(fake_tree)
+    assert [m.number for m in tree.milestones] == [1, 2]
+    # tt-extra (milestone 01) first, then tt-nn's chain (milestone 02)
+    assert list(tree.packages) == ["tt-extra", "tt-tensor", "tt-autograd", "tt-nn"]
+    first, second = tree.milestones
+    assert tree.missing(first) == [] and tree.runnable(first)
+    assert tree.missing(second) == ["tt-optim"] and not tree.runnable(second)
+
+
+def test_read_tree_puts_what_the_first_milestone_needs_before_a_name_that_sorts_first(fake_tree):
+    write_milestone(fake_tree, 1, "tt-nn")
+    write_milestone(fake_tree, 2, "tt-extra")
+    assert list(read_tree(fake_tree).packages) == ["tt-tensor", "tt-autograd", "tt-nn", "tt-extra"]
+
+
+def test_read_tree_names_a_broken_milestone_or_pyproject(fake_tree):
+    write_milestone(fake_tree, 1, "tt-nn")
+    toml = next((fake_tree / "milestones").glob("*/milestone.toml"))
+    toml.write_text(toml.read_text().replace("number = 1", "number = one"))
+    with pytest.raises(SpecError, match="milestone.toml: not valid TOML"):
+        read_tree(fake_tree)
+    toml.write_text(toml.read_text().replace("number = one", "number = 1"))
+    (fake_tree / "packages" / "tt-nn" / "pyproject.toml").write_text("[project")
+    with pytest.raises(GraphError, match="tt-nn/pyproject.toml: not valid TOML"):
+        read_tree(fake_tree)
