@@ -114,9 +114,9 @@ def write_grading_repo(dest: Path, roster: Path) -> list[Path]:
 
 
 def parser() -> argparse.ArgumentParser:
-    """``classroom.py`` (the plan of the tree) or ``classroom.py roster FILE``."""
+    """``python -m ttdev.classroom`` (the plan of the tree) or ``... roster FILE``."""
     parsed = argparse.ArgumentParser(
-        prog="classroom.py", description="Print key=<json list> lines, the format of "
+        prog="python -m ttdev.classroom", description="Print key=<json list> lines, the format of "
         "$GITHUB_OUTPUT: the packages and milestones of this tree, or a roster's students.")
     commands = parsed.add_subparsers(dest="command", metavar="roster FILE")
     roster = commands.add_parser("roster", help="the students of a roster (student,repository"

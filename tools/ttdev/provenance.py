@@ -73,7 +73,7 @@ def format_table(rows: list[dict], expected: list[str] = ()) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Print the table; exit 1 if a package named on the command line is not installed."""
-    parser = argparse.ArgumentParser(prog="provenance.py",
+    parser = argparse.ArgumentParser(prog="python -m ttdev.provenance",
                                      description=__doc__.strip().splitlines()[0])
     parser.add_argument("expected", nargs="*", metavar="PACKAGE",
                         help="tt-* distributions that must be installed (exit 1 otherwise)")

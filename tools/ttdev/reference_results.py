@@ -70,7 +70,7 @@ def copy_milestones(results: Path, target: Path) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="reference_results.py",
+    parser = argparse.ArgumentParser(prog="python -m ttdev.reference_results",
                                      description=__doc__.strip().splitlines()[0])
     parser.add_argument("results", nargs="?", type=Path, default=ROOT / "results",
                         metavar="RESULTS_DIR",

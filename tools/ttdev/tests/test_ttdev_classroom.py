@@ -213,4 +213,4 @@ def test_bad_arguments_are_a_usage_error_naming_them(argv, expected, capsys):
         main(argv)
     assert exit_info.value.code == 2
     error = capsys.readouterr().err
-    assert expected in error and "usage: classroom.py" in error
+    assert expected in error and "usage: python -m ttdev.classroom" in error
