@@ -29,6 +29,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ttdev.files import replace_text
+from ttdev.graph import GraphError, read_tree
+from ttdev.specs import SpecError
 from ttdev.starter import find_regions
 
 SWAPPED_OPERATORS = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult,
@@ -318,19 +320,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--list", action="store_true", help="list the mutants, run nothing")
     args = parser.parse_args(argv)
     root = args.root.resolve()
-    names = args.packages or sorted(p.name for p in (root / "packages").iterdir()
-                                    if (p / "pyproject.toml").is_file())
-    unknown = [n for n in names if not (root / "packages" / n / "src").is_dir()]
+    try:
+        packages = read_tree(root).packages
+    except (GraphError, SpecError) as error:
+        parser.error(str(error))
+    names = args.packages or list(packages)
+    unknown = [n for n in names if n not in packages]
     if unknown:
-        parser.error(f"no such package under {root / 'packages'}: {', '.join(unknown)}")
+        parser.error(f"no such package under {root / 'packages'}: {', '.join(unknown)} "
+                     f"(expected some of {', '.join(packages)})")
     reports = []
     for name in names:
-        mutants = package_mutants(root / "packages" / name, args.max_per_region, args.seed)
+        mutants = package_mutants(packages[name].path, args.max_per_region, args.seed)
         if args.list:
             print("\n".join(f"{m.file}:{m.line} {m.function}: {m.description}" for m in mutants))
             continue
         print(f"{name}: {len(mutants)} mutants", flush=True)
-        reports.append(mutate_package(root / "packages" / name, mutants, args.timeout,
+        reports.append(mutate_package(packages[name].path, mutants, args.timeout,
                                       log=lambda text: print(text, flush=True)))
     if args.list:
         return 0

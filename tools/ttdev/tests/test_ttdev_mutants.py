@@ -107,3 +107,18 @@ def test_a_return_none_is_dropped_not_replaced_by_itself():
 
     found = mutants.mutations_of(ast.parse("def f():\n    return None\n").body[0].body[0])
     assert [replacement for _, replacement in found] == ["pass"]
+
+
+def test_main_names_an_unknown_package_and_the_ones_there_are(fake_tree, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        mutants.main(["tt-gpu", "--root", str(fake_tree), "--list"])
+    assert exit_info.value.code == 2
+    error = capsys.readouterr().err
+    assert "no such package under" in error and "tt-gpu" in error and "tt-nn" in error
+
+
+def test_main_names_a_malformed_pyproject(fake_tree, capsys):
+    (fake_tree / "packages" / "tt-nn" / "pyproject.toml").write_text("[project")
+    with pytest.raises(SystemExit):
+        mutants.main(["--root", str(fake_tree), "--list"])
+    assert "tt-nn/pyproject.toml: not valid TOML" in capsys.readouterr().err
