@@ -243,6 +243,25 @@ def test_attention_dropout_one_gives_zeros_and_zero_gradient(leaf):
     np.testing.assert_array_equal(q.grad.data, 0)
 
 
+def test_the_returned_weights_are_a_copy_that_backward_does_not_read(rng):
+    """The caller may keep, and change, the weights it gets; backward must not see that."""
+    def gradients(spoil):
+        q = Tensor(rng_q.standard_normal((2, 3, 4)), requires_grad=True)
+        kv = Tensor(rng_q.standard_normal((2, 5, 4)), requires_grad=True)
+        out, weights = F.attention_with_weights(q, kv, kv, is_causal=True)
+        if spoil:
+            weights.data[...] = 0
+        out.sum().backward()
+        return q.grad.data, kv.grad.data
+
+    rng_q = np.random.default_rng(4)
+    clean = gradients(spoil=False)
+    rng_q = np.random.default_rng(4)
+    spoiled = gradients(spoil=True)
+    for a, b in zip(clean, spoiled, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_attention_with_weights_returns_the_weights_the_output_was_made_of(rng):
     q = Tensor(rng.standard_normal((2, 3, 4)))
     k = v = Tensor(rng.standard_normal((2, 5, 4)))

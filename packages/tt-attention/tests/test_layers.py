@@ -124,6 +124,32 @@ def test_multihead_causal_cross_attention_is_top_left_aligned_with_or_without_a_
     np.testing.assert_allclose(masked_weights.data, weights.data, atol=1e-6)
 
 
+@pytest.mark.parametrize("batch_first", [True, False])
+def test_multihead_attention_without_weights_applies_the_same_masks(batch_first, rng):
+    mha = MultiheadAttention(8, 2, batch_first=batch_first, generator=np.random.default_rng(1))
+    shape = (2, 4, 8) if batch_first else (4, 2, 8)
+    x = Tensor(rng.standard_normal(shape).astype(np.float32))
+    padding = np.array([[False, False, False, True], [False, True, False, False]])
+    blocked = np.zeros((4, 4), dtype=bool)
+    blocked[0, 2] = True
+    masks = dict(key_padding_mask=padding, attn_mask=blocked, is_causal=True)
+    with_weights, _ = mha(x, x, x, need_weights=True, **masks)
+    without, _ = mha(x, x, x, need_weights=False, **masks)
+    np.testing.assert_allclose(without.data, with_weights.data, atol=1e-6)
+
+
+def test_multihead_is_causal_adds_to_a_key_padding_mask(rng):
+    mha = _mha(dtype=np.float32)
+    x = Tensor(rng.standard_normal((2, 4, 8)).astype(np.float32))
+    padding = np.array([[False, False, True, False], [False, False, False, False]])
+    out, weights = mha(x, x, x, key_padding_mask=padding, is_causal=True)
+    explicit = ~np.tri(4, dtype=bool)   # True = blocked: every key after the query
+    expected, expected_weights = mha(x, x, x, key_padding_mask=padding, attn_mask=explicit)
+    np.testing.assert_allclose(out.data, expected.data, atol=1e-6)
+    np.testing.assert_allclose(weights.data, expected_weights.data, atol=1e-6)
+    np.testing.assert_array_equal(weights.data[0, :, 2], 0)
+
+
 def test_multihead_attention_parameter_names_match_pytorch():
     names = [name for name, _ in MultiheadAttention(8, 2).named_parameters()]
     assert names == ["in_proj_weight", "in_proj_bias", "out_proj.weight", "out_proj.bias"]

@@ -30,6 +30,14 @@ def test_char_tokenizer_round_trip_on_corpus():
     assert tok.encode_array(CORPUS).dtype.kind == "i"
 
 
+def test_char_tokenizer_gives_one_id_per_character_not_per_utf8_byte():
+    text = "héllo wörld ✓"
+    tok = CharTokenizer.from_text(text)
+    ids = tok.encode(text)
+    assert len(ids) == len(text) and ids == [tok.chars.index(c) for c in text]
+    assert tok.decode(ids) == text
+
+
 def test_char_tokenizer_unknown_character_without_unk_is_a_clear_error():
     tok = CharTokenizer.from_text("abc")
     with pytest.raises(KeyError, match=r"'z' at position 2 is not in the vocabulary of 3"):
@@ -77,6 +85,13 @@ def test_bpe_learns_merges_that_shorten_the_text(trained_bpe):
 def test_bpe_vocabulary_entries_are_concatenations_of_their_merge_parts(trained_bpe):
     for rank, (left, right) in enumerate(trained_bpe.merges):
         assert trained_bpe.vocab[256 + rank] == trained_bpe.vocab[left] + trained_bpe.vocab[right]
+
+
+def test_bpe_merges_only_pairs_seen_min_frequency_times():
+    text = "ab ab cd"   # pieces 'ab', ' ab', ' cd': (a, b) occurs twice, every other pair once
+    assert BPETokenizer.train(text, vocab_size=300).merges == [(97, 98)]
+    assert BPETokenizer.train(text, vocab_size=300, min_frequency=3).merges == []
+    assert len(BPETokenizer.train(text, vocab_size=300, min_frequency=1).merges) > 1
 
 
 def test_bpe_first_merge_is_the_most_frequent_pair():

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from tinytorch.attention import GPT, DynamicKVCache, TransformerBlock, sample_next_token
+from tinytorch.attention import GPT, MLP, DynamicKVCache, TransformerBlock, sample_next_token
 from tinytorch.autograd import gradcheck, no_grad
 from tinytorch.tensor import Tensor
 
@@ -21,6 +21,26 @@ def test_transformer_block_gradcheck(leaf):
     x = leaf(2, 4, 8)
     params = list(block.parameters())
     assert gradcheck(lambda x, *p: block(x, is_causal=True), x, *params)
+
+
+def test_transformer_block_adds_two_pre_norm_residual_branches(rng):
+    """x + attn(ln1 x), then + mlp(ln2 .): gradcheck alone accepts a block without a residual."""
+    block = TransformerBlock(8, 2)
+    block.eval()
+    x = Tensor(rng.standard_normal((2, 4, 8)).astype(np.float32))
+    h = block.ln1(x)
+    attended, _ = block.attn(h, h, h, is_causal=True)
+    middle = x + attended
+    expected = middle + block.mlp(block.ln2(middle))
+    np.testing.assert_allclose(block(x, is_causal=True).data, expected.data, atol=1e-5)
+
+
+def test_mlp_drops_out_its_output_in_training_only(rng):
+    mlp = MLP(8, 32, dropout=1.0)
+    x = Tensor(rng.standard_normal((3, 8)).astype(np.float32))
+    np.testing.assert_array_equal(mlp(x).data, 0)
+    mlp.eval()
+    assert np.abs(mlp(x).data).sum() > 0
 
 
 def test_transformer_block_names_the_expected_shape_of_a_batchless_input():

@@ -163,6 +163,11 @@ def train_val_split(
     seeded random ``val_fraction`` of the blocks goes to validation, so both
     sets sample every play. Blocks keep their order inside each set.
 
+    The last block may be shorter and counts as a block. Validation gets
+    ``round(n_blocks * val_fraction)`` blocks, but at least one, chosen by
+    ``np.random.default_rng(seed)`` (another seed, other blocks). A ``val_fraction``
+    outside the open interval (0, 1) is a ValueError naming ``val_fraction``.
+
     Returns:
         ``(train_tokens, val_tokens)``, two 1-D arrays.
     """
@@ -184,6 +189,11 @@ def sample_batch(
     tokens: np.ndarray, batch_size: int, context_length: int, rng: np.random.Generator
 ):
     """Random windows for next-token prediction.
+
+    Each row starts at a position drawn from ``rng`` (every window of
+    ``context_length + 1`` tokens can be drawn, the first and the last too).
+    A stream of at most ``context_length`` tokens has no such window: a
+    ValueError naming ``context_length``.
 
     Returns:
         ``(x, y)``, int64 arrays of shape ``(batch_size, context_length)`` with

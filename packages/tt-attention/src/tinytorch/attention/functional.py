@@ -163,9 +163,10 @@ class LayerNormFunction(Function):
     ``backward(ctx, grad_out)`` gets ``grad_out`` (read-only: never write into
     it) and returns ``(grad_x, grad_weight, grad_bias, None, None)``, with the
     shapes of ``x``, ``weight`` and ``bias``; a gradient is ``None`` when
-    ``ctx.needs_input_grad`` says that input needs none (``needs_input_grad``
-    has one entry per tensor input, so it is shorter when weight or bias is
-    None). The derivation is in the guide's hints.
+    ``ctx.needs_input_grad`` says that input needs none (one entry per
+    argument of ``forward``, in order: ``(x, weight, bias, n_axes, eps)``; the
+    entry of a weight or bias that is None is False). The derivation is in the
+    guide's hints.
     """
 
     flops = per_element_flops(8, 10)  # mean, center, square, mean, rsqrt, scale, affine

@@ -409,6 +409,12 @@ class MultiheadAttention(Module):
         Unbatched inputs ``(L, E)``, ``(S, E)`` (with ``key_padding_mask``
         ``(S,)``, ``attn_mask`` ``(L, S)`` or ``(H, L, S)``) give an ``(L, E)``
         output and weights without the N axis, as in PyTorch.
+
+        Inputs of the wrong shape are refused in the caller's layout, before
+        anything is transposed: ``self._check_inputs(query, key, value,
+        self.batch_first)`` names ``(L, N, E)`` when ``batch_first`` is False. The masks
+        apply whether or not the weights are wanted (``need_weights=False`` gives the
+        same output).
         """
         if query.ndim == 2:
             return self._forward_unbatched(

@@ -133,7 +133,14 @@ class CharTokenizer:
         return self.vocab_size
 
     def encode_array(self, text: str) -> np.ndarray:
-        """Encode ``text`` as an int64 array (vectorized: fast on megabytes of text)."""
+        """Encode ``text`` as an int64 array (vectorized: fast on megabytes of text).
+
+        One id per character (per Unicode code point, not per UTF-8 byte: ``"é"`` is one
+        id). A character outside the vocabulary maps to ``unk_token``'s id when there is
+        one; otherwise it is a ``KeyError`` whose message names the character, its
+        position and the vocabulary's size: ``"'z' at position 2 is not in the vocabulary
+        of 3 characters"``.
+        """
         # Hint: look every code point up in the sorted code points with np.searchsorted.
         # BEGIN SOLUTION
         codepoints = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
