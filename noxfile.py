@@ -10,6 +10,7 @@ Every package and milestone is discovered from the tree (``packages/*/pyproject.
     nox -s lint | docs | build | bench | map
     nox -s mutants -- tt-optim        mutation testing of the solution regions (slow)
     nox -s task_order -- tt-nn        each task's tests pass with the tasks before it only
+    nox -s task_tables                the task tables at the top of the package guides
 
 Sessions that install packages accept ``-- --reference tt-tensor,tt-autograd``
 (or ``TT_REFERENCE``) to take those packages from a reference wheelhouse
@@ -75,6 +76,7 @@ PACKAGES, MILESTONES = TREE.packages, TREE.milestones
 REUSE_ENV = "TT_REUSE_MILESTONE_RESULTS"   # ttdev/milestone/testing.py reads it
 TOOLS_TEST_DEPS = ["pytest", "packaging", "numpy", "pyyaml", "nox", "matplotlib", "pytest-timeout",
                    "check-jsonschema"]   # check-jsonschema: the workflows against their schema
+GUIDE_TOOLS = "jinja2>=3.1"   # guide_tasks renders the guides' task tables with the docs' templates
 TIMEOUT_PLUGIN = "pytest-timeout"   # a time limit per test: a function that loops costs one
 
 
@@ -244,14 +246,26 @@ def lint(session: nox.Session) -> None:
         except nox.command.CommandFailed:
             problems.append(f"{package.path} does not build a wheel (error above)")
     problems += checks.graph_problems(PACKAGES) + checks.milestone_problems(MILESTONES, PACKAGES)
-    session.install("ruff")
+    session.install("ruff", GUIDE_TOOLS, *install.tools_package())
     try:
         session.run("ruff", "check", "--output-format=concise", str(ROOT))
     except nox.command.CommandFailed:
         problems.append("ruff check found problems (listed above)")
+    try:   # the guides' task tables are rendered with the docs' templates (Jinja)
+        session.run("python", "-m", "ttdev.guide_tasks", "--root", str(ROOT), "--check")
+    except nox.command.CommandFailed:
+        problems.append("a package guide's task table or task headings (listed above): "
+                        "nox -s task_tables rewrites the tables")
     if problems:
         session.error("\n".join(["lint found problems:", *problems]))
     session.log(f"checked {len(PACKAGES)} packages and {len(MILESTONES)} milestones")
+
+
+@nox.session
+def task_tables(session: nox.Session) -> None:
+    """Rewrite the task table at the top of each package guide from its tasks.toml."""
+    session.install(GUIDE_TOOLS, *install.tools_package())
+    session.run("python", "-m", "ttdev.guide_tasks", "--root", str(ROOT))
 
 
 @nox.session

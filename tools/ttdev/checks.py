@@ -11,6 +11,8 @@
 - Every package with solution regions has a task list (``tasks.toml``, see ``tasks.py``):
   each region's function belongs to exactly one task, every function a task names is a
   region, every test node id exists, task names are unique, ``unlocks`` names a milestone.
+  (The guides' task tables and task headings are checked by ``guide_tasks.py``, which lint
+  runs in its own environment: it renders the tables with the docs' Jinja templates.)
 """
 
 from __future__ import annotations

@@ -7,7 +7,9 @@
 - on_page_markdown: fills the markers `<!-- tt:package-map -->`,
   `<!-- tt:package-map-words -->` and `<!-- tt:package-facts -->`; a package guide
   starts with its facts and its numbered task table (from tasks.toml; the marker
-  `<!-- tt:task-table -->` puts the table elsewhere).
+  `<!-- tt:task-table -->` puts the table elsewhere; a guide whose raw Markdown holds the
+  table between `<!-- tasks: begin -->` and `<!-- tasks: end -->`, see guide_tasks.py,
+  keeps that one).
 - on_page_content: keeps the API pages' source listings out of the search index.
 - on_post_build: ranks the public API first in the search index (docs_model.search_boost).
 """
@@ -167,8 +169,9 @@ def on_page_markdown(markdown: str, page, config, files):
         pkg = next((p for p in packages if f"packages/{p.name}.md" == uri), None)
         if pkg is not None:
             facts = docs_render.package_facts(pkg, packages, milestones)
-            table = docs_render.task_table(pkg, docs_model.package_tasks(pkg),
-                                           docs_model.function_files(pkg), milestones)
+            # a guide that carries its table (guide_tasks.py writes it) is shown as it is
+            table = "" if "<!-- tasks: begin -->" in markdown else docs_render.task_table(
+                pkg, docs_model.package_tasks(pkg), docs_model.function_files(pkg), milestones)
             if "<!-- tt:task-table -->" in markdown:
                 markdown = markdown.replace("<!-- tt:task-table -->", table)
             elif table:
