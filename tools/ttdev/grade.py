@@ -5,8 +5,9 @@ For each student folder:
 - each package's tests, the package from the student and its dependencies
   from the reference wheelhouse (so one broken package costs only its own
   tests); the tests are the reference's own, so editing them changes nothing;
-- each milestone in ``--quick`` mode on the student's own chain (every package
-  it needs from the student), with the reference's scripts and bars.
+- each milestone in ``--grade`` mode (the quick bars in a smaller budget, no figures) on
+  the student's own chain (every package it needs from the student), with the
+  reference's scripts and bars.
 
 Student code cannot change what is reported (``integrity.py``): wheels are built
 from the reference's build files, tests run from a read-only copy without
@@ -41,6 +42,7 @@ from .targets import MISSING, UNBUILT, Unbuilt, milestone_target, package_target
 from .wheels import BUILD_TOOLS, read_manifest, tree_commit, wheel_name_version
 
 IDENTICAL = integrity.IDENTICAL
+GRADE_ARGS = ("--grade",)   # milestones in the grader's budget: the quick bars, no figures
 
 CSV_FIELDS = ["student", "commit", "kind", "target", "status", "score", "passed", "failed",
               "not_implemented", "seconds", "details"]
@@ -256,7 +258,8 @@ def grade(folders: Sequence[Path], reference_packages: dict[str, Package], miles
     check_reference(reference, reference_packages,
                     list(reference_packages if package_names is None else package_names))
     targets = {name: package_target(name, reference_packages) for name in reference_packages}
-    targets.update({m.session: milestone_target(m) for m in milestones})
+    targets.update({m.session: replace(milestone_target(m), script_args=GRADE_ARGS)
+                    for m in milestones})
     names = student_names(folders)
     build_tools = sorted({wheel.parent / BUILD_TOOLS for wheel in reference.values()})
     log(f"sandbox for student code: {sandbox_status()}")

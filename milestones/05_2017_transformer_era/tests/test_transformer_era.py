@@ -41,6 +41,17 @@ def test_attention_proof_passes_every_bar(attention_proof):
     assert_every_bar_passed(attention_proof)
 
 
+@pytest.mark.parametrize("script", ["attention_proof.py", "vaswani_shakespeare.py"])
+def test_the_grade_run_passes_every_bar_in_its_smaller_budget(shakespeare, tmp_path, script):
+    """``nox -s grade`` runs ``--grade``: fewer steps (a fixed count, no time budget, so a
+    grade does not depend on the machine's load) and no figures; the quick bars still hold."""
+    run = run_milestone_script(MILESTONE / script, tmp_path, "--grade")
+    assert_every_bar_passed(run)
+    assert run.report["grade"] and run.report["figures"] == []
+    if script == "vaswani_shakespeare.py":
+        assert run.report["facts"]["steps"] == 120, run.output
+
+
 def test_transformer_copies_and_reverses_held_out_sequences(attention_proof):
     metrics = attention_proof.metrics
     assert metrics["copy_exact_accuracy"] == 1.0
@@ -106,11 +117,12 @@ functional._additive_mask = sees_one_ahead
 """
 
 
+@pytest.mark.parametrize("mode", ["--quick", "--grade"])
 def test_a_causal_mask_that_sees_one_ahead_stops_the_milestone_before_training(
-    shakespeare, tmp_path
+    shakespeare, tmp_path, mode
 ):
     run = run_with_planted_bug(MILESTONE / "vaswani_shakespeare.py", tmp_path,
-                               LEAKY_CAUSAL_MASK, "--quick")
+                               LEAKY_CAUSAL_MASK, mode)
     assert run.returncode == 1, run.output
     assert "PREFLIGHT FAILED: the untrained model is not causal" in run.output
     assert run.report["status"] == "preflight failed"

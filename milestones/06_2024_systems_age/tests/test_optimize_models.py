@@ -98,8 +98,17 @@ kv_cache.KVCache.append = append
 """
 
 
-def test_a_kv_cache_that_overwrites_its_first_positions_fails_the_milestone(tmp_path):
-    run = run_with_planted_bug(SCRIPT, tmp_path, KV_CACHE_WITHOUT_OFFSET, "--quick")
+def test_the_grade_run_passes_every_bar_in_its_smaller_budget(tmp_path):
+    """``nox -s grade`` runs ``--grade``: half the GPT training, one timing of each
+    generation, no figures; the quick bars still hold for the reference."""
+    run = run_milestone_script(SCRIPT, tmp_path, "--grade")
+    assert_every_bar_passed(run)
+    assert run.report["grade"] and run.report["figures"] == []
+
+
+@pytest.mark.parametrize("mode", ["--quick", "--grade"])
+def test_a_kv_cache_that_overwrites_its_first_positions_fails_the_milestone(tmp_path, mode):
+    run = run_with_planted_bug(SCRIPT, tmp_path, KV_CACHE_WITHOUT_OFFSET, mode)
     assert_failed_its_bars(run)
     failed = {bar["metric"] for bar in run.bars if not bar["passed"]}
     assert "kv_cache_tokens_identical" in failed

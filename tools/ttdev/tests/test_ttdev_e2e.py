@@ -5,7 +5,9 @@
   Tanh.forward): ``isolate`` names exactly those two packages and confirms that the
   reference for them makes the target pass; ``grade`` reports them, and reports a
   student folder without packages without stopping;
-- a reference wheel of another version is used within the declared range, refused outside.
+- a reference wheel of another version is used within the declared range, refused outside;
+- a student function that loops forever costs ``grade`` one timeout, named by its test, and
+  the rest of the tree is still graded.
 """
 
 import json
@@ -161,6 +163,43 @@ def test_grade_reports_the_broken_packages_and_survives_a_bad_tree(broken, wheel
     assert carol["tt-nn"]["status"] == "error"
     assert "packages/tt-nn/pyproject.toml: not valid TOML" in carol["tt-nn"]["details"]
     assert "alice,not a git repo,package,tt-autograd,fail," in (out / "grades.csv").read_text()
+
+
+HANG = ("        return F.tanh(input)\n", "        while True:   # planted: never returns\n"
+        "            pass\n")
+HANG_TIMEOUT = 60   # seconds per run: enough for tt-tensor's tests on a busy machine
+
+
+def test_a_hanging_function_costs_one_timeout_that_names_its_test(wheelhouse, tmp_path):
+    """tt-nn's Tanh.forward loops forever: tt-nn's run is stopped once, naming the test that
+    was running; milestone_02, which needs tt-nn, is not run again; tt-tensor, tt-autograd
+    and milestone_01 (which does not need tt-nn) are graded as usual."""
+    henry = tmp_path / "henry"
+    copy_tree(ROOT, henry)
+    activation = henry / "packages/tt-nn/src/tinytorch/nn/activation.py"
+    assert activation.read_text().count(HANG[0]) == 1, "activation.py changed: update HANG"
+    activation.write_text(activation.read_text().replace(*HANG))
+    out = tmp_path / "grade"
+    done = nox(ROOT, "-s", "grade", "--", str(henry), "--packages", ",".join(NEEDED),
+               "--milestones", "01,02", "--workers", "2", "--timeout", str(HANG_TIMEOUT),
+               "--reference-wheelhouse", str(wheelhouse), "--out", str(out), timeout=900)
+    assert done.returncode == 0, done.stdout + done.stderr
+    henry_report = json.loads((out / "grades.json").read_text())["students"]["henry"]
+    packages, milestones = henry_report["packages"], henry_report["milestones"]
+    assert packages["tt-tensor"]["status"] == "pass", packages["tt-tensor"]
+    assert packages["tt-autograd"]["status"] == "pass", packages["tt-autograd"]
+    hung = packages["tt-nn"]
+    assert hung["status"] == "timeout", hung
+    assert re.search(r"test packages/tt-nn/tests/test_\w+\.py::\S+ did not finish within the "
+                     r"time limit", hung["details"]), hung["details"]
+    assert hung["seconds"] >= HANG_TIMEOUT
+    assert milestones["milestone_01"]["status"] == "pass", milestones["milestone_01"]
+    again = milestones["milestone_02"]
+    assert again["status"] == "timeout" and again["seconds"] == 0, again
+    assert again["details"].startswith("not run: it needs tt-nn (in tt-nn)"), again
+    timed_out = [row for row in (*packages.values(), *milestones.values())
+                 if row["status"] == "timeout" and not row["details"].startswith("not run")]
+    assert timed_out == [hung], "a hang must cost one timeout"
 
 
 def _versions_inside_and_above(allowed):

@@ -199,3 +199,29 @@ def test_a_hanging_test_is_named_in_the_timeout(tmp_path):
         run_command([sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider", tests],
                     timeout=8, cwd=tmp_path, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     assert running_test(stopped.value.output).endswith("test_loop.py::test_forever")
+
+
+def test_the_shared_tools_environment_is_not_part_of_a_runs_time_limit(tmp_path, monkeypatch):
+    """The first run of a grading process makes the shared tools environment: that time is
+    not taken from the run's own limit, and a shared environment that is not made in time is
+    an error (never a timeout, which would be blamed on the student's code)."""
+
+    from ttdev import sandbox
+    from ttdev.sandbox import Outcome, Target, run_target
+
+    left = []
+    monkeypatch.setattr(sandbox, "shared_tools", lambda *args: time.sleep(1.5) or tmp_path)
+    monkeypatch.setattr(sandbox, "make_run_venv",
+                        lambda folder, wheels, tools, timeout: left.append(timeout) or tmp_path)
+    monkeypatch.setattr(sandbox, "_run_tests", lambda *args: Outcome("pass", passed=1))
+    target = Target("package", "tt-x", ("tt-x",), tests=tmp_path)
+    outcome = run_target(target, [], tmp_path / "run", timeout=1)
+    assert outcome.status == "pass" and left[0] > 0.5
+
+    def too_slow(*args):
+        raise RunTimeout("pip ... did not finish within 1s and was stopped")
+
+    monkeypatch.setattr(sandbox, "shared_tools", too_slow)
+    outcome = run_target(target, [], tmp_path / "run", timeout=1)
+    assert outcome.status == "error"
+    assert "the shared tools environment was not made in time" in outcome.details[0]

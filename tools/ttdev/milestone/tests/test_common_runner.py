@@ -47,6 +47,25 @@ def test_all_bars_met_writes_results_and_returns_zero(milestone_dir, tmp_path, c
     assert "PASS" in capsys.readouterr().out
 
 
+def test_a_grade_run_takes_the_grade_budget_the_quick_bars_and_draws_no_figure(
+        milestone_dir, tmp_path, capsys):
+    ms = _milestone(milestone_dir, "--grade", "--results-dir", str(tmp_path))
+    assert ms.args.quick and ms.args.grade
+    assert ms.epochs(full=30, quick=5, grade=2) == 2 and ms.budget(30, 5, grade=2) == 2
+    assert ms.epochs(full=30, quick=5) == 5    # no grade budget: quick's
+    assert _milestone(milestone_dir, "--quick").epochs(full=30, quick=5, grade=2) == 5
+    assert _milestone(milestone_dir, "--grade", "--epochs", "7").epochs(30, 5, grade=2) == 7
+    ms.record("test_accuracy", 0.85)   # passes the quick bar (0.8), not the full one (0.9)
+    ms.record("final_loss", 0.3)
+    ms.log("loss", 0, 1.0)
+    ms.figure("loss", "Loss", xlabel="epoch").line("train", *ms.curve("loss"))
+    assert ms.finish() == 0
+    assert "figures: not drawn (--grade)" in capsys.readouterr().out
+    results = json.loads((tmp_path / "01_1957_perceptron" / "train.json").read_text())
+    assert results["grade"] and results["quick"] and results["figures"] == []
+    assert not list((tmp_path / "01_1957_perceptron").glob("*.png"))
+
+
 def test_full_mode_uses_the_full_bar(milestone_dir, tmp_path):
     ms = _milestone(milestone_dir, "--results-dir", str(tmp_path))
     ms.record("test_accuracy", 0.85)
