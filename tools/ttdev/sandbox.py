@@ -350,7 +350,8 @@ def _run_tests(target: Target, python: Path, workdir: Path, deadline: float) -> 
             env={**env, **integrity.PYTEST_ENV, "PYTHONUNBUFFERED": "1",
                  "MPLCONFIGDIR": str(workdir / "matplotlib")})
     except RunTimeout as error:
-        hung = running_test(error.output)
+        hung = running_test(error.output)   # as pytest names it from workdir: strip the copy
+        hung = hung.removeprefix(f"{copy.name}/") if hung else hung
         raise RunTimeout(f"test {hung} did not finish within the time limit (it was running "
                          f"when {target.name}'s tests were stopped)" if hung else
                          f"{target.name}'s tests did not finish within the time limit",
