@@ -9,6 +9,7 @@ from pathlib import Path
 
 import nox
 
+from .options import OptionsError, SessionParser
 from .summary import ScriptRun
 
 RESULTS_ENV = "TT_RESULTS_DIR"
@@ -78,19 +79,15 @@ def select_scripts(milestone, args: Sequence[str]) -> tuple[list, list[str]]:
     ``nox -s milestone_04 -- --script cnn_fashion_mnist.py --quick`` runs a
     script that is not run by default (one that needs data users bring).
     """
-    names, rest, remaining = [], [], list(args)
-    while remaining:
-        arg = remaining.pop(0)
-        flag, eq, value = arg.partition("=")
-        if flag != SCRIPT_FLAG:
-            rest.append(arg)
-            continue
-        if not eq:
-            if not remaining:
-                declared = ", ".join(s.file for s in milestone.scripts)
-                raise ValueError(f"{SCRIPT_FLAG} needs a file name, one of: {declared}")
-            value = remaining.pop(0)
-        names.append(value)
+    parser = SessionParser()
+    parser.add_argument(SCRIPT_FLAG, dest="scripts", action="append", default=[], metavar="FILE")
+    rest = list(args)
+    try:
+        names = parser.take(rest).scripts
+    except OptionsError as error:
+        declared = ", ".join(s.file for s in milestone.scripts)
+        raise OptionsError(f"{error}: {SCRIPT_FLAG} needs a file name, one of: {declared}") \
+            from None
     scripts = [milestone.script(name) for name in names] or list(milestone.default_scripts())
     return scripts, rest
 
