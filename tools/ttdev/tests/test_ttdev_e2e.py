@@ -59,7 +59,10 @@ def nox(tree: Path, *args: str, timeout: float = 600) -> subprocess.CompletedPro
 
 
 def nox_python(tree: Path) -> Path:
-    """The Python of ``tree``'s nox environment (beside the tree, made once with uv)."""
+    """The Python of ``tree``'s nox environment: this one for the reference itself, else one
+    made once with uv beside the tree (a test's temporary folder)."""
+    if tree.resolve() == ROOT:
+        return Path(sys.executable)
     venv = tree.parent / f"{tree.name}-venv-nox"
     python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
     if not python.exists():
