@@ -33,6 +33,7 @@ TOOLS_TEST_DEPS = ["pytest", "packaging", "numpy", "pyyaml", "nox", "matplotlib"
                    "check-jsonschema"]   # check-jsonschema: the workflows against their schema
 GUIDE_TOOLS = "jinja2>=3.1"   # guide_tasks renders the guides' task tables with the docs' templates
 TIMEOUT_PLUGIN = "pytest-timeout"   # a time limit per test: a function that loops costs one
+ARGS_FILE_PYTEST = "pytest>=8.2"   # reads its arguments from a file given as @path
 CLASS_TIMEOUT = 900.0   # seconds per run for isolate and grade
 
 
@@ -101,11 +102,14 @@ def task(session, tree: Tree) -> None:
         session.error(str(error))
     session.log(f"{package} {chosen.label()}: {len(chosen.tests)} test file(s) or test(s)")
     install.install_closure(session, package, tree.packages, options,
-                            extras=(*TEST_TOOLS, TIMEOUT_PLUGIN))
+                            extras=(*TEST_TOOLS, ARGS_FILE_PYTEST, TIMEOUT_PLUGIN))
     oracle = install.install_oracle_torch(session)
-    session.run("pytest", f"--timeout={progress_report.TEST_TIMEOUT}",
-                *(str(tree.packages[package].path / t) for t in chosen.tests), *pytest_args,
-                env=oracle)
+    # The task's node ids go to pytest in a file (@file), not on the command line, so that a
+    # failing task ends with one short line instead of every node id nox echoes back.
+    tests = Path(session.create_tmp()) / f"{package}-{chosen.name}.tests"
+    tests.write_text("".join(f"{tree.packages[package].path / t}\n" for t in chosen.tests))
+    session.run("pytest", f"--timeout={progress_report.TEST_TIMEOUT}", f"@{tests}",
+                *pytest_args, env=oracle)
 
 
 # -- milestones ---------------------------------------------------------------
@@ -243,7 +247,10 @@ def e2e(session, tree: Tree) -> None:
         session.skip("a starter has no reference solutions to break: e2e runs in the reference")
     # the docs tools: the students' site is built inside a starter and checked for answers
     docs_tools = [r for r in docs_site.REQUIREMENTS if r != "playwright"]
-    session.install(*TOOLS_TEST_DEPS, "uv", "hypothesis", *docs_tools, *install.tools_package())
+    # pip: the offline-build tests save the build backend's wheels with `pip download`
+    # (as `nox -s build` does), and a uv-made session environment has no pip of its own
+    session.install(*TOOLS_TEST_DEPS, "pip", "uv", "hypothesis", *docs_tools,
+                    *install.tools_package())
     session.run("pytest", "-m", "e2e", "tools/ttdev/tests", *session.posargs)
 
 
