@@ -6,20 +6,10 @@ from pathlib import Path
 from ttdev.guide_tasks import BEGIN, END, heading_problems, with_block
 from ttdev.tasks import parse_tasks
 
-BLOCK = f"{BEGIN}\n## Your tasks, in order\n\n| # | task |\n|---|---|\n| 1 | ReLU |\n{END}\n"
-TASKS = parse_tasks('''\
-[[task]]
-name = "relu"
-title = "ReLU"
-functions = ["relu"]
-tests = ["tests/test_nn.py::test_relu"]
+from .ttdev_fakes import TWO_TASKS_TOML
 
-[[task]]
-name = "linear"
-title = "The Linear layer"
-functions = ["Linear.forward"]
-tests = ["tests/test_nn.py::test_linear"]
-''', "tasks.toml")
+BLOCK = f"{BEGIN}\n## Your tasks, in order\n\n| # | task |\n|---|---|\n| 1 | ReLU |\n{END}\n"
+TASKS = parse_tasks(TWO_TASKS_TOML, "tasks.toml")
 
 
 def test_the_block_goes_right_after_the_title_and_is_replaced_in_place_later():

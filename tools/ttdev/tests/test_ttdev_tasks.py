@@ -13,7 +13,7 @@ from ttdev.starter import stub_file
 from ttdev.stubs import parse_stub
 from ttdev.tasks import TaskListError, parse_tasks, pick_task, read_tasks, task_of_function
 
-from .ttdev_fakes import write_package
+from .ttdev_fakes import TWO_TASKS_TOML, write_package
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -32,20 +32,7 @@ class Linear:
 '''
 TESTS = "def test_relu():\n    pass\n\n\nclass TestLinear:\n    def test_forward(self):\n" \
         "        pass\n"
-GOOD = '''\
-[[task]]
-name = "relu"
-title = "ReLU"
-functions = ["relu"]
-tests = ["tests/test_nn.py::test_relu"]
-
-[[task]]
-name = "linear"
-title = "The Linear layer"
-functions = ["Linear.forward"]
-tests = ["tests/test_nn.py::TestLinear::test_forward[case-1]"]
-unlocks = "milestone_02"
-'''
+GOOD = TWO_TASKS_TOML
 
 
 def nn_package(tmp_path, tasks: str | None):

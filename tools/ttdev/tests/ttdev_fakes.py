@@ -19,3 +19,20 @@ def write_package(root: Path, name: str, deps=(), version="0.1.0", namespace_ini
         f'[tool.hatch.version]\npath = "src/tinytorch/{module}/__about__.py"\n'
     )
     return folder
+
+
+# Two tasks of a small package (relu, then linear), as a tasks.toml holds them.
+TWO_TASKS_TOML = '''\
+[[task]]
+name = "relu"
+title = "ReLU"
+functions = ["relu"]
+tests = ["tests/test_nn.py::test_relu"]
+
+[[task]]
+name = "linear"
+title = "The Linear layer"
+functions = ["Linear.forward"]
+tests = ["tests/test_nn.py::TestLinear::test_forward[case-1]"]
+unlocks = "milestone_02"
+'''
