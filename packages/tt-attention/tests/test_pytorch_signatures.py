@@ -7,9 +7,9 @@ and ``GPT`` have no PyTorch counterpart.
 """
 
 import pytest
-from pytorch_signatures import check_signature
 from tinytorch import attention
 from tinytorch.attention import functional as F
+from ttdev.pytorch_signatures import check_signature
 
 torch = pytest.importorskip("torch")
 TF = torch.nn.functional

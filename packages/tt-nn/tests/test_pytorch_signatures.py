@@ -10,7 +10,7 @@ import pytest
 import tinytorch.nn as nn
 import tinytorch.nn.functional as F
 import tinytorch.nn.init as init
-from pytorch_signatures import check_signature
+from ttdev.pytorch_signatures import check_signature
 
 torch = pytest.importorskip("torch")
 

@@ -8,9 +8,9 @@ what each kind allows).
 import inspect
 
 import pytest
-from pytorch_signatures import check_signature
 from tinytorch import optim
 from tinytorch.optim import data, lr_scheduler
+from ttdev.pytorch_signatures import check_signature
 
 torch = pytest.importorskip("torch")
 

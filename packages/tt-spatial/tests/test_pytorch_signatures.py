@@ -8,7 +8,7 @@ what each kind allows).
 import pytest
 import tinytorch.spatial as spatial
 import tinytorch.spatial.functional as F
-from pytorch_signatures import check_signature
+from ttdev.pytorch_signatures import check_signature
 
 torch = pytest.importorskip("torch")
 TF = torch.nn.functional

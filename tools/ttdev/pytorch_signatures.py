@@ -1,4 +1,4 @@
-"""Compare a tinytorch signature with its PyTorch counterpart (the same helper in each package).
+"""Compare a tinytorch signature with its PyTorch counterpart (for the packages' tests).
 
 ``check_signature(ours, theirs, ...)`` asserts that ``ours`` takes PyTorch's
 parameters, in PyTorch's order and with PyTorch's defaults, apart from the
