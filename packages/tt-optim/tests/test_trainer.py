@@ -118,9 +118,11 @@ def parameters_after_one_epoch(batch_size, accumulation_steps):
     return [p.data.copy() for p in model.parameters()], trainer.global_step
 
 
-def test_gradient_accumulation_equals_one_step_on_the_larger_batch():
+@pytest.mark.parametrize("steps_per_update", [2, 4])   # 2: the smallest k that must divide
+def test_gradient_accumulation_equals_one_step_on_the_larger_batch(steps_per_update):
     big, big_steps = parameters_after_one_epoch(batch_size=16, accumulation_steps=1)
-    accumulated, steps = parameters_after_one_epoch(batch_size=4, accumulation_steps=4)
+    accumulated, steps = parameters_after_one_epoch(batch_size=16 // steps_per_update,
+                                                    accumulation_steps=steps_per_update)
     assert big_steps == steps == 4
     for a, b in zip(big, accumulated, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
