@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from numpy.testing import assert_array_equal
-from tinytorch.tensor import ShapeError, Tensor, broadcast_shapes
+from tinytorch.tensor import ShapeError, Tensor, broadcast_shapes, cat, stack
 from tinytorch.tensor.shapes import dim_index, expand_shape, infer_shape, reduction_dims
 
 # ----------------------------------------------------------------------------- dim_index
@@ -247,3 +247,21 @@ def test_expand_of_a_column_stretches_it_across_the_row():
     column = Tensor([[1.0], [2.0]])
     assert_array_equal(column.expand(2, 3).numpy(), [[1, 1, 1], [2, 2, 2]])
     assert_array_equal(column.expand(4, -1, 2).numpy(), np.broadcast_to([[1.0], [2.0]], (4, 2, 2)))
+
+
+@pytest.mark.parametrize(
+    "call, op",
+    [
+        (lambda t: t.sum(axis=0, dim=1), "sum"),
+        (lambda t: t.mean(axis=[0], dim=1), "mean"),
+        (lambda t: cat([t, t], 0, dim=1), "cat"),
+        (lambda t: stack([t, t], 0, dim=1), "stack"),
+    ],
+    ids=["sum", "mean", "cat", "stack"],
+)
+def test_axis_and_dim_both_given_is_a_type_error_naming_the_op_and_both(call, op):
+    with pytest.raises(TypeError) as caught:
+        call(Tensor(np.ones((2, 3))))
+    message = str(caught.value)
+    assert message.startswith(f"{op}: give either axis or dim, not both"), message
+    assert "dim=1" in message and "axis=" in message
