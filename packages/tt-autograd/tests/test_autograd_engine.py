@@ -411,6 +411,21 @@ def test_retain_grad_then_an_in_place_op_keeps_the_gradient_of_the_new_value():
     assert_allclose(x.grad.numpy(), [72.0, 144.0])
 
 
+def test_an_in_place_op_after_a_backward_still_retains_the_new_value():
+    """The first backward indexes retaining tensors by grad_fn; h.mul_(3) gives h a new
+    grad_fn, so the second backward must not use the stale index (h.grad would stay None)."""
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    h = x * 2
+    h.retain_grad()
+    h.sum().backward(retain_graph=True)  # the second backward goes through x * 2 again
+    assert_allclose(h.grad.numpy(), [1.0, 1.0])
+    h.grad = None
+    h.mul_(3)
+    (h * h).sum().backward()
+    assert h.grad is not None, "h.grad was not kept after h.mul_(3) and a second backward"
+    assert_allclose(h.grad.numpy(), [12.0, 24.0])
+
+
 def test_retained_grads_accumulate_and_follow_their_tensor_only():
     x = Tensor([1.0, 2.0], requires_grad=True)
     h = x * 2
