@@ -426,6 +426,22 @@ def test_an_in_place_op_after_a_backward_still_retains_the_new_value():
     assert_allclose(h.grad.numpy(), [12.0, 24.0])
 
 
+def test_a_retaining_tensor_once_gone_keeps_no_graph_alive():
+    """The retain_grad index holds its nodes strongly: a retaining tensor's death must drop
+    it, or the tensor's whole graph (inputs, saved arrays) outlives it."""
+    import gc
+    import weakref
+
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    h = (x * 2).exp()
+    h.retain_grad()
+    h.sum().backward()  # builds the index, keyed by h.grad_fn
+    node = weakref.ref(h.grad_fn)
+    del h
+    gc.collect()
+    assert node() is None, "a dead retaining tensor's grad_fn is still referenced"
+
+
 def test_retained_grads_accumulate_and_follow_their_tensor_only():
     x = Tensor([1.0, 2.0], requires_grad=True)
     h = x * 2
