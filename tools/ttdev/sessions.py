@@ -402,7 +402,8 @@ def grade(session, tree: Tree) -> None:
     folders = [user_path(session, a) for a in args]
     absent = [str(f) for f in folders if not f.is_dir()]
     if absent:
-        session.error(f"not folders: {', '.join(absent)}")
+        session.error(f"no such folder: {', '.join(absent)} (each STUDENT_DIR is a student's "
+                      f"checkout, relative to where nox was started)\nusage: {GRADE_USAGE}")
     ready = [f"{m.number:02d}" for m in tree.milestones if tree.runnable(m)]
     try:
         package_names = pick(values["packages"], list(tree.packages), "package")
@@ -431,7 +432,8 @@ def pick(text: str, known: list[str], what: str) -> list[str]:
     wanted = [f"{int(w):02d}" if w.isdigit() else w for w in wanted]
     unknown = [w for w in wanted if w not in known]
     if unknown:
-        raise OptionsError(f"unknown {what}(s) {unknown}; expected some of {', '.join(known)}")
+        raise OptionsError(f"--{what}s names unknown {what}(s) {unknown}; expected some of "
+                           f"{', '.join(known)} (comma-separated), or 'none'")
     return wanted
 
 
