@@ -11,7 +11,8 @@ from .graph import Package
 TITLE_WIDTH = 34
 
 
-def _cut(text: str, width: int) -> str:
+def cut(text: str, width: int) -> str:
+    """``text`` cut to ``width`` columns, with ``...`` where it was cut."""
     return text if len(text) <= width else text[:width - 3] + "..."
 
 
@@ -33,7 +34,7 @@ def milestone_lines(packages: dict[str, Package], milestones) -> list[str]:
         needed = m.unlocked_by + "".join(f" + {name}" for name in m.also_requires)
         missing = [name for name in m.package_roots if name not in packages]
         state = "ready" if not missing else f"waiting: {', '.join(missing)}"
-        lines.append(f"{m.session:<13} {m.year:<5} {_cut(m.title, TITLE_WIDTH):<{TITLE_WIDTH}} "
+        lines.append(f"{m.session:<13} {m.year:<5} {cut(m.title, TITLE_WIDTH):<{TITLE_WIDTH}} "
                      f"{needed:<24} {state}")
     return lines
 

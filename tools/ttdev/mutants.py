@@ -30,6 +30,7 @@ from pathlib import Path
 
 from ttdev.files import replace_text
 from ttdev.graph import GraphError, read_tree
+from ttdev.map_report import cut
 from ttdev.specs import SpecError
 from ttdev.starter import find_regions
 
@@ -169,8 +170,7 @@ def _change(node: ast.stmt, new: str) -> tuple[str, str]:
 
 
 def _short(text: str, width: int = 70) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 3] + "..."
+    return cut(" ".join(text.split()), width)
 
 
 def _is_number(node: ast.AST) -> bool:

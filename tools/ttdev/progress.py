@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .graph import Package, closure
+from .map_report import cut
 from .sandbox import read_junit
 from .stubs import stubs_in_package
 from .tasks import Task, TaskListError, read_tasks, task_command
@@ -63,7 +64,7 @@ def skip_reason(text: str) -> str:
     if TORCH_SKIP in text:
         return NO_TORCH
     text = " ".join(text.split())
-    return text if len(text) <= SKIP_REASON_WIDTH else text[:SKIP_REASON_WIDTH - 3] + "..."
+    return cut(text, SKIP_REASON_WIDTH)
 
 
 def timed_out_tests(report: Path) -> list[str]:
@@ -123,7 +124,7 @@ def milestone_state(milestone, packages: dict[str, Package], left: dict[str, int
 
 def _fit(line: str) -> str:
     """``line`` cut to :data:`WIDTH` columns, with ``...`` where it was cut."""
-    return line if len(line) <= WIDTH else line[:WIDTH - 3] + "..."
+    return cut(line, WIDTH)
 
 
 def _count(value: int | None) -> str:
@@ -225,7 +226,7 @@ def format_progress(rows: list[PackageProgress], milestones, packages: dict[str,
     for milestone in milestones:
         state = milestone_state(milestone, packages, left, results_root)
         states.append(state)
-        title = milestone.title if len(milestone.title) <= 30 else milestone.title[:27] + "..."
-        lines.append(_fit(f"{milestone.session}  {milestone.year}  {title:<30}  {state}"))
+        lines.append(_fit(f"{milestone.session}  {milestone.year}  {cut(milestone.title, 30):<30}  "
+                          f"{state}"))
     lines.append(milestone_totals(states))
     return "\n".join(lines)
