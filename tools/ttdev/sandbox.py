@@ -3,8 +3,8 @@
 One *run* = a fresh virtual environment (``uv venv``, else ``python -m venv``)
 holding a chosen wheel for every package a target needs, then the target
 itself: a package's tests (pytest, read back from a JUnit XML file) or a
-milestone's default scripts in ``--quick`` mode (read back from their results
-JSON). A run never raises for a failure of the code under test: it returns an
+milestone's default scripts in ``--quick`` mode (``--grade`` for ``grade``; read back
+from their results JSON). A run never raises for a failure of the code under test: it returns an
 :class:`Outcome` saying pass, fail, timeout or error, with the failing test
 names or the missed bars.
 """
@@ -466,9 +466,10 @@ def syntax_errors(output: str) -> list[str]:
 
 
 def _run_milestone(target: Target, python: Path, workdir: Path, deadline: float) -> Outcome:
-    """Every default script of the milestone with ``--quick``, from a read-only copy of the
-    reference's ``milestones/`` (sandboxed where the machine allows it); bars read from
-    its results. A run that changes the copy is an error."""
+    """Every default script of the milestone in the target's mode (``script_args``: ``--quick``,
+    or ``--grade`` for ``grade``), from a read-only copy of the reference's ``milestones/``
+    (sandboxed where the machine allows it); bars read from its results. A run that changes
+    the copy is an error."""
     milestone = target.milestone
     results, copy = workdir / "results", workdir / "reference"
     folder = integrity.reference_milestones_copy(milestone.folder, copy)
