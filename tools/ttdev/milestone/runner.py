@@ -35,6 +35,7 @@ from pathlib import Path
 
 from tinytorch.tensor.io import atomic_write_text
 
+from ..options import positive
 from ..provenance import installed_packages
 from ..specs import MilestoneSpec, Script, load_milestone
 from . import figures
@@ -77,15 +78,7 @@ positive_int = whole_number(1)
 non_negative_int = whole_number(0)
 
 
-def positive_float(text: str) -> float:
-    """An argparse type: a finite number > 0 (seconds, rates)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}") from None
-    if not (value > 0 and value != float("inf")):
-        raise argparse.ArgumentTypeError(f"expected a finite number > 0, got {text}")
-    return value
+positive_float = positive(float)   # seconds, rates: a finite number > 0
 
 
 def build_parser(description: str) -> argparse.ArgumentParser:
