@@ -16,7 +16,7 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-from tinytorch.autograd import Function
+from tinytorch.autograd import Function, requires_grad
 from tinytorch.tensor import Tensor
 
 from ..im2col import (
@@ -41,7 +41,7 @@ from ..shapes import (
 def _window_flops(inputs, params, outputs):
     """kh kw per output element (one compare or add per window element), as much backward."""
     work = math.prod(outputs[0].shape) * math.prod(params.get("kernel", (1, 1)))
-    return work, work * bool(getattr(inputs[0], "requires_grad", False))
+    return work, work * requires_grad(inputs[0])
 
 
 class MaxPool2dFunction(Function):
