@@ -115,7 +115,7 @@ def test_input_and_weight_gradients_match_the_loops(geometry):
     # input_gradient (col2im) for every geometry, also those whose backward takes the
     # stride-1 route; the incoming gradient is read-only.
     x, weight, _ = (t.data for t in tensors(geometry, requires_grad=False))
-    stride, padding, dilation, groups = (*geometry[6:8], geometry[8], geometry[9])
+    stride, padding, dilation, groups = geometry[6:]
     stride, dilation = pair(stride), pair(dilation)
     explicit = resolve_padding(padding, weight.shape[2:], stride, dilation)
     x_padded = pad_hw(x, explicit)
