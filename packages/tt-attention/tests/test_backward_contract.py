@@ -37,7 +37,8 @@ def leaf(*shape):
 def gradients(make_loss, shapes, seed=1):
     rng = np.random.default_rng(seed)
     inputs = [Tensor(rng.standard_normal(s), dtype=np.float64, requires_grad=True) for s in shapes]
-    (make_loss(*inputs) * Tensor(rng.standard_normal(make_loss(*inputs).shape))).sum().backward()
+    loss = make_loss(*inputs)   # one forward: its shape gives the random output weights
+    (loss * Tensor(rng.standard_normal(loss.shape))).sum().backward()
     return [x.grad.numpy().copy() for x in inputs]
 
 
