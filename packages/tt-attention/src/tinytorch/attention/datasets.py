@@ -207,6 +207,6 @@ def sample_batch(
         )
     starts = rng.integers(0, len(tokens) - context_length, size=batch_size)
     offsets = starts[:, None] + np.arange(context_length + 1)
-    windows = np.asarray(tokens)[offsets].astype(np.int64)
+    windows = np.asarray(tokens)[offsets].astype(np.int64, copy=False)  # indexing copied already
     return windows[:, :-1], windows[:, 1:]
     # END SOLUTION
