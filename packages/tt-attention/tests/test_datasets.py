@@ -139,7 +139,7 @@ def test_train_val_split_takes_at_least_one_block_and_rejects_bad_fractions():
     train, val = train_val_split(tokens, val_fraction=0.01, block_size=10)
     assert len(val) == 10 and len(train) == 40
     for bad in (0.0, 1.0, -0.5, 1.5):
-        with pytest.raises(ValueError, match="val_fraction"):
+        with pytest.raises(ValueError, match="train_val_split: val_fraction"):
             train_val_split(tokens, val_fraction=bad)
 
 

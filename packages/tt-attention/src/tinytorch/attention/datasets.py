@@ -173,7 +173,8 @@ def train_val_split(
     """
     # BEGIN SOLUTION
     if not 0.0 < val_fraction < 1.0:
-        raise ValueError(f"val_fraction must be between 0 and 1, got {val_fraction}")
+        raise ValueError(f"train_val_split: val_fraction must be in the open interval (0, 1), "
+                         f"got {val_fraction}")
     tokens = np.asarray(tokens)
     n_blocks = -(-len(tokens) // block_size)
     n_val = max(1, round(n_blocks * val_fraction))
