@@ -151,7 +151,7 @@ def test_sample_batch_windows_are_contiguous_and_reach_both_ends():
     assert x[:, 0].min() == 0 and y[:, -1].max() == 19      # first and last tokens are used
     x_short, _ = sample_batch(np.arange(6), 3, context_length=5, rng=np.random.default_rng(0))
     np.testing.assert_array_equal(x_short, np.tile(np.arange(5), (3, 1)))
-    with pytest.raises(ValueError, match="context_length"):
+    with pytest.raises(ValueError, match="sample_batch: need more than context_length=5"):
         sample_batch(np.arange(5), batch_size=1, context_length=5, rng=np.random.default_rng(0))
 
 

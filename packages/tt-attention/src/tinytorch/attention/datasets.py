@@ -203,7 +203,8 @@ def sample_batch(
     # BEGIN SOLUTION
     if len(tokens) <= context_length:
         raise ValueError(
-            f"need more than context_length={context_length} tokens to sample a window, "
+            f"sample_batch: need more than context_length={context_length} tokens (a window is "
+            f"{context_length + 1} tokens: the inputs and the next-token targets), "
             f"got {len(tokens)}"
         )
     starts = rng.integers(0, len(tokens) - context_length, size=batch_size)
