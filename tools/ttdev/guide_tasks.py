@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     changed = write_guides(root)
     print("\n".join(f"rewrote the task table of {p}" for p in changed)
           or "every guide's task table was current")
-    problems = [p for p in guide_problems(root) if "task table" not in p]
+    problems = guide_problems(root)   # the tables are current now: headings, missing guides
     print("\n".join(problems))
     return 1 if problems else 0
 
